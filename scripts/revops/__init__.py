@@ -1,0 +1,1 @@
+"""revops_funnel's Python side: raw contract, loader, generator, runners."""

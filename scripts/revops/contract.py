@@ -1,0 +1,128 @@
+"""The raw input contract, read from the dbt sources file.
+
+`models/staging/_raw__sources.yml` is the single definition of the raw
+tables: dbt reads it as sources, the loader and validator read it here, and
+`docs/contract.md` is rendered from it. Nothing else lists tables or columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from graphlib import TopologicalSorter
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+from revops.settings import PROJECT_DIR
+
+SOURCES_FILE = PROJECT_DIR / "models" / "staging" / "_raw__sources.yml"
+SOURCE_NAME = "raw"
+QUARANTINE_TABLE = "quarantine"
+
+ColumnType = Literal["string", "timestamp", "date", "decimal", "boolean", "enum", "currency"]
+COLUMN_TYPES: tuple[str, ...] = ("string", "timestamp", "date", "decimal", "boolean", "enum", "currency")
+
+
+@dataclass(frozen=True)
+class Reference:
+    table: str
+    column: str
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+    description: str = ""
+    required: bool = False
+    required_when: dict[str, str] = field(default_factory=dict)
+    values: tuple[str, ...] = ()
+    references: Reference | None = None
+    min: float | None = None
+    pii: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    primary_key: str | None = None
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns if column.required)
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"{self.name} has no column {name}")
+
+
+def _parse_column(raw: dict) -> Column:
+    spec = (raw.get("meta") or {}).get("contract") or {}
+    column_type = spec.get("type", "string")
+    if column_type not in COLUMN_TYPES:
+        raise ValueError(f"column {raw['name']}: unknown contract type {column_type!r}")
+    reference = None
+    if "references" in spec:
+        table, column = str(spec["references"]).split(".", 1)
+        reference = Reference(table=table, column=column)
+    return Column(
+        name=raw["name"],
+        type=column_type,
+        description=str(raw.get("description", "")).strip(),
+        required=bool(spec.get("required", False)),
+        required_when={str(k): str(v) for k, v in (spec.get("required_when") or {}).items()},
+        values=tuple(str(value) for value in spec.get("values", ())),
+        references=reference,
+        min=spec.get("min"),
+        pii=bool(spec.get("pii", False)),
+    )
+
+
+def load_contract(path: Path = SOURCES_FILE) -> tuple[Table, ...]:
+    """Parse the contract tables, in load order (referenced tables first)."""
+    with path.open(encoding="utf-8") as handle:
+        document = yaml.safe_load(handle)
+    source = next(src for src in document["sources"] if src["name"] == SOURCE_NAME)
+    tables: dict[str, Table] = {}
+    for raw_table in source["tables"]:
+        if raw_table["name"] == QUARANTINE_TABLE:
+            continue
+        table_spec = (raw_table.get("meta") or {}).get("contract") or {}
+        tables[raw_table["name"]] = Table(
+            name=raw_table["name"],
+            description=str(raw_table.get("description", "")).strip(),
+            columns=tuple(_parse_column(column) for column in raw_table["columns"]),
+            primary_key=table_spec.get("primary_key"),
+        )
+    graph = {
+        name: {
+            column.references.table
+            for column in table.columns
+            if column.references is not None and column.references.table != name
+        }
+        for name, table in tables.items()
+    }
+    return tuple(tables[name] for name in TopologicalSorter(graph).static_order())
+
+
+@lru_cache(maxsize=1)
+def contract() -> tuple[Table, ...]:
+    """The contract, parsed once per process."""
+    return load_contract()
+
+
+def table(name: str) -> Table:
+    for candidate in contract():
+        if candidate.name == name:
+            return candidate
+    raise KeyError(f"no contract table {name!r}")

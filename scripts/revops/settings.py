@@ -1,0 +1,38 @@
+"""Project paths and the dbt vars the Python side shares with dbt.
+
+dbt_project.yml is the one place the reporting conventions are set; the
+loader reads them from there so both sides agree.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DEFAULT_DUCKDB_PATH = "warehouse/revops.duckdb"
+
+
+def duckdb_path() -> Path:
+    """The warehouse file dbt's default target uses (env REVOPS_DUCKDB_PATH)."""
+    path = Path(os.environ.get("REVOPS_DUCKDB_PATH", DEFAULT_DUCKDB_PATH))
+    return path if path.is_absolute() else PROJECT_DIR / path
+
+
+@lru_cache(maxsize=1)
+def dbt_vars() -> dict[str, Any]:
+    """The `vars:` block of dbt_project.yml."""
+    with (PROJECT_DIR / "dbt_project.yml").open(encoding="utf-8") as handle:
+        return dict(yaml.safe_load(handle).get("vars", {}))
+
+
+def reporting_timezone() -> str:
+    return str(dbt_vars()["reporting_timezone"])
+
+
+def reporting_currency() -> str:
+    return str(dbt_vars()["reporting_currency"])

@@ -1,0 +1,80 @@
+"""Shared pytest helpers: load a raw directory and build dbt into a temp warehouse."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from revops.dbtcli import DbtResult, run_dbt
+from revops.settings import PROJECT_DIR
+
+FIXTURES = PROJECT_DIR / "tests" / "fixtures"
+
+
+def run_script(script: str, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run scripts/<script> with this interpreter, capturing output."""
+    import os
+
+    run_env = dict(os.environ)
+    if env:
+        run_env.update(env)
+    return subprocess.run(
+        [sys.executable, str(PROJECT_DIR / "scripts" / script), *args],
+        cwd=PROJECT_DIR,
+        env=run_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+class Warehouse:
+    """A temp DuckDB warehouse with its own dbt target path."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.path = root / "warehouse.duckdb"
+        self.target = root / "target"
+
+    def load(self, raw_dir: Path, *extra: str) -> subprocess.CompletedProcess:
+        result = run_script("load.py", "--raw-dir", str(raw_dir), *extra, env={"REVOPS_DUCKDB_PATH": str(self.path)})
+        return result
+
+    def dbt(self, *args: str, dbt_vars: Mapping[str, Any] | None = None) -> DbtResult:
+        return run_dbt(list(args), duckdb_path=self.path, target_path=self.target, dbt_vars=dbt_vars)
+
+    def build(self, raw_dir: Path, dbt_vars: Mapping[str, Any] | None = None) -> DbtResult:
+        loaded = self.load(raw_dir)
+        assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+        result = self.dbt("build", dbt_vars=dbt_vars)
+        assert result.ok, result.output[-6000:]
+        return result
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.path), read_only=True) as connection:
+            return connection.execute(sql, params or []).fetchall()
+
+    def query_dicts(self, sql: str) -> list[dict[str, Any]]:
+        with duckdb.connect(str(self.path), read_only=True) as connection:
+            cursor = connection.execute(sql)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Warehouse:
+    return Warehouse(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def warehouse_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Warehouse]:
+    def make(name: str) -> Warehouse:
+        return Warehouse(tmp_path_factory.mktemp(name))
+
+    return make
