@@ -1,0 +1,27 @@
+-- Campaign cost rows with their amount in the reporting currency, at the rate
+-- of the month of the cost. Null when the currency has no rate (tested).
+with
+
+campaign_costs as (
+    select * from {{ ref('stg_crm__campaign_costs') }}
+),
+
+fx_rates as (
+    select * from {{ ref('fx_rates') }}
+),
+
+final as (
+    select
+        campaign_costs.campaign_id,
+        campaign_costs.cost_date,
+        campaign_costs.amount,
+        campaign_costs.currency,
+        {{ reporting_amount('campaign_costs.amount', 'campaign_costs.currency', 'fx_rates.rate_to_reporting') }}
+            as amount_reporting
+    from campaign_costs
+    left join fx_rates
+        on campaign_costs.currency = fx_rates.currency
+        and {{ month_start('campaign_costs.cost_date') }} = fx_rates.month
+)
+
+select * from final
