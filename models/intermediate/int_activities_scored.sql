@@ -26,10 +26,10 @@ activities_with_version as (
     from activities
     inner join definition_versions
         on cast(activities.activity_at as date) >= definition_versions.effective_from
-        and (
-            definition_versions.effective_to is null
-            or cast(activities.activity_at as date) <= definition_versions.effective_to
-        )
+            and (
+                definition_versions.effective_to is null
+                or cast(activities.activity_at as date) <= definition_versions.effective_to
+            )
 ),
 
 final as (
@@ -47,7 +47,7 @@ final as (
     from activities_with_version
     left join scoring_rules
         on activities_with_version.definition_version = scoring_rules.version
-        and activities_with_version.activity_type = scoring_rules.activity_type
+            and activities_with_version.activity_type = scoring_rules.activity_type
 )
 
 select * from final

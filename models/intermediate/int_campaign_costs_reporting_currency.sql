@@ -21,7 +21,7 @@ final as (
     from campaign_costs
     left join fx_rates
         on campaign_costs.currency = fx_rates.currency
-        and {{ month_start('campaign_costs.cost_date') }} = fx_rates.month
+            and {{ month_start('campaign_costs.cost_date') }} = fx_rates.month
 )
 
 select * from final

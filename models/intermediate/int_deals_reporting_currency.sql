@@ -26,7 +26,7 @@ final as (
     from deals
     left join fx_rates
         on deals.currency = fx_rates.currency
-        and {{ month_start('deals.signed_on') }} = fx_rates.month
+            and {{ month_start('deals.signed_on') }} = fx_rates.month
 )
 
 select * from final

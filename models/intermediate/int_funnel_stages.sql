@@ -5,13 +5,14 @@ with
 
 stages as (
     {%- for stage in stages %}
-    select
-        '{{ stage }}' as stage,
-        {{ loop.index }} as stage_order,
-        {% if loop.last %}cast(null as {{ dbt.type_string() }}){% else %}'{{ stages[loop.index] }}'{% endif %} as next_stage
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ stage }}' as stage,
+            {{ loop.index }} as stage_order,
+            {% if loop.last %}cast(null as {{ dbt.type_string() }}){% else %}'{{ stages[loop.index] }}'{% endif %}
+                as next_stage
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 

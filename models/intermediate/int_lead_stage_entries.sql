@@ -9,33 +9,33 @@ stages_entered as (
 ),
 
 {% for stage in stages %}
-{%- set entered = 'lead_created_at' if loop.first else stage ~ '_at' %}
-entries_{{ stage }} as (
-    select
-        lead_id,
-        business_unit,
-        source_campaign_id,
-        lead_created_at,
-        '{{ stage }}' as stage,
-        {{ loop.index }} as stage_order,
-        {{ entered }} as entered_at,
-        {%- if loop.last %}
-        cast(null as {{ dbt.type_timestamp() }}) as next_entered_at
-        {%- else %}
-        {{ stages[loop.index] }}_at as next_entered_at
-        {%- endif %}
-    from stages_entered
-    where {{ entered }} is not null
-),
+    {%- set entered = 'lead_created_at' if loop.first else stage ~ '_at' %}
+    entries_{{ stage }} as (
+        select
+            lead_id,
+            business_unit,
+            source_campaign_id,
+            lead_created_at,
+            '{{ stage }}' as stage,
+            {{ loop.index }} as stage_order,
+            {{ entered }} as entered_at,
+            {%- if loop.last %}
+                cast(null as {{ dbt.type_timestamp() }}) as next_entered_at
+            {%- else %}
+                {{ stages[loop.index] }}_at as next_entered_at
+            {%- endif %}
+        from stages_entered
+        where {{ entered }} is not null
+    ),
 
 {% endfor -%}
 
 final as (
     {%- for stage in stages %}
-    select * from entries_{{ stage }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select * from entries_{{ stage }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 )
 

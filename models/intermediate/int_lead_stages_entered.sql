@@ -18,19 +18,16 @@ unclamped as (
         business_unit,
         source_campaign_id,
         lead_created_at,
-        won_amount,
         {%- for stage in later_stages %}
-        {{ stage }}_recorded_at,
-        {%- set candidates = [] %}
-        {%- for later in later_stages[loop.index0:] %}
-            {%- do candidates.append(later ~ '_recorded_at') %}
+            {%- set candidates = [] %}
+            {%- for later in later_stages[loop.index0:] %}
+                {%- do candidates.append(later ~ '_recorded_at') %}
+            {%- endfor %}
+            {{ stage }}_recorded_at,
+            {{ candidates[0] if candidates | length == 1 else 'least(' ~ candidates | join(', ') ~ ')' }}
+                as {{ stage }}_earliest_at,
         {%- endfor %}
-        {%- if candidates | length == 1 %}
-        {{ candidates[0] }} as {{ stage }}_earliest_at{{ "," if not loop.last }}
-        {%- else %}
-        least({{ candidates | join(', ') }}) as {{ stage }}_earliest_at{{ "," if not loop.last }}
-        {%- endif %}
-        {%- endfor %}
+        won_amount
     from stages_recorded
 ),
 
@@ -41,18 +38,19 @@ final as (
         source_campaign_id,
         lead_created_at,
         {%- for stage in later_stages %}
-        case
-            when {{ stage }}_earliest_at is null then null
-            when {{ stage }}_earliest_at < lead_created_at then lead_created_at
-            else {{ stage }}_earliest_at
-        end as {{ stage }}_at,
-        ({{ stage }}_earliest_at is not null
-            and ({{ stage }}_recorded_at is null or {{ stage }}_recorded_at > {{ stage }}_earliest_at)
-        ) as is_{{ stage }}_implied,
+            case
+                when {{ stage }}_earliest_at is null then null
+                when {{ stage }}_earliest_at < lead_created_at then lead_created_at
+                else {{ stage }}_earliest_at
+            end as {{ stage }}_at,
+            (
+                {{ stage }}_earliest_at is not null
+                and ({{ stage }}_recorded_at is null or {{ stage }}_recorded_at > {{ stage }}_earliest_at)
+            ) as is_{{ stage }}_implied,
         {%- endfor %}
         case
             {%- for stage in later_stages | reverse %}
-            when {{ stage }}_earliest_at is not null then '{{ stage }}'
+                when {{ stage }}_earliest_at is not null then '{{ stage }}'
             {%- endfor %}
             else '{{ stages[0] }}'
         end as furthest_stage,

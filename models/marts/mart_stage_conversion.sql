@@ -87,9 +87,9 @@ final as (
     from dense
     left join cohort_counts
         on dense.cohort_month = cohort_counts.cohort_month
-        and dense.business_unit = cohort_counts.business_unit
-        and dense.source_channel = cohort_counts.source_channel
-        and dense.stage = cohort_counts.stage
+            and dense.business_unit = cohort_counts.business_unit
+            and dense.source_channel = cohort_counts.source_channel
+            and dense.stage = cohort_counts.stage
 )
 
 select * from final
