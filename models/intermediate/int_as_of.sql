@@ -40,7 +40,8 @@ event_times as (
 final as (
     select
         {%- if var('as_of_date') %}
-            cast('{{ var("as_of_date") }}' as {{ dbt.type_timestamp() }}) as as_of_at,
+            max({{ dbt.dateadd('second', 86399, "cast('" ~ var('as_of_date') ~ "' as " ~ dbt.type_timestamp() ~ ")") }})
+                as as_of_at,
         {%- else %}
             max(event_at) as as_of_at,
         {%- endif %}
