@@ -43,7 +43,9 @@ class Warehouse:
         self.target = root / "target"
 
     def load(self, raw_dir: Path, *extra: str) -> subprocess.CompletedProcess:
-        result = run_script("load.py", "--raw-dir", str(raw_dir), *extra, env={"REVOPS_DUCKDB_PATH": str(self.path)})
+        result = run_script(
+            "load.py", "--raw-dir", str(raw_dir), *extra, env={"REVOPS_DUCKDB_PATH": str(self.path)}
+        )
         return result
 
     def dbt(self, *args: str, dbt_vars: Mapping[str, Any] | None = None) -> DbtResult:

@@ -1,0 +1,80 @@
+"""The short funnel summary printed at the end of a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+STAGE_LABELS = {
+    "lead": "Lead (リード)",
+    "mql": "MQL",
+    "sal": "SAL",
+    "opportunity": "Opportunity (商談)",
+    "won": "Won (受注)",
+    "renewed": "Renewed (更新)",
+}
+
+
+def funnel_rows(db_path: Path) -> list[tuple[str, int, float | None]]:
+    """(stage, leads that reached it, conversion from the previous stage) for all leads."""
+    with duckdb.connect(str(db_path), read_only=True) as connection:
+        rows = connection.execute(
+            """
+            select stage, stage_order, sum(reached_count) as reached
+            from marts.mart_stage_conversion
+            group by stage, stage_order
+            order by stage_order
+            """
+        ).fetchall()
+    result: list[tuple[str, int, float | None]] = []
+    previous: int | None = None
+    for stage, _order, reached in rows:
+        reached = int(reached)
+        rate = reached / previous if previous else None
+        result.append((stage, reached, rate))
+        previous = reached
+    return result
+
+
+def trade_show_trap(db_path: Path, limit: int = 3) -> list[tuple]:
+    """Campaigns with the cheapest leads next to what an opportunity cost them."""
+    with duckdb.connect(str(db_path), read_only=True) as connection:
+        return connection.execute(
+            """
+            select campaign_name, channel, leads, opportunities, cost_per_lead, cost_per_opportunity
+            from marts.mart_campaign_efficiency
+            where leads >= 50 and cost_per_lead is not null
+            order by cost_per_lead
+            limit ?
+            """,
+            [limit],
+        ).fetchall()
+
+
+def print_summary(db_path: Path, console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(title="Funnel (all leads)", title_justify="left")
+    table.add_column("stage")
+    table.add_column("reached", justify="right")
+    table.add_column("from previous", justify="right")
+    for stage, reached, rate in funnel_rows(db_path):
+        table.add_row(STAGE_LABELS.get(stage, stage), f"{reached:,}", "" if rate is None else f"{rate:.1%}")
+    console.print(table)
+    trap = trade_show_trap(db_path)
+    if trap:
+        campaigns = Table(title="Cheapest leads, and what an opportunity cost", title_justify="left")
+        for column in ("campaign", "channel", "leads", "opportunities", "JPY / lead", "JPY / opportunity"):
+            campaigns.add_column(column, justify="left" if column in ("campaign", "channel") else "right")
+        for name, channel, leads, opportunities, per_lead, per_opportunity in trap:
+            campaigns.add_row(
+                name,
+                channel,
+                f"{leads:,}",
+                f"{opportunities:,}",
+                f"{per_lead:,.0f}",
+                "-" if per_opportunity is None else f"{per_opportunity:,.0f}",
+            )
+        console.print(campaigns)
