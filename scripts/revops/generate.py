@@ -1,0 +1,212 @@
+"""Realistic, deterministic demo data for the raw contract.
+
+`generate()` writes one file per contract table into a raw directory, with
+exactly the contract's columns (read from revops.contract), as text the way
+a CRM/MA export delivers it. The same seed gives byte-identical files.
+
+Leads are generated and written in batches of config.BATCH_SIZE, so memory
+stays bounded at any scale; each batch draws from its own PCG64 stream
+derived from the seed. The MQL scoring is read from the seeds the marts use.
+See revops.generator.funnel for how the planted funnel rates are kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from revops.contract import Table, contract
+from revops.generator import config, fmt
+from revops.generator.funnel import Counters, World, generate_batch
+from revops.generator.scoring import SEEDS_DIR, fx_rates, load_definitions
+from revops.generator.world import CampaignSampler, Timeline, make_campaigns, make_costs, make_owners
+
+Format = Literal["csv", "parquet"]
+DEFAULT_START = dt.date(2024, 4, 1)
+DEFAULT_MONTHS = 30
+
+
+def _rng(seed: int, *key: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
+
+
+class TableWriter:
+    """Writes one contract table, batch by batch, with exactly the contract columns."""
+
+    def __init__(self, out: Path, table: Table, file_format: Format) -> None:
+        self.table = table
+        self.schema = pa.schema([pa.field(name, pa.string()) for name in table.column_names])
+        self.path = out / f"{table.name}.{file_format}"
+        self.rows = 0
+        if file_format == "csv":
+            options = pacsv.WriteOptions(include_header=True, quoting_style="needed")
+            self._writer: pacsv.CSVWriter | pq.ParquetWriter = pacsv.CSVWriter(
+                str(self.path), self.schema, write_options=options
+            )
+        else:
+            self._writer = pq.ParquetWriter(str(self.path), self.schema, compression="zstd")
+
+    def write(self, columns: dict[str, pa.Array]) -> None:
+        if set(columns) != set(self.table.column_names):
+            raise ValueError(
+                f"{self.table.name}: generated columns {sorted(columns)} != contract {sorted(self.table.column_names)}"
+            )
+        batch = pa.table([columns[name] for name in self.table.column_names], schema=self.schema)
+        self._writer.write_table(batch)
+        self.rows += batch.num_rows
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+@dataclass
+class Summary:
+    out: Path
+    leads: int
+    seed: int
+    rows: dict[str, int] = field(default_factory=dict)
+    planted: dict = field(default_factory=dict)
+
+
+def planted_rates_document(
+    seed: int,
+    leads: int,
+    timeline: Timeline,
+    channel: np.ndarray,
+    furthest: np.ndarray,
+) -> dict:
+    """The planted conditional rates and the realised reach counts, per channel and overall."""
+    channels = {}
+    expected_total = np.zeros(len(config.STAGES))
+    for code, spec in enumerate(config.CHANNELS):
+        members = furthest[channel == code]
+        count = len(members)
+        expected = count * np.concatenate([[1.0], np.cumprod(spec.rates)])
+        expected_total += expected
+        channels[spec.name] = {
+            "leads": count,
+            "planted": dict(zip(config.TRANSITIONS, spec.rates, strict=True)),
+            "reached": {stage: int((members >= k).sum()) for k, stage in enumerate(config.STAGES)},
+        }
+    overall_planted = {
+        transition: (float(expected_total[k + 1] / expected_total[k]) if expected_total[k] else None)
+        for k, transition in enumerate(config.TRANSITIONS)
+    }
+    return {
+        "seed": seed,
+        "leads": leads,
+        "start": timeline.start.isoformat(),
+        "months": timeline.months,
+        "stages": list(config.STAGES),
+        "transitions": list(config.TRANSITIONS),
+        "semantics": "planted[a->b] = P(lead reaches b | lead reached a); reach = entered, skipped stages count",
+        "no_campaign_channel": config.NO_CAMPAIGN,
+        "channels": channels,
+        "overall": {
+            "leads": leads,
+            "planted": overall_planted,
+            "reached": {stage: int((furthest >= k).sum()) for k, stage in enumerate(config.STAGES)},
+        },
+    }
+
+
+def generate(
+    leads: int,
+    seed: int,
+    out: Path,
+    *,
+    start: dt.date = DEFAULT_START,
+    months: int = DEFAULT_MONTHS,
+    file_format: Format = "csv",
+    planted_rates: Path | None = None,
+    seeds_dir: Path = SEEDS_DIR,
+    progress: Callable[[int], None] | None = None,
+) -> Summary:
+    """Write the raw directory `out`. `progress(leads_done)` is called after each batch."""
+    if leads < 1:
+        raise ValueError("--leads must be at least 1")
+    if months < 1:
+        raise ValueError("--months must be at least 1")
+    timeline = Timeline(start, months)
+    definitions = load_definitions(seeds_dir)
+    fx = fx_rates(seeds_dir)
+    currencies = ["JPY", *sorted(c for c in fx if c != "JPY")]
+
+    rng = _rng(seed, 0)
+    owners = make_owners(rng, leads)
+    campaigns = make_campaigns(rng, timeline, currencies)
+    sampler = CampaignSampler.build(campaigns, timeline)
+    costs = make_costs(rng, campaigns, sampler, timeline, leads, fx)
+    world = World.build(timeline, campaigns, sampler, owners, definitions)
+
+    out.mkdir(parents=True, exist_ok=True)
+    writers = {table.name: TableWriter(out, table, file_format) for table in contract()}
+    try:
+        writers["owners"].write(
+            {
+                "owner_id": pa.array(owners.owner_id, pa.string()),
+                "name": pa.array(owners.name, pa.string()),
+                "team": pa.array(owners.team, pa.string()),
+                "business_unit": pa.array(owners.business_unit, pa.string()),
+            }
+        )
+        writers["campaigns"].write(
+            {
+                "campaign_id": world.campaign_ids,
+                "name": pa.array([c.name for c in campaigns], pa.string()),
+                "channel": pa.array([c.channel for c in campaigns], pa.string()),
+                "business_unit": pa.array(
+                    [config.BUSINESS_UNITS[c.bu] if c.bu >= 0 else None for c in campaigns], pa.string()
+                ),
+                "started_on": fmt.dates(np.array([c.started_on for c in campaigns]) + timeline.day0),
+                "ended_on": fmt.dates(np.array([c.ended_on for c in campaigns]) + timeline.day0),
+            }
+        )
+        cost_currency = np.array([currencies.index(campaigns[i].currency) for i in costs.campaign])
+        jpy = cost_currency == 0
+        empty = jpy & (rng.random(len(jpy)) < config.EMPTY_CURRENCY)
+        writers["campaign_costs"].write(
+            {
+                "campaign_id": world.campaign_ids.take(pa.array(costs.campaign)),
+                "cost_date": fmt.dates(costs.day + timeline.day0),
+                "amount": fmt.decimals(costs.hundredths, ~jpy),
+                "currency": fmt.take(pa.array(currencies, pa.string()), cost_currency, ~empty),
+            }
+        )
+        counters = Counters()
+        channels, furthest = [], []
+        for number, first in enumerate(range(0, leads, config.BATCH_SIZE)):
+            size = min(config.BATCH_SIZE, leads - first)
+            batch = generate_batch(world, _rng(seed, 1, number), size, counters)
+            for name, columns in batch.tables.items():
+                writers[name].write(columns)
+            channels.append(batch.channel.astype(np.int8))
+            furthest.append(batch.furthest.astype(np.int8))
+            if progress is not None:
+                progress(first + size)
+    finally:
+        for writer in writers.values():
+            writer.close()
+
+    document = planted_rates_document(
+        seed,
+        leads,
+        timeline,
+        np.concatenate(channels),
+        np.concatenate(furthest),
+    )
+    if planted_rates is not None:
+        planted_rates.parent.mkdir(parents=True, exist_ok=True)
+        planted_rates.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return Summary(
+        out=out, leads=leads, seed=seed, rows={name: w.rows for name, w in writers.items()}, planted=document
+    )

@@ -1,0 +1,1 @@
+"""Realistic, deterministic demo data for the raw contract (see revops.generate)."""

@@ -1,0 +1,790 @@
+"""One batch of leads and everything that happens to them, vectorised.
+
+How the planted rates survive the marts' stage rules:
+
+1. Each lead's furthest stage f (0 = lead ... 5 = renewed) is drawn from its
+   channel's planted conditional rates P(reach k+1 | reached k).
+2. Events are emitted so the marts' rules find exactly f as the furthest
+   *recorded* stage, and nothing beyond it:
+   - mql: an activity at which the cumulative score (seed rules) reaches the
+     threshold, or a hand-raise. Leads without a recorded MQL get activities
+     that are "guarded": hand-raises and everything from the first activity
+     that would reach the threshold are replaced by a zero-point type.
+   - sal: a status change to `accepted` (other statuses never count).
+   - opportunity: an opportunity with the lead's id; won: a `new` deal on one
+     of them; renewed: a `renewal` deal renewing that new deal.
+   Stage skips (no MQL, or no accepted status) leave a stage unrecorded below
+   f; the marts' backward `entered` rule still counts the lead as reaching it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jaconv
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from revops.generator import config, fmt, vocab
+from revops.generator.scoring import Definition
+from revops.generator.world import SECONDS_PER_DAY, Campaign, CampaignSampler, Owners, Timeline
+
+DAY = SECONDS_PER_DAY
+JST = fmt.JST_OFFSET_SECONDS
+LEAD, MQL, SAL, OPP, WON, RENEWED = range(6)
+
+# Activity mixes (type -> relative weight). Types the seed rules do not list score 0.
+FIRST_TOUCH: dict[str, dict[str, float]] = {
+    "exhibition": {"booth_visit": 1.0},
+    "webinar": {"form_submit": 0.85, "webinar_attend": 0.15},
+    "seminar": {"form_submit": 1.0},
+    "paid_search": {"form_submit": 0.7, "content_download": 0.3},
+    "paid_social": {"content_download": 0.6, "form_submit": 0.4},
+    "content": {"content_download": 1.0},
+    "email": {"email_click": 1.0},
+    "referral": {"referral_intro": 1.0},
+    "outbound": {"call": 1.0},
+    "other": {"form_submit": 0.6, "page_view": 0.4},
+    config.NO_CAMPAIGN: {"form_submit": 0.6, "page_view": 0.3, "chat_start": 0.1},
+}
+COLD_MIX = {"page_view": 0.33, "email_open": 0.33, "email_click": 0.2, "content_download": 0.04,
+            "webinar_attend": 0.03, "form_submit": 0.03, "sns_follow": 0.02, "call": 0.02}  # fmt: skip
+WARM_MIX = {"page_view": 0.26, "email_open": 0.18, "email_click": 0.18, "content_download": 0.10,
+            "webinar_attend": 0.08, "form_submit": 0.06, "booth_visit": 0.03, "chat_start": 0.02,
+            "sns_follow": 0.02, "call": 0.05, "ウェビナー視聴": 0.02}  # fmt: skip
+POST_MIX = {"meeting": 0.22, "call": 0.28, "email_sent": 0.15, "email_open": 0.10, "page_view": 0.10,
+            "email_click": 0.06, "demo_request": 0.03, "contact_request": 0.02, "content_download": 0.04}  # fmt: skip
+TOPUP_PREFERENCE = {
+    "webinar_attend": 0.35,
+    "form_submit": 0.30,
+    "content_download": 0.25,
+    "booth_visit": 0.10,
+}
+HAND_RAISE_PREFERENCE = {"demo_request": 0.6, "contact_request": 0.4}
+ZERO_TYPES = ("email_open", "call", "meeting", "other_activity")
+# Campaign touches: activity type -> (probability it carries a campaign, channels it may belong to).
+TOUCHES: dict[str, tuple[float, tuple[str, ...]]] = {
+    "booth_visit": (0.95, ("exhibition",)),
+    "webinar_attend": (0.95, ("webinar",)),
+    "email_click": (0.9, ("email",)),
+    "email_open": (0.9, ("email",)),
+    "content_download": (0.8, ("content",)),
+    "form_submit": (0.5, ("seminar", "paid_search", "paid_social")),
+    "page_view": (0.15, ("paid_search", "paid_social")),
+}
+OPEN_STAGES = ("初回商談", "ヒアリング", "提案", "見積提示", "交渉")
+STAGE_WON, STAGE_LOST = "受注", "失注"
+
+
+def _mix(names: list[str], weights: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    codes = np.array([names.index(t) for t in weights], dtype=np.int64)
+    p = np.array(list(weights.values()), dtype=np.float64)
+    return codes, p / p.sum()
+
+
+def _draw(rng: np.random.Generator, mix: tuple[np.ndarray, np.ndarray], n: int) -> np.ndarray:
+    codes, p = mix
+    return codes[np.searchsorted(np.cumsum(p), rng.random(n) * (1 - 1e-12), side="right")]
+
+
+def _segments(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(owner of each row, first row of each segment, position of each row in its segment)."""
+    counts = counts.astype(np.int64)
+    starts = np.cumsum(counts) - counts
+    owner = np.repeat(np.arange(len(counts)), counts)
+    position = np.arange(int(counts.sum()), dtype=np.int64) - starts[owner]
+    return owner, starts, position
+
+
+def _segment_cumsum(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    cs = np.cumsum(values)
+    prefix = np.concatenate([np.zeros(1, dtype=cs.dtype), cs])
+    starts = np.cumsum(counts) - counts
+    return cs - np.repeat(prefix[starts], counts)
+
+
+@dataclass
+class Activities:
+    """The activity type vocabulary, scored by the seed definitions in force on each day.
+
+    Rules the generator relies on (all read from the seeds, whatever they say):
+    - guard(): a lead kept below the lowest threshold of any version, with no
+      type that is a hand-raise in any version, is not an MQL under any version;
+    - top-up types score > 0 and hand-raise types raise hands in every version,
+      so the row at which a lead is meant to qualify qualifies.
+    """
+
+    names: list[str]
+    points: np.ndarray  # versions x types
+    hand_raise: np.ndarray  # versions x types
+    thresholds: np.ndarray  # per version
+    definitions: tuple[Definition, ...]
+    zero: int  # a type worth 0 and never a hand-raise
+    first_touch: dict[int, tuple[np.ndarray, np.ndarray]]
+    cold: tuple[np.ndarray, np.ndarray]
+    warm: tuple[np.ndarray, np.ndarray]
+    post: tuple[np.ndarray, np.ndarray]
+    topup: tuple[np.ndarray, np.ndarray] | None
+    raise_mix: tuple[np.ndarray, np.ndarray] | None
+
+    @classmethod
+    def build(cls, definitions: tuple[Definition, ...]) -> Activities:
+        names: list[str] = []
+        for definition in definitions:
+            names += [t for t in definition.points if t not in names]
+        for mix in (*FIRST_TOUCH.values(), COLD_MIX, WARM_MIX, POST_MIX):
+            names += [t for t in mix if t not in names]
+        names += [t for t in ZERO_TYPES if t not in names]
+        points = np.array([[d.points.get(t, 0.0) for t in names] for d in definitions], dtype=np.float64)
+        hand_raise = np.array([[t in d.hand_raise for t in names] for d in definitions], dtype=bool)
+        never_raise = ~hand_raise.any(axis=0)
+        zero = next(
+            names.index(t)
+            for t in ZERO_TYPES
+            if never_raise[names.index(t)] and not points[:, names.index(t)].any()
+        )
+        always_positive = (points > 0).all(axis=0) & never_raise
+        top = points.min(axis=0)[always_positive].max() if always_positive.any() else 0.0
+        topup_types = [t for i, t in enumerate(names) if always_positive[i] and points[:, i].min() >= top / 4]
+        raise_types = [t for i, t in enumerate(names) if hand_raise[:, i].all()]
+        return cls(
+            names=names,
+            points=points,
+            hand_raise=hand_raise,
+            thresholds=np.array([d.threshold for d in definitions], dtype=np.float64),
+            definitions=definitions,
+            zero=zero,
+            first_touch={config.CHANNEL_INDEX[ch]: _mix(names, mix) for ch, mix in FIRST_TOUCH.items()},
+            cold=_mix(names, COLD_MIX),
+            warm=_mix(names, WARM_MIX),
+            post=_mix(names, POST_MIX),
+            topup=_mix(names, {t: TOPUP_PREFERENCE.get(t, 0.05) for t in topup_types})
+            if topup_types
+            else None,
+            raise_mix=_mix(names, {t: HAND_RAISE_PREFERENCE.get(t, 0.2) for t in raise_types})
+            if raise_types
+            else None,
+        )
+
+    def version(self, days: np.ndarray) -> np.ndarray:
+        """Index of the definition in force on each day (JST), -1 where none is (then nothing scores)."""
+        result = np.full(len(days), -1, dtype=np.int64)
+        for index, definition in enumerate(self.definitions):  # later versions win overlaps
+            in_force = days >= definition.effective_from
+            if definition.effective_to is not None:
+                in_force &= days <= definition.effective_to
+            result[in_force] = index
+        return result
+
+    def score(self, types: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(points, is hand-raise, threshold) of each activity under the definition in force on its day."""
+        version = self.version(days)
+        scored = version >= 0
+        safe = np.maximum(version, 0)
+        points = np.where(scored, self.points[safe, types], 0.0)
+        hand = scored & self.hand_raise[safe, types]
+        threshold = np.where(scored, self.thresholds[safe], np.inf)
+        return points, hand, threshold
+
+    def guard(
+        self, types: np.ndarray, days: np.ndarray, counts: np.ndarray, initial: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Keep each segment from qualifying: no hand-raise, nothing from the first row that would reach
+        the lowest threshold on. Returns (types, cumulative score per segment including `initial`).
+        """
+        types = np.where(self.hand_raise[:, types].any(axis=0), self.zero, types)
+        points, _, _ = self.score(types, days)
+        cumulative = _segment_cumsum(points, counts) + np.repeat(initial, counts)
+        reached = _segment_cumsum((cumulative >= self.thresholds.min()).astype(np.int64), counts) > 0
+        types = np.where(reached, self.zero, types)
+        owner = np.repeat(np.arange(len(counts)), counts)
+        total = initial + np.bincount(owner, weights=np.where(reached, 0.0, points), minlength=len(counts))
+        return types, total
+
+
+@dataclass
+class World:
+    """Everything the batches share."""
+
+    timeline: Timeline
+    campaigns: list[Campaign]
+    sampler: CampaignSampler
+    owners: Owners
+    activities: Activities
+    campaign_ids: pa.Array
+    owner_ids: pa.Array
+    touch_starts: dict[int, tuple[np.ndarray, np.ndarray]]  # channel -> (sorted start days, campaign idx)
+    inside_sales: dict[int, np.ndarray]
+    field_sales: dict[int, np.ndarray]
+
+    @classmethod
+    def build(
+        cls,
+        timeline: Timeline,
+        campaigns: list[Campaign],
+        sampler: CampaignSampler,
+        owners: Owners,
+        definitions: tuple[Definition, ...],
+    ) -> World:
+        touch_starts = {}
+        for name in config.CAMPAIGN_CHANNELS:
+            code = config.CHANNEL_INDEX[name]
+            members = np.flatnonzero(sampler.channel == code)
+            order = np.argsort(np.array([campaigns[i].started_on for i in members]), kind="stable")
+            touch_starts[code] = (np.array([campaigns[i].started_on for i in members])[order], members[order])
+        return cls(
+            timeline=timeline,
+            campaigns=campaigns,
+            sampler=sampler,
+            owners=owners,
+            activities=Activities.build(definitions),
+            campaign_ids=pa.array([c.campaign_id for c in campaigns], type=pa.string()),
+            owner_ids=pa.array(owners.owner_id, type=pa.string()),
+            touch_starts=touch_starts,
+            inside_sales=owners.ids_for("inside_sales"),
+            field_sales=owners.ids_for("field_sales"),
+        )
+
+
+@dataclass
+class Counters:
+    """Running id numbers across batches."""
+
+    lead: int = 0
+    activity: int = 0
+    opportunity: int = 0
+    deal: int = 0
+
+
+@dataclass
+class Batch:
+    tables: dict[str, dict[str, pa.Array]]
+    channel: np.ndarray  # per lead
+    furthest: np.ndarray  # per lead
+
+
+def _exp_seconds(rng: np.random.Generator, mean_days: float, n: int, minimum: int = 60) -> np.ndarray:
+    return (rng.exponential(mean_days * DAY, n)).astype(np.int64) + minimum
+
+
+def _pick_owner(rng: np.random.Generator, pools: dict[int, np.ndarray], bu: np.ndarray) -> np.ndarray:
+    result = np.empty(len(bu), dtype=np.int64)
+    for code, pool in pools.items():
+        rows = bu == code
+        result[rows] = pool[rng.integers(len(pool), size=int(rows.sum()))]
+    return result
+
+
+def _jst_day(seconds: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of the JST date."""
+    return (seconds + JST) // DAY
+
+
+def _first_of_next_month(days: np.ndarray) -> np.ndarray:
+    return (days.astype("datetime64[D]").astype("datetime64[M]") + 1).astype("datetime64[D]").astype(np.int64)
+
+
+def _plus_year_minus_day(first_days: np.ndarray) -> np.ndarray:
+    return (first_days.astype("datetime64[D]").astype("datetime64[M]") + 12).astype("datetime64[D]").astype(
+        np.int64
+    ) - 1
+
+
+def _office_hours(rng: np.random.Generator, seconds: np.ndarray) -> np.ndarray:
+    """Move times outside weekday 09:00-19:00 JST forward into the next office hours."""
+    local = seconds + JST
+    second_of_day = local % DAY
+    day = local // DAY
+    late = second_of_day >= 19 * 3600
+    early = second_of_day < 9 * 3600
+    day = day + late
+    weekday = (day + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
+    day = day + np.where(weekday == 5, 2, np.where(weekday == 6, 1, 0))
+    moved = late | early | (weekday >= 5)
+    jitter = rng.integers(0, 3 * 3600, len(seconds))
+    return np.where(moved, day * DAY + 9 * 3600 + jitter - JST, seconds)
+
+
+def _utc(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.random(n) < config.UTC_TIMESTAMPS
+
+
+def _time_of_day(rng: np.random.Generator, n: int, show: np.ndarray) -> np.ndarray:
+    """Seconds after JST midnight: office hours mostly, some evenings; badge scans 10:00-17:00."""
+    office = np.clip(rng.normal(14 * 3600, 2.5 * 3600, n), 8 * 3600, 21 * 3600)
+    anytime = rng.uniform(0, DAY, n)
+    seconds = np.where(rng.random(n) < 0.85, office, anytime)
+    seconds = np.where(show, rng.uniform(10 * 3600, 17 * 3600, n), seconds)
+    return seconds.astype(np.int64)
+
+
+def generate_batch(world: World, rng: np.random.Generator, n: int, counters: Counters) -> Batch:
+    tl = world.timeline
+    acts = world.activities
+    channels = config.CHANNELS
+    exhibition = config.CHANNEL_INDEX["exhibition"]
+    none_code = config.CHANNEL_INDEX[config.NO_CAMPAIGN]
+
+    # --- leads: source campaign, channel, BU, creation time -------------------------------
+    campaign, day = world.sampler.sample(rng, n)
+    has_campaign = campaign >= 0
+    channel = np.where(has_campaign, world.sampler.channel[np.maximum(campaign, 0)], none_code)
+    bu = np.where(has_campaign, world.sampler.bu[np.maximum(campaign, 0)], -1)
+    shared = bu < 0
+    bu[shared] = rng.choice(len(config.BUSINESS_UNITS), size=int(shared.sum()), p=np.array(config.BU_MIX))
+    created = tl.midnight(day) + _time_of_day(rng, n, channel == exhibition)
+
+    # --- furthest stage from the planted conditional rates --------------------------------
+    rates = np.array([c.rates for c in channels])[channel]  # n x 5
+    reach = np.cumprod(rng.random((n, 5)) < rates, axis=1)
+    furthest = reach.sum(axis=1)
+
+    skip_mql_p = np.array([c.skip_mql for c in channels])[channel]
+    skip_sal_p = np.array([c.skip_sal for c in channels])[channel]
+    hand_raise_p = np.array([c.hand_raise for c in channels])[channel]
+    skip_mql = (furthest >= SAL) & (rng.random(n) < skip_mql_p)
+    skip_sal = (furthest >= OPP) & skip_mql & (rng.random(n) < skip_sal_p)
+    skip_sal |= (furthest >= OPP) & ~skip_mql & (rng.random(n) < 0.03)
+    mql_rec = (furthest >= MQL) & ~skip_mql
+    sal_rec = (furthest >= SAL) & ~skip_sal
+    by_raise = mql_rec & (rng.random(n) < hand_raise_p)
+    if acts.raise_mix is None:
+        by_raise[:] = False
+    elif acts.topup is None:
+        by_raise = mql_rec.copy()
+    raise_at_creation = by_raise & (rng.random(n) < config.HAND_RAISE_AT_CREATION)
+    accepted_early = sal_rec & mql_rec & (rng.random(n) < config.ACCEPTED_BEFORE_MQL)
+
+    # --- activities: pre-MQL (guarded), the MQL trigger, afterwards -----------------------
+    # Times first (they never depend on types), so each activity is scored under the
+    # definition in force on its JST date, as the marts do.
+    n_pre = np.where(
+        furthest == LEAD,
+        1 + rng.poisson(7.0, n),
+        np.where(mql_rec, np.where(raise_at_creation, 0, 1 + rng.poisson(3.0, n)), 1 + rng.poisson(2.0, n)),
+    )
+    pre_owner, pre_starts, pre_pos = _segments(n_pre)
+    first = pre_pos == 0
+    pre_gap = np.where(
+        first, 1 + rng.integers(0, 300, len(pre_owner)), _exp_seconds(rng, 5.0, len(pre_owner))
+    )
+    pre_at = created[pre_owner] + _segment_cumsum(pre_gap, n_pre)
+    pre_types = np.empty(len(pre_owner), dtype=np.int64)
+    warm = mql_rec[pre_owner]
+    pre_types[warm] = _draw(rng, acts.warm, int(warm.sum()))
+    pre_types[~warm] = _draw(rng, acts.cold, int((~warm).sum()))
+    for code, mix in acts.first_touch.items():
+        rows = first & (channel[pre_owner] == code)
+        pre_types[rows] = _draw(rng, mix, int(rows.sum()))
+    pre_types, pre_score = acts.guard(pre_types, _jst_day(pre_at), n_pre, np.zeros(n))
+    last_pre_at = created.copy()
+    has_pre = n_pre > 0
+    last_pre_at[has_pre] = pre_at[(pre_starts + n_pre - 1)[has_pre]]
+
+    # The MQL trigger: one hand-raise, or scoring activities until the threshold in force is reached.
+    n_trig = np.zeros(n, dtype=np.int64)
+    n_trig[by_raise] = 1
+    trig_owner_parts, trig_at_parts, trig_type_parts = [], [], []
+    raise_leads = np.flatnonzero(by_raise)
+    if len(raise_leads):
+        assert acts.raise_mix is not None
+        gap = np.where(
+            raise_at_creation[raise_leads],
+            1 + rng.integers(0, 300, len(raise_leads)),
+            _exp_seconds(rng, 2.0, len(raise_leads)),
+        )
+        trig_owner_parts.append(raise_leads)
+        trig_at_parts.append(last_pre_at[raise_leads] + gap)
+        trig_type_parts.append(_draw(rng, acts.raise_mix, len(raise_leads)))
+    score_leads = np.flatnonzero(mql_rec & ~by_raise)
+    if len(score_leads):
+        assert acts.topup is not None
+        k = len(score_leads)
+        min_points = acts.points[:, acts.topup[0]].min()
+        slots = int(np.ceil((acts.thresholds.max() - pre_score[score_leads].min()) / min_points)) + 1
+        gaps = _exp_seconds(rng, 0.4, k * slots).reshape(k, slots)
+        gaps[:, 0] = _exp_seconds(rng, 2.0, k)
+        slot_at = last_pre_at[score_leads][:, None] + np.cumsum(gaps, axis=1)
+        candidates = _draw(rng, acts.topup, k * slots).reshape(k, slots)
+        points, _, threshold = acts.score(candidates.reshape(-1), _jst_day(slot_at).reshape(-1))
+        cumulative = pre_score[score_leads][:, None] + np.cumsum(points.reshape(k, slots), axis=1)
+        qualifies = cumulative >= threshold.reshape(k, slots)
+        if not qualifies.any(axis=1).all():
+            raise ValueError("no MQL definition in the seeds is in force on some generated activity dates")
+        needed = np.argmax(qualifies, axis=1) + 1
+        n_trig[score_leads] = needed
+        keep = np.arange(slots)[None, :] < needed[:, None]
+        trig_owner_parts.append(np.repeat(score_leads, needed))
+        trig_at_parts.append(slot_at[keep])
+        trig_type_parts.append(candidates[keep])
+    trig_owner = np.concatenate([*trig_owner_parts, np.zeros(0, np.int64)])
+    order = np.argsort(trig_owner, kind="stable")  # lead-major, slots in order
+    trig_owner = trig_owner[order]
+    trig_at = np.concatenate([*trig_at_parts, np.zeros(0, np.int64)])[order]
+    trig_types = np.concatenate([*trig_type_parts, np.zeros(0, np.int64)])[order]
+    _, trig_starts, trig_pos = _segments(n_trig)
+    _, raised, _ = acts.score(trig_types, _jst_day(trig_at))
+    if not raised[by_raise[trig_owner]].all():
+        raise ValueError("no MQL definition in the seeds is in force on some generated hand-raise dates")
+    mql_at = np.zeros(n, dtype=np.int64)
+    mql_at[mql_rec] = trig_at[(trig_starts + n_trig - 1)[mql_rec]]
+
+    # Afterwards: sales activity, more marketing touches. Leads without a recorded MQL stay guarded.
+    post_mean = np.array([0.0, 1.5, 2.5, 4.0, 5.0, 5.0])[furthest]
+    n_post = rng.poisson(post_mean)
+    post_owner, _, post_pos = _segments(n_post)
+    post_gap = np.where(
+        post_pos == 0, _exp_seconds(rng, 2.0, len(post_owner)), _exp_seconds(rng, 6.0, len(post_owner))
+    )
+    post_at = np.where(mql_rec, mql_at, last_pre_at)[post_owner] + _segment_cumsum(post_gap, n_post)
+    post_types = _draw(rng, acts.post, len(post_owner))
+    guarded = ~mql_rec
+    guarded_rows = guarded[post_owner]
+    if guarded_rows.any():
+        post_types[guarded_rows], _ = acts.guard(
+            post_types[guarded_rows], _jst_day(post_at[guarded_rows]), n_post[guarded], pre_score[guarded]
+        )
+
+    counts = n_pre + n_trig + n_post
+    owner, starts, _ = _segments(counts)
+    total = len(owner)
+    types = np.empty(total, dtype=np.int64)
+    activity_at = np.empty(total, dtype=np.int64)
+    for rows_owner, rows_pos, rows_types, rows_at, offset in (
+        (pre_owner, pre_pos, pre_types, pre_at, np.zeros(n, dtype=np.int64)),
+        (trig_owner, trig_pos, trig_types, trig_at, n_pre),
+        (post_owner, post_pos, post_types, post_at, n_pre + n_trig),
+    ):
+        destination = starts[rows_owner] + offset[rows_owner] + rows_pos
+        types[destination] = rows_types
+        activity_at[destination] = rows_at
+    lead_first = np.arange(total, dtype=np.int64) == starts[owner]
+    last_activity_at = activity_at[starts + counts - 1]  # every lead has at least one activity
+
+    # Campaign touches.
+    campaign_row = np.full(total, -1, dtype=np.int64)
+    activity_day = _jst_day(activity_at) - tl.day0
+    type_names = acts.names
+    for type_name, (probability, touch_channels) in TOUCHES.items():
+        if type_name not in type_names:
+            continue
+        rows = np.flatnonzero((types == type_names.index(type_name)) & ~lead_first)
+        rows = rows[rng.random(len(rows)) < probability]
+        which = rng.integers(len(touch_channels), size=len(rows))
+        for k, channel_name in enumerate(touch_channels):
+            chosen = rows[which == k]
+            starts_days, members = world.touch_starts[config.CHANNEL_INDEX[channel_name]]
+            if not len(members):
+                continue
+            index = np.searchsorted(starts_days, activity_day[chosen], side="right") - 1
+            ok = index >= 0
+            campaign_row[chosen[ok]] = members[index[ok]]
+    campaign_row[lead_first] = campaign[owner[lead_first]]
+
+    # --- inside sales: status changes ------------------------------------------------------
+    sal_at = np.zeros(n, dtype=np.int64)
+    anchor = np.where(mql_rec, mql_at, last_pre_at)
+    normal = sal_rec & ~accepted_early
+    sal_at[normal] = anchor[normal] + _exp_seconds(rng, 2.0, int(normal.sum()), 600)
+    early_span = np.maximum(mql_at[accepted_early] - created[accepted_early], 2)
+    sal_at[accepted_early] = created[accepted_early] + np.maximum(
+        1, (early_span * rng.uniform(0.2, 0.9, int(accepted_early.sum()))).astype(np.int64)
+    )
+    status_lead, status_at, status_code = [], [], []
+    statuses = ("accepted", "rejected", "disqualified", "nurture")
+
+    def add_status(mask: np.ndarray, at: np.ndarray, choices: tuple[str, ...], p: tuple[float, ...]) -> None:
+        leads = np.flatnonzero(mask)
+        status_lead.append(leads)
+        status_at.append(at[leads] if len(at) == n else at)
+        codes = np.array([statuses.index(c) for c in choices])
+        status_code.append(codes[rng.choice(len(choices), size=len(leads), p=np.array(p))])
+
+    dropped = (furthest == LEAD) & (rng.random(n) < 0.25)
+    add_status(dropped, last_pre_at + _exp_seconds(rng, 3.0, n, 600), ("nurture", "rejected", "disqualified"),
+               (0.45, 0.30, 0.25))  # fmt: skip
+    not_accepted = (furthest == MQL) & (rng.random(n) < 0.7)
+    add_status(not_accepted, mql_at + _exp_seconds(rng, 2.0, n, 600), ("nurture", "rejected", "disqualified"),
+               (0.5, 0.35, 0.15))  # fmt: skip
+    nurtured_first = sal_rec & (rng.random(n) < 0.1)
+    add_status(nurtured_first, created + np.maximum(1, (sal_at - created) // 2), ("nurture",), (1.0,))
+    add_status(sal_rec, sal_at, ("accepted",), (1.0,))
+    qualified_out = sal_rec & (furthest == SAL) & (rng.random(n) < 0.5)
+    add_status(
+        qualified_out, sal_at + _exp_seconds(rng, 14.0, n, 3600), ("disqualified", "nurture"), (0.5, 0.5)
+    )
+    s_lead = np.concatenate(status_lead)
+    s_at = _office_hours(rng, np.concatenate(status_at))
+    s_code = np.concatenate(status_code)
+    order = np.lexsort((s_at, s_lead))
+    s_lead, s_at, s_code = s_lead[order], s_at[order], s_code[order]
+    s_owner = _pick_owner(rng, world.inside_sales, bu[s_lead])
+    s_owner_valid = rng.random(len(s_lead)) >= 0.03
+    last_status_at = np.zeros(n, dtype=np.int64)
+    if len(s_lead):
+        np.maximum.at(last_status_at, s_lead, s_at)
+
+    # --- field sales: opportunities and deals ---------------------------------------------
+    reached_opp = furthest >= OPP
+    opp_base = np.maximum(np.where(sal_rec, sal_at, 0), np.maximum(np.where(mql_rec, mql_at, 0), last_pre_at))
+    first_opp_at = opp_base + _exp_seconds(rng, 10.0, n, 3600)
+    n_opp = np.where(reached_opp, 1 + (rng.random(n) < config.SECOND_OPPORTUNITY), 0)
+    o_lead, _, o_ord = _segments(n_opp)
+    o_created = first_opp_at[o_lead] + np.where(o_ord == 1, _exp_seconds(rng, 45.0, len(o_lead), DAY), 0)
+    o_created = _office_hours(rng, o_created)
+    won_ord = np.where(n_opp == 2, rng.integers(0, 2, n), 0)
+    o_won = (furthest[o_lead] >= WON) & (o_ord == won_ord[o_lead])
+    opportunities = _opportunities(rng, world, o_created, bu[o_lead], o_won, counters.opportunity)
+    o_ids = opportunities.pop("_ids")
+    counters.opportunity += len(o_lead)
+    # Opportunities that did not come from a lead (existing customers, partners).
+    n_free = int(rng.binomial(n, config.NO_LEAD_OPPORTUNITIES_PER_LEAD))
+    free_bu = rng.choice(len(config.BUSINESS_UNITS), size=n_free, p=np.array(config.BU_MIX))
+    free_day = np.minimum(
+        np.searchsorted(world.sampler.none_cdf, rng.random(n_free), side="right"), tl.n_days - 1
+    )
+    free_created = tl.midnight(free_day) + _time_of_day(rng, n_free, np.zeros(n_free, dtype=bool))
+    free_won = rng.random(n_free) < 0.45
+    free = _opportunities(rng, world, free_created, free_bu, free_won, counters.opportunity)
+    free_ids = free.pop("_ids")
+    counters.opportunity += n_free
+
+    won_rows = np.flatnonzero(o_won)
+    won_lead = o_lead[won_rows]
+    renews = np.concatenate([furthest[won_lead] == RENEWED, rng.random(int(free_won.sum())) < 0.8])
+    deals = _deals(
+        rng,
+        signed_day=np.concatenate([opportunities["_signed_day"][won_rows], free["_signed_day"][free_won]]),
+        opportunity_ids=pa.concat_arrays(
+            [o_ids.take(pa.array(won_rows)), free_ids.filter(pa.array(free_won))]
+        ),
+        hundredths=np.concatenate([opportunities["_amount"][won_rows], free["_amount"][free_won]]),
+        currency=np.concatenate([opportunities["_currency"][won_rows], free["_currency"][free_won]]),
+        renews=renews,
+        counters=counters,
+    )
+    for extra in ("_signed_day", "_amount", "_currency"):
+        opportunities.pop(extra)
+        free.pop(extra)
+    opportunity_table = {
+        name: pa.concat_arrays([values, free[name]]) for name, values in opportunities.items()
+    }
+    lead_ids = fmt.ids("LD-", np.arange(counters.lead + 1, counters.lead + n + 1), 9)
+    opportunity_table["lead_id"] = pa.concat_arrays(
+        [lead_ids.take(pa.array(o_lead)), pa.nulls(n_free, type=pa.string())]
+    )
+
+    # --- the lead rows -------------------------------------------------------------------
+    crm_mql = np.where(mql_rec, mql_at, 0)
+    late = mql_rec & (rng.random(n) < config.CRM_MQL_LATE)
+    crm_mql[late] += _exp_seconds(rng, 2.0, int(late.sum()), 3600)
+    missing = mql_rec & (rng.random(n) < config.CRM_MQL_MISSING)
+    spurious = (furthest == LEAD) & (rng.random(n) < config.CRM_MQL_SPURIOUS)
+    crm_mql[spurious] = last_pre_at[spurious]
+    crm_mql_valid = (mql_rec & ~missing) | spurious
+    updated = np.maximum(np.maximum(created, last_activity_at), last_status_at) + rng.integers(60, 2 * DAY, n)
+    company = _companies(rng, n)
+
+    leads = {
+        "lead_id": lead_ids,
+        "created_at": fmt.timestamps(created, _utc(rng, n)),
+        "business_unit": fmt.take(pa.array(config.BUSINESS_UNITS), bu),
+        "source_campaign_id": fmt.take(world.campaign_ids, np.maximum(campaign, 0), has_campaign),
+        **company,
+        "crm_mql_at": fmt.with_nulls(fmt.timestamps(crm_mql, _utc(rng, n)), crm_mql_valid),
+        "updated_at": fmt.timestamps(updated, _utc(rng, n)),
+    }
+    activities = {
+        "activity_id": fmt.ids("AC-", np.arange(counters.activity + 1, counters.activity + total + 1), 10),
+        "lead_id": lead_ids.take(pa.array(owner)),
+        "activity_at": fmt.timestamps(activity_at, _utc(rng, total)),
+        "activity_type": fmt.take(pa.array(type_names, type=pa.string()), types),
+        "campaign_id": fmt.take(world.campaign_ids, np.maximum(campaign_row, 0), campaign_row >= 0),
+    }
+    status_changes = {
+        "lead_id": lead_ids.take(pa.array(s_lead)),
+        "changed_at": fmt.timestamps(s_at, _utc(rng, len(s_lead))),
+        "status": fmt.take(pa.array(statuses), s_code),
+        "owner_id": fmt.take(world.owner_ids, s_owner, s_owner_valid),
+    }
+    counters.lead += n
+    counters.activity += total
+    return Batch(
+        tables={
+            "leads": leads,
+            "lead_activities": activities,
+            "lead_status_changes": status_changes,
+            "opportunities": opportunity_table,
+            "deals": deals,
+        },
+        channel=channel,
+        furthest=furthest,
+    )
+
+
+def _opportunities(
+    rng: np.random.Generator,
+    world: World,
+    created: np.ndarray,
+    bu: np.ndarray,
+    won: np.ndarray,
+    first_number: int,
+) -> dict[str, object]:
+    """Opportunity columns (plus private _signed_day/_amount/_currency for the deals)."""
+    m = len(created)
+    ids = fmt.ids("OP-", np.arange(first_number + 1, first_number + m + 1), 8)
+    created_day = _jst_day(created)
+    signed_day = created_day + 3 + np.minimum(rng.exponential(25.0, m), 177).astype(np.int64)
+    lost = ~won & (rng.random(m) >= config.OPEN_OPPORTUNITY)
+    closed_at = np.where(
+        won,
+        signed_day * DAY - JST + rng.integers(10 * 3600, 19 * 3600, m),
+        _office_hours(rng, created + _exp_seconds(rng, 40.0, m, 7 * DAY)),
+    )
+    closed = won | lost
+    stage_names = pa.array([*OPEN_STAGES, STAGE_WON, STAGE_LOST])
+    stage = np.where(won, len(OPEN_STAGES), np.where(lost, len(OPEN_STAGES) + 1, rng.integers(0, 5, m)))
+    usd = rng.random(m) < config.USD_OPPORTUNITY
+    median = np.array([config.DEAL_SIZE[u][0] for u in config.BUSINESS_UNITS])[bu]
+    sigma = np.array([config.DEAL_SIZE[u][1] for u in config.BUSINESS_UNITS])[bu]
+    jpy = median * np.exp(rng.normal(0, 1, m) * sigma)
+    amount = np.where(usd, np.round(jpy / 150 / 100) * 100, np.round(jpy / 10_000) * 10_000)
+    amount = np.maximum(amount, np.where(usd, 100, 10_000)).astype(np.int64) * 100
+    currency = np.where(usd, 1, np.where(rng.random(m) < config.EMPTY_CURRENCY, -1, 0))
+    return {
+        "_ids": ids,
+        "opportunity_id": ids,
+        "business_unit": fmt.take(pa.array(config.BUSINESS_UNITS), bu),
+        "owner_id": fmt.take(world.owner_ids, _pick_owner(rng, world.field_sales, bu), rng.random(m) >= 0.02),
+        "created_at": fmt.timestamps(created, _utc(rng, m)),
+        "stage": fmt.take(stage_names, stage),
+        "amount": fmt.decimals(amount, False),
+        "currency": fmt.take(pa.array(["JPY", "USD"]), np.maximum(currency, 0), currency >= 0),
+        "closed_at": fmt.with_nulls(fmt.timestamps(closed_at, _utc(rng, m)), closed),
+        "is_won": fmt.take(pa.array(["false", "true"]), won.astype(np.int64), closed),
+        "_signed_day": signed_day,
+        "_amount": amount,
+        "_currency": currency,
+    }
+
+
+def _deals(
+    rng: np.random.Generator,
+    signed_day: np.ndarray,
+    opportunity_ids: pa.Array,
+    hundredths: np.ndarray,
+    currency: np.ndarray,
+    renews: np.ndarray,
+    counters: Counters,
+) -> dict[str, pa.Array]:
+    """New deals on won opportunities, their renewals a year on, and a few expansions."""
+    w = len(signed_day)
+    new_numbers = np.arange(counters.deal + 1, counters.deal + w + 1)
+    usd = currency == 1
+    new_amount = _round_amount(hundredths * rng.uniform(0.85, 1.0, w), usd)
+    start = _first_of_next_month(signed_day)
+    end = _plus_year_minus_day(start)
+
+    renewing = np.flatnonzero(renews)
+    r = len(renewing)
+    renewal_numbers = np.arange(counters.deal + w + 1, counters.deal + w + r + 1)
+    r_start = end[renewing] + 1
+    r_end = _plus_year_minus_day(r_start)
+    r_signed = end[renewing] - rng.integers(0, 46, r)
+    r_amount = _round_amount(new_amount[renewing] * rng.uniform(0.95, 1.2, r), usd[renewing])
+
+    expanding = np.flatnonzero(rng.random(w) < config.EXPANSION)
+    e = len(expanding)
+    expansion_numbers = np.arange(counters.deal + w + r + 1, counters.deal + w + r + e + 1)
+    e_signed = start[expanding] + rng.integers(60, 300, e)
+    e_start = _first_of_next_month(e_signed)
+    e_amount = _round_amount(new_amount[expanding] * rng.uniform(0.2, 0.5, e), usd[expanding])
+    counters.deal += w + r + e
+
+    numbers = np.concatenate([new_numbers, renewal_numbers, expansion_numbers])
+    deal_ids = fmt.ids("DL-", numbers, 8)
+    kind = np.concatenate([np.zeros(w, np.int64), np.ones(r, np.int64), np.full(e, 2, np.int64)])
+    source = np.concatenate([np.arange(w), renewing, expanding])
+    cur = currency[source]
+    renewed_from = np.concatenate([np.zeros(w, np.int64), renewing, np.zeros(e, np.int64)])
+    opp_valid = np.concatenate([np.ones(w, bool), rng.random(r) < 0.2, np.ones(e, bool)])
+    return {
+        "deal_id": deal_ids,
+        "opportunity_id": fmt.with_nulls(opportunity_ids.take(pa.array(source)), opp_valid),
+        "signed_at": fmt.dates(np.concatenate([signed_day, r_signed, e_signed])),
+        "deal_type": fmt.take(pa.array(["new", "renewal", "expansion"]), kind),
+        "amount": fmt.decimals(np.concatenate([new_amount, r_amount, e_amount]), False),
+        "currency": fmt.take(pa.array(["JPY", "USD"]), np.maximum(cur, 0), cur >= 0),
+        "contract_start": fmt.dates(np.concatenate([start, r_start, e_start])),
+        "contract_end": fmt.dates(np.concatenate([end, r_end, end[expanding]])),
+        "renewed_from_deal_id": fmt.take(deal_ids, renewed_from, kind == 1),
+    }
+
+
+def _round_amount(hundredths: np.ndarray, usd: np.ndarray) -> np.ndarray:
+    """Round to 1,000 JPY or 10 USD, in hundredths."""
+    unit = np.where(usd, 10 * 100, 1000 * 100)
+    return np.maximum(np.round(hundredths / unit), 1).astype(np.int64) * unit
+
+
+def _companies(rng: np.random.Generator, n: int) -> dict[str, pa.Array]:
+    """company_name, company_domain and email for n leads."""
+
+    cores = vocab.COMPANY_CORES
+    core_weight = 1.0 / (np.arange(len(cores)) + 5.0)
+    core = rng.choice(len(cores), size=n, p=core_weight / core_weight.sum())
+    suffix = rng.integers(len(vocab.COMPANY_SUFFIXES), size=n)
+    region = rng.integers(len(vocab.COMPANY_REGIONS), size=n)
+    forms = vocab.LEGAL_FORMS
+    form_p = np.array([f[2] for f in forms])
+    form = rng.choice(len(forms), size=n, p=form_p / form_p.sum())
+    half_width = np.array([any("\uff61" <= ch <= "\uff9f" for ch in f[0] + f[1]) for f in forms])[form]
+
+    def text(values: list[str], codes: np.ndarray) -> pa.Array:
+        return pa.array(values, type=pa.string()).take(pa.array(codes))
+
+    def both(values: list[str], codes: np.ndarray) -> pa.Array:
+        half = [jaconv.z2h(v, kana=True, ascii=False, digit=False) for v in values]
+        return pc.if_else(pa.array(half_width), text(half, codes), text(values, codes))
+
+    name = pc.binary_join_element_wise(
+        text([f[0] for f in forms], form),
+        both([r[0] for r in vocab.COMPANY_REGIONS], region),
+        both([c[0] for c in cores], core),
+        both([s[0] for s in vocab.COMPANY_SUFFIXES], suffix),
+        text([f[1] for f in forms], form),
+        "",
+    )
+    tld = (core * 7 + suffix * 13 + region * 3) % len(vocab.TLDS)
+    region_roman = [f"{r[1]}-" if r[1] else "" for r in vocab.COMPANY_REGIONS]
+    domain = pc.binary_join_element_wise(
+        text(region_roman, region),
+        text([c[1] for c in cores], core),
+        text([f"-{s[1]}." for s in vocab.COMPANY_SUFFIXES], suffix),
+        text(list(vocab.TLDS), tld),
+        "",
+    )
+    family = rng.integers(len(vocab.FAMILY_NAMES), size=n)
+    given = rng.integers(len(vocab.GIVEN_NAMES), size=n)
+    family_r = text([f[1] for f in vocab.FAMILY_NAMES], family)
+    given_r = text([g[1] for g in vocab.GIVEN_NAMES], given)
+    pattern = rng.integers(0, 4, n)
+    initial = pc.utf8_slice_codeunits(given_r, 0, 1)
+    local = pc.case_when(
+        pc.make_struct(pa.array(pattern == 0), pa.array(pattern == 1), pa.array(pattern == 2)),
+        pc.binary_join_element_wise(given_r, family_r, "."),
+        pc.binary_join_element_wise(family_r, given_r, "."),
+        pc.binary_join_element_wise(initial, family_r, "-"),
+        pc.binary_join_element_wise(family_r, given_r, "_"),
+    )
+    free_mail = rng.random(n) < 0.08
+    mail_domain = pc.if_else(
+        pa.array(free_mail), text(list(vocab.FREE_MAIL), rng.integers(len(vocab.FREE_MAIL), size=n)), domain
+    )
+    email = pc.binary_join_element_wise(local, mail_domain, "@")
+    return {
+        "company_name": fmt.with_nulls(name, rng.random(n) >= 0.01),
+        "company_domain": fmt.with_nulls(domain, rng.random(n) >= 0.04),
+        "email": fmt.with_nulls(email, rng.random(n) >= 0.02),
+    }
