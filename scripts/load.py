@@ -1,0 +1,68 @@
+"""Validate a raw export directory against the contract and load it into schema `raw`.
+
+.venv/bin/python scripts/load.py --raw-dir DIR [--encoding cp932] [--strict] [--dry-run] [--timezone TZ]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from revops.loader import load_dir, run_cli
+
+app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
+
+
+@app.command()
+def main(
+    raw_dir: Annotated[
+        Path,
+        typer.Option(
+            "--raw-dir", help="Directory with one <table>.csv or <table>.parquet per contract table."
+        ),
+    ],
+    encoding: Annotated[
+        str, typer.Option("--encoding", help="CSV encoding: utf-8 (BOM or not) or e.g. cp932 for Shift-JIS.")
+    ] = "utf-8",
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="If any row would be quarantined, write nothing and exit 1."),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and report only; write nothing.")
+    ] = False,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            "--timezone", help="Reporting timezone for timestamps with an offset (default: dbt var)."
+        ),
+    ] = None,
+    max_errors: Annotated[
+        int, typer.Option("--max-errors", help="Quarantined rows per table printed to stderr (0: all kept).")
+    ] = 20,
+) -> None:
+    """Validate every contract file in --raw-dir and replace schema raw of the warehouse
+    (REVOPS_DUCKDB_PATH) with it in one transaction.
+
+    Rows that break the contract go to raw.quarantine with the reason instead of being
+    loaded; a quarantined row's line_number counts CSV records (header = line 1, a
+    quoted field spanning lines counts as one line) or parquet rows (first = 1).
+
+    Exit codes: 0 loaded (or validated with --dry-run); 1 --strict and rows would be
+    quarantined: nothing is written; 2 a file is missing, unreadable or lacks a
+    required column, or the write failed: nothing is written and the previous raw
+    data stays exactly as it was.
+    """
+    code = run_cli(
+        lambda progress: load_dir(
+            raw_dir, encoding=encoding, timezone=timezone, strict=strict, dry_run=dry_run, progress=progress
+        ),
+        max_errors,
+    )
+    raise typer.Exit(code)
+
+
+if __name__ == "__main__":
+    app()

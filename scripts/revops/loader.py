@@ -1,0 +1,424 @@
+"""Validate a raw export directory against the contract and load it into schema `raw`.
+
+Python API (the CLIs scripts/load.py and scripts/validate.py are thin wrappers):
+
+    validate_dir(raw_dir, encoding="utf-8", timezone=None) -> Report   # touches no warehouse
+    load_dir(raw_dir, db_path=None, encoding="utf-8", timezone=None,
+             strict=False, dry_run=False) -> Report
+
+All checks run in a private in-memory DuckDB before the warehouse is opened.
+Only when every file is readable and complete (and, with `strict`, no row was
+quarantined) is the warehouse attached and every raw table plus
+`raw.quarantine` replaced in one transaction; otherwise it is left untouched.
+
+Raw tables: the contract columns in contract order, typed (string/enum/currency
+VARCHAR, decimal DECIMAL(20,4), boolean BOOLEAN, date DATE, timestamp TIMESTAMP
+naive in the reporting timezone), then `_source_file VARCHAR` (the file name)
+and `_line_number BIGINT`. `raw.quarantine` is (table_name, source_file,
+line_number, reason, raw_record); reasons are joined with '; '.
+
+Writing goes through `_WRITERS[mode]`; only "replace" exists today. An
+incremental upsert mode would add a writer that merges `ok_<table>` into the
+existing tables on the primary key.
+"""
+
+from __future__ import annotations
+
+import codecs
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol, TextIO
+
+import duckdb
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from revops import settings
+from revops.contract import QUARANTINE_TABLE, SOURCE_NAME, Table, contract
+from revops.rawio import (
+    DEFAULT_ENCODING,
+    Problem,
+    RawFile,
+    RawFileError,
+    locate,
+    sql_name,
+    sql_string,
+    stage,
+    unknown_files,
+)
+from revops.validation import (
+    QUARANTINE_COLUMNS,
+    QUARANTINE_STAGE,
+    create_quarantine_stage,
+    raw_columns,
+    split_issue,
+    validate_table,
+)
+
+WriteMode = Literal["replace"]
+VALIDATION_STEPS = ("read", "check")
+ISSUE_SAMPLE = 200
+"""How many quarantined rows per table a Report keeps for display (raw.quarantine has all)."""
+
+
+class ProgressHook(Protocol):
+    def start(self, table: str, total: int) -> None: ...
+
+    def advance(self, table: str, label: str) -> None: ...
+
+
+class _NoProgress:
+    def start(self, table: str, total: int) -> None:
+        pass
+
+    def advance(self, table: str, label: str) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    line: int
+    column: str
+    message: str
+
+
+@dataclass
+class TableReport:
+    table: str
+    path: Path
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    extra_columns: tuple[str, ...] = ()
+    missing_optional_columns: tuple[str, ...] = ()
+    issues: list[RowIssue] = field(default_factory=list)
+    """Problems of the first ISSUE_SAMPLE quarantined rows, in line order."""
+
+
+@dataclass
+class Report:
+    raw_dir: Path
+    encoding: str
+    timezone: str
+    tables: list[TableReport] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    unknown_files: list[Path] = field(default_factory=list)
+    strict: bool = False
+    db_path: Path | None = None
+    loaded: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def rows_read(self) -> int:
+        return sum(table.rows_read for table in self.tables)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(table.rows_loaded for table in self.tables)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(table.rows_quarantined for table in self.tables)
+
+    @property
+    def exit_code(self) -> int:
+        """2: a file problem (nothing written); 1: --strict and rows were quarantined; 0 otherwise."""
+        if self.problems:
+            return 2
+        return 1 if self.strict and self.rows_quarantined else 0
+
+
+class _Session:
+    """A private in-memory DuckDB holding the staged and validated tables of one run."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, workdir: Path) -> None:
+        self.connection = connection
+        self.workdir = workdir
+        self.ok_views: dict[str, str] = {}
+        self.tables: tuple[Table, ...] = contract()
+
+    def validate(self, report: Report, progress: ProgressHook, steps: int) -> None:
+        files, problems = locate(report.raw_dir, self.tables, report.encoding)
+        report.unknown_files = unknown_files(report.raw_dir, self.tables)
+        report.problems.extend(problems)
+        if problems:
+            return
+        create_quarantine_stage(self.connection)
+        for table in self.tables:
+            progress.start(table.name, steps)
+        by_table = {raw_file.table.name: raw_file for raw_file in files}
+        for order, table in enumerate(self.tables):
+            try:
+                report.tables.append(self._validate_file(by_table[table.name], order, report, progress))
+            except RawFileError as error:
+                report.problems.append(error.problem)
+                return
+
+    def _validate_file(
+        self, raw_file: RawFile, order: int, report: Report, progress: ProgressHook
+    ) -> TableReport:
+        name = raw_file.table.name
+        staged = stage(self.connection, raw_file, report.encoding, self.workdir)
+        progress.advance(name, "read")
+        result = validate_table(self.connection, staged, order, report.timezone, self.ok_views)
+        progress.advance(name, "check")
+        self.ok_views[name] = result.ok_view
+        return TableReport(
+            table=name,
+            path=raw_file.path,
+            rows_read=result.rows_read,
+            rows_loaded=result.rows_loaded,
+            rows_quarantined=result.rows_quarantined,
+            extra_columns=raw_file.extra_columns,
+            missing_optional_columns=raw_file.missing_optional_columns,
+            issues=self._issue_sample(name),
+        )
+
+    def _issue_sample(self, table: str) -> list[RowIssue]:
+        rows = self.connection.execute(
+            f"SELECT line_number, issues FROM {QUARANTINE_STAGE} WHERE table_name = ? "
+            f"ORDER BY line_number LIMIT {ISSUE_SAMPLE}",
+            [table],
+        ).fetchall()
+        return [RowIssue(int(line), *split_issue(issue)) for line, issues in rows for issue in issues]
+
+    def write_replace(self, db_path: Path, report: Report, progress: ProgressHook) -> None:
+        """Replace every raw table and raw.quarantine in one transaction."""
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        connection = self.connection
+        connection.execute(f"ATTACH {sql_string(str(db_path))} AS warehouse")
+        try:
+            connection.execute("BEGIN TRANSACTION")
+            try:
+                connection.execute(f"CREATE SCHEMA IF NOT EXISTS warehouse.{SOURCE_NAME}")
+                for table_report in report.tables:
+                    self._replace_table(table_report)
+                    progress.advance(table_report.table, "write")
+                self._replace_quarantine()
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        finally:
+            connection.execute("DETACH warehouse")
+
+    def _replace_table(self, table_report: TableReport) -> None:
+        table = next(candidate for candidate in self.tables if candidate.name == table_report.table)
+        target = f"warehouse.{SOURCE_NAME}.{sql_name(table.name)}"
+        columns = ", ".join(f"{sql_name(name)} {sql_type}" for name, sql_type in raw_columns(table))
+        selected = ", ".join(sql_name(column.name) for column in table.columns)
+        self.connection.execute(f"CREATE OR REPLACE TABLE {target} ({columns})")
+        self.connection.execute(
+            f"INSERT INTO {target} SELECT {selected}, {sql_string(table_report.path.name)}, _line "
+            f"FROM {sql_name(self.ok_views[table.name])} ORDER BY _line"
+        )
+
+    def _replace_quarantine(self) -> None:
+        target = f"warehouse.{SOURCE_NAME}.{sql_name(QUARANTINE_TABLE)}"
+        columns = ", ".join(f"{sql_name(name)} {sql_type}" for name, sql_type in QUARANTINE_COLUMNS)
+        self.connection.execute(f"CREATE OR REPLACE TABLE {target} ({columns})")
+        self.connection.execute(
+            f"INSERT INTO {target} SELECT table_name, source_file, line_number, "
+            f"array_to_string(issues, '; '), raw_record FROM {QUARANTINE_STAGE} "
+            "ORDER BY table_order, line_number"
+        )
+
+
+@contextmanager
+def _session() -> Iterator[_Session]:
+    with tempfile.TemporaryDirectory(prefix="revops-load-") as workdir:
+        spill = Path(workdir) / "spill"
+        connection = duckdb.connect(
+            ":memory:",
+            config={"temp_directory": str(spill), "preserve_insertion_order": True},
+        )
+        connection.execute("SET TimeZone = 'UTC'")
+        try:
+            yield _Session(connection, Path(workdir))
+        finally:
+            connection.close()
+
+
+def _check_options(report: Report) -> None:
+    try:
+        codecs.lookup(report.encoding)
+    except LookupError:
+        report.problems.append(Problem(f"--encoding: unknown encoding {report.encoding!r}"))
+    try:
+        with duckdb.connect() as connection:
+            connection.execute(
+                f"SELECT timezone({sql_string(report.timezone)}, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
+            )
+    except duckdb.Error:
+        report.problems.append(Problem(f"--timezone: unknown timezone {report.timezone!r}"))
+
+
+def _run(
+    raw_dir: Path,
+    encoding: str,
+    timezone: str | None,
+    strict: bool,
+    progress: ProgressHook | None,
+    then: Callable[[_Session, Report, ProgressHook], None] | None = None,
+    then_steps: int = 0,
+) -> Report:
+    report = Report(
+        raw_dir=Path(raw_dir),
+        encoding=encoding,
+        timezone=timezone or settings.reporting_timezone(),
+        strict=strict,
+    )
+    hook: ProgressHook = progress or _NoProgress()
+    _check_options(report)
+    if not report.ok:
+        return report
+    with _session() as session:
+        session.validate(report, hook, len(VALIDATION_STEPS) + then_steps)
+        if then is not None and report.ok:
+            then(session, report, hook)
+    return report
+
+
+def validate_dir(
+    raw_dir: Path,
+    encoding: str = DEFAULT_ENCODING,
+    timezone: str | None = None,
+    *,
+    strict: bool = False,
+    progress: ProgressHook | None = None,
+) -> Report:
+    """Run every check on the directory; write nothing anywhere."""
+    return _run(raw_dir, encoding, timezone, strict, progress)
+
+
+_WRITERS: dict[WriteMode, Callable[[_Session, Path, Report, ProgressHook], None]] = {
+    "replace": _Session.write_replace,
+}
+
+
+def load_dir(
+    raw_dir: Path,
+    db_path: Path | None = None,
+    *,
+    encoding: str = DEFAULT_ENCODING,
+    timezone: str | None = None,
+    strict: bool = False,
+    dry_run: bool = False,
+    mode: WriteMode = "replace",
+    progress: ProgressHook | None = None,
+) -> Report:
+    """Validate, then (unless dry_run, a file problem, or strict with quarantined rows) load.
+
+    `db_path` defaults to settings.duckdb_path() (env REVOPS_DUCKDB_PATH).
+    """
+    target = Path(db_path) if db_path is not None else settings.duckdb_path()
+
+    def write(session: _Session, report: Report, hook: ProgressHook) -> None:
+        if dry_run or (strict and report.rows_quarantined):
+            return
+        try:
+            _WRITERS[mode](session, target, report, hook)
+        except (duckdb.Error, OSError) as error:
+            report.problems.append(Problem(f"cannot write the warehouse: {error}", target))
+            return
+        report.loaded = True
+
+    report = _run(raw_dir, encoding, timezone, strict, progress, then=write, then_steps=0 if dry_run else 1)
+    report.db_path = target
+    return report
+
+
+def print_problems(report: Report, max_errors: int, stream: TextIO | None = None) -> None:
+    """Print file problems and quarantined rows as `<file>:<line>:<column>: <message>`.
+
+    At most `max_errors` quarantined rows per table (0: every row the report kept).
+    """
+    out = stream if stream is not None else sys.stderr
+    for problem in report.problems:
+        print(problem, file=out)
+    for table in report.tables:
+        lines = sorted({issue.line for issue in table.issues})
+        shown = set(lines if max_errors <= 0 else lines[:max_errors])
+        for issue in table.issues:
+            if issue.line in shown:
+                print(f"{table.path}:{issue.line}:{issue.column}: {issue.message}", file=out)
+        hidden = table.rows_quarantined - len(shown)
+        if hidden > 0:
+            print(f"{table.path}: ... and {hidden} more quarantined rows (see raw.quarantine)", file=out)
+
+
+def render_report(report: Report, console: Console) -> None:
+    """The per-table summary (rows read, loaded, quarantined), then one line per column note."""
+    grid = RichTable(title=f"raw files in {report.raw_dir}", title_justify="left")
+    grid.add_column("table")
+    grid.add_column("file")
+    for name in ("read", "loaded", "quarantined"):
+        grid.add_column(name, justify="right")
+    for table in report.tables:
+        counts = (table.rows_read, table.rows_loaded, table.rows_quarantined)
+        grid.add_row(table.table, table.path.name, *(f"{count:,}" for count in counts))
+    if report.tables:
+        totals = (report.rows_read, report.rows_loaded, report.rows_quarantined)
+        grid.add_row("total", "", *(f"{count:,}" for count in totals))
+        console.print(grid)
+    notes = [f"note: {path.name} ignored (not a contract table file)" for path in report.unknown_files]
+    for table in report.tables:
+        if table.extra_columns:
+            notes.append(f"note: {table.path.name}: extra columns ignored: {', '.join(table.extra_columns)}")
+        if table.missing_optional_columns:
+            missing = ", ".join(table.missing_optional_columns)
+            notes.append(f"note: {table.path.name}: missing optional columns loaded as NULL: {missing}")
+    for line in [*notes, _summary(report)]:
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
+
+
+def _summary(report: Report) -> str:
+    if not report.ok:
+        return "failed: nothing was written"
+    if report.loaded:
+        return f"loaded {report.rows_loaded:,} rows into {report.db_path} (schema raw)"
+    if report.strict and report.rows_quarantined:
+        return f"--strict: {report.rows_quarantined:,} rows would be quarantined; nothing was written"
+    return "validated only: nothing was written"
+
+
+class RichProgress:
+    """A progress bar per table."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._tasks: dict[str, TaskID] = {}
+
+    def start(self, table: str, total: int) -> None:
+        self._tasks[table] = self._progress.add_task(table, total=total)
+
+    def advance(self, table: str, label: str) -> None:
+        self._progress.update(self._tasks[table], advance=1, description=f"{table}: {label}")
+
+
+def run_cli(action: Callable[[ProgressHook], Report], max_errors: int) -> int:
+    """Run `action` with progress bars on stderr, print the report; return the exit code.
+
+    An unexpected error exits 2 as well (the write transaction, if open, was rolled back).
+    """
+    errors = Console(stderr=True)
+    columns = (TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=errors, transient=True, disable=not errors.is_terminal) as progress:
+            report = action(RichProgress(progress))
+    except Exception:
+        traceback.print_exc()
+        print("internal error: nothing was written", file=sys.stderr)
+        return 2
+    render_report(report, Console(width=max(Console().width, 120)))
+    print_problems(report, max_errors)
+    return report.exit_code

@@ -1,0 +1,324 @@
+"""Find the export file of each contract table and stage it in DuckDB, all VARCHAR.
+
+A raw directory holds one file per contract table, `<table>.csv` or
+`<table>.parquet`. CSV files have a header row and are UTF-8, with or without a
+BOM, unless another encoding is given: DuckDB's read_csv decodes only UTF-8
+without a downloaded extension, so such files are first transcoded, streaming,
+to a temporary UTF-8 copy. Parquet columns are cast to VARCHAR, so both formats
+go through the same checks.
+
+Header names are matched to the contract exactly, after trimming surrounding
+whitespace; column order does not matter.
+
+Line numbers: in a CSV file the header is line 1 and the first record line 2.
+A record whose quoted field spans several physical lines counts as one line,
+and blank lines are skipped without being counted. In a parquet file the line
+number is the 1-based row number.
+
+A structurally broken CSV record (too many or too few fields, an unterminated
+quote) does not stop the load: DuckDB's reject store hands it back and it is
+quarantined with the record text as read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from revops.contract import Table
+
+FileFormat = Literal["csv", "parquet"]
+FORMATS: tuple[FileFormat, ...] = ("csv", "parquet")
+DEFAULT_ENCODING = "utf-8"
+RECORD = "(record)"
+"""The pseudo-column named by problems of a whole CSV record."""
+
+_CHUNK_CHARS = 1 << 20
+
+
+def sql_string(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_name(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def is_utf8(encoding: str) -> bool:
+    return codecs.lookup(encoding).name in {"utf-8", "utf-8-sig"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An error that stops the load: a missing, unreadable or incomplete file (exit code 2)."""
+
+    message: str
+    path: Path | None = None
+    line: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        if self.path is None:
+            return self.message
+        if self.line is not None:
+            return f"{self.path}:{self.line}:{self.column or RECORD}: {self.message}"
+        return f"{self.path}: {self.message}"
+
+
+class RawFileError(Exception):
+    """Raised while staging a file that cannot be read."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One export file and its header, matched against its contract table."""
+
+    table: Table
+    path: Path
+    format: FileFormat
+    header: tuple[str, ...]
+
+    @property
+    def positions(self) -> dict[str, int]:
+        """Contract column -> position in the file, for the columns the file has."""
+        wanted = set(self.table.column_names)
+        return {name: index for index, name in enumerate(self.header) if name in wanted}
+
+    @property
+    def extra_columns(self) -> tuple[str, ...]:
+        wanted = set(self.table.column_names)
+        return tuple(name for name in self.header if name not in wanted)
+
+    @property
+    def missing_columns(self) -> tuple[str, ...]:
+        present = set(self.header)
+        return tuple(name for name in self.table.column_names if name not in present)
+
+    @property
+    def missing_optional_columns(self) -> tuple[str, ...]:
+        required = set(self.table.required_columns)
+        return tuple(name for name in self.missing_columns if name not in required)
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A file staged as table `src` with VARCHAR columns c0..cN in file order.
+
+    `row_sql` is the 0-based row index of a `src` row aliased `s`; `line_sql`
+    turns that index (named `_row`) into the line number of the file.
+    `rejects`, when set, is a table (_line, reason, raw_record) of CSV records
+    DuckDB could not split into the header's fields.
+    """
+
+    raw_file: RawFile
+    src: str
+    row_sql: str
+    line_sql: str
+    rejects: str | None
+    reject_count: int
+
+
+def locate(raw_dir: Path, tables: tuple[Table, ...], encoding: str) -> tuple[list[RawFile], list[Problem]]:
+    """Find and check the header of every table's file; collect every problem."""
+    if not raw_dir.is_dir():
+        return [], [Problem("not a directory", raw_dir)]
+    files: list[RawFile] = []
+    problems: list[Problem] = []
+    for table in tables:
+        candidates = [raw_dir / f"{table.name}.{fmt}" for fmt in FORMATS]
+        present = [path for path in candidates if path.exists()]
+        if not present:
+            names = " or ".join(path.name for path in candidates)
+            problems.append(Problem(f"missing file for table {table.name}: expected {names}", raw_dir))
+            continue
+        if len(present) > 1:
+            names = " and ".join(path.name for path in present)
+            problems.append(Problem(f"both {names} present for table {table.name}; keep one", present[0]))
+            continue
+        path = present[0]
+        fmt: FileFormat = "csv" if path.suffix == ".csv" else "parquet"
+        try:
+            header = read_header(path, fmt, encoding)
+        except RawFileError as error:
+            problems.append(error.problem)
+            continue
+        raw_file = RawFile(table=table, path=path, format=fmt, header=header)
+        problems.extend(_header_problems(raw_file))
+        files.append(raw_file)
+    return files, problems
+
+
+def unknown_files(raw_dir: Path, tables: tuple[Table, ...]) -> list[Path]:
+    """Files in the directory that belong to no contract table (reported, not read)."""
+    if not raw_dir.is_dir():
+        return []
+    known = {f"{table.name}.{fmt}" for table in tables for fmt in FORMATS}
+    return sorted(
+        path for path in raw_dir.iterdir() if path.name not in known and not path.name.startswith(".")
+    )
+
+
+def _header_problems(raw_file: RawFile) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for name in raw_file.header:
+        if name in seen:
+            problems.append(Problem(f"column {name!r} appears more than once in the header", raw_file.path))
+        seen.add(name)
+    required = set(raw_file.table.required_columns)
+    problems.extend(
+        Problem(f"missing required column {name!r}", raw_file.path, column=name)
+        for name in raw_file.missing_columns
+        if name in required
+    )
+    return problems
+
+
+def read_header(path: Path, fmt: FileFormat, encoding: str) -> tuple[str, ...]:
+    if fmt == "parquet":
+        try:
+            with duckdb.connect() as connection:
+                rows = connection.execute(
+                    f"DESCRIBE SELECT * FROM read_parquet({sql_string(str(path))})"
+                ).fetchall()
+        except (duckdb.Error, OSError) as error:
+            raise RawFileError(Problem(f"cannot read parquet file: {_first_line(error)}", path)) from error
+        return tuple(str(row[0]) for row in rows)
+    codec = "utf-8-sig" if is_utf8(encoding) else encoding
+    try:
+        with path.open(encoding=codec, newline="") as handle:
+            header = next(csv.reader(handle), None)
+    except UnicodeDecodeError as error:
+        raise RawFileError(Problem(_decode_message(encoding, error), path)) from error
+    except (OSError, csv.Error) as error:
+        raise RawFileError(Problem(f"cannot read file: {error}", path)) from error
+    if not header:
+        raise RawFileError(Problem("empty file: no header row", path))
+    return tuple(name.strip() for name in header)
+
+
+def _decode_message(encoding: str, error: UnicodeDecodeError) -> str:
+    hint = "; Shift-JIS exports need --encoding cp932" if is_utf8(encoding) else ""
+    return f"not valid {encoding} text ({error.reason}){hint}"
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def transcode(path: Path, encoding: str, target: Path) -> Path:
+    """Stream `path` from `encoding` into a UTF-8 copy at `target`."""
+    try:
+        with (
+            path.open(encoding=encoding, newline="") as source,
+            target.open("w", encoding="utf-8", newline="") as sink,
+        ):
+            shutil.copyfileobj(source, sink, _CHUNK_CHARS)
+    except UnicodeDecodeError as error:
+        raise RawFileError(Problem(_decode_message(encoding, error), path)) from error
+    except OSError as error:
+        raise RawFileError(Problem(f"cannot read file: {error}", path)) from error
+    return target
+
+
+def stage(connection: duckdb.DuckDBPyConnection, raw_file: RawFile, encoding: str, workdir: Path) -> Staged:
+    """Read the whole file into table src_<table> (VARCHAR columns c0..cN)."""
+    src = f"src_{raw_file.table.name}"
+    connection.execute(f"DROP TABLE IF EXISTS {sql_name(src)}")
+    if raw_file.format == "parquet":
+        return _stage_parquet(connection, raw_file, src)
+    if is_utf8(encoding):
+        return _stage_csv(connection, raw_file, src, raw_file.path, encoding)
+    utf8_copy = transcode(raw_file.path, encoding, workdir / f"{raw_file.table.name}.utf8.csv")
+    try:
+        return _stage_csv(connection, raw_file, src, utf8_copy, encoding)
+    finally:
+        utf8_copy.unlink(missing_ok=True)
+
+
+def _stage_parquet(connection: duckdb.DuckDBPyConnection, raw_file: RawFile, src: str) -> Staged:
+    columns = ", ".join(
+        f"CAST({sql_name(name)} AS VARCHAR) AS c{index}" for index, name in enumerate(raw_file.header)
+    )
+    try:
+        connection.execute(
+            f"CREATE TABLE {sql_name(src)} AS SELECT file_row_number AS _file_row, {columns} "
+            f"FROM read_parquet({sql_string(str(raw_file.path))}, file_row_number = true)"
+        )
+    except duckdb.Error as error:
+        raise RawFileError(
+            Problem(f"cannot read parquet file: {_first_line(error)}", raw_file.path)
+        ) from error
+    return Staged(raw_file, src, row_sql="s._file_row", line_sql="_row + 1", rejects=None, reject_count=0)
+
+
+def _stage_csv(
+    connection: duckdb.DuckDBPyConnection, raw_file: RawFile, src: str, path: Path, encoding: str
+) -> Staged:
+    name = raw_file.table.name
+    rejects_raw, rejects_scan = f"rejects_raw_{name}", f"rejects_scan_{name}"
+    columns = ", ".join(f"'c{index}': 'VARCHAR'" for index in range(len(raw_file.header)))
+    try:
+        # preserve_insertion_order (on) keeps the rowid of src in file order.
+        connection.execute(
+            f"CREATE TABLE {sql_name(src)} AS SELECT * FROM read_csv({sql_string(str(path))}, "
+            f"columns = {{{columns}}}, auto_detect = false, header = true, "
+            "delim = ',', quote = '\"', escape = '\"', "
+            f"store_rejects = true, ignore_errors = true, "
+            f"rejects_table = {sql_string(rejects_raw)}, rejects_scan = {sql_string(rejects_scan)})"
+        )
+    except duckdb.Error as error:
+        raise RawFileError(Problem(f"cannot read CSV file: {_first_line(error)}", raw_file.path)) from error
+    try:
+        return _collect_rejects(connection, raw_file, src, rejects_raw, encoding)
+    finally:
+        connection.execute(f"DROP TABLE IF EXISTS {sql_name(rejects_raw)}")
+        connection.execute(f"DROP TABLE IF EXISTS {sql_name(rejects_scan)}")
+
+
+def _collect_rejects(
+    connection: duckdb.DuckDBPyConnection, raw_file: RawFile, src: str, rejects_raw: str, encoding: str
+) -> Staged:
+    name = raw_file.table.name
+    undecodable = connection.execute(
+        f"SELECT line, error_message FROM {sql_name(rejects_raw)} "
+        "WHERE error_type ILIKE '%encoding%' OR error_type ILIKE '%unicode%' ORDER BY line LIMIT 1"
+    ).fetchall()
+    if undecodable:
+        line, message = undecodable[0]
+        hint = "; Shift-JIS exports need --encoding cp932" if is_utf8(encoding) else ""
+        raise RawFileError(Problem(f"not valid UTF-8 text ({message}){hint}", raw_file.path, line=int(line)))
+    rejects, gaps = f"rejects_{name}", f"reject_gaps_{name}"
+    connection.execute(
+        f"CREATE OR REPLACE TABLE {sql_name(rejects)} AS "
+        f"SELECT line AS _line, "
+        f"{sql_string(RECORD + ': malformed CSV record: ')} || arg_min(error_message, byte_position) AS reason, "
+        "CAST(json_object('_csv_record', ltrim(arg_min(csv_line, byte_position), chr(13) || chr(10))) "
+        "AS VARCHAR) AS raw_record "
+        f"FROM {sql_name(rejects_raw)} GROUP BY line"
+    )
+    count = int(connection.execute(f"SELECT count(*) FROM {sql_name(rejects)}").fetchall()[0][0])
+    if count == 0:
+        connection.execute(f"DROP TABLE {sql_name(rejects)}")
+        return Staged(raw_file, src, row_sql="s.rowid", line_sql="_row + 2", rejects=None, reject_count=0)
+    # Rejected records are not in src, so the rows after one sit a line further down:
+    # g = how many good rows precede each rejected line.
+    connection.execute(
+        f"CREATE OR REPLACE TABLE {sql_name(gaps)} AS "
+        f"SELECT _line - 2 - (row_number() OVER (ORDER BY _line) - 1) AS g FROM {sql_name(rejects)}"
+    )
+    line_sql = f"_row + 2 + (SELECT count(*) FROM {sql_name(gaps)} WHERE g <= _row)"
+    return Staged(raw_file, src, row_sql="s.rowid", line_sql=line_sql, rejects=rejects, reject_count=count)
