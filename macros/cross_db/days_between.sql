@@ -3,5 +3,5 @@
     (seconds / 86400), so 36 hours is 1.5.
 -#}
 {% macro days_between(start, finish) -%}
-    ({{ dbt.datediff(start, finish, 'second') }} / 86400.0)
+    (cast({{ dbt.datediff(start, finish, 'second') }} as {{ type_ratio() }}) / 86400)
 {%- endmacro %}

@@ -1,0 +1,48 @@
+-- One row per campaign touch of a lead: every activity that carries a
+-- campaign, plus the lead's source campaign at its creation time. The source
+-- touch is left out when an activity of the same campaign at exactly the
+-- creation time already records it (the creating form or booth visit).
+with
+
+leads as (
+    select * from {{ ref('stg_crm__leads') }}
+),
+
+activities as (
+    select * from {{ ref('stg_crm__lead_activities') }}
+),
+
+activity_touches as (
+    select
+        lead_id,
+        activity_id,
+        campaign_id,
+        activity_at as touch_at,
+        false as is_source_touch
+    from activities
+    where campaign_id is not null
+),
+
+source_touches as (
+    select
+        leads.lead_id,
+        cast(null as {{ dbt.type_string() }}) as activity_id,
+        leads.source_campaign_id as campaign_id,
+        leads.lead_created_at as touch_at,
+        true as is_source_touch
+    from leads
+    left join activity_touches
+        on leads.lead_id = activity_touches.lead_id
+            and leads.source_campaign_id = activity_touches.campaign_id
+            and leads.lead_created_at = activity_touches.touch_at
+    where leads.source_campaign_id is not null
+        and activity_touches.lead_id is null
+),
+
+final as (
+    select * from activity_touches
+    union all
+    select * from source_touches
+)
+
+select * from final

@@ -1,0 +1,83 @@
+-- Multi-touch attribution credit: one row per lead x stage (mql .. renewed) x
+-- attribution model x campaign with credit. A campaign's credit is the sum of
+-- its touches' credits; campaigns whose touches all got 0 (first/last touch)
+-- have no row. Credits of one lead x stage x model sum to 1, and
+-- credited_won_amount to the lead's won amount (tests). A lead x stage without
+-- a touch in the lookback window is credited to campaign `no_touch`.
+with
+
+touch_credits as (
+    select * from {{ ref('int_attribution_touch_credits') }}
+),
+
+model_credits as (
+    {%- for model in attribution_models() %}
+        select
+            lead_id,
+            business_unit,
+            source_campaign_id,
+            stage,
+            stage_order,
+            stage_entered_at,
+            won_amount,
+            '{{ model }}' as attribution_model,
+            campaign_id,
+            touch_at,
+            credit_{{ model }} as credit
+        from touch_credits
+        where credit_{{ model }} > 0
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+),
+
+campaign_credits as (
+    select
+        lead_id,
+        business_unit,
+        source_campaign_id,
+        stage,
+        stage_order,
+        stage_entered_at,
+        won_amount,
+        attribution_model,
+        campaign_id,
+        sum(credit) as credit,
+        count(touch_at) as credited_touches,
+        min(touch_at) as first_touch_at,
+        max(touch_at) as last_touch_at
+    from model_credits
+    group by
+        lead_id,
+        business_unit,
+        source_campaign_id,
+        stage,
+        stage_order,
+        stage_entered_at,
+        won_amount,
+        attribution_model,
+        campaign_id
+),
+
+final as (
+    select
+        lead_id,
+        stage,
+        attribution_model,
+        campaign_id,
+        business_unit,
+        cast(stage_order as integer) as stage_order,
+        stage_entered_at,
+        cast({{ fiscal_year("stage_entered_at") }} as integer) as fiscal_year,
+        {{ fiscal_half('stage_entered_at') }} as fiscal_half,
+        coalesce(campaign_id = source_campaign_id, false) as is_source_campaign,
+        cast(credit as {{ type_ratio() }}) as credit,
+        cast(credit * won_amount as {{ type_ratio() }}) as credited_won_amount,
+        cast(credited_touches as {{ dbt.type_bigint() }}) as credited_touches,
+        first_touch_at,
+        last_touch_at
+    from campaign_credits
+)
+
+select * from final
