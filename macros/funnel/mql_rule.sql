@@ -1,0 +1,118 @@
+{#-
+    The agreed MQL rule, written once. int_activities_scored and
+    int_lead_mql_recorded (what the marts use) and the governance models that
+    compare definition versions (int_lead_mql_by_definition) all call these
+    macros, so a restated or previewed MQL is computed by exactly the same rule.
+
+    mql_scored_activities_ctes(activities, definition_versions, scoring_rules, basis, prefix)
+        CTEs ending in `<prefix>activities_scored`: one row per activity with the
+        definition version, threshold, points and hand-raise flag it is scored
+        under. basis 'in_force': the version whose effective_from..effective_to
+        (inclusive) covers the activity's date. basis 'latest': the highest
+        version, for every activity (restating history). Unknown activity types
+        score 0 and are not hand-raises.
+
+    mql_recorded_ctes(activities_scored, prefix)
+        CTEs ending in `<prefix>mql_recorded`: one row per lead that qualifies,
+        with the first activity time at which its cumulative score (activities at
+        the same timestamp counted together) reaches the threshold in force at
+        that time, the first hand-raise, and the earlier of the two.
+-#}
+{% macro mql_scored_activities_ctes(activities, definition_versions, scoring_rules, basis='in_force', prefix='') -%}
+    {%- if basis not in ['in_force', 'latest'] -%}
+        {{ exceptions.raise_compiler_error("mql_scored_activities_ctes: basis must be 'in_force' or 'latest', got " ~ basis) }}
+    {%- endif %}
+    {%- if basis == 'latest' %}
+    {{ prefix }}latest_definition_version as (
+        select max(version) as version
+        from {{ definition_versions }}
+    ),
+    {% endif %}
+    {{ prefix }}activities_with_version as (
+        select
+            {{ activities }}.activity_id,
+            {{ activities }}.lead_id,
+            {{ activities }}.activity_at,
+            {{ activities }}.activity_type,
+            {{ activities }}.campaign_id,
+            {{ definition_versions }}.version as definition_version,
+            {{ definition_versions }}.threshold as mql_threshold
+        from {{ activities }}
+        {%- if basis == 'latest' %}
+        cross join {{ prefix }}latest_definition_version
+        inner join {{ definition_versions }}
+            on {{ prefix }}latest_definition_version.version = {{ definition_versions }}.version
+        {%- else %}
+        inner join {{ definition_versions }}
+            on cast({{ activities }}.activity_at as date) >= {{ definition_versions }}.effective_from
+                and (
+                    {{ definition_versions }}.effective_to is null
+                    or cast({{ activities }}.activity_at as date) <= {{ definition_versions }}.effective_to
+                )
+        {%- endif %}
+    ),
+
+    {{ prefix }}activities_scored as (
+        select
+            {{ prefix }}activities_with_version.activity_id,
+            {{ prefix }}activities_with_version.lead_id,
+            {{ prefix }}activities_with_version.activity_at,
+            {{ prefix }}activities_with_version.activity_type,
+            {{ prefix }}activities_with_version.campaign_id,
+            {{ prefix }}activities_with_version.definition_version,
+            {{ prefix }}activities_with_version.mql_threshold,
+            {{ scoring_rules }}.activity_type is not null as is_known_type,
+            coalesce({{ scoring_rules }}.points, 0) as points,
+            coalesce({{ scoring_rules }}.is_hand_raise, false) as is_hand_raise
+        from {{ prefix }}activities_with_version
+        left join {{ scoring_rules }}
+            on {{ prefix }}activities_with_version.definition_version = {{ scoring_rules }}.version
+                and {{ prefix }}activities_with_version.activity_type = {{ scoring_rules }}.activity_type
+    )
+{%- endmacro %}
+
+{% macro mql_recorded_ctes(activities_scored, prefix='') -%}
+    {{ prefix }}score_by_timestamp as (
+        select
+            lead_id,
+            activity_at,
+            sum(points) as points_at_time,
+            max(mql_threshold) as mql_threshold,
+            max(case when is_hand_raise then 1 else 0 end) as has_hand_raise
+        from {{ activities_scored }}
+        group by lead_id, activity_at
+    ),
+
+    {{ prefix }}cumulative_score as (
+        select
+            lead_id,
+            activity_at,
+            mql_threshold,
+            has_hand_raise,
+            sum(points_at_time) over (
+                partition by lead_id
+                order by activity_at
+                rows between unbounded preceding and current row
+            ) as cumulative_points
+        from {{ prefix }}score_by_timestamp
+    ),
+
+    {{ prefix }}first_qualifying as (
+        select
+            lead_id,
+            min(case when cumulative_points >= mql_threshold then activity_at end) as score_reached_at,
+            min(case when has_hand_raise = 1 then activity_at end) as hand_raised_at
+        from {{ prefix }}cumulative_score
+        group by lead_id
+    ),
+
+    {{ prefix }}mql_recorded as (
+        select
+            lead_id,
+            score_reached_at,
+            hand_raised_at,
+            least(score_reached_at, hand_raised_at) as mql_recorded_at
+        from {{ prefix }}first_qualifying
+        where score_reached_at is not null or hand_raised_at is not null
+    )
+{%- endmacro %}

@@ -1,0 +1,848 @@
+"""Definition governance: versioned MQL definitions, drift, contracts and versions, unit tests,
+the semantic layer, docs, freshness and conventions (docs/governance.md).
+
+Most tests run on copies of the dbt project in a temp dir whose MQL definition seeds are replaced by
+tests/fixtures/governance/seeds (v1 until 2026-06-30, v2 from 2026-07-01), loaded with
+tests/fixtures/governance/raw through the real loader. Every expected value is computed by hand in
+tests/fixtures/governance/README.md; none was produced by running the models.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from conftest import FIXTURES, run_script
+from revops.dbtcli import DbtResult, dbt_executable
+from revops.definitions_docs import render
+from revops.settings import PROJECT_DIR
+
+GOVERNANCE = FIXTURES / "governance"
+RAW = GOVERNANCE / "raw"
+FIXTURE_SEEDS = GOVERNANCE / "seeds"
+PROJECT_PARTS = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "models",
+    "macros",
+    "seeds",
+    "tests/dbt",
+    "analyses",
+    "snapshots",
+)
+REGISTRY = Path("seeds") / "governance" / "stage_definition_registry.csv"
+BIN = Path(sys.executable).parent
+RESTATE = {"mql_restate_with_latest_version": True}
+
+D = dt.date
+T = dt.datetime
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@dataclass
+class ProjectCopy:
+    """A copy of the dbt project in a temp dir, with its own warehouse and target path."""
+
+    root: Path
+    build_output: str = ""
+
+    def __post_init__(self) -> None:
+        self.dir = self.root / "project"
+        for part in PROJECT_PARTS:
+            source = PROJECT_DIR / part
+            if source.is_dir():
+                shutil.copytree(source, self.dir / part, ignore=shutil.ignore_patterns("__pycache__"))
+            elif source.exists():
+                (self.dir / part).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, self.dir / part)
+        self.warehouse = self.root / "warehouse.duckdb"
+        self.target = self.dir / "target"
+
+    def use_fixture_definitions(
+        self, versions: str = "mql_definition_versions.csv", agreed: bool = True
+    ) -> None:
+        """Replace the MQL definition seeds by the fixture's v1/v2; record v2's agreement if `agreed`."""
+        shutil.copy2(FIXTURE_SEEDS / versions, self.dir / "seeds" / "mql_definition_versions.csv")
+        shutil.copy2(FIXTURE_SEEDS / "mql_scoring_rules.csv", self.dir / "seeds" / "mql_scoring_rules.csv")
+        if agreed:
+            agreement = (FIXTURE_SEEDS / "stage_definition_registry_agreement_v2.csv").read_text(
+                encoding="utf-8"
+            )
+            registry = self.dir / REGISTRY
+            text = registry.read_text(encoding="utf-8").rstrip("\n")
+            registry.write_text(text + "\n" + agreement.split("\n", 1)[1], encoding="utf-8")
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.dir / relative
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{relative}: expected exactly one {old!r}"
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    def load(self, raw_dir: Path = RAW) -> None:
+        loaded = run_script(
+            "load.py", "--raw-dir", str(raw_dir), env={"REVOPS_DUCKDB_PATH": str(self.warehouse)}
+        )
+        assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "REVOPS_DUCKDB_PATH": str(self.warehouse),
+                "DBT_LOG_PATH": str(self.target / "logs"),
+                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+                # How `mf` finds the project and profiles.yml.
+                "DBT_PROFILES_DIR": str(self.dir),
+                "DBT_PROJECT_DIR": str(self.dir),
+            }
+        )
+        return env
+
+    def dbt(self, *args: str, dbt_vars: Mapping[str, Any] | None = None) -> DbtResult:
+        command = [dbt_executable(), *args, "--project-dir", str(self.dir), "--profiles-dir", str(self.dir)]
+        command += ["--target-path", str(self.target)]
+        if dbt_vars:
+            command += ["--vars", json.dumps(dict(dbt_vars))]
+        completed = subprocess.run(
+            command, cwd=self.dir, env=self.env(), capture_output=True, text=True, check=False
+        )
+        return DbtResult(completed.returncode, completed.stdout + completed.stderr)
+
+    def mf_query(self, metrics: list[str], group_by: list[str]) -> list[dict[str, str]]:
+        """`mf query` (the MetricFlow CLI) against this copy's warehouse: the rows of its --csv output.
+
+        mf reads target/semantic_manifest.json under the project dir, written by the last dbt run.
+        """
+        out = self.root / f"mf_{len(list(self.root.glob('mf_*.csv')))}.csv"
+        command = [str(BIN / "mf"), "query", "--metrics", ",".join(metrics), "--group-by", ",".join(group_by)]
+        completed = subprocess.run(
+            [*command, "--csv", str(out)],
+            cwd=self.dir,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert completed.returncode == 0 and out.exists(), completed.stdout + completed.stderr
+        with out.open(encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as connection:
+            cursor = connection.execute(sql)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def ok(result: DbtResult) -> str:
+    assert result.ok, result.output[-8000:]
+    return result.output
+
+
+def as_number(value: Any) -> Decimal | None:
+    return None if value is None or value == "" else Decimal(str(value))
+
+
+def close(actual: Any, expected: Any, tolerance: str = "1e-9") -> bool:
+    left, right = as_number(actual), as_number(expected)
+    if left is None or right is None:
+        return left is None and right is None
+    return abs(left - right) <= Decimal(tolerance)
+
+
+@pytest.fixture(scope="module")
+def governed(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
+    """The fixture with v2 agreed, built with the default vars (versions in force)."""
+    project = ProjectCopy(tmp_path_factory.mktemp("governed"))
+    project.use_fixture_definitions()
+    project.load()
+    project.build_output = ok(project.dbt("build"))
+    return project
+
+
+@pytest.fixture(scope="module")
+def restated(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
+    """The Ops team's preview (docs/governance.md, step 2): v2 proposed but not yet agreed in the
+    registry, all history restated under it, the agreement check left out."""
+    project = ProjectCopy(tmp_path_factory.mktemp("restated"))
+    project.use_fixture_definitions(agreed=False)
+    project.load()
+    project.build_output = ok(project.dbt("build", "--exclude", "tag:definition_agreement", dbt_vars=RESTATE))
+    return project
+
+
+# --------------------------------------------------------------------------- versioned definitions
+
+EXPECTED_MQL_AT_IN_FORCE = {
+    "G01": T(2026, 5, 4, 10),  # v1: 4 x form_submit 30 = 120 >= 100
+    "G02": None,  # v1: webinar 40 < 100
+    "G03": T(2026, 8, 1, 10),  # v2 in force: webinar 60 >= 60
+    "G04": T(2026, 7, 1, 10),  # 90 under v1, then +10 on 07-01 under v2 (threshold 60)
+    "G05": T(2026, 5, 5, 10),  # hand-raise
+    "G06": None,  # content_download 25
+    "G07": T(2026, 7, 11, 10),  # v2: 10 + 60 = 70 >= 60
+    "K01": T(2026, 5, 12, 10),  # hand-raise
+    "K02": None,  # v1: 60 < 100
+    "K03": T(2026, 7, 3, 10),  # no activity: implied by the opportunity
+}
+EXPECTED_MQL_AT_RESTATED = {
+    **EXPECTED_MQL_AT_IN_FORCE,
+    "G01": None,  # v2: 4 x 10 = 40 < 60 -- MQL under v1, not under v2
+    "G02": T(2026, 5, 10, 10),  # v2: webinar 60 >= 60 -- MQL under v2, not under v1
+    "G04": None,  # v2: 4 x 10 = 40 < 60
+}
+
+
+def test_each_activity_scored_under_the_version_in_force(governed: ProjectCopy) -> None:
+    rows = governed.query(
+        "select activity_id, definition_version, mql_threshold, points from intermediate.int_activities_scored "
+        "where lead_id = 'G04' order by activity_at"
+    )
+    assert [(r["activity_id"], r["definition_version"], r["mql_threshold"], r["points"]) for r in rows] == [
+        ("GA07", 1, 100, 30),
+        ("GA08", 1, 100, 30),
+        ("GA09", 1, 100, 30),
+        ("GA10", 2, 60, 10),
+    ]
+
+
+def test_mql_under_versions_in_force(governed: ProjectCopy) -> None:
+    rows = governed.query("select lead_id, mql_at from marts.fct_lead_funnel")
+    assert {r["lead_id"]: r["mql_at"] for r in rows} == EXPECTED_MQL_AT_IN_FORCE
+
+
+def test_restatement_var_scores_all_history_under_latest_version(restated: ProjectCopy) -> None:
+    rows = restated.query("select lead_id, mql_at from marts.fct_lead_funnel")
+    assert {r["lead_id"]: r["mql_at"] for r in rows} == EXPECTED_MQL_AT_RESTATED
+    versions = restated.query("select distinct definition_version from intermediate.int_activities_scored")
+    assert versions == [{"definition_version": 2}]
+
+
+IMPACT_COLUMNS = (
+    "mql_month",
+    "fiscal_year",
+    "fiscal_half",
+    "business_unit",
+    "latest_version",
+    "mqls_in_force",
+    "mqls_latest_version",
+    "mql_change",
+    "mql_change_rate",
+    "mqls_only_in_force",
+    "mqls_only_latest_version",
+)
+EXPECTED_IMPACT = {
+    (D(2026, 5, 1), "SaaS"): (D(2026, 5, 1), 2026, "H1", "SaaS", 2, 2, 2, 0, 0.0, 1, 1),
+    (D(2026, 7, 1), "SaaS"): (D(2026, 7, 1), 2026, "H1", "SaaS", 2, 2, 1, -1, -0.5, 1, 0),
+    (D(2026, 8, 1), "SaaS"): (D(2026, 8, 1), 2026, "H1", "SaaS", 2, 1, 1, 0, 0.0, 0, 0),
+    (D(2026, 5, 1), "Consulting"): (D(2026, 5, 1), 2026, "H1", "Consulting", 2, 1, 1, 0, 0.0, 0, 0),
+}
+
+
+def impact_rows(project: ProjectCopy) -> dict[tuple, tuple]:
+    rows = project.query(f"select {', '.join(IMPACT_COLUMNS)} from marts.mart_definition_impact")
+    return {(r["mql_month"], r["business_unit"]): tuple(r[c] for c in IMPACT_COLUMNS) for r in rows}
+
+
+def test_definition_impact_in_force_versus_latest(governed: ProjectCopy) -> None:
+    assert impact_rows(governed) == EXPECTED_IMPACT
+
+
+def test_definition_impact_does_not_depend_on_the_restatement_var(restated: ProjectCopy) -> None:
+    assert impact_rows(restated) == EXPECTED_IMPACT
+
+
+def test_impact_previews_what_restating_publishes(governed: ProjectCopy, restated: ProjectCopy) -> None:
+    """The preview's MQLs under the latest version = the MQLs the rule records once history is restated."""
+    restated_counts = restated.query(
+        "select cast(date_trunc('month', mql.mql_recorded_at) as date) as mql_month, leads.business_unit, "
+        "count(*) as mqls from intermediate.int_lead_mql_recorded as mql "
+        "inner join staging.stg_crm__leads as leads on mql.lead_id = leads.lead_id group by 1, 2"
+    )
+    previewed = {key: row[6] for key, row in impact_rows(governed).items() if row[6]}
+    assert {(r["mql_month"], r["business_unit"]): r["mqls"] for r in restated_counts} == previewed
+
+
+def test_unagreed_version_fails_until_the_registry_records_it(
+    restated: ProjectCopy, governed: ProjectCopy
+) -> None:
+    result = restated.dbt("test", "--select", "tag:definition_agreement", dbt_vars=RESTATE)
+    assert not result.ok
+    assert "Failure in test every_mql_definition_version_is_agreed" in result.output
+    # The governed copy records v2's agreement in the registry: the check passed in its full build.
+    assert "PASS every_mql_definition_version_is_agreed " in governed.build_output
+
+
+# --------------------------------------------------------------------------- definitions are checked
+
+# Extra seeds (only in the broken copy), each breaking the version rules in one way.
+VERSION_VARIANTS = {
+    "versions_with_gap": (
+        "1,2000-01-01,2026-06-29,100\n2,2026-07-01,,60\n",
+        "gap or overlap before the next version",
+    ),
+    "versions_open_before_last": (
+        "1,2000-01-01,,100\n2,2026-07-01,,60\n",
+        "open-ended but not the last version",
+    ),
+    "versions_out_of_order": (
+        "1,2026-07-01,,60\n2,2000-01-01,2026-06-30,100\n",
+        "a later range has a lower version",
+    ),
+    "versions_ending_before_start": (
+        "1,2000-01-01,1999-12-31,100\n2,2000-01-01,,60\n",
+        "ends before it starts",
+    ),
+}
+
+
+def variant_seeds_yml() -> str:
+    entries = [
+        f"""  - name: {name}
+    description: A broken set of MQL definition versions.
+    config:
+      column_types: {{version: integer, effective_from: date, effective_to: date, threshold: integer}}
+    data_tests:
+      - validity_ranges_are_contiguous:
+          name: {name}_are_contiguous
+          arguments: {{version_column: version, valid_from: effective_from, valid_to: effective_to}}
+"""
+        for name in VERSION_VARIANTS
+    ]
+    return "version: 2\n\nseeds:\n" + "".join(entries)
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[ProjectCopy, DbtResult]:
+    """Overlapping versions (v1 to 2026-07-15, v2 from 2026-07-01), four more broken version sets and a
+    registry whose stages differ from funnel_stages(), in one `dbt build --store-failures`."""
+    project = ProjectCopy(tmp_path_factory.mktemp("broken"))
+    project.use_fixture_definitions(versions="mql_definition_versions_overlapping.csv")
+    for name, (rows, _problem) in VERSION_VARIANTS.items():
+        (project.dir / "seeds" / f"{name}.csv").write_text(
+            "version,effective_from,effective_to,threshold\n" + rows, encoding="utf-8"
+        )
+    (project.dir / "seeds" / "_version_variants.yml").write_text(variant_seeds_yml(), encoding="utf-8")
+    project.edit(str(REGISTRY), "\nrenewed,6,1,", "\nchurned,6,1,")
+    project.edit(str(REGISTRY), "\nmql,2,1,", "\nmql,3,1,")
+    project.load()
+    return project, project.dbt("build", "--store-failures")
+
+
+def test_overlapping_versions_fail_the_build(broken: tuple[ProjectCopy, DbtResult]) -> None:
+    project, result = broken
+    assert not result.ok
+    assert "Failure in test mql_definition_versions_do_not_overlap" in result.output
+    pairs = project.query("select * from dbt_test__audit.mql_definition_versions_do_not_overlap")
+    assert [(r["version_key"], r["overlapping_version_key"]) for r in pairs] == [(1, 2)]
+    built = {r["table_name"] for r in project.query("select table_name from information_schema.tables")}
+    assert not built & {
+        "int_activities_scored",
+        "fct_lead_funnel",
+        "mart_stage_conversion",
+        "mart_definition_impact",
+    }
+
+
+@pytest.mark.parametrize("variant", [*VERSION_VARIANTS, "mql_definition_versions"])
+def test_versions_must_be_contiguous(broken: tuple[ProjectCopy, DbtResult], variant: str) -> None:
+    project, result = broken
+    assert f"Failure in test {variant}_are_contiguous" in result.output
+    problems = project.query(f"select problem from dbt_test__audit.{variant}_are_contiguous")
+    expected = VERSION_VARIANTS.get(variant, ("", "gap or overlap before the next version"))[1]
+    assert [row["problem"] for row in problems] == [expected]
+
+
+def test_registry_stages_equal_funnel_stages(broken: tuple[ProjectCopy, DbtResult]) -> None:
+    project, result = broken
+    assert "Failure in test stage_definition_registry_matches_funnel_stages" in result.output
+    rows = project.query("select * from dbt_test__audit.stage_definition_registry_matches_funnel_stages")
+    assert {(r["stage"], r["stage_order"], r["problem"]) for r in rows} == {
+        ("renewed", 6, "missing from the registry"),
+        ("churned", 6, "not a funnel stage at this position"),
+        ("mql", 3, "not a funnel stage at this position"),
+    }
+
+
+# --------------------------------------------------------------------------- drift
+
+DRIFT_COLUMNS = (
+    "mql_leads",
+    "both_count",
+    "crm_only_count",
+    "agreed_only_count",
+    "agreement_rate",
+    "disagreement_rate",
+    "median_hours_crm_minus_agreed",
+)
+EXPECTED_DRIFT = {
+    (D(2026, 5, 1), "SaaS"): (3, 2, 1, 0, "0.6666666666666666", "0.3333333333333333", "0"),
+    (D(2026, 7, 1), "SaaS"): (2, 1, 0, 1, "0.5", "0.5", "6"),
+    (D(2026, 8, 1), "SaaS"): (1, 1, 0, 0, "1", "0", "2"),
+    (D(2026, 5, 1), "Consulting"): (2, 1, 1, 0, "0.5", "0.5", "0"),
+}
+MAY_SAAS, JULY_SAAS, MAY_CONSULTING = (
+    (D(2026, 5, 1), "SaaS"),
+    (D(2026, 7, 1), "SaaS"),
+    (D(2026, 5, 1), "Consulting"),
+)
+
+
+def drift_rows(project: ProjectCopy) -> dict[tuple, tuple]:
+    rows = project.query("select * from marts.mart_definition_drift")
+    assert all(r["fiscal_year"] == 2026 and r["fiscal_half"] == "H1" for r in rows)
+    return {(r["mql_month"], r["business_unit"]): tuple(r[c] for c in DRIFT_COLUMNS) for r in rows}
+
+
+def test_drift_between_crm_flag_and_agreed_definition(governed: ProjectCopy) -> None:
+    actual = drift_rows(governed)
+    assert actual.keys() == EXPECTED_DRIFT.keys()
+    for key, expected in EXPECTED_DRIFT.items():
+        assert actual[key][:4] == expected[:4], key
+        assert all(close(a, e) for a, e in zip(actual[key][4:], expected[4:], strict=True)), (
+            key,
+            actual[key],
+        )
+
+
+def test_drift_follows_the_published_definition(restated: ProjectCopy) -> None:
+    # Restated May SaaS: G01 CRM only, G02 agreed only, G05 both, G06 CRM only.
+    assert drift_rows(restated)[MAY_SAAS][:4] == (4, 1, 2, 1)
+
+
+def test_small_slices_are_not_judged_by_default(governed: ProjectCopy) -> None:
+    # Every slice has fewer than drift_min_mql_leads (20) leads: both rate tests pass.
+    assert "PASS mql_drift_above_warn_rate " in governed.build_output
+    assert "PASS mql_drift_above_error_rate " in governed.build_output
+
+
+def drift_failures(project: ProjectCopy, test: str) -> set[tuple]:
+    rows = project.query(f"select mql_month, business_unit from dbt_test__audit.{test}")
+    return {(r["mql_month"], r["business_unit"]) for r in rows}
+
+
+@pytest.mark.parametrize(
+    ("dbt_vars", "fails", "warned", "errored"),
+    [
+        # 0.33 and 0.5 are above both default limits (0.05 / 0.20): the build fails.
+        ({}, True, {MAY_SAAS, JULY_SAAS, MAY_CONSULTING}, {MAY_SAAS, JULY_SAAS, MAY_CONSULTING}),
+        # Error limit 0.4: May SaaS (0.33) only warns; July SaaS and May Consulting (0.5) fail.
+        ({"drift_error_rate": 0.4}, True, {MAY_SAAS, JULY_SAAS, MAY_CONSULTING}, {JULY_SAAS, MAY_CONSULTING}),
+        # Error limit 0.6: everything only warns; the build passes.
+        ({"drift_error_rate": 0.6}, False, {MAY_SAAS, JULY_SAAS, MAY_CONSULTING}, set()),
+    ],
+    ids=["default-limits", "error-0.4", "error-0.6"],
+)
+def test_drift_warns_and_fails_above_the_limits(
+    governed: ProjectCopy, dbt_vars: dict[str, float], fails: bool, warned: set, errored: set
+) -> None:
+    result = governed.dbt(
+        "build", "--select", "mart_definition_drift", dbt_vars={"drift_min_mql_leads": 1, **dbt_vars}
+    )
+    assert result.ok is not fails, result.output[-4000:]
+    assert ("Failure in test mql_drift_above_error_rate" in result.output) is bool(errored)
+    assert ("Warning in test mql_drift_above_warn_rate" in result.output) is bool(warned)
+    # The failing rows name the months and business units.
+    assert drift_failures(governed, "mql_drift_above_warn_rate") == warned
+    assert drift_failures(governed, "mql_drift_above_error_rate") == errored
+
+
+# --------------------------------------------------------------------------- contracts and versions
+
+CONTRACT_BREAKS = (
+    # A type change and a rename on a core mart, a type change on a governance mart.
+    (
+        "models/marts/mart_campaign_efficiency.sql",
+        "cast(total_cost as {{ type_money() }}) as total_cost,",
+        "cast(total_cost as double) as total_cost,",
+    ),
+    (
+        "models/marts/mart_campaign_efficiency.sql",
+        "{{ safe_divide('total_cost', 'leads') }} as cost_per_lead,",
+        "{{ safe_divide('total_cost', 'leads') }} as cpl,",
+    ),
+    (
+        "models/marts/governance/mart_definition_drift.sql",
+        "cast(mql_leads as {{ dbt.type_bigint() }}) as mql_leads",
+        "cast(mql_leads as varchar) as mql_leads",
+    ),
+)
+
+
+def test_contract_violation_fails_the_build(governed: ProjectCopy, tmp_path: Path) -> None:
+    project = ProjectCopy(tmp_path)
+    project.use_fixture_definitions()
+    shutil.copy2(governed.warehouse, project.warehouse)
+    for model, old, new in CONTRACT_BREAKS:
+        project.edit(model, old, new)
+    # Unit tests are left out: they would stop the renamed model before its contract is checked.
+    selection = [
+        "--select",
+        "mart_campaign_efficiency",
+        "mart_definition_drift",
+        "--exclude",
+        "test_type:unit",
+    ]
+    result = project.dbt("build", *selection)
+    assert not result.ok
+    output = result.output
+    assert output.count("This model has an enforced contract that failed") == 2, output[-6000:]
+    for model in ("mart_campaign_efficiency", "mart_definition_drift"):
+        assert f"Compilation Error in model {model} " in output, model
+    for mismatch in (
+        "| total_cost | DOUBLE | DECIMAL(20,2) | data type mismatch",
+        "| cost_per_lead | | DOUBLE | missing in definition",
+        "| cpl | DOUBLE | | missing in contract",
+        "| mql_leads | VARCHAR | BIGINT | data type mismatch",
+    ):
+        assert " ".join(mismatch.split()) in " ".join(output.split()), output[-5000:]
+    # The contracted tables in the warehouse are untouched.
+    columns = project.query(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'marts' and table_name = 'mart_campaign_efficiency'"
+    )
+    types = {r["column_name"]: r["data_type"] for r in columns}
+    assert (
+        "cpl" not in types and types["cost_per_lead"] == "DOUBLE" and types["total_cost"] == "DECIMAL(20,2)"
+    )
+
+
+def test_mart_versions_keep_the_fixed_name_on_the_latest(governed: ProjectCopy) -> None:
+    types = governed.query(
+        "select table_name, table_type, column_name, data_type from information_schema.columns "
+        "inner join information_schema.tables using (table_schema, table_name) "
+        "where table_schema = 'marts' and table_name like 'mart_stage_conversion%' "
+        "and column_name in ('conversion_rate', 'median_days_to_next')"
+    )
+    assert {(r["table_name"], r["table_type"], r["column_name"], r["data_type"]) for r in types} == {
+        ("mart_stage_conversion", "BASE TABLE", "conversion_rate", "DECIMAL(18,9)"),
+        ("mart_stage_conversion", "BASE TABLE", "median_days_to_next", "DECIMAL(18,9)"),
+        ("mart_stage_conversion_v1", "VIEW", "conversion_rate", "DOUBLE"),
+        ("mart_stage_conversion_v1", "VIEW", "median_days_to_next", "DOUBLE"),
+    }
+    latest = governed.query("select * from marts.mart_stage_conversion order by 1, 4, 5, 7")
+    deprecated = governed.query("select * from marts.mart_stage_conversion_v1 order by 1, 4, 5, 7")
+    assert len(latest) == len(deprecated) > 0
+    for new, old in zip(latest, deprecated, strict=True):
+        assert list(new) == list(old)
+        for column in new:
+            if column in {"conversion_rate", "median_days_to_next"}:
+                assert close(new[column], old[column]), (column, new, old)
+            else:
+                assert new[column] == old[column]
+    manifest = json.loads((governed.target / "manifest.json").read_text(encoding="utf-8"))
+    versions = {
+        node["version"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["name"] == "mart_stage_conversion"
+    }
+    assert versions.keys() == {1, 2}
+    assert versions[2]["latest_version"] == 2 and versions[2]["alias"] == "mart_stage_conversion"
+    assert versions[1]["deprecation_date"] is not None and versions[2]["deprecation_date"] is None
+    assert all(node["config"]["contract"]["enforced"] for node in versions.values())
+
+
+def test_unit_tests_pin_every_stage_rule_and_formula(governed: ProjectCopy) -> None:
+    """dbt runs the yml unit_tests in every build; the fixture's build ran and passed them all."""
+    for test in (
+        "int_activities_scored::mql_scoring_switches_version_mid_year",
+        "int_activities_scored::mql_scoring_restated_under_latest_version",
+        "int_lead_mql_recorded::mql_recorded_score_threshold_and_hand_raise",
+        "int_lead_stages_recorded::stages_recorded_sal_opportunity_won_renewed",
+        "int_lead_stages_entered::stages_entered_implied_and_clamped",
+        "int_deals_reporting_currency::fx_deals_converted_at_signing_month_rate",
+        "int_campaign_costs_reporting_currency::fx_campaign_costs_converted_at_cost_month_rate",
+        "mart_campaign_efficiency::campaign_cost_per_stage_and_roi",
+        "mart_stage_conversion::stage_conversion_rates_and_medians_v2",
+        "fct_lead_funnel::lead_funnel_source_channel",
+        "int_lead_mql_by_definition::mql_by_definition_changes_mid_year",
+        "int_lead_mql_drift::mql_drift_classified_per_lead",
+        "mart_definition_drift::mql_drift_rates_and_median_per_slice",
+        "mart_definition_impact::definition_impact_counts_per_month",
+    ):
+        assert f"PASS {test} " in governed.build_output, test
+
+
+# --------------------------------------------------------------------------- semantic layer
+
+STAGES = ("lead", "mql", "sal", "opportunity", "won", "renewed")
+STAGE_METRICS = ("leads", "mqls", "sals", "opportunities", "won_deals", "renewals")
+RATE_METRICS = {
+    "lead_to_mql_rate": "lead",
+    "mql_to_sal_rate": "mql",
+    "sal_to_opportunity_rate": "sal",
+    "opportunity_to_won_rate": "opportunity",
+    "won_to_renewed_rate": "won",
+}
+
+
+def test_stage_metrics_equal_mart_stage_conversion(governed: ProjectCopy) -> None:
+    metrics = governed.mf_query(
+        [*STAGE_METRICS, *RATE_METRICS], ["metric_time__month", "lead__business_unit"]
+    )
+    mart = governed.query(
+        "select cohort_month, business_unit, stage, sum(reached_count) as reached, "
+        "sum(converted_count) as converted from marts.mart_stage_conversion group by 1, 2, 3"
+    )
+    by_slice: dict[tuple, dict[str, tuple]] = {}
+    for row in mart:
+        key = (row["cohort_month"].isoformat(), row["business_unit"])
+        by_slice.setdefault(key, {})[row["stage"]] = (row["reached"], row["converted"])
+    assert {(r["metric_time__month"][:10], r["lead__business_unit"]) for r in metrics} == by_slice.keys()
+    for row in metrics:
+        stages = by_slice[(row["metric_time__month"][:10], row["lead__business_unit"])]
+        for metric, stage in zip(STAGE_METRICS, STAGES, strict=True):
+            assert int(row[metric] or 0) == stages[stage][0], (row, metric)
+        for metric, stage in RATE_METRICS.items():
+            reached, converted = stages[stage]
+            expected = Decimal(converted) / Decimal(reached) if reached else None
+            assert close(row[metric], expected), (row, metric)
+    # Hand-computed (README): the SaaS May cohort is G01, G02, G05, G06; MQLs G01, G05; SAL G05.
+    may = [
+        r
+        for r in metrics
+        if r["metric_time__month"].startswith("2026-05") and r["lead__business_unit"] == "SaaS"
+    ]
+    assert [(int(r["leads"]), int(r["mqls"]), int(r["sals"])) for r in may] == [(4, 2, 1)]
+    assert close(may[0]["lead_to_mql_rate"], "0.5") and close(may[0]["mql_to_sal_rate"], "0.5")
+
+
+COST_METRICS = ("total_cost", "leads", "mqls", "opportunities", "won_deals", "won_amount")
+COST_RATIOS = ("cost_per_lead", "cost_per_mql", "cost_per_opportunity", "cost_per_won", "roi")
+
+
+def mart_cost_slices(governed: ProjectCopy, key: str) -> dict[str, dict[str, Any]]:
+    rows = governed.query(
+        f"select {key} as slice, sum(total_cost) as total_cost, sum(leads) as leads, sum(mqls) as mqls, "
+        "sum(opportunities) as opportunities, sum(won_deals) as won_deals, sum(won_amount) as won_amount "
+        f"from marts.mart_campaign_efficiency group by {key}"
+    )
+    slices = {}
+    for row in rows:
+        cost = Decimal(row["total_cost"])
+        slices[row["slice"]] = {
+            **row,
+            "cost_per_lead": cost / row["leads"] if row["leads"] else None,
+            "cost_per_mql": cost / row["mqls"] if row["mqls"] else None,
+            "cost_per_opportunity": cost / row["opportunities"] if row["opportunities"] else None,
+            "cost_per_won": cost / row["won_deals"] if row["won_deals"] else None,
+            "roi": (Decimal(row["won_amount"]) - cost) / cost if cost else None,
+        }
+    return slices
+
+
+@pytest.fixture(scope="module")
+def cost_metrics(governed: ProjectCopy) -> dict[str, list[dict[str, str]]]:
+    return {
+        group_by: governed.mf_query([*COST_METRICS, *COST_RATIOS], [group_by])
+        for group_by in ("campaign", "campaign__channel")
+    }
+
+
+@pytest.mark.parametrize(
+    ("group_by", "mart_key"), [("campaign", "campaign_id"), ("campaign__channel", "channel")]
+)
+def test_cost_metrics_equal_mart_campaign_efficiency(
+    governed: ProjectCopy, cost_metrics: dict[str, list[dict[str, str]]], group_by: str, mart_key: str
+) -> None:
+    # Leads without a source campaign form MetricFlow's empty group; the mart leaves them out.
+    metrics = [r for r in cost_metrics[group_by] if r[group_by]]
+    mart = mart_cost_slices(governed, mart_key)
+    assert {r[group_by] for r in metrics} == mart.keys()
+    for row in metrics:
+        expected = mart[row[group_by]]
+        for metric in COST_METRICS:
+            assert close(row[metric] or 0, expected[metric]), (row, metric)
+        for metric in COST_RATIOS:
+            assert close(row[metric], expected[metric], "1e-6"), (row, metric)
+
+
+def test_cost_metrics_hand_computed(cost_metrics: dict[str, list[dict[str, str]]]) -> None:
+    rows = {r["campaign"]: r for r in cost_metrics["campaign"]}
+    # C_EXPO: 3,000,000 JPY + 10,000 USD x 145 = 4,450,000 over 4 leads and 2 MQLs; won 5,000,000.
+    assert close(rows["C_EXPO"]["cost_per_lead"], "1112500")
+    assert close(rows["C_EXPO"]["cost_per_mql"], "2225000")
+    assert close(rows["C_EXPO"]["roi"], Decimal(550000) / Decimal(4450000))
+    # C_OUT: no cost rows -> cost 0, cost per lead 0, ROI null. C_ADS: cost but no leads.
+    assert close(rows["C_OUT"]["total_cost"], "0") and close(rows["C_OUT"]["cost_per_lead"], "0")
+    assert rows["C_OUT"]["roi"] == ""
+    assert rows["C_ADS"]["cost_per_lead"] == "" and close(rows["C_ADS"]["roi"], "-1")
+
+
+# --------------------------------------------------------------------------- docs, exposures, freshness
+
+
+def test_dbt_docs_generate(governed: ProjectCopy) -> None:
+    ok(governed.dbt("docs", "generate"))
+    catalog = json.loads((governed.target / "catalog.json").read_text(encoding="utf-8"))
+    documented = {node["metadata"]["name"] for node in catalog["nodes"].values()}
+    assert {"mart_definition_drift", "mart_definition_impact", "mart_stage_conversion"} <= documented
+    manifest = json.loads((governed.target / "manifest.json").read_text(encoding="utf-8"))
+    exposures = {node["name"]: node for node in manifest["exposures"].values()}
+    assert {"bi_funnel_reports", "definition_review", "semantic_layer_metrics"} <= exposures.keys()
+    assert (
+        "model.revops_funnel.mart_definition_drift" in exposures["definition_review"]["depends_on"]["nodes"]
+    )
+
+
+def test_definitions_page_is_generated_from_the_registry() -> None:
+    committed = (PROJECT_DIR / "docs" / "definitions.md").read_text(encoding="utf-8")
+    assert committed == render(), "docs/definitions.md is stale: run scripts/render_definitions.py"
+
+
+def test_definitions_page_shows_a_proposed_version(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(PROJECT_DIR / "seeds", seeds)
+    for name in ("mql_definition_versions.csv", "mql_scoring_rules.csv"):
+        shutil.copy2(FIXTURE_SEEDS / name, seeds / name)
+    page = render(seeds)
+    assert "### Version / バージョン 2" in page and "2026-07-01 → open / 現行" in page
+    assert "2000-01-01 → 2026-06-30" in page
+    assert page.count("not agreed yet / 未合意") == 1
+    assert "| `webinar_attend` | 60 |  |" in page
+
+
+def parsed_manifest(project_dir: Path, target: Path) -> Path:
+    """`dbt parse` of a project into a temp target (never the shared target/); the manifest path."""
+    env = dict(os.environ)
+    env.update({"DBT_LOG_PATH": str(target / "logs"), "REVOPS_DUCKDB_PATH": str(target / "parse.duckdb")})
+    command = [
+        dbt_executable(),
+        "parse",
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(project_dir),
+    ]
+    completed = subprocess.run(
+        [*command, "--target-path", str(target)], cwd=project_dir, env=env, capture_output=True, text=True
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return target / "manifest.json"
+
+
+@pytest.fixture(scope="module")
+def project_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return parsed_manifest(PROJECT_DIR, tmp_path_factory.mktemp("parse"))
+
+
+def test_event_tables_declare_freshness(project_manifest: Path) -> None:
+    sources = json.loads(project_manifest.read_text(encoding="utf-8"))["sources"]
+    fields = {node["name"]: node["loaded_at_field"] for node in sources.values()}
+    assert fields == {
+        "leads": "created_at",
+        "lead_activities": "activity_at",
+        "lead_status_changes": "changed_at",
+        "opportunities": "created_at",
+        "deals": "cast(signed_at as timestamp)",
+        "campaign_costs": "cast(cost_date as timestamp)",
+        "campaigns": None,
+        "owners": None,
+        "quarantine": None,
+    }
+    for node in sources.values():
+        warn = ((node["freshness"] or {}).get("warn_after") or {}).get("count")
+        error = ((node["freshness"] or {}).get("error_after") or {}).get("count")
+        assert bool(warn and error) is bool(node["loaded_at_field"]), node["name"]
+
+
+def test_stale_export_warns_then_errors(tmp_path: Path) -> None:
+    """Freshness compares with the wall clock, so it is the separate `dbt source freshness` command,
+    never part of `dbt build`. Exports whose newest event is 1, 5 and 10 days old: pass, warn
+    (over 3 days), error (over 7 days)."""
+    project = ProjectCopy(tmp_path)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    ages = {
+        "leads": ("created_at", 1, "pass"),
+        "lead_activities": ("activity_at", 5, "warn"),
+        "lead_status_changes": ("changed_at", 10, "error"),
+    }
+    with duckdb.connect(str(project.warehouse)) as connection:
+        connection.execute("create schema raw")
+        for table, (column, days, _status) in ages.items():
+            connection.execute(f"create table raw.{table} ({column} timestamp)")
+            connection.execute(f"insert into raw.{table} values (?)", [now - dt.timedelta(days=days)])
+    result = project.dbt("source", "freshness", "--select", *(f"source:raw.{table}" for table in ages))
+    assert not result.ok
+    sources = json.loads((project.target / "sources.json").read_text(encoding="utf-8"))
+    statuses = {r["unique_id"].rsplit(".", 1)[1]: r["status"] for r in sources["results"]}
+    assert statuses == {table: status for table, (_column, _days, status) in ages.items()}
+
+
+# --------------------------------------------------------------------------- conventions (dbt-score)
+
+
+def dbt_score(manifest: Path) -> tuple[int, dict[str, Any]]:
+    """`dbt-score lint` with the project's [tool.dbt-score] config (cwd = the project root)."""
+    completed = subprocess.run(
+        [str(BIN / "dbt-score"), "lint", "--manifest", str(manifest), "--format", "json"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    start = completed.stdout.find("{")
+    assert start >= 0, completed.stdout + completed.stderr
+    return completed.returncode, json.loads(completed.stdout[start:])
+
+
+def violations(report: dict[str, Any]) -> dict[str, dict[str, str]]:
+    return {
+        name: {
+            rule: result["message"] for rule, result in item["results"].items() if result["result"] != "OK"
+        }
+        for name, item in report["evaluables"].items()
+        if not item["pass"]
+    }
+
+
+def test_every_model_follows_the_conventions(project_manifest: Path) -> None:
+    returncode, report = dbt_score(project_manifest)
+    found = violations(report)
+    assert returncode == 0 and not found, "convention violations (dbt-score):\n" + json.dumps(found, indent=2)
+    assert sum(name.startswith("model.") for name in report["evaluables"]) > 20
+
+
+def test_conventions_catch_violations(tmp_path: Path) -> None:
+    project = ProjectCopy(tmp_path)
+    (project.dir / "models" / "marts" / "governance" / "bad_mart_name.sql").write_text("select 1 as id\n")
+    (project.dir / "models" / "intermediate" / "governance" / "int_undocumented.sql").write_text(
+        "select 1 as id\n"
+    )
+    (project.dir / "models" / "stg_outside_a_layer.sql").write_text("select 1 as id\n")
+    project.edit(
+        "models/marts/governance/_governance__models.yml",
+        "are not judged).\n    config:\n      contract: {enforced: true}\n",
+        "are not judged).\n    config:\n      contract: {enforced: false}\n",
+    )
+    returncode, report = dbt_score(parsed_manifest(project.dir, tmp_path / "parse"))
+    found = violations(report)
+    assert returncode == 1
+    rules = "scripts.revops.conventions."
+    assert set(found["model.revops_funnel.bad_mart_name"]) == {
+        f"{rules}name_matches_layer",
+        f"{rules}has_primary_key_test",
+        f"{rules}mart_has_enforced_contract",
+        "dbt_score.rules.generic.has_description",
+    }
+    assert set(found["model.revops_funnel.int_undocumented"]) == {
+        f"{rules}has_primary_key_test",
+        "dbt_score.rules.generic.has_description",
+    }
+    assert f"{rules}name_matches_layer" in found["model.revops_funnel.stg_outside_a_layer"]
+    assert set(found["model.revops_funnel.mart_definition_drift"]) == {f"{rules}mart_has_enforced_contract"}
