@@ -25,7 +25,7 @@ class FileFormat(StrEnum):
     parquet = "parquet"
 
 
-def _start(value: str) -> dt.date:
+def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as error:
@@ -42,6 +42,12 @@ def main(
     ),
     months: int = typer.Option(
         DEFAULT_MONTHS, "--months", min=1, help="Months over which leads are created."
+    ),
+    export_date: str | None = typer.Option(
+        None,
+        "--export-date",
+        help="The day the export is taken: nothing after the end of it (JST) is written. "
+        "Default: the last day leads are created (start + months - 1 day).",
     ),
     file_format: FileFormat = typer.Option(FileFormat.csv, "--format", help="Output file format."),
     planted_rates: Path | None = typer.Option(
@@ -65,8 +71,9 @@ def main(
                 leads,
                 seed,
                 out,
-                start=_start(start),
+                start=_date(start),
                 months=months,
+                export_date=None if export_date is None else _date(export_date),
                 file_format=file_format.value,
                 planted_rates=planted_rates,
                 progress=lambda done: progress.update(task, completed=done),

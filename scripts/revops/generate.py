@@ -4,6 +4,11 @@
 exactly the contract's columns (read from revops.contract), as text the way
 a CRM/MA export delivers it. The same seed gives byte-identical files.
 
+The data is an export taken on the export date (default: the last day of
+the lead window): nothing after the end of that day (JST) is written. A lead
+whose next stage would come later has not reached it yet, an opportunity that
+would close later is open, a renewal due later is not signed.
+
 Leads are generated and written in batches of config.BATCH_SIZE, so memory
 stays bounded at any scale; each batch draws from its own PCG64 stream
 derived from the seed. The MQL scoring is read from the seeds the marts use.
@@ -28,7 +33,14 @@ from revops.contract import Table, contract
 from revops.generator import config, fmt
 from revops.generator.funnel import Counters, World, generate_batch
 from revops.generator.scoring import SEEDS_DIR, fx_rates, load_definitions
-from revops.generator.world import CampaignSampler, Timeline, make_campaigns, make_costs, make_owners
+from revops.generator.world import (
+    CampaignSampler,
+    CostRows,
+    Timeline,
+    make_campaigns,
+    make_costs,
+    make_owners,
+)
 
 Format = Literal["csv", "parquet"]
 DEFAULT_START = dt.date(2024, 4, 1)
@@ -77,25 +89,32 @@ class Summary:
     planted: dict = field(default_factory=dict)
 
 
+def _reach(furthest: np.ndarray) -> dict[str, int]:
+    return {stage: int((furthest >= k).sum()) for k, stage in enumerate(config.STAGES)}
+
+
 def planted_rates_document(
     seed: int,
     leads: int,
     timeline: Timeline,
+    export_date: dt.date,
     channel: np.ndarray,
+    drawn: np.ndarray,
     furthest: np.ndarray,
 ) -> dict:
-    """The planted conditional rates and the realised reach counts, per channel and overall."""
+    """The planted conditional rates and the reach counts, drawn and realised, per channel and overall."""
     channels = {}
     expected_total = np.zeros(len(config.STAGES))
     for code, spec in enumerate(config.CHANNELS):
-        members = furthest[channel == code]
-        count = len(members)
+        members = channel == code
+        count = int(members.sum())
         expected = count * np.concatenate([[1.0], np.cumprod(spec.rates)])
         expected_total += expected
         channels[spec.name] = {
             "leads": count,
             "planted": dict(zip(config.TRANSITIONS, spec.rates, strict=True)),
-            "reached": {stage: int((members >= k).sum()) for k, stage in enumerate(config.STAGES)},
+            "reached": _reach(furthest[members]),
+            "drawn": _reach(drawn[members]),
         }
     overall_planted = {
         transition: (float(expected_total[k + 1] / expected_total[k]) if expected_total[k] else None)
@@ -106,15 +125,26 @@ def planted_rates_document(
         "leads": leads,
         "start": timeline.start.isoformat(),
         "months": timeline.months,
+        "export_date": export_date.isoformat(),
         "stages": list(config.STAGES),
         "transitions": list(config.TRANSITIONS),
-        "semantics": "planted[a->b] = P(lead reaches b | lead reached a); reach = entered, skipped stages count",
+        "semantics": (
+            "planted[a->b] = P(lead reaches b | lead reached a); reach = entered, skipped stages count; "
+            "drawn = reach drawn from the planted rates; reached = reach recorded by the end of the export "
+            "date (JST), what the marts count"
+        ),
+        "horizon_days": dict(config.STAGE_HORIZON_DAYS),
+        "horizon_semantics": (
+            "a lead enters every stage it reaches within horizon_days[stage] days of its creation, so leads "
+            "created at least that long before the end of the export date have that stage's reach uncensored"
+        ),
         "no_campaign_channel": config.NO_CAMPAIGN,
         "channels": channels,
         "overall": {
             "leads": leads,
             "planted": overall_planted,
-            "reached": {stage: int((furthest >= k).sum()) for k, stage in enumerate(config.STAGES)},
+            "reached": _reach(furthest),
+            "drawn": _reach(drawn),
         },
     }
 
@@ -126,17 +156,29 @@ def generate(
     *,
     start: dt.date = DEFAULT_START,
     months: int = DEFAULT_MONTHS,
+    export_date: dt.date | None = None,
     file_format: Format = "csv",
     planted_rates: Path | None = None,
     seeds_dir: Path = SEEDS_DIR,
     progress: Callable[[int], None] | None = None,
 ) -> Summary:
-    """Write the raw directory `out`. `progress(leads_done)` is called after each batch."""
+    """Write the raw directory `out`. `progress(leads_done)` is called after each batch.
+
+    `export_date` (default: the last day of the lead window) censors the data: nothing after the
+    end of that day (JST) is written.
+    """
     if leads < 1:
         raise ValueError("--leads must be at least 1")
     if months < 1:
         raise ValueError("--months must be at least 1")
     timeline = Timeline(start, months)
+    last_day = timeline.end - dt.timedelta(days=1)
+    export_date = last_day if export_date is None else export_date
+    if export_date < last_day:
+        raise ValueError(
+            f"--export-date {export_date} is before the last day leads are created ({last_day}); "
+            "shorten --months instead"
+        )
     definitions = load_definitions(seeds_dir)
     fx = fx_rates(seeds_dir)
     currencies = ["JPY", *sorted(c for c in fx if c != "JPY")]
@@ -146,7 +188,7 @@ def generate(
     campaigns = make_campaigns(rng, timeline, currencies)
     sampler = CampaignSampler.build(campaigns, timeline)
     costs = make_costs(rng, campaigns, sampler, timeline, leads, fx)
-    world = World.build(timeline, campaigns, sampler, owners, definitions)
+    world = World.build(timeline, campaigns, sampler, owners, definitions, export_date)
 
     out.mkdir(parents=True, exist_ok=True)
     writers = {table.name: TableWriter(out, table, file_format) for table in contract()}
@@ -171,7 +213,11 @@ def generate(
                 "ended_on": fmt.dates(np.array([c.ended_on for c in campaigns]) + timeline.day0),
             }
         )
-        cost_currency = np.array([currencies.index(campaigns[i].currency) for i in costs.campaign])
+        spent = costs.day + timeline.day0 <= world.export_day
+        costs = CostRows(costs.campaign[spent], costs.day[spent], costs.hundredths[spent])
+        cost_currency = np.array(
+            [currencies.index(campaigns[i].currency) for i in costs.campaign], dtype=np.int64
+        )
         jpy = cost_currency == 0
         empty = jpy & (rng.random(len(jpy)) < config.EMPTY_CURRENCY)
         writers["campaign_costs"].write(
@@ -183,13 +229,14 @@ def generate(
             }
         )
         counters = Counters()
-        channels, furthest = [], []
+        channels, drawn, furthest = [], [], []
         for number, first in enumerate(range(0, leads, config.BATCH_SIZE)):
             size = min(config.BATCH_SIZE, leads - first)
             batch = generate_batch(world, _rng(seed, 1, number), size, counters)
             for name, columns in batch.tables.items():
                 writers[name].write(columns)
             channels.append(batch.channel.astype(np.int8))
+            drawn.append(batch.drawn.astype(np.int8))
             furthest.append(batch.furthest.astype(np.int8))
             if progress is not None:
                 progress(first + size)
@@ -201,7 +248,9 @@ def generate(
         seed,
         leads,
         timeline,
+        export_date,
         np.concatenate(channels),
+        np.concatenate(drawn),
         np.concatenate(furthest),
     )
     if planted_rates is not None:

@@ -127,6 +127,6 @@ def test_worked_example_of_the_docs(demo_warehouse: Warehouse) -> None:
     assert [(row[0], row[1], float(row[2]), round(row[3], 6), row[4]) for row in rows] == [
         ("CMP-00315", "first_touch", 585_515.0, 8.0, 73_189.0),
         ("CMP-00313", "first_touch", 270_535.0, 3.0, 90_178.0),
-        ("CMP-00313", "w_shaped", 270_535.0, 6.441667, 41_998.0),
-        ("CMP-00315", "w_shaped", 585_515.0, 2.852619, 205_255.0),
+        ("CMP-00313", "w_shaped", 270_535.0, 7.100952, 38_098.0),
+        ("CMP-00315", "w_shaped", 585_515.0, 2.773333, 211_123.0),
     ]

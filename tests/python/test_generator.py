@@ -1,20 +1,23 @@
 """The demo-data generator: deterministic, exactly the contract, and its planted funnel survives the marts.
 
-The planted conditional rates P(reach next stage | reached this stage) per source channel are
-recovered from marts.mart_stage_conversion within four binomial standard errors, and the marts'
-reach counts equal the generator's own (the events it emits make the marts' stage rules find
-exactly the furthest stage it drew for each lead).
+The data is an export taken on the export date: nothing after it is in any file. The planted
+conditional rates P(reach next stage | reached this stage) per source channel are recovered from
+marts.mart_stage_conversion within four binomial standard errors on the cohorts old enough for
+each transition, and the marts' reach counts equal the generator's own realised (censored) counts
+(the events it emits make the marts' stage rules find exactly the furthest stage each lead had
+reached by the export date).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import json
 import math
 from collections.abc import Callable
-from itertools import pairwise
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import numpy as np
@@ -25,6 +28,8 @@ from conftest import Warehouse, run_script
 from revops.contract import contract, table
 from revops.generate import generate
 from revops.generator import config, fmt
+from revops.generator.funnel import OPEN_STAGES
+from revops.generator.world import add_months
 
 SEED = 20240401
 LEADS = 20_000
@@ -100,6 +105,103 @@ def test_the_loader_quarantines_nothing(built: Warehouse, generated: tuple[Path,
     assert built.query("select count(*) from raw.leads") == [(planted["leads"],)]
 
 
+# Contract terms, not events: a deal signed before the export may start (and end) after it.
+NOT_EVENTS = {("deals", "contract_start"), ("deals", "contract_end")}
+JST = ZoneInfo("Asia/Tokyo")
+
+
+def latest_events(raw: Path) -> dict[str, dt.datetime]:
+    """table.column -> its latest value as an instant (a date: its JST midnight), for every event column."""
+    latest = {}
+    with duckdb.connect() as db:
+        db.execute("set TimeZone = 'Asia/Tokyo'")
+        for contract_table in contract():
+            for column in contract_table.columns:
+                if (
+                    column.type not in ("timestamp", "date")
+                    or (contract_table.name, column.name) in NOT_EVENTS
+                ):
+                    continue
+                cast = "timestamptz" if column.type == "timestamp" else "date"
+                value = db.execute(
+                    f"select max({column.name}::{cast}) "
+                    f"from read_csv('{raw / contract_table.name}.csv', all_varchar = true)"
+                ).fetchone()[0]
+                if not isinstance(value, dt.datetime):
+                    value = dt.datetime.combine(value, dt.time(), tzinfo=JST)
+                latest[f"{contract_table.name}.{column.name}"] = value
+    return latest
+
+
+def test_nothing_happens_after_the_export_date(generated: tuple[Path, dict]) -> None:
+    raw, planted = generated
+    assert planted["export_date"] == "2026-09-30"  # default: start 2024-04-01 + 30 months - 1 day
+    export_end = dt.datetime(2026, 10, 1, tzinfo=JST)
+    latest = latest_events(raw)
+    assert len(latest) == 11
+    late = {name: value for name, value in latest.items() if value >= export_end}
+    assert late == {}
+    newest = max(latest.values())
+    assert export_end - newest < dt.timedelta(days=2), newest
+
+
+def test_an_explicit_export_date_censors_there(tmp_path: Path) -> None:
+    summary = generate(
+        2_000, 3, tmp_path / "raw", start=dt.date(2024, 4, 1), months=6, export_date=dt.date(2025, 3, 31)
+    )
+    assert summary.planted["export_date"] == "2025-03-31"
+    latest = latest_events(tmp_path / "raw")
+    assert max(latest.values()) < dt.datetime(2025, 4, 1, tzinfo=JST)
+    # Not cut at the last lead (2024-09-30): the six months after it still have events.
+    assert max(latest.values()) > dt.datetime(2025, 3, 1, tzinfo=JST)
+    with pytest.raises(ValueError, match="before the last day leads are created"):
+        generate(100, 3, tmp_path / "early", months=6, export_date=dt.date(2024, 9, 29))
+
+
+def test_censoring_leaves_open_opportunities_and_enough_won_and_renewed(generated: tuple[Path, dict]) -> None:
+    raw, planted = generated
+    for spec in [*planted["channels"].values(), planted["overall"]]:
+        assert all(spec["reached"][stage] <= spec["drawn"][stage] for stage in planted["stages"])
+    reached, drawn = planted["overall"]["reached"], planted["overall"]["drawn"]
+    # Censoring bites where it should (renewals come a year after the deal) ...
+    assert reached["renewed"] < drawn["renewed"]
+    # ... and 30 months of leads still leave the demo most of its won deals and many renewals.
+    assert reached["won"] >= 0.85 * drawn["won"]
+    assert reached["renewed"] >= 0.4 * drawn["renewed"]
+    with duckdb.connect() as db:
+        db.execute("set TimeZone = 'Asia/Tokyo'")
+        for name in ("opportunities", "deals"):
+            db.execute(
+                f"create view {name} as select * from read_csv('{raw / name}.csv', all_varchar = true)"
+            )
+        by_state = dict(
+            db.execute(
+                f"""
+                select
+                    case
+                        when closed_at is null and is_won is null and stage in {tuple(OPEN_STAGES)} then 'open'
+                        when closed_at is not null and is_won = 'true' and stage = '受注' then 'won'
+                        when closed_at is not null and is_won = 'false' and stage = '失注' then 'lost'
+                        else 'inconsistent'
+                    end as state,
+                    count(*)
+                from opportunities
+                group by state
+                """
+            ).fetchall()
+        )
+        new_deals_on_won = db.execute(
+            """
+            select count(*), count(*) filter (where o.is_won = 'true' and d.signed_at::date = o.closed_at::timestamptz::date)
+            from deals d join opportunities o using (opportunity_id)
+            where d.deal_type = 'new'
+            """
+        ).fetchone()
+    assert set(by_state) == {"open", "won", "lost"}, by_state
+    assert by_state["open"] > 0.1 * (by_state["won"] + by_state["lost"])
+    assert new_deals_on_won[0] == new_deals_on_won[1] == by_state["won"]
+
+
 def mart_counts(warehouse: Warehouse) -> dict[str, dict[str, tuple[int, int]]]:
     """source_channel -> stage -> (reached, converted), summed over cohorts and business units.
 
@@ -122,9 +224,10 @@ def mart_counts(warehouse: Warehouse) -> dict[str, dict[str, tuple[int, int]]]:
     return counts
 
 
-def test_marts_count_exactly_the_reach_the_generator_drew(
+def test_marts_count_exactly_the_reach_the_generator_recorded(
     built: Warehouse, generated: tuple[Path, dict]
 ) -> None:
+    """Realised reach: what each lead had reached by the export date (the drawn reach, censored)."""
     _, planted = generated
     counts = mart_counts(built)
     assert set(counts) == set(planted["channels"])
@@ -133,32 +236,114 @@ def test_marts_count_exactly_the_reach_the_generator_drew(
         assert reached == spec["reached"], channel
 
 
+def mature_counts(warehouse: Warehouse, planted: dict) -> dict[str, dict[str, tuple[int, int]]]:
+    """transition -> source_channel -> (reached, converted), over the cohorts old enough for it.
+
+    Why this is sound despite the export date censoring the data (a lead created last month
+    cannot have renewed yet, so young cohorts convert less than planted):
+    - the generator caps every delay, so a lead enters each stage it reaches (recorded or
+      implied) within horizon_days[stage] of its creation (config.STAGE_HORIZON_DAYS; the
+      generator raises if an emitted entry is later). A cohort month whose end is at least
+      horizon_days[b] days before the export date (the month ends by export_date - horizon at
+      00:00, so even allowing 9 hours for a time zone every entry is before the end of the
+      export date) therefore has the reach of a and b (horizon[a] <= horizon[b]) of a->b exactly
+      as drawn: nothing the transition depends on was censored;
+    - the drawn furthest stage depends on the source channel only, not on the creation date, so
+      choosing cohorts by creation month chooses leads independently of their outcome: in those
+      cohorts converted ~ Binomial(reached, planted rate).
+    Each transition is tested on its own mature cohorts: lead->mql on all but the last ~4 months,
+    won->renewed only on the first few (a renewal comes up to ~2 years after creation).
+    """
+    export_date = dt.date.fromisoformat(planted["export_date"])
+    known = set(table("campaigns").column("channel").values)
+    rows = warehouse.query(
+        """
+        select cohort_month, source_channel, stage, next_stage,
+            sum(reached_count), sum(coalesce(converted_count, 0))
+        from marts.mart_stage_conversion
+        where next_stage is not null
+        group by cohort_month, source_channel, stage, next_stage
+        """
+    )
+    counts: dict[str, dict[str, tuple[int, int]]] = {}
+    for cohort_month, channel, stage, next_stage, reached, converted in rows:
+        cutoff = export_date - dt.timedelta(days=planted["horizon_days"][next_stage])
+        if add_months(cohort_month, 1) > cutoff:
+            continue
+        key = channel if channel in known else config.NO_CAMPAIGN
+        by_channel = counts.setdefault(f"{stage}->{next_stage}", {})
+        before = by_channel.get(key, (0, 0))
+        by_channel[key] = (before[0] + int(reached), before[1] + int(converted))
+    return counts
+
+
 def test_marts_recover_the_planted_rates_within_binomial_error(
     built: Warehouse, generated: tuple[Path, dict]
 ) -> None:
+    """Per channel and transition on the mature cohorts (see mature_counts), and overall.
+
+    Overall, the mature cohorts' channel mix is not the whole data's, so the expected conversions
+    are the sum over channels of reached x planted rate, with the variance of that sum of binomials.
+    """
     _, planted = generated
-    counts = mart_counts(built)
-    stages = planted["stages"]
+    counts = mature_counts(built, planted)
+    assert set(counts) == set(planted["transitions"])
     checked, failures = 0, []
-    for channel, spec in [*planted["channels"].items(), ("overall", planted["overall"])]:
-        for stage, next_stage in pairwise(stages):
-            rate = spec["planted"][f"{stage}->{next_stage}"]
-            if channel == "overall":
-                reached = sum(c[stage][0] for c in counts.values())
-                converted = sum(c[stage][1] for c in counts.values())
-            else:
-                reached, converted = counts[channel][stage]
-            if reached == 0:
+    for transition in planted["transitions"]:
+        mix = [
+            (planted["channels"][channel]["planted"][transition], n, c)
+            for channel, (n, c) in counts[transition].items()
+        ]
+        reached = sum(n for _, n, _ in mix)
+        assert reached >= 50, f"too few mature leads to test {transition}: {reached}"
+        expected = sum(rate * n for rate, n, _ in mix)
+        tolerance = STANDARD_ERRORS * math.sqrt(sum(rate * (1 - rate) * n for rate, n, _ in mix))
+        converted = sum(c for _, _, c in mix)
+        if abs(converted - expected) > tolerance:
+            failures.append(f"overall {transition}: {converted} vs expected {expected:.1f} ± {tolerance:.1f}")
+        for channel, (reached, converted) in counts[transition].items():
+            rate = planted["channels"][channel]["planted"][transition]
+            if reached < 10:
                 continue
             tolerance = STANDARD_ERRORS * math.sqrt(rate * (1 - rate) / reached)
             recovered = converted / reached
             checked += 1
             if abs(recovered - rate) > tolerance:
                 failures.append(
-                    f"{channel} {stage}->{next_stage}: {recovered:.4f} vs planted {rate:.4f} ± {tolerance:.4f}"
+                    f"{channel} {transition}: {recovered:.4f} vs planted {rate:.4f} ± {tolerance:.4f} (n={reached})"
                 )
     assert not failures, "\n".join(failures)
-    assert checked >= 50
+    assert checked >= 40
+
+
+def test_with_nothing_censored_every_stage_is_entered_within_its_horizon(
+    tmp_path: Path, warehouse_factory: Callable[[str], Warehouse]
+) -> None:
+    """The premise of mature_counts, measured by the marts: with an export date so late that no
+    stage of any lead is censored, every stage is entered within horizon_days of the creation."""
+    raw = tmp_path / "raw"
+    planted = generate(5_000, 13, raw, export_date=dt.date(2030, 3, 31)).planted
+    for spec in [*planted["channels"].values(), planted["overall"]]:
+        assert spec["reached"] == spec["drawn"]
+    warehouse = warehouse_factory("horizon")
+    loaded = warehouse.load(raw)
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    built = warehouse.dbt(
+        "build", "--select", "+fct_lead_funnel", "--resource-type", "seed", "--resource-type", "model"
+    )
+    assert built.ok, built.output[-6000:]
+    stages = [stage for stage in planted["stages"] if stage != "lead"]
+    longest = warehouse.query(
+        "select "
+        + ", ".join(
+            f"max(date_diff('second', lead_created_at, {stage}_at)), count({stage}_at)" for stage in stages
+        )
+        + " from marts.fct_lead_funnel"
+    )[0]
+    for position, stage in enumerate(stages):
+        seconds, entered = longest[2 * position], longest[2 * position + 1]
+        assert entered == planted["overall"]["reached"][stage]
+        assert seconds <= planted["horizon_days"][stage] * 86_400, stage
 
 
 def test_stage_skips_exist_and_still_count_as_reached(built: Warehouse) -> None:

@@ -82,6 +82,34 @@ CRM_MQL_SPURIOUS = 0.003
 # Campaigns that spend but make no leads (brand, cancelled).
 CAMPAIGNS_WITHOUT_LEADS = 0.03
 
+# How long things take (days). Every delay on a lead's way through the funnel is capped, so a
+# lead enters each stage it reaches within STAGE_HORIZON_DAYS of its creation. The export date
+# censors the data (nothing after it is written); a cohort created at least a stage's horizon
+# before the export date has that stage's reach complete, which the planted-rate test relies on.
+PRE_MQL_SPAN_DAYS = 45  # a lead that goes on: first to last activity before its MQL trigger
+MQL_TRIGGER_DAYS = 14  # last of those activities to the MQL (scoring activities or a hand-raise)
+SAL_DELAY_DAYS = 10  # MQL (or last activity) to the accepted status
+OPPORTUNITY_DELAY_DAYS = 40  # the lead is ready (last of MQL, SAL, activity) to its first opportunity
+SECOND_OPPORTUNITY_DAYS = 90  # first to second opportunity
+SALES_CYCLE_DAYS = 180  # opportunity created to signed, when won
+OFFICE_HOURS_DAYS = 3  # status changes and opportunities move to the next weekday office hours
+# New deal signed to renewal signed: before the 1-year contract, starting the next month, ends.
+RENEWAL_DAYS = 31 + 366
+
+_READY = PRE_MQL_SPAN_DAYS + MQL_TRIGGER_DAYS + SAL_DELAY_DAYS + OFFICE_HOURS_DAYS
+_FIRST_OPPORTUNITY = _READY + OPPORTUNITY_DELAY_DAYS + OFFICE_HOURS_DAYS + 1  # + minimum gaps, rounding
+_WON = _FIRST_OPPORTUNITY + SECOND_OPPORTUNITY_DAYS + 1 + OFFICE_HOURS_DAYS + SALES_CYCLE_DAYS + 1
+# A skipped stage is entered at the next recorded one (a lead without MQL and accepted status
+# enters both at its first opportunity), so MQL and SAL share the opportunity's horizon.
+STAGE_HORIZON_DAYS: dict[str, int] = {
+    "lead": 0,
+    "mql": _FIRST_OPPORTUNITY,
+    "sal": _FIRST_OPPORTUNITY,
+    "opportunity": _FIRST_OPPORTUNITY,
+    "won": _WON,
+    "renewed": _WON + RENEWAL_DAYS,
+}
+
 # Opportunity amounts (JPY, lognormal median and sigma) per business unit.
 DEAL_SIZE: dict[str, tuple[float, float]] = {
     "saas": (1_200_000, 0.6),

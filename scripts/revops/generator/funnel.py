@@ -15,10 +15,18 @@ How the planted rates survive the marts' stage rules:
      of them; renewed: a `renewal` deal renewing that new deal.
    Stage skips (no MQL, or no accepted status) leave a stage unrecorded below
    f; the marts' backward `entered` rule still counts the lead as reaching it.
+3. The export date censors: every event after the end of that day (JST) is
+   dropped, so a lead has reached by then only the stages whose events came
+   before it (its realised furthest stage, counted from what is written, is
+   what the marts find); an opportunity that would close later is open, a
+   deal, renewal or expansion signed later does not exist. Every delay is
+   capped (config), so each stage is entered within config.STAGE_HORIZON_DAYS
+   of the lead's creation: cohorts older than that are complete for it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import jaconv
@@ -28,7 +36,7 @@ import pyarrow.compute as pc
 
 from revops.generator import config, fmt, vocab
 from revops.generator.scoring import Definition
-from revops.generator.world import SECONDS_PER_DAY, Campaign, CampaignSampler, Owners, Timeline
+from revops.generator.world import EPOCH, SECONDS_PER_DAY, Campaign, CampaignSampler, Owners, Timeline
 
 DAY = SECONDS_PER_DAY
 JST = fmt.JST_OFFSET_SECONDS
@@ -217,6 +225,8 @@ class World:
     touch_starts: dict[int, tuple[np.ndarray, np.ndarray]]  # channel -> (sorted start days, campaign idx)
     inside_sales: dict[int, np.ndarray]
     field_sales: dict[int, np.ndarray]
+    export_day: int  # days since 1970-01-01 of the export date (JST)
+    export_at: int  # Unix seconds of its last second (23:59:59 JST): nothing later is written
 
     @classmethod
     def build(
@@ -226,7 +236,9 @@ class World:
         sampler: CampaignSampler,
         owners: Owners,
         definitions: tuple[Definition, ...],
+        export_date: dt.date,
     ) -> World:
+        export_day = (export_date - EPOCH).days
         touch_starts = {}
         for name in config.CAMPAIGN_CHANNELS:
             code = config.CHANNEL_INDEX[name]
@@ -244,6 +256,8 @@ class World:
             touch_starts=touch_starts,
             inside_sales=owners.ids_for("inside_sales"),
             field_sales=owners.ids_for("field_sales"),
+            export_day=export_day,
+            export_at=(export_day + 1) * DAY - JST - 1,
         )
 
 
@@ -261,11 +275,25 @@ class Counters:
 class Batch:
     tables: dict[str, dict[str, pa.Array]]
     channel: np.ndarray  # per lead
-    furthest: np.ndarray  # per lead
+    drawn: np.ndarray  # per lead: the furthest stage drawn from the planted rates
+    furthest: np.ndarray  # per lead: the furthest stage recorded by the export date (drawn, censored)
 
 
-def _exp_seconds(rng: np.random.Generator, mean_days: float, n: int, minimum: int = 60) -> np.ndarray:
-    return (rng.exponential(mean_days * DAY, n)).astype(np.int64) + minimum
+def _exp_seconds(
+    rng: np.random.Generator, mean_days: float, n: int, minimum: int = 60, cap_days: float | None = None
+) -> np.ndarray:
+    """Exponential delays in seconds (+ minimum); with cap_days, truncated to at most cap_days (+ minimum)."""
+    if cap_days is None:
+        return (rng.exponential(mean_days * DAY, n)).astype(np.int64) + minimum
+    kept_mass = -np.expm1(-cap_days / mean_days)  # inverse CDF of the exponential truncated at the cap
+    delay = -mean_days * DAY * np.log1p(-rng.random(n) * kept_mass)
+    return np.minimum(delay, cap_days * DAY).astype(np.int64) + minimum
+
+
+def _squeeze(offsets: np.ndarray, span: np.ndarray, limit: float) -> np.ndarray:
+    """Scale increasing offsets so that a row whose last offset (`span`) exceeds `limit` ends at it."""
+    scale = np.minimum(1.0, limit / np.maximum(span, 1))
+    return np.where(scale < 1.0, np.maximum(1, (offsets * scale).astype(np.int64)), offsets)
 
 
 def _pick_owner(rng: np.random.Generator, pools: dict[int, np.ndarray], bu: np.ndarray) -> np.ndarray:
@@ -273,6 +301,16 @@ def _pick_owner(rng: np.random.Generator, pools: dict[int, np.ndarray], bu: np.n
     for code, pool in pools.items():
         rows = bu == code
         result[rows] = pool[rng.integers(len(pool), size=int(rows.sum()))]
+    return result
+
+
+def _last_per_lead(owner: np.ndarray, at: np.ndarray, default: np.ndarray) -> np.ndarray:
+    """Latest `at` per lead of rows grouped by lead (`owner` non-decreasing); `default` for leads without rows."""
+    counts = np.bincount(owner, minlength=len(default))
+    result = default.copy()
+    if len(at):
+        rows = counts > 0
+        result[rows] = np.maximum.reduceat(at, (np.cumsum(counts) - counts)[rows])
     return result
 
 
@@ -369,7 +407,13 @@ def generate_batch(world: World, rng: np.random.Generator, n: int, counters: Cou
     pre_gap = np.where(
         first, 1 + rng.integers(0, 300, len(pre_owner)), _exp_seconds(rng, 5.0, len(pre_owner))
     )
-    pre_at = created[pre_owner] + _segment_cumsum(pre_gap, n_pre)
+    pre_offset = _segment_cumsum(pre_gap, n_pre)
+    has_pre = n_pre > 0
+    pre_span = np.zeros(n, dtype=np.int64)
+    pre_span[has_pre] = pre_offset[(pre_starts + n_pre - 1)[has_pre]]
+    # A lead that goes on has its pre-MQL activities within PRE_MQL_SPAN_DAYS (see config).
+    pre_limit = np.where(furthest >= MQL, config.PRE_MQL_SPAN_DAYS * DAY, np.inf)
+    pre_at = created[pre_owner] + _squeeze(pre_offset, pre_span[pre_owner], pre_limit[pre_owner])
     pre_types = np.empty(len(pre_owner), dtype=np.int64)
     warm = mql_rec[pre_owner]
     pre_types[warm] = _draw(rng, acts.warm, int(warm.sum()))
@@ -379,7 +423,6 @@ def generate_batch(world: World, rng: np.random.Generator, n: int, counters: Cou
         pre_types[rows] = _draw(rng, mix, int(rows.sum()))
     pre_types, pre_score = acts.guard(pre_types, _jst_day(pre_at), n_pre, np.zeros(n))
     last_pre_at = created.copy()
-    has_pre = n_pre > 0
     last_pre_at[has_pre] = pre_at[(pre_starts + n_pre - 1)[has_pre]]
 
     # The MQL trigger: one hand-raise, or scoring activities until the threshold in force is reached.
@@ -392,7 +435,7 @@ def generate_batch(world: World, rng: np.random.Generator, n: int, counters: Cou
         gap = np.where(
             raise_at_creation[raise_leads],
             1 + rng.integers(0, 300, len(raise_leads)),
-            _exp_seconds(rng, 2.0, len(raise_leads)),
+            _exp_seconds(rng, 2.0, len(raise_leads), cap_days=config.MQL_TRIGGER_DAYS),
         )
         trig_owner_parts.append(raise_leads)
         trig_at_parts.append(last_pre_at[raise_leads] + gap)
@@ -405,7 +448,9 @@ def generate_batch(world: World, rng: np.random.Generator, n: int, counters: Cou
         slots = int(np.ceil((acts.thresholds.max() - pre_score[score_leads].min()) / min_points)) + 1
         gaps = _exp_seconds(rng, 0.4, k * slots).reshape(k, slots)
         gaps[:, 0] = _exp_seconds(rng, 2.0, k)
-        slot_at = last_pre_at[score_leads][:, None] + np.cumsum(gaps, axis=1)
+        offsets = np.cumsum(gaps, axis=1)
+        offsets = _squeeze(offsets, offsets[:, -1:], config.MQL_TRIGGER_DAYS * DAY)
+        slot_at = last_pre_at[score_leads][:, None] + offsets
         candidates = _draw(rng, acts.topup, k * slots).reshape(k, slots)
         points, _, threshold = acts.score(candidates.reshape(-1), _jst_day(slot_at).reshape(-1))
         cumulative = pre_score[score_leads][:, None] + np.cumsum(points.reshape(k, slots), axis=1)
@@ -460,7 +505,6 @@ def generate_batch(world: World, rng: np.random.Generator, n: int, counters: Cou
         types[destination] = rows_types
         activity_at[destination] = rows_at
     lead_first = np.arange(total, dtype=np.int64) == starts[owner]
-    last_activity_at = activity_at[starts + counts - 1]  # every lead has at least one activity
 
     # Campaign touches.
     campaign_row = np.full(total, -1, dtype=np.int64)
@@ -481,12 +525,21 @@ def generate_batch(world: World, rng: np.random.Generator, n: int, counters: Cou
             ok = index >= 0
             campaign_row[chosen[ok]] = members[index[ok]]
     campaign_row[lead_first] = campaign[owner[lead_first]]
+    # The export date censors: nothing after it is written (a lead created just before it may
+    # have no activity yet).
+    export_at = world.export_at
+    kept = activity_at <= export_at
+    owner, activity_at, types, campaign_row = owner[kept], activity_at[kept], types[kept], campaign_row[kept]
+    total = len(owner)
+    last_activity_at = _last_per_lead(owner, activity_at, created)
 
     # --- inside sales: status changes ------------------------------------------------------
     sal_at = np.zeros(n, dtype=np.int64)
     anchor = np.where(mql_rec, mql_at, last_pre_at)
     normal = sal_rec & ~accepted_early
-    sal_at[normal] = anchor[normal] + _exp_seconds(rng, 2.0, int(normal.sum()), 600)
+    sal_at[normal] = anchor[normal] + _exp_seconds(
+        rng, 2.0, int(normal.sum()), 600, cap_days=config.SAL_DELAY_DAYS
+    )
     early_span = np.maximum(mql_at[accepted_early] - created[accepted_early], 2)
     sal_at[accepted_early] = created[accepted_early] + np.maximum(
         1, (early_span * rng.uniform(0.2, 0.9, int(accepted_early.sum()))).astype(np.int64)
@@ -518,6 +571,7 @@ def generate_batch(world: World, rng: np.random.Generator, n: int, counters: Cou
     s_at = _office_hours(rng, np.concatenate(status_at))
     s_code = np.concatenate(status_code)
     order = np.lexsort((s_at, s_lead))
+    order = order[s_at[order] <= export_at]
     s_lead, s_at, s_code = s_lead[order], s_at[order], s_code[order]
     s_owner = _pick_owner(rng, world.inside_sales, bu[s_lead])
     s_owner_valid = rng.random(len(s_lead)) >= 0.03
@@ -528,13 +582,17 @@ def generate_batch(world: World, rng: np.random.Generator, n: int, counters: Cou
     # --- field sales: opportunities and deals ---------------------------------------------
     reached_opp = furthest >= OPP
     opp_base = np.maximum(np.where(sal_rec, sal_at, 0), np.maximum(np.where(mql_rec, mql_at, 0), last_pre_at))
-    first_opp_at = opp_base + _exp_seconds(rng, 10.0, n, 3600)
+    first_opp_at = opp_base + _exp_seconds(rng, 10.0, n, 3600, cap_days=config.OPPORTUNITY_DELAY_DAYS)
     n_opp = np.where(reached_opp, 1 + (rng.random(n) < config.SECOND_OPPORTUNITY), 0)
     o_lead, _, o_ord = _segments(n_opp)
-    o_created = first_opp_at[o_lead] + np.where(o_ord == 1, _exp_seconds(rng, 45.0, len(o_lead), DAY), 0)
+    o_created = first_opp_at[o_lead] + np.where(
+        o_ord == 1, _exp_seconds(rng, 45.0, len(o_lead), DAY, cap_days=config.SECOND_OPPORTUNITY_DAYS), 0
+    )
     o_created = _office_hours(rng, o_created)
     won_ord = np.where(n_opp == 2, rng.integers(0, 2, n), 0)
     o_won = (furthest[o_lead] >= WON) & (o_ord == won_ord[o_lead])
+    by_export = o_created <= export_at
+    o_lead, o_created, o_won = o_lead[by_export], o_created[by_export], o_won[by_export]
     opportunities = _opportunities(rng, world, o_created, bu[o_lead], o_won, counters.opportunity)
     o_ids = opportunities.pop("_ids")
     counters.opportunity += len(o_lead)
@@ -546,14 +604,19 @@ def generate_batch(world: World, rng: np.random.Generator, n: int, counters: Cou
     )
     free_created = tl.midnight(free_day) + _time_of_day(rng, n_free, np.zeros(n_free, dtype=bool))
     free_won = rng.random(n_free) < 0.45
+    by_export = free_created <= export_at
+    free_created, free_bu, free_won = free_created[by_export], free_bu[by_export], free_won[by_export]
+    n_free = len(free_created)
     free = _opportunities(rng, world, free_created, free_bu, free_won, counters.opportunity)
     free_ids = free.pop("_ids")
     counters.opportunity += n_free
 
-    won_rows = np.flatnonzero(o_won)
+    # Won = closed as won by the export date (the others are still open).
+    won_rows = np.flatnonzero(opportunities["_won"])
     won_lead = o_lead[won_rows]
+    free_won = free["_won"]
     renews = np.concatenate([furthest[won_lead] == RENEWED, rng.random(int(free_won.sum())) < 0.8])
-    deals = _deals(
+    deals, renewal_day = _deals(
         rng,
         signed_day=np.concatenate([opportunities["_signed_day"][won_rows], free["_signed_day"][free_won]]),
         opportunity_ids=pa.concat_arrays(
@@ -563,8 +626,10 @@ def generate_batch(world: World, rng: np.random.Generator, n: int, counters: Cou
         currency=np.concatenate([opportunities["_currency"][won_rows], free["_currency"][free_won]]),
         renews=renews,
         counters=counters,
+        export_day=world.export_day,
     )
-    for extra in ("_signed_day", "_amount", "_currency"):
+    o_signed_day = opportunities["_signed_day"]
+    for extra in ("_signed_day", "_amount", "_currency", "_won"):
         opportunities.pop(extra)
         free.pop(extra)
     opportunity_table = {
@@ -575,6 +640,29 @@ def generate_batch(world: World, rng: np.random.Generator, n: int, counters: Cou
         [lead_ids.take(pa.array(o_lead)), pa.nulls(n_free, type=pa.string())]
     )
 
+    # --- the furthest stage recorded by the export date, as the marts' rules find it -------
+    never = np.iinfo(np.int64).max
+    recorded = np.full((n, 6), never, dtype=np.int64)  # recorded time of each stage (never = none)
+    recorded[:, LEAD] = created
+    recorded[:, MQL] = np.where(mql_rec & (mql_at <= export_at), mql_at, never)
+    accepted = s_code == statuses.index("accepted")
+    np.minimum.at(recorded[:, SAL], s_lead[accepted], s_at[accepted])
+    np.minimum.at(recorded[:, OPP], o_lead, o_created)
+    recorded[won_lead, WON] = o_signed_day[won_rows] * DAY - JST  # signed on a date: its JST midnight
+    lead_renewal_day = renewal_day[: len(won_rows)]
+    renewed_rows = lead_renewal_day >= 0
+    recorded[won_lead[renewed_rows], RENEWED] = lead_renewal_day[renewed_rows] * DAY - JST
+    has = recorded < never
+    realised = np.max(np.where(has, np.arange(6), 0), axis=1)
+    if (realised > furthest).any():
+        raise RuntimeError("internal: a lead recorded a stage beyond the one drawn for it")
+    # Every stage is entered (recorded or implied by a later one) within its horizon (config).
+    entered = np.minimum.accumulate(recorded[:, ::-1], axis=1)[:, ::-1]
+    horizon = np.array(list(config.STAGE_HORIZON_DAYS.values()), dtype=np.int64) * DAY
+    lag = np.where(entered < never, entered - created[:, None], 0)
+    if (lag > horizon).any():
+        raise RuntimeError("internal: a stage entered after config.STAGE_HORIZON_DAYS")
+
     # --- the lead rows -------------------------------------------------------------------
     crm_mql = np.where(mql_rec, mql_at, 0)
     late = mql_rec & (rng.random(n) < config.CRM_MQL_LATE)
@@ -582,8 +670,15 @@ def generate_batch(world: World, rng: np.random.Generator, n: int, counters: Cou
     missing = mql_rec & (rng.random(n) < config.CRM_MQL_MISSING)
     spurious = (furthest == LEAD) & (rng.random(n) < config.CRM_MQL_SPURIOUS)
     crm_mql[spurious] = last_pre_at[spurious]
-    crm_mql_valid = (mql_rec & ~missing) | spurious
-    updated = np.maximum(np.maximum(created, last_activity_at), last_status_at) + rng.integers(60, 2 * DAY, n)
+    crm_mql_valid = ((mql_rec & ~missing) | spurious) & (crm_mql <= export_at)
+    last_event = np.maximum(np.maximum(created, last_activity_at), last_status_at)
+    updated = last_event + rng.integers(60, 2 * DAY, n)
+    # Updated by the export at the latest: somewhere between the last event and the export.
+    updated = np.where(
+        updated <= export_at,
+        updated,
+        last_event + ((export_at - last_event) * rng.random(n)).astype(np.int64),
+    )
     company = _companies(rng, n)
 
     leads = {
@@ -619,7 +714,8 @@ def generate_batch(world: World, rng: np.random.Generator, n: int, counters: Cou
             "deals": deals,
         },
         channel=channel,
-        furthest=furthest,
+        drawn=furthest,
+        furthest=realised,
     )
 
 
@@ -631,17 +727,25 @@ def _opportunities(
     won: np.ndarray,
     first_number: int,
 ) -> dict[str, object]:
-    """Opportunity columns (plus private _signed_day/_amount/_currency for the deals)."""
+    """Opportunity columns (plus private _signed_day/_amount/_currency/_won for the deals).
+
+    `won` is the drawn outcome; one that would close after the export date is still open in the
+    export (no closed_at, no is_won, an open stage), and `_won` is only those won by then.
+    """
     m = len(created)
     ids = fmt.ids("OP-", np.arange(first_number + 1, first_number + m + 1), 8)
     created_day = _jst_day(created)
-    signed_day = created_day + 3 + np.minimum(rng.exponential(25.0, m), 177).astype(np.int64)
+    cycle = np.minimum(rng.exponential(25.0, m), config.SALES_CYCLE_DAYS - 3).astype(np.int64)
+    signed_day = created_day + 3 + cycle
     lost = ~won & (rng.random(m) >= config.OPEN_OPPORTUNITY)
     closed_at = np.where(
         won,
         signed_day * DAY - JST + rng.integers(10 * 3600, 19 * 3600, m),
         _office_hours(rng, created + _exp_seconds(rng, 40.0, m, 7 * DAY)),
     )
+    by_export = closed_at <= world.export_at  # for a won one: signed_day <= export day
+    won = won & by_export
+    lost = lost & by_export
     closed = won | lost
     stage_names = pa.array([*OPEN_STAGES, STAGE_WON, STAGE_LOST])
     stage = np.where(won, len(OPEN_STAGES), np.where(lost, len(OPEN_STAGES) + 1, rng.integers(0, 5, m)))
@@ -666,6 +770,7 @@ def _opportunities(
         "_signed_day": signed_day,
         "_amount": amount,
         "_currency": currency,
+        "_won": won,
     }
 
 
@@ -677,9 +782,16 @@ def _deals(
     currency: np.ndarray,
     renews: np.ndarray,
     counters: Counters,
-) -> dict[str, pa.Array]:
-    """New deals on won opportunities, their renewals a year on, and a few expansions."""
+    export_day: int,
+) -> tuple[dict[str, pa.Array], np.ndarray]:
+    """New deals on won opportunities, their renewals a year on, and a few expansions.
+
+    Renewals and expansions signed after the export date are not written. Returns the deal
+    columns and, per new deal, the day its renewal was signed (-1: none by the export date).
+    """
     w = len(signed_day)
+    if (signed_day > export_day).any():
+        raise RuntimeError("internal: a new deal signed after the export date")
     new_numbers = np.arange(counters.deal + 1, counters.deal + w + 1)
     usd = currency == 1
     new_amount = _round_amount(hundredths * rng.uniform(0.85, 1.0, w), usd)
@@ -687,19 +799,27 @@ def _deals(
     end = _plus_year_minus_day(start)
 
     renewing = np.flatnonzero(renews)
+    r_signed = end[renewing] - rng.integers(0, 46, len(renewing))
+    r_factor = rng.uniform(0.95, 1.2, len(renewing))
+    by_export = r_signed <= export_day
+    renewing, r_signed, r_factor = renewing[by_export], r_signed[by_export], r_factor[by_export]
     r = len(renewing)
     renewal_numbers = np.arange(counters.deal + w + 1, counters.deal + w + r + 1)
     r_start = end[renewing] + 1
     r_end = _plus_year_minus_day(r_start)
-    r_signed = end[renewing] - rng.integers(0, 46, r)
-    r_amount = _round_amount(new_amount[renewing] * rng.uniform(0.95, 1.2, r), usd[renewing])
+    r_amount = _round_amount(new_amount[renewing] * r_factor, usd[renewing])
+    renewal_day = np.full(w, -1, dtype=np.int64)
+    renewal_day[renewing] = r_signed
 
     expanding = np.flatnonzero(rng.random(w) < config.EXPANSION)
+    e_signed = start[expanding] + rng.integers(60, 300, len(expanding))
+    e_factor = rng.uniform(0.2, 0.5, len(expanding))
+    by_export = e_signed <= export_day
+    expanding, e_signed, e_factor = expanding[by_export], e_signed[by_export], e_factor[by_export]
     e = len(expanding)
     expansion_numbers = np.arange(counters.deal + w + r + 1, counters.deal + w + r + e + 1)
-    e_signed = start[expanding] + rng.integers(60, 300, e)
     e_start = _first_of_next_month(e_signed)
-    e_amount = _round_amount(new_amount[expanding] * rng.uniform(0.2, 0.5, e), usd[expanding])
+    e_amount = _round_amount(new_amount[expanding] * e_factor, usd[expanding])
     counters.deal += w + r + e
 
     numbers = np.concatenate([new_numbers, renewal_numbers, expansion_numbers])
@@ -709,7 +829,7 @@ def _deals(
     cur = currency[source]
     renewed_from = np.concatenate([np.zeros(w, np.int64), renewing, np.zeros(e, np.int64)])
     opp_valid = np.concatenate([np.ones(w, bool), rng.random(r) < 0.2, np.ones(e, bool)])
-    return {
+    columns = {
         "deal_id": deal_ids,
         "opportunity_id": fmt.with_nulls(opportunity_ids.take(pa.array(source)), opp_valid),
         "signed_at": fmt.dates(np.concatenate([signed_day, r_signed, e_signed])),
@@ -720,6 +840,7 @@ def _deals(
         "contract_end": fmt.dates(np.concatenate([end, r_end, end[expanding]])),
         "renewed_from_deal_id": fmt.take(deal_ids, renewed_from, kind == 1),
     }
+    return columns, renewal_day
 
 
 def _round_amount(hundredths: np.ndarray, usd: np.ndarray) -> np.ndarray:
