@@ -1,0 +1,18 @@
+{#-
+    kpi_seed(name): ref() of an accountability seed (kpi_scorecard, kpi_targets)
+    from the seed set chosen by var('accountability_seed_set'):
+      default - seeds/accountability/<name>.csv, the values the Ops team edits;
+      fixture - seeds/accountability/fixture/fixture_<name>.csv, the hand-made
+                values tests/python/test_accountability.py computes against
+                (those seeds are enabled only in that seed set).
+-#}
+{% macro kpi_seed(name) -%}
+    {%- set seed_set = var('accountability_seed_set', 'default') -%}
+    {%- if seed_set == 'default' -%}
+        {{ return(ref(name)) }}
+    {%- elif seed_set == 'fixture' -%}
+        {{ return(ref('fixture_' ~ name)) }}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("var accountability_seed_set must be 'default' or 'fixture', got '" ~ seed_set ~ "'") }}
+    {%- endif -%}
+{%- endmacro %}

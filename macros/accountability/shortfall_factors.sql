@@ -1,0 +1,24 @@
+{#-
+    The factors of the plan-vs-actual won decomposition (mart_funnel_shortfall),
+    in funnel order, with the team that owns each. A factor is numerator /
+    denominator of two own-stage metrics counted in the same fiscal half (lead
+    volume has no denominator). Their product telescopes to won_deals, and with
+    deal_size to won_amount, so ln(actual/plan) of the outcome is exactly the
+    sum of the factors' ln(actual/plan). `measures` lists the outcomes a factor
+    explains.
+-#}
+{% macro shortfall_factors() -%}
+    {{ return([
+        {'factor': 'lead_volume', 'numerator': 'leads', 'denominator': none, 'owning_team': 'marketing', 'measures': ['won_deals', 'won_amount']},
+        {'factor': 'lead_to_mql', 'numerator': 'mqls', 'denominator': 'leads', 'owning_team': 'marketing', 'measures': ['won_deals', 'won_amount']},
+        {'factor': 'mql_to_sal', 'numerator': 'sals', 'denominator': 'mqls', 'owning_team': 'inside_sales', 'measures': ['won_deals', 'won_amount']},
+        {'factor': 'sal_to_opportunity', 'numerator': 'opportunities', 'denominator': 'sals', 'owning_team': 'inside_sales', 'measures': ['won_deals', 'won_amount']},
+        {'factor': 'opportunity_to_won', 'numerator': 'won_deals', 'denominator': 'opportunities', 'owning_team': 'field_sales', 'measures': ['won_deals', 'won_amount']},
+        {'factor': 'deal_size', 'numerator': 'won_amount', 'denominator': 'won_deals', 'owning_team': 'field_sales', 'measures': ['won_amount']},
+    ]) }}
+{%- endmacro %}
+
+{#- The outcomes decomposed: won deals (count) and won amount (reporting currency). -#}
+{% macro shortfall_measures() -%}
+    {{ return(['won_deals', 'won_amount']) }}
+{%- endmacro %}

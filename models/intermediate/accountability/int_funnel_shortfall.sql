@@ -1,0 +1,341 @@
+-- Plan vs actual won deals (and won amount) per fiscal half and business unit,
+-- decomposed exactly into the factors of the funnel (shortfall_factors()):
+-- won = leads x (mqls/leads) x (sals/mqls) x (opportunities/sals)
+--       x (won_deals/opportunities) [x (won_amount/won_deals) for won_amount],
+-- all counted in the half (own-stage metrics, int_metric_actuals_by_half); the
+-- plan is the same funnel in the targets (int_kpi_targets).
+-- Logarithmic (LMDI) decomposition: ln(actual/plan) of the outcome is the sum
+-- of ln(actual/plan) of the factors, so with gap = actual - plan each factor's
+-- effect = gap x ln(factor ratio) / ln(actual/plan outcome) (= outcome x
+-- ln(factor ratio) when actual = plan), and the effects sum to the gap.
+-- Where a count or a plan is zero the logarithm does not exist; the method says
+-- what happens instead (see decomposition_method below); the `unattributed`
+-- row carries any gap that cannot be given to a factor, so the effects of a
+-- group always sum to its gap. Nothing is divided by zero and no row is dropped.
+{%- set factors = shortfall_factors() %}
+{%- set measures = shortfall_measures() %}
+{%- set plan_metrics = factors | map(attribute='numerator') | list %}
+{%- set plan_metric_list = "'" ~ plan_metrics | join("', '") ~ "'" %}
+with
+
+targets as (
+    select * from {{ ref('int_kpi_targets') }}
+),
+
+actuals_by_half as (
+    select * from {{ ref('int_metric_actuals_by_half') }}
+),
+
+fiscal_months as (
+    select * from {{ ref('int_fiscal_months') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of') }}
+),
+
+fiscal_halves as (
+    select distinct
+        fiscal_year,
+        fiscal_half,
+        next_half_start
+    from fiscal_months
+),
+
+plan_targets as (
+    select
+        fiscal_year,
+        fiscal_half,
+        business_unit,
+        metric,
+        max(target) as target_value
+    from targets
+    where metric in ({{ plan_metric_list }})
+    group by fiscal_year, fiscal_half, business_unit, metric
+),
+
+planned_halves as (
+    select distinct
+        fiscal_year,
+        fiscal_half
+    from plan_targets
+),
+
+decomposed_groups as (
+    select
+        fiscal_year,
+        fiscal_half,
+        business_unit
+    from plan_targets
+    union
+    select
+        actuals_by_half.fiscal_year,
+        actuals_by_half.fiscal_half,
+        actuals_by_half.business_unit
+    from actuals_by_half
+    inner join planned_halves
+        on actuals_by_half.fiscal_year = planned_halves.fiscal_year
+            and actuals_by_half.fiscal_half = planned_halves.fiscal_half
+),
+
+plan_funnel as (
+    select
+        decomposed_groups.fiscal_year,
+        decomposed_groups.fiscal_half,
+        decomposed_groups.business_unit,
+        {%- for metric in plan_metrics %}
+            max(case when plan_targets.metric = '{{ metric }}' then plan_targets.target_value end) as plan_{{ metric }},
+        {%- endfor %}
+        count(plan_targets.metric) as plan_metrics_given
+    from decomposed_groups
+    left join plan_targets
+        on decomposed_groups.fiscal_year = plan_targets.fiscal_year
+            and decomposed_groups.fiscal_half = plan_targets.fiscal_half
+            and decomposed_groups.business_unit = plan_targets.business_unit
+    group by decomposed_groups.fiscal_year, decomposed_groups.fiscal_half, decomposed_groups.business_unit
+),
+
+plan_metric_actuals as (
+    select
+        fiscal_year,
+        fiscal_half,
+        business_unit,
+        metric,
+        actual
+    from actuals_by_half
+    where metric in ({{ plan_metric_list }})
+),
+
+actual_funnel as (
+    select
+        decomposed_groups.fiscal_year,
+        decomposed_groups.fiscal_half,
+        decomposed_groups.business_unit,
+        {%- for metric in plan_metrics %}
+            coalesce(
+                max(case when plan_metric_actuals.metric = '{{ metric }}' then plan_metric_actuals.actual end), 0
+            ) as actual_{{ metric }},
+        {%- endfor %}
+        count(plan_metric_actuals.metric) as actual_metrics_given
+    from decomposed_groups
+    left join plan_metric_actuals
+        on decomposed_groups.fiscal_year = plan_metric_actuals.fiscal_year
+            and decomposed_groups.fiscal_half = plan_metric_actuals.fiscal_half
+            and decomposed_groups.business_unit = plan_metric_actuals.business_unit
+    group by decomposed_groups.fiscal_year, decomposed_groups.fiscal_half, decomposed_groups.business_unit
+),
+
+funnel as (
+    select
+        plan_funnel.*,
+        {%- for metric in plan_metrics %}
+            actual_funnel.actual_{{ metric }},
+        {%- endfor %}
+        -- Own-stage counts have no window: the half is mature once it is over.
+        {{ kpi_is_mature('fiscal_halves.next_half_start', 'null', 'as_of.as_of_at') }} as is_mature
+    from plan_funnel
+    inner join actual_funnel
+        on plan_funnel.fiscal_year = actual_funnel.fiscal_year
+            and plan_funnel.fiscal_half = actual_funnel.fiscal_half
+            and plan_funnel.business_unit = actual_funnel.business_unit
+    left join fiscal_halves
+        on plan_funnel.fiscal_year = fiscal_halves.fiscal_year
+            and plan_funnel.fiscal_half = fiscal_halves.fiscal_half
+    cross join as_of
+),
+
+factor_rows as (
+    {%- for measure in measures %}
+        {%- set measure_loop = loop %}
+        {%- for factor in factors %}
+            {%- if measure in factor.measures %}
+                select
+                    fiscal_year,
+                    fiscal_half,
+                    business_unit,
+                    is_mature,
+                    '{{ measure }}' as measure,
+                    '{{ factor.factor }}' as factor,
+                    {{ loop.index }} as factor_order,
+                    '{{ factor.owning_team }}' as owning_team,
+                    plan_{{ measure }} as plan_outcome,
+                    actual_{{ measure }} as actual_outcome,
+                    plan_{{ factor.numerator }} as plan_numerator,
+                    {{ 'plan_' ~ factor.denominator if factor.denominator else 'cast(null as ' ~ type_money() ~ ')' }}
+                        as plan_denominator,
+                    actual_{{ factor.numerator }} as actual_numerator,
+                    {{ 'actual_' ~ factor.denominator if factor.denominator else 'cast(null as ' ~ type_money() ~ ')' }}
+                        as actual_denominator
+                from funnel
+                union all
+            {%- endif %}
+        {%- endfor %}
+        select
+            fiscal_year,
+            fiscal_half,
+            business_unit,
+            is_mature,
+            '{{ measure }}' as measure,
+            'unattributed' as factor,
+            {{ factors | length + 1 }} as factor_order,
+            cast(null as {{ dbt.type_string() }}) as owning_team,
+            plan_{{ measure }} as plan_outcome,
+            actual_{{ measure }} as actual_outcome,
+            cast(null as {{ type_money() }}) as plan_numerator,
+            cast(null as {{ type_money() }}) as plan_denominator,
+            cast(null as {{ type_money() }}) as actual_numerator,
+            cast(null as {{ type_money() }}) as actual_denominator
+        from funnel
+        {%- if not measure_loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+),
+
+group_checks as (
+    select
+        fiscal_year,
+        fiscal_half,
+        business_unit,
+        measure,
+        sum(case when plan_numerator is null then 1 else 0 end) as missing_plan_counts,
+        sum(case when plan_numerator <= 0 or actual_numerator <= 0 then 1 else 0 end) as zero_counts,
+        min(case when actual_numerator = 0 then factor_order end) as first_zero_actual_factor,
+        min(case when plan_numerator = 0 then factor_order end) as first_zero_plan_factor
+    from factor_rows
+    where factor != 'unattributed'
+    group by fiscal_year, fiscal_half, business_unit, measure
+),
+
+with_method as (
+    select
+        factor_rows.*,
+        group_checks.first_zero_actual_factor,
+        group_checks.first_zero_plan_factor,
+        factor_rows.actual_outcome - factor_rows.plan_outcome as gap,
+        case
+            when group_checks.missing_plan_counts > 0 then 'missing_plan'
+            when group_checks.zero_counts = 0 then 'log_mean_divisia'
+            when factor_rows.actual_outcome = factor_rows.plan_outcome then 'no_gap'
+            when factor_rows.actual_outcome = 0 then 'zero_actual'
+            when factor_rows.plan_outcome = 0 then 'zero_plan'
+            else 'not_decomposable'
+        end as decomposition_method,
+        group_checks.missing_plan_counts = 0
+        and (
+            group_checks.zero_counts = 0
+            or factor_rows.actual_outcome = factor_rows.plan_outcome
+            or factor_rows.actual_outcome = 0
+            or factor_rows.plan_outcome = 0
+        ) as is_attributable
+    from factor_rows
+    inner join group_checks
+        on factor_rows.fiscal_year = group_checks.fiscal_year
+            and factor_rows.fiscal_half = group_checks.fiscal_half
+            and factor_rows.business_unit = group_checks.business_unit
+            and factor_rows.measure = group_checks.measure
+),
+
+with_ratios as (
+    select
+        *,
+        case
+            when factor = 'lead_volume' then cast(plan_numerator as {{ type_ratio() }})
+            else {{ safe_divide('plan_numerator', 'plan_denominator') }}
+        end as plan_value,
+        case
+            when factor = 'lead_volume' then cast(actual_numerator as {{ type_ratio() }})
+            else {{ safe_divide('actual_numerator', 'actual_denominator') }}
+        end as actual_value,
+        case
+            when factor = 'lead_volume' then {{ safe_divide('actual_numerator', 'plan_numerator') }}
+            else {{ safe_divide('actual_numerator * plan_denominator', 'actual_denominator * plan_numerator') }}
+        end as factor_ratio,
+        {{ safe_divide('actual_outcome', 'plan_outcome') }} as outcome_ratio
+    from with_method
+),
+
+with_logs as (
+    select
+        *,
+        case
+            when decomposition_method = 'log_mean_divisia' and factor != 'unattributed' then ln(factor_ratio)
+        end as log_ratio,
+        case
+            when decomposition_method = 'log_mean_divisia' and actual_outcome != plan_outcome then ln(outcome_ratio)
+        end as log_outcome_ratio
+    from with_ratios
+),
+
+with_effects as (
+    select
+        *,
+        case
+            when factor = 'unattributed' and not is_attributable then cast(gap as {{ type_ratio() }})
+            when factor = 'unattributed' then cast(0 as {{ type_ratio() }})
+            when not is_attributable then null
+            when decomposition_method = 'no_gap' then cast(0 as {{ type_ratio() }})
+            when decomposition_method = 'log_mean_divisia' and actual_outcome = plan_outcome
+                then cast(actual_outcome as {{ type_ratio() }}) * log_ratio
+            when decomposition_method = 'log_mean_divisia'
+                then cast(gap as {{ type_ratio() }}) * (log_ratio / log_outcome_ratio)
+            when decomposition_method = 'zero_actual'
+                then cast(case when factor_order = first_zero_actual_factor then gap else 0 end as {{ type_ratio() }})
+            when decomposition_method = 'zero_plan'
+                then cast(case when factor_order = first_zero_plan_factor then gap else 0 end as {{ type_ratio() }})
+        end as effect
+    from with_logs
+),
+
+losses as (
+    select
+        fiscal_year,
+        fiscal_half,
+        business_unit,
+        measure,
+        factor,
+        row_number() over (
+            partition by fiscal_year, fiscal_half, business_unit, measure
+            order by effect, factor_order
+        ) as loss_rank
+    from with_effects
+    where factor != 'unattributed'
+        and effect < 0
+),
+
+final as (
+    select
+        with_effects.fiscal_year,
+        with_effects.fiscal_half,
+        with_effects.business_unit,
+        with_effects.measure,
+        with_effects.factor,
+        with_effects.factor_order,
+        with_effects.owning_team,
+        with_effects.plan_outcome,
+        with_effects.actual_outcome,
+        with_effects.gap,
+        with_effects.plan_numerator,
+        with_effects.plan_denominator,
+        with_effects.actual_numerator,
+        with_effects.actual_denominator,
+        with_effects.plan_value,
+        with_effects.actual_value,
+        with_effects.factor_ratio,
+        with_effects.log_ratio,
+        cast(with_effects.effect as {{ type_ratio() }}) as effect,
+        {{ safe_divide('with_effects.effect', 'with_effects.gap') }} as effect_share,
+        with_effects.decomposition_method,
+        losses.factor is not null as is_bottleneck,
+        with_effects.is_mature
+    from with_effects
+    left join losses
+        on with_effects.fiscal_year = losses.fiscal_year
+            and with_effects.fiscal_half = losses.fiscal_half
+            and with_effects.business_unit = losses.business_unit
+            and with_effects.measure = losses.measure
+            and with_effects.factor = losses.factor
+            and losses.loss_rank = 1
+)
+
+select * from final

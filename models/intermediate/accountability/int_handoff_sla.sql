@@ -1,0 +1,156 @@
+-- The MQL hand-off to inside sales, one row per handed-over MQL: a lead that
+-- reached MQL by its own rule (not implied - an implied MQL was never handed
+-- over: the lead was accepted or became an opportunity first).
+-- First response: the lead's first status change at or after mql_at (ties on
+-- changed_at broken by status, then owner_id, alphabetically).
+-- Business days: weekdays that are not Japanese public holidays
+-- (int_business_calendar). business_days_to_response = business days after the
+-- MQL's date up to and including the response's date. The SLA is due at the
+-- end of the var('sal_sla_business_days')-th business day after the MQL's date
+-- (sla_due_on); a response after that day, or no response by the end of it at
+-- as_of_at, is a breach.
+{%- set sla_days = var('sal_sla_business_days') | int %}
+{%- if sla_days < 1 %}
+    {{ exceptions.raise_compiler_error("var sal_sla_business_days must be at least 1, got " ~ sla_days) }}
+{%- endif %}
+with
+
+stages_entered as (
+    select * from {{ ref('int_lead_stages_entered') }}
+),
+
+status_changes as (
+    select * from {{ ref('stg_crm__lead_status_changes') }}
+),
+
+owners as (
+    select * from {{ ref('stg_crm__owners') }}
+),
+
+calendar as (
+    select * from {{ ref('int_business_calendar') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of') }}
+),
+
+handed_over as (
+    select
+        lead_id,
+        business_unit,
+        mql_at,
+        cast(mql_at as date) as mql_on
+    from stages_entered
+    where mql_at is not null
+        and not is_mql_implied
+),
+
+responses as (
+    select
+        handed_over.lead_id,
+        status_changes.changed_at,
+        status_changes.status,
+        status_changes.owner_id,
+        row_number() over (
+            partition by handed_over.lead_id
+            order by status_changes.changed_at, status_changes.status, status_changes.owner_id
+        ) as response_number
+    from handed_over
+    inner join status_changes
+        on handed_over.lead_id = status_changes.lead_id
+            and handed_over.mql_at <= status_changes.changed_at
+),
+
+first_responses as (
+    select
+        lead_id,
+        changed_at as first_response_at,
+        status as response_status,
+        owner_id as responding_owner_id
+    from responses
+    where response_number = 1
+),
+
+sla_due as (
+    select
+        handed_over.lead_id,
+        min(due_days.calendar_date) as sla_due_on
+    from handed_over
+    inner join calendar as mql_days
+        on handed_over.mql_on = mql_days.calendar_date
+    inner join calendar as due_days
+        on mql_days.business_day_number + {{ sla_days }} = due_days.business_day_number
+            and due_days.is_business_day
+    group by handed_over.lead_id
+),
+
+combined as (
+    select
+        handed_over.lead_id,
+        handed_over.business_unit,
+        handed_over.mql_at,
+        handed_over.mql_on,
+        first_responses.first_response_at,
+        first_responses.response_status,
+        first_responses.responding_owner_id,
+        owners.owner_name as responding_owner_name,
+        owners.team as responding_owner_team,
+        response_days.business_day_number - mql_days.business_day_number as business_days_to_response,
+        {{ days_between('handed_over.mql_at', 'first_responses.first_response_at') }} as days_to_response,
+        sla_due.sla_due_on,
+        cast(as_of.as_of_at as date) as as_of_on
+    from handed_over
+    cross join as_of
+    left join first_responses
+        on handed_over.lead_id = first_responses.lead_id
+    left join owners
+        on first_responses.responding_owner_id = owners.owner_id
+    left join calendar as mql_days
+        on handed_over.mql_on = mql_days.calendar_date
+    left join calendar as response_days
+        on cast(first_responses.first_response_at as date) = response_days.calendar_date
+    left join sla_due
+        on handed_over.lead_id = sla_due.lead_id
+),
+
+judged as (
+    select
+        *,
+        case
+            when first_response_at is not null then cast(first_response_at as date) > sla_due_on
+            else as_of_on > sla_due_on
+        end as is_breached
+    from combined
+),
+
+final as (
+    select
+        lead_id,
+        business_unit,
+        mql_at,
+        mql_on,
+        {{ month_start('mql_at') }} as fiscal_month,
+        {{ fiscal_year('mql_at') }} as fiscal_year,
+        {{ fiscal_half('mql_at') }} as fiscal_half,
+        {{ sla_days }} as sla_business_days,
+        sla_due_on,
+        first_response_at,
+        response_status,
+        responding_owner_id,
+        responding_owner_name,
+        responding_owner_team,
+        business_days_to_response,
+        days_to_response,
+        first_response_at is not null as is_responded,
+        is_breached,
+        case
+            when first_response_at is not null and not is_breached then 'responded_in_sla'
+            when first_response_at is not null then 'responded_late'
+            when not is_breached then 'open_in_sla'
+            else 'open_breached'
+        end as sla_status
+    from judged
+)
+
+select * from final
