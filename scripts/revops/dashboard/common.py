@@ -1,0 +1,213 @@
+"""What every section shares: the build context, the slice shape, chart styling.
+
+A section turns marts into *slices*, one per filter selection it reacts to,
+keyed "<half>|<unit>" ("*" for a filter the section ignores). A slice holds
+only finished, formatted content (cards, a callout, a plotly figure, a
+table); the page's script just picks the slice for the current filters.
+Every number is a cell carrying its text, its raw value and a stable key
+(`data-key` / `data-value` on the page), so tests compare the page with the
+marts exactly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import plotly.graph_objects as go
+
+from revops.dashboard.formatting import Lang
+from revops.dashboard.i18n import Texts
+from revops.dashboard.warehouse import Marts
+
+ALL_UNITS = "__all__"
+ANY = "*"
+
+# Colours: one accent for what needs attention, calm tones for the rest.
+ACCENT = "#c62828"
+WARN = "#ef6c00"
+GOOD = "#2e7d32"
+PRIMARY = "#1f4e79"
+MUTED = "#a7b1bc"
+SERIES = ("#1f4e79", "#2a9d8f", "#e9a23b", "#8e5ea2", "#c2185b", "#5d6d7e")
+FONT = "'Noto Sans CJK JP', 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic', Meiryo, sans-serif"
+
+
+@dataclass(frozen=True)
+class Context:
+    marts: Marts
+    lang: Lang
+    texts: Texts
+    as_of: datetime
+    maturity_days: int
+
+
+def half_key(fiscal_year: int, fiscal_half: str) -> str:
+    return f"{int(fiscal_year)}-{fiscal_half}"
+
+
+def slice_key(half: str, unit: str) -> str:
+    return f"{half}|{unit}"
+
+
+def half_label(texts: Texts, key: str) -> str:
+    year, half = key.split("-")
+    return texts("half_label", year=year, half=texts.label("half", half))
+
+
+def month_label(texts: Texts, month: date) -> str:
+    return texts("month_label", year=month.year, month=month.month)
+
+
+def next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def is_immature(month: date, as_of: datetime, maturity_days: int) -> bool:
+    """A monthly cohort is immature while its youngest leads (created at the month's end)
+    have had less than `maturity_days` days by the as-of instant."""
+    return as_of < datetime.combine(next_month(month), datetime.min.time()) + timedelta(days=maturity_days)
+
+
+def raw(value: Any) -> Any:
+    """A JSON-safe raw value."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def cell(text: str, value: Any = None, key: str | None = None, tone: str | None = None) -> dict[str, Any]:
+    content: dict[str, Any] = {"t": text}
+    if key is not None:
+        content["k"] = key
+        content["v"] = raw(value)
+    if tone:
+        content["tone"] = tone
+    return content
+
+
+def card(
+    label: str, text: str, value: Any, key: str, tone: str | None = None, note: str | None = None
+) -> dict:
+    content = {"label": label, **cell(text, value, key, tone)}
+    if note:
+        content["note"] = note
+    return content
+
+
+@dataclass
+class Slice:
+    cards: list[dict] = field(default_factory=list)
+    callouts: list[dict] = field(default_factory=list)
+    figure: dict | None = None
+    figure_height: int = 360
+    table: dict | None = None
+    table_open: bool = False
+
+    def callout(self, text: str, tone: str = "bad") -> None:
+        self.callouts.append({"t": text, "tone": tone})
+
+    def set_table(self, columns: list[str], rows: list, title: str | None = None) -> None:
+        """Rows are lists of cells, or {"cells": [...], "tone": ...} to colour the whole row."""
+        self.table = {"columns": columns, "rows": rows, "title": title}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cards": self.cards,
+            "callouts": self.callouts,
+            "figure": self.figure,
+            "height": self.figure_height,
+            "table": self.table,
+            "tableOpen": self.table_open,
+        }
+
+
+@dataclass
+class Section:
+    """A finished section: its texts and its slices."""
+
+    id: str
+    title: str
+    subtitle: str
+    filters: tuple[str, ...]
+    slices: dict[str, dict] = field(default_factory=dict)
+    fallback: dict | None = None  # shown for a selection without a slice (else "no data")
+
+    def add(self, half: str, unit: str, content: Slice) -> None:
+        self.slices[slice_key(half, unit)] = content.to_json()
+
+    def halves(self) -> set[str]:
+        return {key.split("|")[0] for key in self.slices} - {ANY}
+
+    def units(self) -> set[str]:
+        return {key.split("|")[1] for key in self.slices} - {ANY, ALL_UNITS}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "subtitle": self.subtitle,
+            "filters": list(self.filters),
+            "slices": self.slices,
+            "fallback": self.fallback,
+        }
+
+
+def empty_figure(**layout: Any) -> go.Figure:
+    """A figure without plotly's default template (kept out of the page's data)."""
+    figure = go.Figure(layout=go.Layout(template=go.layout.Template()))
+    figure.update_layout(style_layout(**layout))
+    return figure
+
+
+def style_layout(**layout: Any) -> dict[str, Any]:
+    """The house chart style, with `layout` on top."""
+    return {
+        "font": {"family": FONT, "size": 13, "color": "#1b2631"},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "hoverlabel": {"font": {"family": FONT}},
+        **layout,
+    }
+
+
+def figure_json(figure: go.Figure) -> dict[str, Any]:
+    """The figure as plain JSON (data and layout)."""
+    content = json.loads(figure.to_json())
+    return {"data": content.get("data", []), "layout": content.get("layout", {})}
+
+
+def month_axis(texts: Texts, months: int, ticks: int = 12, **extra: Any) -> dict[str, Any]:
+    """A date x axis for `months` monthly points (plotted on the 1st), at most about `ticks` ticks."""
+    step = max(1, -(-months // ticks))
+    return grid_axis(
+        type="date",
+        tickformat=texts("month_tick"),
+        hoverformat=texts("month_tick"),
+        dtick=f"M{step}",
+        tick0="2000-01-01",
+        **extra,
+    )
+
+
+def month_band(figure: go.Figure, first: date, last: date, colour: str, text: str, **extra: Any) -> None:
+    """Shade the months first..last (points sit on the 1st; a band spans half a month either side)."""
+    figure.add_vrect(
+        x0=(first - timedelta(days=15)).isoformat(),
+        x1=(last + timedelta(days=15)).isoformat(),
+        fillcolor=colour,
+        opacity=0.07,
+        line_width=0,
+        annotation_text=text,
+        **extra,
+    )
+
+
+def grid_axis(**extra: Any) -> dict[str, Any]:
+    return {"gridcolor": "#e5e8eb", "zerolinecolor": "#c9ced4", "automargin": True, **extra}

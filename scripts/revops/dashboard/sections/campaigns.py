@@ -1,0 +1,205 @@
+"""Campaign efficiency: cost per lead against cost per opportunity (marts.mart_campaign_efficiency).
+
+Channels are the sum of their campaigns (cost, source leads, opportunities);
+their cost per lead / opportunity is the mart's rule applied to the sums
+(cost ÷ count, none when the count is 0). The "trade-show trap" is the channel
+that climbs most from its rank by cost per lead (1 = cheapest) to its rank by
+cost per opportunity: cheap leads that make expensive opportunities. A channel
+must climb at least one place; ties go to the larger cost-per-opportunity
+multiple of its cost per lead. No channel climbs → no callout.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from revops.dashboard import formatting
+from revops.dashboard.common import (
+    ACCENT,
+    ALL_UNITS,
+    ANY,
+    MUTED,
+    PRIMARY,
+    Context,
+    Section,
+    Slice,
+    card,
+    cell,
+    figure_json,
+    grid_axis,
+    style_layout,
+)
+
+MART = "marts.mart_campaign_efficiency"
+TOP_CAMPAIGNS = 10
+
+
+def _ratio(numerator: Decimal, denominator: int) -> float | None:
+    """The mart's cost-per rule on sums: cost ÷ count as a double, none when the count is 0."""
+    return float(numerator) / denominator if denominator else None
+
+
+def build_campaigns(context: Context) -> Section | None:
+    texts = context.texts
+    section = Section("campaigns", texts("campaigns.title"), texts("campaigns.subtitle"), filters=("unit",))
+    campaigns = context.marts.rows(
+        f"""
+        select campaign_id, campaign_name, channel, business_unit, total_cost, leads, opportunities,
+               cost_per_lead, cost_per_opportunity, roi
+        from {MART}
+        order by total_cost desc, campaign_id
+        """
+    )
+    by_unit: dict[str, list[dict]] = defaultdict(list)
+    for campaign in campaigns:
+        by_unit[ALL_UNITS].append(campaign)
+        if campaign["business_unit"] is not None:
+            by_unit[campaign["business_unit"]].append(campaign)
+    for unit, rows in by_unit.items():
+        section.add(ANY, unit, _slice(context, rows))
+    return section
+
+
+def _slice(context: Context, campaigns: list[dict]) -> Slice:
+    texts = context.texts
+    lang = context.lang
+    content = Slice()
+    # Sums in Decimal (the mart's type), so they do not depend on the order of addition.
+    channels: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"cost": Decimal(0), "leads": 0, "opportunities": 0}
+    )
+    for campaign in campaigns:
+        totals = channels[campaign["channel"]]
+        totals["cost"] += campaign["total_cost"]
+        totals["leads"] += int(campaign["leads"])
+        totals["opportunities"] += int(campaign["opportunities"])
+    for totals in channels.values():
+        totals["cpl"] = _ratio(totals["cost"], totals["leads"])
+        totals["cpo"] = _ratio(totals["cost"], totals["opportunities"])
+    cost = sum((totals["cost"] for totals in channels.values()), Decimal(0))
+    leads = sum(totals["leads"] for totals in channels.values())
+    opportunities = sum(totals["opportunities"] for totals in channels.values())
+    content.cards = [
+        card(texts("campaigns.card_cost"), formatting.yen(cost, lang), cost, "cost"),
+        card(texts("campaigns.cpl"), formatting.yen(_ratio(cost, leads), lang), _ratio(cost, leads), "cpl"),
+        card(
+            texts("campaigns.cpo"),
+            formatting.yen(_ratio(cost, opportunities), lang),
+            _ratio(cost, opportunities),
+            "cpo",
+        ),
+    ]
+    trapped = trap(channels)
+    if trapped is not None:
+        totals = channels[trapped]
+        content.callout(
+            texts(
+                "campaigns.trap",
+                channel=texts.label("channel", trapped),
+                cpl=formatting.yen(totals["cpl"], lang),
+                cpo=formatting.yen(totals["cpo"], lang),
+                multiple=formatting.number(totals["cpo"] / totals["cpl"], 0),
+                rate=formatting.rate(totals["opportunities"] / totals["leads"]),
+            )
+        )
+    content.figure, content.figure_height = _figure(context, channels, trapped)
+    content.set_table(
+        [
+            texts("campaigns.col_campaign"),
+            texts("campaigns.col_channel"),
+            texts("campaigns.col_cost"),
+            texts("campaigns.col_leads"),
+            texts("campaigns.col_opportunities"),
+            texts("campaigns.cpl"),
+            texts("campaigns.cpo"),
+            texts("campaigns.col_roi"),
+        ],
+        [
+            [
+                cell(row["campaign_name"] or row["campaign_id"]),
+                cell(
+                    texts.label("channel", row["channel"]), tone="bad" if row["channel"] == trapped else None
+                ),
+                cell(
+                    formatting.yen(row["total_cost"], lang), row["total_cost"], f"cost:{row['campaign_id']}"
+                ),
+                cell(formatting.count(row["leads"]), row["leads"], f"leads:{row['campaign_id']}"),
+                cell(
+                    formatting.count(row["opportunities"]),
+                    row["opportunities"],
+                    f"opportunities:{row['campaign_id']}",
+                ),
+                cell(
+                    formatting.yen(row["cost_per_lead"], lang),
+                    row["cost_per_lead"],
+                    f"cpl:{row['campaign_id']}",
+                ),
+                cell(
+                    formatting.yen(row["cost_per_opportunity"], lang),
+                    row["cost_per_opportunity"],
+                    f"cpo:{row['campaign_id']}",
+                ),
+                cell(formatting.rate(row["roi"], 0), row["roi"], f"roi:{row['campaign_id']}"),
+            ]
+            for row in campaigns[:TOP_CAMPAIGNS]
+        ],
+        title=texts("campaigns.table_title", limit=TOP_CAMPAIGNS),
+    )
+    return content
+
+
+def trap(channels: dict[str, dict[str, Any]]) -> str | None:
+    """The channel whose cheap leads make the dearest opportunities, relatively (see the module doc)."""
+    priced = {name: totals for name, totals in channels.items() if totals["cpl"] and totals["cpo"]}
+
+    def rank(metric: str, name: str) -> int:
+        return sum(1 for other in priced.values() if other[metric] < priced[name][metric]) + 1
+
+    climbs = {name: rank("cpo", name) - rank("cpl", name) for name in priced}
+    candidates = sorted(name for name, climb in climbs.items() if climb > 0)
+    if not candidates:
+        return None
+    return max(candidates, key=lambda name: (climbs[name], priced[name]["cpo"] / priced[name]["cpl"]))
+
+
+def _figure(context: Context, channels: dict[str, dict[str, Any]], trapped: str | None) -> tuple[dict, int]:
+    texts = context.texts
+    order = sorted(
+        channels, key=lambda name: (channels[name]["cpl"] is None, channels[name]["cpl"] or 0, name)
+    )
+    labels = [texts.label("channel", name) for name in order]
+    figure = make_subplots(
+        rows=1,
+        cols=2,
+        shared_yaxes=True,
+        horizontal_spacing=0.06,
+        subplot_titles=(texts("campaigns.cpl"), texts("campaigns.cpo")),
+    )
+    figure.update_layout(
+        style_layout(template=go.layout.Template(), margin={"l": 10, "r": 30, "t": 30, "b": 10}),
+        showlegend=False,
+        bargap=0.3,
+    )
+    for column, metric in ((1, "cpl"), (2, "cpo")):
+        values = [channels[name][metric] for name in order]
+        texts_shown = [formatting.yen(value, context.lang) for value in values]
+        colours = [ACCENT if name == trapped else (PRIMARY if column == 1 else MUTED) for name in order]
+        figure.add_trace(
+            go.Bar(
+                y=labels, x=[value or 0 for value in values], orientation="h", marker={"color": colours},
+                text=texts_shown, textposition="outside", cliponaxis=False, customdata=texts_shown,
+                hovertemplate="%{y}: %{customdata}<extra></extra>",
+            ),
+            row=1, col=column,
+        )  # fmt: skip
+        ticks, tick_texts = formatting.yen_ticks(
+            max((value or 0) for value in values) * 1.25, context.lang, 3
+        )
+        figure.update_xaxes(grid_axis(tickvals=ticks, ticktext=tick_texts), row=1, col=column)
+    figure.update_yaxes(autorange="reversed", automargin=True)
+    return figure_json(figure), 90 + 34 * max(len(order), 1)

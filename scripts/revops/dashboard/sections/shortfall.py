@@ -1,0 +1,234 @@
+"""The shortfall waterfall: plan → each factor's won deals gained or lost → actual (marts.mart_funnel_shortfall).
+
+For one business unit everything is the mart's: plan, actual, each factor's
+effect (measure won_deals; won_amount in the table), its owning team and the
+bottleneck flag. For "all units" the units with a plan are added up: each
+unit's effects (with `unattributed`) add up to its gap, so the sums add up to
+the total gap, and the bottleneck is the factor with the most negative summed
+effect (ties: the earlier stage), the mart's rule applied to the sums. Sums
+are exact-rounded (math.fsum), independent of the order of the units.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import plotly.graph_objects as go
+
+from revops.dashboard import formatting
+from revops.dashboard.common import (
+    ACCENT,
+    ALL_UNITS,
+    GOOD,
+    MUTED,
+    PRIMARY,
+    Context,
+    Section,
+    Slice,
+    card,
+    cell,
+    empty_figure,
+    figure_json,
+    grid_axis,
+    half_key,
+)
+
+MART = "marts.mart_funnel_shortfall"
+MEASURES = ("won_deals", "won_amount")  # the chart shows the first
+UNATTRIBUTED = "unattributed"
+
+
+@dataclass
+class Factor:
+    order: int
+    team: str | None
+    effects: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    bottleneck: bool = False
+
+    def effect(self, measure: str) -> float | None:
+        """The (summed) effect; None when no unit could attribute one."""
+        values = self.effects.get(measure)
+        return math.fsum(values) if values else None
+
+
+@dataclass
+class Gap:
+    plan: list[Decimal] = field(default_factory=list)
+    actual: list[Decimal] = field(default_factory=list)
+    factors: dict[str, Factor] = field(default_factory=dict)
+    mature: bool = True
+    without_plan: list[str] = field(default_factory=list)
+
+    @property
+    def has_plan(self) -> bool:
+        return bool(self.plan)
+
+
+def build_shortfall(context: Context) -> Section | None:
+    texts = context.texts
+    section = Section("shortfall", texts("shortfall.title"), texts("shortfall.subtitle"), ("half", "unit"))
+    rows = context.marts.rows(
+        f"""
+        select fiscal_year, fiscal_half, business_unit, measure, factor, factor_order, owning_team,
+               plan_outcome, actual_outcome, gap, effect, is_bottleneck, is_mature
+        from {MART}
+        order by fiscal_year, fiscal_half, business_unit, factor_order
+        """
+    )
+    gaps: dict[tuple[str, str], Gap] = defaultdict(Gap)
+    for row in rows:
+        half = half_key(row["fiscal_year"], row["fiscal_half"])
+        unit = row["business_unit"]
+        for target in (unit, ALL_UNITS):
+            gap = gaps[(half, target)]
+            gap.mature = gap.mature and bool(row["is_mature"])
+            if row["gap"] is None:  # no plan for this unit: it cannot be decomposed
+                if target == ALL_UNITS and unit not in gap.without_plan:
+                    gap.without_plan.append(unit)
+                continue
+            if row["measure"] == MEASURES[0] and row["factor_order"] == 1:  # plan and actual once per unit
+                gap.plan.append(row["plan_outcome"])
+                gap.actual.append(row["actual_outcome"])
+            factor = gap.factors.setdefault(row["factor"], Factor(row["factor_order"], row["owning_team"]))
+            if row["effect"] is not None:  # null: the method cannot attribute (unattributed carries it)
+                factor.effects[row["measure"]].append(float(row["effect"]))
+            if target != ALL_UNITS and row["measure"] == MEASURES[0]:
+                factor.bottleneck = bool(row["is_bottleneck"])
+    for (half, unit), gap in gaps.items():
+        if unit == ALL_UNITS:
+            _flag_bottleneck(gap)
+        section.add(half, unit, _slice(context, gap))
+    return section
+
+
+def _flag_bottleneck(gap: Gap) -> None:
+    """The mart's rule on summed effects: the most negative effect, ties to the earlier stage."""
+    losing = [
+        (effect, factor.order, name)
+        for name, factor in gap.factors.items()
+        if name != UNATTRIBUTED and (effect := factor.effect(MEASURES[0])) is not None and effect < 0
+    ]
+    if losing:
+        gap.factors[min(losing)[2]].bottleneck = True
+
+
+def _slice(context: Context, gap: Gap) -> Slice:
+    texts = context.texts
+    content = Slice()
+    if not gap.mature:
+        content.callout(texts("shortfall.immature"), tone="warn")
+    if gap.without_plan:
+        units = texts.join(texts.label("unit", unit) for unit in sorted(gap.without_plan))
+        content.callout(texts("shortfall.without_plan", units=units), tone="warn")
+    if not gap.has_plan:
+        content.callout(texts("shortfall.no_plan"), tone="warn")
+        return content
+    plan = sum(gap.plan, Decimal(0))
+    actual = sum(gap.actual, Decimal(0))
+    difference = actual - plan
+    content.cards = [
+        card(texts("shortfall.card_plan"), formatting.count(plan), plan, "plan"),
+        card(texts("shortfall.card_actual"), formatting.count(actual), actual, "actual"),
+        card(
+            texts("shortfall.card_gap"),
+            formatting.signed(difference),
+            difference,
+            "gap",
+            tone="bad" if difference < 0 else "good",
+        ),
+    ]
+    factors = sorted(gap.factors.items(), key=lambda item: item[1].order)
+    bottleneck = next(((name, factor) for name, factor in factors if factor.bottleneck), None)
+    if bottleneck is None:
+        content.callout(texts("shortfall.no_loss"), tone="good")
+    else:
+        name, factor = bottleneck
+        content.callout(
+            texts(
+                "shortfall.bottleneck",
+                factor=texts.label("factor", name),
+                team=texts.label("team", factor.team),
+                effect=formatting.signed(factor.effect(MEASURES[0])),
+            )
+        )
+    content.figure, content.figure_height = _figure(context, float(plan), float(actual), factors)
+    content.set_table(
+        [
+            texts("shortfall.col_factor"),
+            texts("shortfall.col_team"),
+            texts("shortfall.col_deals"),
+            texts("shortfall.col_amount"),
+        ],
+        [
+            {
+                "cells": [
+                    cell(texts.label("factor", name)),
+                    cell(texts.label("team", factor.team) if factor.team else formatting.MISSING),
+                    cell(
+                        formatting.signed(factor.effect("won_deals")),
+                        factor.effect("won_deals"),
+                        f"effect:{name}",
+                    ),
+                    cell(
+                        _signed_yen(factor.effect("won_amount"), context),
+                        factor.effect("won_amount"),
+                        f"amount:{name}",
+                    ),
+                ],
+                "tone": "bad" if factor.bottleneck else None,
+            }
+            for name, factor in factors
+        ],
+    )
+    content.table_open = True
+    return content
+
+
+def _signed_yen(value: float | None, context: Context) -> str:
+    if value is None:
+        return formatting.MISSING
+    return ("+" if value > 0 else "") + formatting.yen(value, context.lang)
+
+
+def _figure(
+    context: Context, plan: float, actual: float, factors: list[tuple[str, Factor]]
+) -> dict[str, Any]:
+    texts = context.texts
+    labels = [texts("shortfall.bar_plan")]
+    bases, heights, colours, shown = [0.0], [plan], [PRIMARY], [formatting.count(plan)]
+    running = plan
+    for name, factor in factors:
+        effect = factor.effect(MEASURES[0])
+        if effect is None or (name == UNATTRIBUTED and effect == 0):
+            continue
+        team = f" ({texts.label('team', factor.team)})" if factor.team else ""
+        labels.append(f"{texts.label('factor', name)}{team}")
+        bases.append(running if effect >= 0 else running + effect)
+        heights.append(abs(effect))
+        colours.append(ACCENT if factor.bottleneck else (GOOD if effect >= 0 else MUTED))
+        shown.append(formatting.signed(effect))
+        running += effect
+    labels.append(texts("shortfall.bar_actual"))
+    bases.append(0.0)
+    heights.append(actual)
+    colours.append(PRIMARY)
+    shown.append(formatting.count(actual))
+    # A horizontal waterfall: plan on top, one bar per factor from the running total, actual at the bottom.
+    figure = empty_figure(
+        showlegend=False,
+        xaxis=grid_axis(title={"text": texts("shortfall.axis")}, rangemode="tozero"),
+        yaxis=grid_axis(type="category", autorange="reversed"),
+        margin={"l": 10, "r": 40, "t": 10, "b": 10},
+        bargap=0.25,
+    )
+    figure.add_trace(
+        go.Bar(
+            y=labels, x=heights, base=bases, orientation="h", marker={"color": colours}, text=shown,
+            textposition="outside", cliponaxis=False, customdata=shown, hovertemplate="%{y}: %{customdata}<extra></extra>",
+        )
+    )  # fmt: skip
+    return figure_json(figure), 70 + 38 * len(labels)

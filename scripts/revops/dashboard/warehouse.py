@@ -1,0 +1,75 @@
+"""Read-only access to the marts of a built warehouse."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from revops.settings import dbt_vars
+
+
+class Marts:
+    """A read-only DuckDB connection with the few helpers the sections need."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.exists():
+            raise FileNotFoundError(f"no warehouse at {path}; run the build first")
+        self.path = path
+        self.connection = duckdb.connect(str(path), read_only=True)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> Marts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def has(self, relation: str) -> bool:
+        """Whether `schema.table` exists."""
+        schema, name = relation.split(".", 1)
+        found = self.connection.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()
+        return bool(found and found[0])
+
+    def columns(self, relation: str) -> set[str]:
+        schema, name = relation.split(".", 1)
+        rows = self.connection.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+        return {row[0] for row in rows}
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        cursor = self.connection.execute(sql, params or [])
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def as_of(self) -> tuple[datetime, str]:
+        """The build's single "as of" instant (intermediate.int_as_of) and where it came from."""
+        if self.has("intermediate.int_as_of"):
+            row = self.connection.execute(
+                "select as_of_at, as_of_source from intermediate.int_as_of"
+            ).fetchone()
+            if row and row[0] is not None:
+                return row[0], str(row[1])
+        # A publication of the marts only: the latest stage time (the funnel is monotone, so a lead's
+        # furthest stage is its latest time).
+        row = self.connection.execute(
+            "select max(coalesce(renewed_at, won_at, opportunity_at, sal_at, mql_at, lead_created_at))"
+            " from marts.fct_lead_funnel"
+        ).fetchone()
+        return row[0], "latest_stage"
+
+
+def fiscal_half(month: date) -> tuple[int, str]:
+    """(fiscal year, H1/H2) of a month: the rule of macros/funnel/fiscal.sql, from the same var."""
+    start = int(dbt_vars()["fiscal_year_start_month"])
+    year = month.year - (1 if month.month < start else 0)
+    return year, "H1" if (month.month - start + 12) % 12 < 6 else "H2"

@@ -1,0 +1,855 @@
+"""The executive dashboard (scripts/dashboard.py): formatting rules, and the rendered page in headless Chromium.
+
+Two warehouses: the hand-made core fixture (tests/fixtures/core/raw, as_of_date 2026-07-05),
+whose hand-computed values (tests/fixtures/core/README.md) the page must show, and generated demo
+data (scripts/generate.py, 4,000 leads, seed 7, as_of_date 2026-09-30, the end of its lead
+window) in which every section has content. Each page is opened in Debian's chromium through
+Playwright (never `playwright install`) with every request routed: only file:// is served. The
+browser tests check no console error, every section whose marts exist is on the page, the
+screenshot is not blank, the filters re-render the numbers, and, for every fiscal half × business
+unit, every number a section shows equals the marts' value for the same slice (queried from
+DuckDB, compared exactly) and is formatted by the documented rules.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import yaml
+
+from conftest import FIXTURES, Warehouse, run_script
+from revops.dashboard import formatting
+from revops.dashboard.browser import DashboardBrowser, dashboard_browser
+from revops.dashboard.common import ALL_UNITS, is_immature
+from revops.dashboard.i18n import MESSAGES, Texts
+from revops.dashboard.render import build_payload, render
+from revops.dashboard.sections import SECTIONS
+from revops.dashboard.sections.campaigns import trap
+from revops.dashboard.warehouse import Marts, fiscal_half
+from revops.settings import PROJECT_DIR
+
+RAW = FIXTURES / "core" / "raw"
+# End of 2026-07-05. Maturity 90 days: the 2026-03 cohort matured on 2026-06-30 (04-01 + 90 days),
+# the 2026-04 cohort matures on 2026-07-30, so it is immature.
+AS_OF = "2026-07-05"
+STAGES = ("lead", "mql", "sal", "opportunity", "won", "renewed")
+
+
+# --------------------------------------------------------------------------- formatting rules
+
+
+@pytest.mark.parametrize(
+    ("amount", "ja", "en"),
+    [
+        (0, "0円", "¥0"),
+        (5_000, "5,000円", "¥5.0K"),
+        (9_999, "9,999円", "¥10.0K"),
+        (9_999.5, "1万円", "¥10.0K"),
+        (10_000, "1万円", "¥10.0K"),
+        (116_691.67, "11.7万円", "¥116.7K"),
+        (160_000, "16万円", "¥160.0K"),
+        (350_075, "35万円", "¥350.1K"),
+        (999_960, "100万円", "¥1.0M"),
+        (5_000_000, "500万円", "¥5.0M"),
+        (12_345_678, "1,235万円", "¥12.3M"),
+        (99_999_999, "1億円", "¥100.0M"),
+        (100_000_000, "1億円", "¥100.0M"),
+        (166_666_667, "1.67億円", "¥166.7M"),
+        (1_234_567_890_123, "12,346億円", "¥1,234.6B"),
+        (-5_000_000, "-500万円", "-¥5.0M"),
+        (None, "—", "—"),
+    ],
+)
+def test_yen_is_formatted_as_each_reader_expects(amount: float | None, ja: str, en: str) -> None:
+    assert formatting.yen(amount, "ja") == ja
+    assert formatting.yen(amount, "en") == en
+
+
+def test_rates_counts_and_signed_numbers() -> None:
+    assert formatting.rate(2 / 3) == "66.7%"
+    assert formatting.rate(0.125) == "12.5%"
+    assert formatting.rate(0.0005) == "0.1%"  # half away from zero
+    assert formatting.rate(None) == "—"
+    assert formatting.count(1234567) == "1,234,567"
+    assert formatting.signed(-3.04) == "-3.0"
+    assert formatting.signed(1.25) == "+1.3"
+    assert formatting.signed(0) == "0.0"
+
+
+def test_yen_ticks_are_round_and_cover_the_maximum() -> None:
+    ticks, labels = formatting.yen_ticks(1_666_666, "ja")
+    assert ticks == [0, 500_000, 1_000_000, 1_500_000, 2_000_000]
+    assert labels == ["0円", "50万円", "100万円", "150万円", "200万円"]
+
+
+def test_every_text_exists_in_both_languages_once() -> None:
+    for key, entry in MESSAGES.items():
+        assert set(entry) == {"ja", "en"}, key
+        assert entry["ja"].strip() and entry["en"].strip(), key
+    assert Texts("ja").label("stage", "opportunity") == "商談"
+    assert Texts("en").label("channel", "exhibition") == "Trade show"
+    assert Texts("ja").label("channel", "a_new_channel") == "a_new_channel"
+
+
+def test_a_cohort_is_immature_until_its_youngest_leads_had_the_full_window() -> None:
+    april = date(2026, 4, 1)  # youngest leads: end of April = 2026-05-01 00:00; + 90 days = 2026-07-30 00:00
+    assert is_immature(april, datetime(2026, 7, 29, 23, 59, 59), 90)
+    assert not is_immature(april, datetime(2026, 7, 30, 0, 0, 0), 90)
+    assert is_immature(date(2026, 3, 1), datetime(2026, 6, 29, 23, 59, 59), 90)
+    assert not is_immature(date(2026, 3, 1), datetime(2026, 6, 30), 90)
+
+
+# --------------------------------------------------------------------------- warehouses and pages
+
+DEMO_LEADS, DEMO_SEED, DEMO_AS_OF = "4000", "7", "2026-09-30"
+
+
+def render_pages(warehouse: Warehouse, langs: tuple[str, ...] = ("ja", "en")) -> dict[str, Path]:
+    out = {}
+    for lang in langs:
+        path = warehouse.root / f"dashboard_{lang}.html"
+        result = run_script("dashboard.py", "--db", str(warehouse.path), "--out", str(path), "--lang", lang)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.strip().splitlines()[-1] == str(path.resolve())  # the CLI ends with the path
+        out[lang] = path
+    return out
+
+
+@pytest.fixture(scope="module")
+def core(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
+    warehouse = warehouse_factory("dashboard_core")
+    warehouse.build(RAW, dbt_vars={"as_of_date": AS_OF})
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def demo(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
+    warehouse = warehouse_factory("dashboard_demo")
+    raw = warehouse.root / "raw"
+    generated = run_script("generate.py", "--leads", DEMO_LEADS, "--seed", DEMO_SEED, "--out", str(raw))
+    assert generated.returncode == 0, generated.stdout + generated.stderr
+    warehouse.build(raw, dbt_vars={"as_of_date": DEMO_AS_OF})
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def core_pages(core: Warehouse) -> dict[str, Path]:
+    return render_pages(core)
+
+
+@pytest.fixture(scope="module")
+def demo_pages(demo: Warehouse) -> dict[str, Path]:
+    return render_pages(demo, ("ja",))
+
+
+def existing_sections(warehouse: Warehouse) -> list[str]:
+    tables = {f"{schema}.{name}" for schema, name in warehouse.query(
+        "select table_schema, table_name from information_schema.tables"
+    )}  # fmt: skip
+    return [spec.id for spec in SECTIONS if all(need in tables for need in spec.needs)]
+
+
+def test_fiscal_half_of_a_month_agrees_with_the_marts(demo: Warehouse) -> None:
+    rows = demo.query(
+        "select distinct cohort_month, fiscal_year, fiscal_half from marts.mart_stage_conversion"
+    )
+    assert len(rows) >= 24
+    for month, year, half in rows:
+        assert fiscal_half(month) == (year, half)
+
+
+def test_default_filters_are_the_latest_half_and_all_units(core: Warehouse) -> None:
+    with Marts(core.path) as marts:
+        payload, omitted, failed = build_payload(marts, "ja")
+    assert failed == ()
+    assert payload["filters"]["half"] == "2026-H1"
+    assert payload["filters"]["unit"] == ALL_UNITS
+    labels = [half["label"] for half in payload["filters"]["halves"]]
+    assert "2026年度 上期" in labels and "2025年度 下期" in labels
+    assert labels == sorted(labels, reverse=True)
+    assert payload["asOf"] == "2026-07-05 23:59"
+    assert [section["id"] for section in payload["sections"]] == existing_sections(core)
+    assert set(omitted) == {spec.id for spec in SECTIONS} - set(existing_sections(core))
+
+
+def test_a_section_whose_mart_is_missing_is_left_out(core: Warehouse, tmp_path: Path) -> None:
+    copy = tmp_path / "without_campaigns.duckdb"
+    shutil.copy(core.path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute("drop table marts.mart_campaign_efficiency")
+    rendered = render(copy, "ja")
+    assert "campaigns" in rendered.omitted
+    assert "campaigns" not in rendered.sections
+    assert {"funnel", "cohorts"} <= set(rendered.sections)
+    assert rendered.failed == ()
+
+
+def test_it_renders_from_a_publication_of_the_marts_only(core: Warehouse, tmp_path: Path) -> None:
+    published = tmp_path / "published.duckdb"  # what scripts/nightly.py publishes for BI: schema marts only
+    with duckdb.connect(str(published)) as connection:
+        connection.execute(f"attach '{core.path}' as warehouse (read_only)")
+        connection.execute("create schema marts")
+        for (table,) in connection.execute(
+            "select table_name from duckdb_tables() where database_name = 'warehouse' and schema_name = 'marts'"
+        ).fetchall():
+            connection.execute(f"create table marts.{table} as select * from warehouse.marts.{table}")
+    with Marts(published) as marts:
+        payload, _omitted, failed = build_payload(marts, "en")
+    assert failed == ()
+    assert [section["id"] for section in payload["sections"]] == existing_sections(core)
+    # No intermediate.int_as_of: the latest stage time, L01's renewal on 2027-05-01 (README).
+    assert (payload["asOf"], payload["asOfSource"]) == ("2027-05-01 00:00", "latest stage time")
+
+
+def test_a_mart_that_does_not_read_as_expected_fails_loudly(core: Warehouse, tmp_path: Path) -> None:
+    copy = tmp_path / "renamed_column.duckdb"
+    shutil.copy(core.path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute("alter table marts.mart_campaign_efficiency rename column leads to lead_count")
+    out = tmp_path / "page.html"
+    result = run_script("dashboard.py", "--db", str(copy), "--out", str(out))
+    assert result.returncode == 1
+    assert "section campaigns failed" in result.stderr
+    assert out.exists()  # the rest of the page is still written
+
+
+def test_the_exposure_declares_the_marts_the_dashboard_reads() -> None:
+    path = PROJECT_DIR / "models" / "marts" / "dashboard" / "_dashboard__exposures.yml"
+    (exposure,) = yaml.safe_load(path.read_text(encoding="utf-8"))["exposures"]
+    declared = {ref.removeprefix("ref('").removesuffix("')") for ref in exposure["depends_on"]}
+    read = {need.split(".", 1)[1] for spec in SECTIONS for need in spec.needs if need.startswith("marts.")}
+    models = {sql.stem for sql in (PROJECT_DIR / "models" / "marts").rglob("*.sql")}
+    assert declared == read & models
+
+
+# --------------------------------------------------------------------------- browser helpers
+
+
+def png_variance(browser: DashboardBrowser, png: bytes) -> tuple[float, int]:
+    """(grey-level variance, distinct colours sampled) of a PNG, decoded by the browser's canvas."""
+    probe = browser.blank_page()
+    try:
+        probe.set_content("<canvas id='c'></canvas>")
+        variance, colours = probe.evaluate(
+            """async (src) => {
+                const image = new Image();
+                image.src = src;
+                await image.decode();
+                const canvas = document.getElementById('c');
+                canvas.width = image.width; canvas.height = image.height;
+                const context = canvas.getContext('2d');
+                context.drawImage(image, 0, 0);
+                const pixels = context.getImageData(0, 0, image.width, image.height).data;
+                let sum = 0, squares = 0, n = 0; const colours = new Set();
+                for (let i = 0; i < pixels.length; i += 4) {
+                    const grey = 0.299 * pixels[i] + 0.587 * pixels[i + 1] + 0.114 * pixels[i + 2];
+                    sum += grey; squares += grey * grey; n += 1;
+                    if (i % 400 === 0) colours.add(pixels[i] + ',' + pixels[i + 1] + ',' + pixels[i + 2]);
+                }
+                const mean = sum / n;
+                return [squares / n - mean * mean, colours.size];
+            }""",
+            "data:image/png;base64," + base64.b64encode(png).decode(),
+        )
+        return variance, colours
+    finally:
+        probe.context.close()
+
+
+def shown(page: Any, section: str) -> dict[str, tuple[str, Any]]:
+    """{data-key: (text shown, raw value)} of one section's numbers; a card and a cell with one key agree."""
+    items = page.eval_on_selector_all(
+        f"#section-{section} [data-key]",
+        """nodes => nodes.map(node => [
+            node.dataset.key,
+            (node.classList.contains('card') ? node.querySelector('.card-value') : node).textContent,
+            JSON.parse(node.dataset.value)])""",
+    )
+    found: dict[str, tuple[str, Any]] = {}
+    for key, text, value in items:
+        if key in found:
+            assert found[key] == (text, value), key
+        found[key] = (text, value)
+    return found
+
+
+def choose(page: Any, half: str | None = None, unit: str | None = None) -> None:
+    if half is not None:
+        page.select_option("#filter-half", half)
+    if unit is not None:
+        page.select_option("#filter-unit", unit)
+    page.wait_for_function(
+        "([half, unit]) => (!half || document.body.dataset.half === half)"
+        " && (!unit || document.body.dataset.unit === unit)",
+        arg=[half, unit],
+    )
+
+
+def options(page: Any, select: str) -> list[str]:
+    return page.eval_on_selector_all(f"{select} option", "nodes => nodes.map(n => n.value)")
+
+
+def dicts(warehouse: Warehouse, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    with duckdb.connect(str(warehouse.path), read_only=True) as connection:
+        cursor = connection.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def floats(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[DashboardBrowser]:
+    with dashboard_browser() as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def core_page(browser: DashboardBrowser, core_pages: dict[str, Path]) -> tuple[Any, Any]:
+    return browser.open(core_pages["ja"])
+
+
+@pytest.fixture(scope="module")
+def demo_page(browser: DashboardBrowser, demo_pages: dict[str, Path]) -> tuple[Any, Any]:
+    return browser.open(demo_pages["ja"])
+
+
+# --------------------------------------------------------------------------- the page as a whole
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("which", ["core", "demo"])
+def test_the_page_loads_offline_without_errors_and_shows_every_section(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    page, log = request.getfixturevalue(f"{which}_page")
+    warehouse = request.getfixturevalue(which)
+    assert log.refused == []
+    assert log.requests and all(url.startswith("file://") for url in log.requests)
+    assert log.console_errors == []
+    assert log.page_errors == []
+    present = page.eval_on_selector_all("section[data-section]", "nodes => nodes.map(n => n.dataset.section)")
+    assert present == existing_sections(warehouse)
+    assert {"funnel", "campaigns", "cohorts"} <= set(present)
+    assert page.title() == "レベニュー・ファネル ダッシュボード"
+    assert page.get_attribute("html", "lang") == "ja"
+    if which == "demo":  # every section has content for the default filters
+        for section in present:
+            assert page.locator(f"#section-{section} .empty").is_hidden(), section
+            assert page.locator(f"#section-{section} [data-key]").count() > 0, section
+
+
+@pytest.mark.browser
+def test_the_screenshot_is_not_blank(demo_page: tuple[Any, Any], browser: DashboardBrowser) -> None:
+    page, _log = demo_page
+    variance, colours = png_variance(browser, page.screenshot(full_page=True))
+    assert variance > 200, variance
+    assert colours > 20, colours
+    blank = browser.blank_page()
+    try:  # the measure itself tells a blank page apart
+        assert png_variance(browser, blank.screenshot())[0] < 1
+    finally:
+        blank.context.close()
+
+
+@pytest.mark.browser
+def test_filters_change_the_numbers_shown(core_page: tuple[Any, Any]) -> None:
+    page, _log = core_page
+    choose(page, "2026-H1", ALL_UNITS)
+    before = page.inner_text("#section-funnel .cards")
+    choose(page, half="2025-H2")
+    assert page.inner_text("#section-funnel .cards") != before
+    assert shown(page, "funnel")["reached:lead"] == ("6", 6)
+    choose(page, unit="SaaS")
+    assert shown(page, "funnel")["reached:lead"] == ("4", 4)  # L11 L12 L13 L14
+    campaigns_saas = shown(page, "campaigns")
+    choose(page, unit="Consulting")
+    assert shown(page, "campaigns") != campaigns_saas
+    choose(page, "2026-H1", ALL_UNITS)
+
+
+# --------------------------------------------------------------------------- hand-computed values (core)
+
+
+@pytest.mark.browser
+def test_the_funnel_equals_the_hand_computed_fixture(core_page: tuple[Any, Any]) -> None:
+    page, _log = core_page
+    choose(page, "2026-H1", ALL_UNITS)
+    numbers = shown(page, "funnel")
+    # Cohort 2026-04 (README): L01 L02 L03 L04 L05 L06 L08 L10.
+    assert [numbers[f"reached:{stage}"] for stage in STAGES] == [
+        ("8", 8), ("8", 8), ("7", 7), ("6", 6), ("2", 2), ("1", 1)
+    ]  # fmt: skip
+    assert numbers["rate:mql"] == ("87.5%", 7 / 8)
+    assert numbers["rate:opportunity"] == ("33.3%", 2 / 6)
+    assert numbers["rate:renewed"] == ("—", None)
+    assert numbers["lead_to_won"] == ("25.00%", 2 / 8)
+    callout = page.inner_text("#section-funnel .callouts")
+    assert "2026年4月" in callout and "90日" in callout  # the half's cohort is immature at 2026-07-05
+    choose(page, "2025-H2", "Consulting")  # L07, L09
+    numbers = shown(page, "funnel")
+    assert [numbers[f"reached:{stage}"][1] for stage in STAGES] == [2, 2, 2, 2, 1, 0]
+    assert page.inner_text("#section-funnel .callouts") == ""  # 2026-03 matured on 2026-06-30
+    choose(page, "2026-H1", ALL_UNITS)
+
+
+@pytest.mark.browser
+def test_immature_cohorts_are_marked(core_page: tuple[Any, Any]) -> None:
+    page, _log = core_page
+    choose(page, "2026-H1", ALL_UNITS)
+    numbers = shown(page, "cohorts")
+    assert numbers["immature:2026-03-01"] == ("成熟", False)
+    assert numbers["immature:2026-04-01"] == ("成熟前", True)
+    assert numbers["rate:2026-04-01:sal"] == ("85.7%", 6 / 7)
+    assert "成熟前 (90日未満)" in page.inner_text("#section-cohorts .chart")  # the band over the chart
+    dotted = page.eval_on_selector_all(
+        "#section-cohorts .chart path.js-line", "nodes => nodes.filter(n => n.style.strokeDasharray).length"
+    )
+    assert dotted >= 4  # one dotted line per transition across the immature months
+
+
+@pytest.mark.browser
+def test_campaign_hand_values_and_no_false_trap(core_page: tuple[Any, Any]) -> None:
+    page, _log = core_page
+    choose(page, unit="SaaS")
+    numbers = shown(page, "campaigns")
+    # README: C_EXPO 800,000 / 5 leads = 160,000; / 2 opportunities = 400,000. C_WEB 350,075 / 3; / 2.
+    assert numbers["cpl:C_EXPO"] == ("16万円", 160_000)
+    assert numbers["cpo:C_EXPO"] == ("40万円", 400_000)
+    assert numbers["cpl:C_WEB"] == ("11.7万円", 350_075 / 3)
+    assert numbers["cpo:C_WEB"] == ("17.5万円", 175_037.5)
+    assert numbers["cost"] == ("127万円", 1_270_075)  # C_EXPO + C_WEB + C_ADS 120,000
+    # Channels keep their order from cost per lead to cost per opportunity (outbound 0 / 0, webinar
+    # 116,692 / 175,038, exhibition 160,000 / 400,000): no trap to call out.
+    assert page.inner_text("#section-campaigns .callouts") == ""
+    choose(page, unit=ALL_UNITS)
+    assert page.inner_text("#section-campaigns .callouts") == ""
+
+
+def test_the_trade_show_trap_is_the_channel_that_climbs_most() -> None:
+    # The interview's example: a ¥5,000,000 trade show makes 1,000 leads (¥5,000 each) and 30
+    # opportunities (3%): ¥166,667 each. A ¥2,000,000 webinar: 200 leads (¥10,000), 40 opportunities
+    # (¥50,000). Trade show: rank 1 → 2 by cost per opportunity; webinar 2 → 1.
+    channels: dict[str, dict[str, Any]] = {
+        "exhibition": {
+            "cost": 5_000_000,
+            "leads": 1000,
+            "opportunities": 30,
+            "cpl": 5_000,
+            "cpo": 5_000_000 / 30,
+        },
+        "webinar": {"cost": 2_000_000, "leads": 200, "opportunities": 40, "cpl": 10_000, "cpo": 50_000},
+        "outbound": {"cost": 0, "leads": 10, "opportunities": 5, "cpl": None, "cpo": None},
+    }
+    assert trap(channels) == "exhibition"
+    channels["webinar"].update(cpl=4_000, cpo=100_000)  # cheapest at both: nobody climbs
+    assert trap(channels) is None
+    channels["webinar"].update(cpl=4_000, cpo=200_000)  # cheapest lead, dearest opportunity
+    assert trap(channels) == "webinar"
+
+
+@pytest.mark.browser
+def test_the_english_page(browser: DashboardBrowser, core_pages: dict[str, Path]) -> None:
+    page, log = browser.open(core_pages["en"])
+    assert log.console_errors == [] and log.page_errors == [] and log.refused == []
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.title() == "Revenue funnel dashboard"
+    assert page.inner_text("#section-funnel h2") == "End-to-end funnel (lead → renewal)"
+    choose(page, "2026-H1", "SaaS")
+    numbers = shown(page, "campaigns")
+    assert numbers["cpl:C_EXPO"] == ("¥160.0K", 160_000)
+    assert numbers["cpo:C_WEB"] == ("¥175.0K", 175_037.5)
+    assert shown(page, "cohorts")["immature:2026-04-01"] == ("immature", True)
+    assert "FY2026 H1" in page.inner_text("#filter-half")
+    html = core_pages["en"].read_text(encoding="utf-8")
+    payload = json.loads(
+        html.split('<script type="application/json" id="dashboard-data">', 1)[1].split("</script>", 1)[0]
+    )
+    assert payload["lang"] == "en"
+    page.context.close()
+
+
+# --------------------------------------------------------------------------- every number equals the marts
+
+
+def unit_filter(column: str = "business_unit") -> str:
+    return f"(? = '{ALL_UNITS}' or {column} = ?)"
+
+
+def check_funnel(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
+    year, fiscal = half.split("-")
+    rows = warehouse.query(
+        f"""
+        select stage, sum(reached_count), sum(converted_count)
+        from marts.mart_stage_conversion
+        where fiscal_year = ? and fiscal_half = ? and {unit_filter()}
+        group by stage
+        """,
+        [int(year), fiscal, unit, unit],
+    )
+    numbers = shown(page, "funnel")
+    if not rows:
+        assert numbers == {}
+        return 1
+    for stage, reached, converted in rows:
+        assert numbers[f"reached:{stage}"] == (formatting.count(reached), reached)
+        assert numbers[f"converted:{stage}"] == (formatting.count(converted), converted)
+        rate = None if converted is None or reached == 0 else converted / reached
+        text = formatting.rate(rate) if converted is not None else "—"
+        assert numbers[f"rate:{stage}"] == (text, rate)
+    return len(rows)
+
+
+def check_cohorts(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
+    rows = warehouse.query(
+        f"""
+        select cohort_month, stage, sum(reached_count), sum(converted_count)
+        from marts.mart_stage_conversion
+        where {unit_filter()}
+        group by cohort_month, stage
+        """,
+        [unit, unit],
+    )
+    (as_of,) = warehouse.query("select as_of_at from intermediate.int_as_of")[0]
+    numbers = shown(page, "cohorts")
+    if not rows:  # a unit known only from other marts (e.g. a target without leads)
+        assert numbers == {}
+        return 1
+    checked = 0
+    for month, stage, reached, converted in rows:
+        month_id = month.isoformat()
+        if stage == "lead":
+            assert numbers[f"leads:{month_id}"] == (formatting.count(reached), reached)
+            assert numbers[f"immature:{month_id}"][1] == is_immature(month, as_of, 90)
+        if stage in ("lead", "mql", "sal", "opportunity"):
+            rate = converted / reached if reached else None
+            assert numbers[f"rate:{month_id}:{stage}"] == (formatting.rate(rate), rate)
+            checked += 1
+    return checked
+
+
+def check_campaigns(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
+    rows = dicts(
+        warehouse,
+        f"select * from marts.mart_campaign_efficiency where {unit_filter()} order by total_cost desc, campaign_id",
+        [unit, unit],
+    )
+    numbers = shown(page, "campaigns")
+    if not rows:
+        assert numbers == {}
+        return 1
+    for row in rows[:10]:
+        campaign = row["campaign_id"]
+        for key, column in (
+            ("cost", "total_cost"),
+            ("cpl", "cost_per_lead"),
+            ("cpo", "cost_per_opportunity"),
+        ):
+            value = floats(row[column])
+            assert numbers[f"{key}:{campaign}"] == (formatting.yen(value, "ja"), value), (key, campaign)
+        assert numbers[f"leads:{campaign}"] == (formatting.count(row["leads"]), row["leads"])
+        assert numbers[f"opportunities:{campaign}"] == (
+            formatting.count(row["opportunities"]),
+            row["opportunities"],
+        )
+    cost = sum((row["total_cost"] for row in rows), Decimal(0))
+    leads = sum(row["leads"] for row in rows)
+    opportunities = sum(row["opportunities"] for row in rows)
+    assert numbers["cost"] == (formatting.yen(cost, "ja"), float(cost))
+    per_lead = float(cost) / leads if leads else None
+    per_opportunity = float(cost) / opportunities if opportunities else None
+    assert numbers["cpl"] == (formatting.yen(per_lead, "ja"), per_lead)
+    assert numbers["cpo"] == (formatting.yen(per_opportunity, "ja"), per_opportunity)
+    return len(rows[:10]) + 3
+
+
+def check_attribution(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
+    year, fiscal = half.split("-")
+    rows = dicts(
+        warehouse,
+        f"""
+        select campaign_id, attribution_model, cost, cost_per_attributed_opportunity
+        from marts.mart_campaign_attribution
+        where fiscal_year = ? and fiscal_half = ? and campaign_id <> 'no_touch' and cost > 0 and {unit_filter()}
+        """,
+        [int(year), fiscal, unit, unit],
+    )
+    numbers = shown(page, "attribution")
+    if not rows:
+        assert numbers == {}
+        return 1
+    costs = {row["campaign_id"]: float(row["cost"]) for row in rows}
+    top = sorted(costs, key=lambda campaign: (-costs[campaign], campaign))[:8]
+    assert {key.split(":")[1] for key in numbers} == set(top)
+    for row in rows:
+        if row["campaign_id"] in top:
+            value = row["cost_per_attributed_opportunity"]
+            key = f"cpo:{row['campaign_id']}:{row['attribution_model']}"
+            assert numbers[key] == (formatting.yen(value, "ja"), value), key
+    for campaign in top:
+        assert numbers[f"cost:{campaign}"] == (formatting.yen(costs[campaign], "ja"), costs[campaign])
+    return len(top)
+
+
+def check_conflicts(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
+    rows = warehouse.query_dicts("select * from marts.mart_account_conflicts")
+    chosen = [row for row in rows if unit == ALL_UNITS or unit in row["business_units"].split(", ")]
+    numbers = shown(page, "conflicts")
+    won = sum(1 for row in chosen if row["has_won_deal_in_other_unit"])
+    opportunities = sum(int(row["open_opportunities"]) for row in chosen)
+    assert numbers["companies"] == (formatting.count(len(chosen)), len(chosen))
+    assert numbers["won_elsewhere"] == (formatting.count(won), won)
+    assert numbers["open_opportunities"] == (formatting.count(opportunities), opportunities)
+    listed = {key.split(":", 1)[1]: value for key, (_text, value) in numbers.items() if ":" in key}
+    assert len(listed) == min(len(chosen), 12)
+    by_key = {row["company_key"]: row for row in chosen}
+    for key, value in listed.items():
+        assert value == by_key[key]["has_won_deal_in_other_unit"]
+    if won:  # companies another unit has won come first
+        assert list(listed.values())[: min(won, 12)] == [True] * min(won, 12)
+    return len(listed) + 3
+
+
+def check_drift(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
+    year, fiscal = half.split("-")
+    rows = dicts(
+        warehouse,
+        f"select * from marts.mart_definition_drift where fiscal_year = ? and fiscal_half = ? and {unit_filter()}",
+        [int(year), fiscal, unit, unit],
+    )
+    numbers = shown(page, "drift")
+    if not rows:
+        assert numbers == {}
+        return 1
+    for row in rows:
+        suffix = f"{row['mql_month'].isoformat()}:{row['business_unit']}"
+        for key, column in (
+            ("leads", "mql_leads"),
+            ("both", "both_count"),
+            ("crm_only", "crm_only_count"),
+            ("agreed_only", "agreed_only_count"),
+        ):
+            assert numbers[f"{key}:{suffix}"] == (formatting.count(row[column]), row[column])
+        rate = row["agreement_rate"]
+        assert numbers[f"agreement:{suffix}"] == (formatting.rate(rate), rate)
+    leads = sum(row["mql_leads"] for row in rows)
+    both = sum(row["both_count"] for row in rows)
+    assert numbers["agreement"] == (formatting.rate(both / leads), both / leads)
+    return len(rows) + 1
+
+
+def drift_statuses_shown(page: Any) -> dict[str, set[tuple[str, str]]]:
+    statuses: dict[str, set[tuple[str, str]]] = {"warn": set(), "error": set()}
+    for key, (_text, value) in shown(page, "drift").items():
+        if key.startswith("status:") and value in statuses:
+            _status, month, unit = key.split(":")
+            statuses[value].add((month, unit))
+    return statuses
+
+
+def check_shortfall(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
+    year, fiscal = half.split("-")
+    rows = dicts(
+        warehouse,
+        f"""
+        select * from marts.mart_funnel_shortfall
+        where fiscal_year = ? and fiscal_half = ? and {unit_filter()}
+        order by business_unit, measure, factor_order
+        """,
+        [int(year), fiscal, unit, unit],
+    )
+    numbers = shown(page, "shortfall")
+    planned = [row for row in rows if row["gap"] is not None]
+    if not planned:  # no plan: a note, no numbers
+        assert numbers == {}
+        return 1
+    heads = [row for row in planned if row["measure"] == "won_deals" and row["factor_order"] == 1]
+    plan = sum((row["plan_outcome"] for row in heads), Decimal(0))
+    actual = sum((row["actual_outcome"] for row in heads), Decimal(0))
+    assert numbers["plan"] == (formatting.count(plan), float(plan))
+    assert numbers["actual"] == (formatting.count(actual), float(actual))
+    assert numbers["gap"] == (formatting.signed(actual - plan), float(actual - plan))
+    effects: dict[tuple[str, str], list[float]] = {}
+    orders = {}
+    for row in planned:
+        orders[row["factor"]] = row["factor_order"]
+        values = effects.setdefault((row["factor"], row["measure"]), [])
+        if row["effect"] is not None:
+            values.append(row["effect"])
+    for (factor, measure), values in effects.items():
+        effect = math.fsum(values) if values else None
+        key = f"{'effect' if measure == 'won_deals' else 'amount'}:{factor}"
+        assert numbers[key][1] == effect, key
+        if measure == "won_deals":
+            assert numbers[key][0] == formatting.signed(effect)
+    # The bottleneck: the mart's flag for one unit; the most negative summed effect for all units.
+    if unit == ALL_UNITS:
+        losing = sorted(
+            (math.fsum(values), orders[factor], factor)
+            for (factor, measure), values in effects.items()
+            if measure == "won_deals" and factor != "unattributed" and values and math.fsum(values) < 0
+        )
+        bottleneck = losing[0][2] if losing else None
+    else:
+        flagged = [row["factor"] for row in planned if row["measure"] == "won_deals" and row["is_bottleneck"]]
+        bottleneck = flagged[0] if flagged else None
+    callouts = page.inner_text("#section-shortfall .callouts")
+    flagged_rows = page.eval_on_selector_all(
+        "#section-shortfall tr.tone-bad td:first-child", "nodes => nodes.map(n => n.textContent)"
+    )
+    if bottleneck is None:
+        assert flagged_rows == []
+    else:
+        label = Texts("ja").label("factor", bottleneck)
+        assert flagged_rows == [label]
+        assert label in callouts
+    return len(effects) + 3
+
+
+def check_kpi(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
+    year, fiscal = half.split("-")
+    rows = dicts(
+        warehouse,
+        f"select * from marts.mart_forward_kpi where fiscal_year = ? and fiscal_half = ? and {unit_filter()}",
+        [int(year), fiscal, unit, unit],
+    )
+    numbers = shown(page, "kpi")
+    if not rows:
+        assert numbers == {}
+        return 1
+    if unit == ALL_UNITS:
+        blended = [row for row in rows if row["metric"] == "blended"]
+        for row in blended:
+            key = f"blended:{row['team']}:{row['business_unit']}"
+            assert numbers[key] == (formatting.rate(row["attainment"]), row["attainment"]), key
+        for team in {row["team"] for row in blended}:
+            scored = [
+                row["attainment"] for row in blended if row["team"] == team and row["attainment"] is not None
+            ]
+            lowest = min(scored) if scored else None
+            assert numbers[f"lowest:{team}"] == (formatting.rate(lowest), lowest)
+        return len(blended)
+    for row in rows:
+        team, metric = row["team"], row["metric"]
+        amount = metric in ("won_amount", "pipeline_from_mqls")
+        for kind in ("actual", "target"):
+            value = floats(row[kind])
+            text = (
+                "—" if value is None else formatting.yen(value, "ja") if amount else formatting.count(value)
+            )
+            assert numbers[f"{kind}:{team}:{metric}"] == (text, value), (kind, team, metric)
+        assert numbers[f"attainment:{team}:{metric}"] == (
+            formatting.rate(row["attainment"]),
+            row["attainment"],
+        )
+        assert numbers[f"weight:{team}:{metric}"][1] == row["weight"]
+        assert numbers[f"mature:{team}:{metric}"][1] == row["is_mature"]
+        if metric == "blended":
+            assert numbers[f"blended:{team}"] == (formatting.rate(row["attainment"]), row["attainment"])
+    return len(rows)
+
+
+def check_handoff(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
+    year, fiscal = half.split("-")
+    rows = dicts(
+        warehouse,
+        f"select * from marts.mart_handoff_sla_monthly where fiscal_year = ? and fiscal_half = ? and {unit_filter()}",
+        [int(year), fiscal, unit, unit],
+    )
+    numbers = shown(page, "handoff")
+    if not rows:
+        assert numbers == {}
+        return 1
+    handed = sum(row["handed_over"] for row in rows)
+    breached = sum(row["breached"] for row in rows)
+    assert numbers["handed_over"] == (formatting.count(handed), handed)
+    assert numbers["breached"] == (formatting.count(breached), breached)
+    assert numbers["breach_rate"] == (formatting.rate(breached / handed), breached / handed)
+    open_in_sla = sum(row["open_in_sla"] for row in rows)
+    assert numbers["open_in_sla"] == (formatting.count(open_in_sla), open_in_sla)
+    owners: dict[str, dict[str, int]] = {}
+    for row in rows:
+        totals = owners.setdefault(row["owner_id"], {"handed": 0, "in_sla": 0, "late": 0, "breached": 0})
+        totals["handed"] += row["handed_over"]
+        totals["in_sla"] += row["responded_in_sla"]
+        totals["late"] += row["responded_late"]
+        totals["breached"] += row["breached"]
+    listed = {key.split(":", 1)[1] for key in numbers if key.startswith("breached:")}
+    assert len(listed) == min(len(owners), 10)
+    most = max(totals["breached"] for totals in owners.values())
+    assert any(owners[owner]["breached"] == most for owner in listed)  # ranked by breaches
+    for owner in listed:
+        totals = owners[owner]
+        assert numbers[f"handed_over:{owner}"][1] == totals["handed"]
+        assert numbers[f"in_sla:{owner}"][1] == totals["in_sla"]
+        assert numbers[f"late:{owner}"][1] == totals["late"]
+        assert numbers[f"breached:{owner}"] == (formatting.count(totals["breached"]), totals["breached"])
+        rate = totals["breached"] / totals["handed"]
+        assert numbers[f"rate:{owner}"] == (formatting.rate(rate), rate)
+    return len(listed) + 4
+
+
+CHECKS: dict[str, Callable[[Any, Warehouse, str, str], int]] = {
+    "shortfall": check_shortfall,
+    "kpi": check_kpi,
+    "handoff": check_handoff,
+    "funnel": check_funnel,
+    "cohorts": check_cohorts,
+    "campaigns": check_campaigns,
+    "attribution": check_attribution,
+    "conflicts": check_conflicts,
+    "drift": check_drift,
+}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("which", ["core", "demo"])
+def test_every_number_equals_the_marts_for_every_filter(which: str, request: pytest.FixtureRequest) -> None:
+    page, _log = request.getfixturevalue(f"{which}_page")
+    warehouse: Warehouse = request.getfixturevalue(which)
+    present = existing_sections(warehouse)
+    assert set(present) <= set(CHECKS), "a section without a check against its marts"
+    units = options(page, "#filter-unit")
+    assert units[0] == ALL_UNITS and len(units) >= 3
+    drift: dict[str, set[tuple[str, str]]] = {"warn": set(), "error": set()}
+    for half in options(page, "#filter-half"):
+        for unit in units:
+            choose(page, half, unit)
+            for section in present:
+                assert CHECKS[section](page, warehouse, half, unit) > 0, (section, half, unit)
+            if "drift" in present and unit == ALL_UNITS:
+                for status, slices in drift_statuses_shown(page).items():
+                    drift[status] |= slices
+    if "drift" in present:  # the page judges drift exactly like the build's tests (their stored failures)
+        for status, test in (("warn", "mql_drift_above_warn_rate"), ("error", "mql_drift_above_error_rate")):
+            failing = {
+                (month.isoformat(), unit)
+                for month, unit in warehouse.query(
+                    f"select mql_month, business_unit from dbt_test__audit.{test}"
+                )
+            }
+            expected = (
+                failing
+                if status == "error"
+                else failing
+                - {
+                    (month.isoformat(), unit)
+                    for month, unit in warehouse.query(
+                        "select mql_month, business_unit from dbt_test__audit.mql_drift_above_error_rate"
+                    )
+                }
+            )
+            assert drift[status] == expected, status
+    choose(page, options(page, "#filter-half")[0], ALL_UNITS)
