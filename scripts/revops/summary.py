@@ -39,18 +39,23 @@ def funnel_rows(db_path: Path) -> list[tuple[str, int, float | None]]:
     return result
 
 
-def trade_show_trap(db_path: Path, limit: int = 3) -> list[tuple]:
-    """Campaigns with the cheapest leads next to what an opportunity cost them."""
+def cost_by_channel(db_path: Path) -> list[tuple]:
+    """Per channel: cost, leads, opportunities, cost per lead and per opportunity (cheapest leads first)."""
     with duckdb.connect(str(db_path), read_only=True) as connection:
         return connection.execute(
             """
-            select campaign_name, channel, leads, opportunities, cost_per_lead, cost_per_opportunity
+            select
+                channel,
+                sum(total_cost) as cost,
+                sum(leads) as leads,
+                sum(opportunities) as opportunities,
+                sum(total_cost) / nullif(sum(leads), 0) as cost_per_lead,
+                sum(total_cost) / nullif(sum(opportunities), 0) as cost_per_opportunity
             from marts.mart_campaign_efficiency
-            where leads >= 50 and cost_per_lead is not null
+            group by channel
+            having sum(total_cost) > 0 and sum(leads) > 0
             order by cost_per_lead
-            limit ?
-            """,
-            [limit],
+            """
         ).fetchall()
 
 
@@ -63,18 +68,18 @@ def print_summary(db_path: Path, console: Console | None = None) -> None:
     for stage, reached, rate in funnel_rows(db_path):
         table.add_row(STAGE_LABELS.get(stage, stage), f"{reached:,}", "" if rate is None else f"{rate:.1%}")
     console.print(table)
-    trap = trade_show_trap(db_path)
-    if trap:
-        campaigns = Table(title="Cheapest leads, and what an opportunity cost", title_justify="left")
-        for column in ("campaign", "channel", "leads", "opportunities", "JPY / lead", "JPY / opportunity"):
-            campaigns.add_column(column, justify="left" if column in ("campaign", "channel") else "right")
-        for name, channel, leads, opportunities, per_lead, per_opportunity in trap:
-            campaigns.add_row(
-                name,
+    channels = cost_by_channel(db_path)
+    if channels:
+        table = Table(title="Cost per lead vs cost per opportunity, by channel (JPY)", title_justify="left")
+        for column in ("channel", "cost", "leads", "opportunities", "per lead", "per opportunity"):
+            table.add_column(column, justify="left" if column == "channel" else "right")
+        for channel, cost, leads, opportunities, per_lead, per_opportunity in channels:
+            table.add_row(
                 channel,
+                f"{cost:,.0f}",
                 f"{leads:,}",
                 f"{opportunities:,}",
                 f"{per_lead:,.0f}",
                 "-" if per_opportunity is None else f"{per_opportunity:,.0f}",
             )
-        console.print(campaigns)
+        console.print(table)
