@@ -26,6 +26,10 @@ fi
 if [ -x scripts/engines/start_postgres.sh ] || [ -f scripts/engines/start_postgres.sh ]; then
     bash scripts/engines/start_postgres.sh || echo "test: PostgreSQL could not be started" >&2
 fi
+if ! command -v java >/dev/null 2>&1; then
+    echo "test: installing Debian's Java 17 runtime for the Spark engine suite"
+    apt_install openjdk-17-jre-headless || true
+fi
 
 export REVOPS_DUCKDB_PATH="${REVOPS_DUCKDB_PATH:-$(mktemp -d)/lint.duckdb}"
 
@@ -37,5 +41,22 @@ echo "== sqlfluff (dbt templater)"
 .venv/bin/sqlfluff lint models tests/dbt --disable-progress-bar
 echo "sqlfluff: clean"
 
+echo "== engines"
+deselect=()
+for engine in postgres spark; do
+    if .venv/bin/python scripts/engine_suite.py --engine "$engine" --check; then
+        echo "engines: $engine suite WILL RUN (pytest -m $engine)"
+    elif [ "${CI:-}" = "true" ]; then
+        echo "engines: $engine is not available, and CI runs every engine" >&2
+        exit 1
+    else
+        echo "engines: $engine suite NOT RUN (not available, see above)"
+        deselect+=("not $engine")
+    fi
+done
+echo "engines: duckdb suite WILL RUN (always)"
+marker=""
+for expression in "${deselect[@]}"; do marker="${marker:+$marker and }$expression"; done
+
 echo "== pytest"
-.venv/bin/pytest "$@"
+.venv/bin/pytest ${marker:+-m "$marker"} "$@"
