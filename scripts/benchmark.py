@@ -1,12 +1,26 @@
-"""Benchmark the pipeline: generate N leads, load, dbt build.
+"""Benchmark the pipeline at scale: a full build and a nightly run with one day of new data.
 
-Prints wall time and peak memory (RSS of the whole process tree, sampled
-every 50 ms) per phase. Each phase runs in a fresh process, as it does at night.
+.venv/bin/python scripts/benchmark.py --leads 1000000 --leads 10000000 [--workdir DIR]
+
+Per lead count: generate the exports (about eight activities per lead), cut the
+last day off as a delta (scripts/split_deltas.py), then
+
+  full     load the initial export (full), dbt build --full-refresh, publish
+  nightly  load the day's delta (upsert), dbt build (incremental), publish
+  direct   the same SQL dbt ran, directly in DuckDB in one process (the lower
+           bound: models in DAG order, then data tests; revops.measure)
+
+Prints wall time, CPU time and peak memory (RSS of the whole process tree,
+sampled every 50 ms) per phase, each phase in a fresh process as at night, the
+slowest models, and the goals (docs/nightly.md). Results also go to
+<workdir>/leads_<N>/results.json.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -21,18 +35,178 @@ from revops.settings import PROJECT_DIR
 app = typer.Typer(add_completion=False, help=__doc__)
 console = Console()
 
+GOAL_FULL_SECONDS = 600
+GOAL_PEAK_MIB = 8 * 1024
+GOAL_NIGHTLY_SHARE = 0.05
+GOAL_DBT_OVER_DIRECT = 1.5
 
-def _phases(leads: int, seed: int, workdir: Path) -> list[tuple[str, list[str]]]:
-    python = sys.executable
-    scripts = PROJECT_DIR / "scripts"
-    dbt = str(Path(python).with_name("dbt"))
-    raw = workdir / "raw"
-    return [
-        ("generate", [python, str(scripts / "generate.py"), "--leads", str(leads), "--seed", str(seed), "--out", str(raw)]),
-        ("load", [python, str(scripts / "load.py"), "--raw-dir", str(raw)]),
-        ("dbt build", [dbt, "build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-                       "--target-path", str(workdir / "target")]),
-    ]  # fmt: skip
+
+class Bench:
+    def __init__(
+        self, leads: int, seed: int, root: Path, memory_limit: str, threads: int, exclude: str | None = None
+    ) -> None:
+        self.leads, self.seed, self.root = leads, seed, root
+        self.exclude = ["--exclude", exclude] if exclude else []
+        self.python = sys.executable
+        self.scripts = PROJECT_DIR / "scripts"
+        self.dbt = str(Path(self.python).with_name("dbt"))
+        self.warehouse = root / "warehouse.duckdb"
+        self.memory_limit, self.threads = memory_limit, threads
+        self.results: list[PhaseResult] = []
+        self.env = dict(
+            os.environ,
+            REVOPS_DUCKDB_PATH=str(self.warehouse),
+            DBT_LOG_PATH=str(root / "logs"),
+            PYTHONPATH=str(self.scripts),
+        )
+
+    def phase(self, name: str, command: list[str]) -> PhaseResult:
+        console.print(f"[bold]{self.leads:,} leads[/bold]: {name} …")
+        log = self.root / f"{name.replace(' ', '_').replace('/', '_')}.log"
+        result = run_measured(name, command, cwd=PROJECT_DIR, env=self.env, log=log)
+        self.results.append(result)
+        console.print(
+            f"  {result.seconds:.1f}s wall, {result.cpu_seconds:.1f}s CPU, {result.peak_rss_mib:,.0f} MiB peak"
+        )
+        if result.returncode != 0:
+            console.print(f"[red]{name} failed (exit {result.returncode}); see {log}[/red]")
+            raise typer.Exit(1)
+        return result
+
+    def dbt_build(self, name: str, target: Path, *args: str) -> PhaseResult:
+        return self.phase(
+            name,
+            [self.dbt, "build", *args, *self.exclude, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+             "--target-path", str(target)],
+        )  # fmt: skip
+
+    def direct(self, name: str, target: Path, before: Path, incremental: bool) -> dict:
+        out = self.root / f"{name.replace(' ', '_').replace('/', '_')}.json"
+        command = [
+            self.python, "-m", "revops.measure", "direct", "--target", str(target), "--database", str(before),
+            "--catalog", self.warehouse.stem, "--seeds-from", str(self.warehouse), "--out", str(out),
+            "--memory-limit", self.memory_limit, "--threads", str(self.threads), "--no-preserve-insertion-order",
+        ]  # fmt: skip
+        if incremental:
+            command.append("--incremental")
+        self.phase(name, command)
+        before.unlink(missing_ok=True)
+        return json.loads(out.read_text(encoding="utf-8"))
+
+    def publish(self, name: str, run_id: str) -> PhaseResult:
+        return self.phase(
+            name,
+            [self.python, "-m", "revops.measure", "publish", "--warehouse", str(self.warehouse),
+             "--publish-dir", str(self.root / "published"), "--run-id", run_id],
+        )  # fmt: skip
+
+    def run(self, direct: bool) -> dict:
+        raw, exports = self.root / "raw", self.root / "exports"
+        if not (exports / "initial").is_dir():
+            self.phase(
+                "generate",
+                [self.python, str(self.scripts / "generate.py"), "--leads", str(self.leads), "--seed", str(self.seed),
+                 "--out", str(raw)],
+            )  # fmt: skip
+            self.phase(
+                "split last day",
+                [self.python, str(self.scripts / "split_deltas.py"), "--raw-dir", str(raw), "--out", str(exports),
+                 "--days", "1", "--no-final"],
+            )  # fmt: skip
+            shutil.rmtree(raw)
+        delta = next(exports.glob("day_*"))
+        self.warehouse.unlink(missing_ok=True)
+        load = [self.python, str(self.scripts / "load.py"), "--raw-dir"]
+        self.phase("full/load", [*load, str(exports / "initial")])
+        before_full = self.root / "direct_full.duckdb"
+        shutil.copyfile(self.warehouse, before_full)
+        self.dbt_build("full/dbt build", self.root / "target_full", "--full-refresh")
+        self.publish("full/publish", "00000000T000000Z-full00")
+        direct_full = (
+            self.direct("full/direct", self.root / "target_full", before_full, False) if direct else None
+        )
+        before_nightly = self.root / "direct_nightly.duckdb"
+        self.phase("nightly/load", [*load, str(delta), "--mode", "upsert"])
+        shutil.copyfile(self.warehouse, before_nightly)
+        self.dbt_build("nightly/dbt build", self.root / "target_nightly")
+        self.publish("nightly/publish", "00000000T000001Z-night0")
+        direct_nightly = (
+            self.direct("nightly/direct", self.root / "target_nightly", before_nightly, True)
+            if direct
+            else None
+        )
+        before_nightly.unlink(missing_ok=True)
+        return {
+            "leads": self.leads,
+            "phases": [result.__dict__ | {"peak_rss_mib": result.peak_rss_mib} for result in self.results],
+            "direct_full": direct_full and {k: v for k, v in direct_full.items() if k != "nodes"},
+            "direct_nightly": direct_nightly and {k: v for k, v in direct_nightly.items() if k != "nodes"},
+            "slowest_full": _slowest(self.root / "target_full"),
+            "slowest_nightly": _slowest(self.root / "target_nightly"),
+        }
+
+
+def _slowest(target: Path, count: int = 8) -> list[tuple[str, float]]:
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    ranked = sorted(results, key=lambda result: -result["execution_time"])[:count]
+    return [(result["unique_id"].split(".", 2)[-1], round(result["execution_time"], 1)) for result in ranked]
+
+
+def _by_name(summary: dict) -> dict[str, dict]:
+    return {phase["name"]: phase for phase in summary["phases"]}
+
+
+def _print(summaries: list[dict]) -> None:
+    table = Table(title="revops_funnel benchmark", title_justify="left")
+    for column in ("leads", "phase", "wall s", "CPU s", "peak RSS MiB"):
+        table.add_column(column, justify="right")
+    for summary in summaries:
+        for phase in summary["phases"]:
+            table.add_row(
+                f"{summary['leads']:,}",
+                phase["name"],
+                f"{phase['seconds']:.1f}",
+                f"{phase['cpu_seconds']:.1f}",
+                f"{phase['peak_rss_mib']:,.0f}",
+            )
+    console.print(table)
+    goals = Table(title="goals", title_justify="left")
+    for column in ("leads", "measure", "value", "goal", "met"):
+        goals.add_column(column, justify="right")
+    for summary in summaries:
+        phases = _by_name(summary)
+        full = sum(phases[name]["seconds"] for name in ("full/load", "full/dbt build", "full/publish"))
+        nightly = sum(
+            phases[name]["seconds"] for name in ("nightly/load", "nightly/dbt build", "nightly/publish")
+        )
+        peak = max(phases[name]["peak_rss_mib"] for name in phases if name.startswith(("full/", "nightly/")))
+        rows = [
+            ("full pipeline wall s", full, GOAL_FULL_SECONDS, full <= GOAL_FULL_SECONDS),
+            ("peak RSS MiB", peak, GOAL_PEAK_MIB, peak <= GOAL_PEAK_MIB),
+            ("nightly / full", nightly / full, GOAL_NIGHTLY_SHARE, nightly / full <= GOAL_NIGHTLY_SHARE),
+        ]
+        for kind in ("full", "nightly"):
+            direct = summary.get(f"direct_{kind}")
+            if direct:
+                lower = direct["models_seconds"] + direct["tests_seconds"]
+                ratio = phases[f"{kind}/dbt build"]["seconds"] / lower
+                rows.append(
+                    (
+                        f"{kind}: dbt / direct DuckDB",
+                        ratio,
+                        GOAL_DBT_OVER_DIRECT,
+                        ratio <= GOAL_DBT_OVER_DIRECT,
+                    )
+                )
+        for measure, value, goal, met in rows:
+            goals.add_row(
+                f"{summary['leads']:,}", measure, f"{value:,.2f}", f"{goal:,}", "yes" if met else "NO"
+            )
+    console.print(goals)
+    for summary in summaries:
+        for kind in ("full", "nightly"):
+            slowest = ", ".join(f"{name} {seconds}s" for name, seconds in summary[f"slowest_{kind}"])
+            console.print(f"{summary['leads']:,} {kind} slowest nodes: {slowest}", soft_wrap=True)
 
 
 @app.command()
@@ -40,33 +214,33 @@ def main(
     leads: list[int] = typer.Option([100_000], "--leads", help="Lead counts to benchmark (repeatable)."),
     seed: int = typer.Option(7, help="Generator seed."),
     workdir: Path | None = typer.Option(None, help="Scratch directory (default: a temp dir)."),
+    direct: bool = typer.Option(True, "--direct/--no-direct", help="Also run the direct-DuckDB lower bound."),
+    memory_limit: str = typer.Option(
+        "", help="DuckDB memory_limit for the direct run (as in the dbt profile)."
+    ),
+    threads: int = typer.Option(0, help="DuckDB threads for the direct run (0: default)."),
+    exclude: str | None = typer.Option(
+        None, help="dbt selector left out of every build (e.g. a model that fails)."
+    ),
+    reuse_exports: bool = typer.Option(
+        False, help="Keep <workdir>/leads_<N>/exports from an earlier run instead of generating again."
+    ),
 ) -> None:
-    results: list[tuple[int, PhaseResult]] = []
+    summaries = []
+    base = Path(workdir or tempfile.mkdtemp(prefix="revops_bench_"))
     for count in leads:
-        root = Path(workdir or tempfile.mkdtemp(prefix="revops_bench_")) / f"leads_{count}"
+        root = base / f"leads_{count}"
+        if root.exists():
+            for item in root.iterdir():
+                if reuse_exports and item.name == "exports":
+                    continue
+                shutil.rmtree(item) if item.is_dir() else item.unlink()
         root.mkdir(parents=True, exist_ok=True)
-        env = dict(
-            os.environ, REVOPS_DUCKDB_PATH=str(root / "warehouse.duckdb"), DBT_LOG_PATH=str(root / "logs")
-        )
-        for name, command in _phases(count, seed, root):
-            console.print(f"[bold]{count:,} leads[/bold]: {name} …")
-            result = run_measured(
-                name, command, cwd=PROJECT_DIR, env=env, log=root / f"{name.replace(' ', '_')}.log"
-            )
-            results.append((count, result))
-            if result.returncode != 0:
-                console.print(f"[red]{name} failed; see {root}[/red]")
-                raise typer.Exit(1)
-    table = Table(title="revops_funnel benchmark", title_justify="left")
-    for column in ("leads", "phase", "wall s", "peak RSS MiB"):
-        table.add_column(column, justify="right")
-    for count, result in results:
-        table.add_row(f"{count:,}", result.name, f"{result.seconds:.1f}", f"{result.peak_rss_mib:,.0f}")
-    for count in leads:
-        total = sum(r.seconds for c, r in results if c == count)
-        peak = max(r.peak_rss_mib for c, r in results if c == count)
-        table.add_row(f"{count:,}", "total", f"{total:.1f}", f"{peak:,.0f}")
-    console.print(table)
+        summary = Bench(count, seed, root, memory_limit, threads, exclude).run(direct)
+        summary["excluded"] = exclude
+        (root / "results.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+        summaries.append(summary)
+        _print(summaries)
 
 
 if __name__ == "__main__":

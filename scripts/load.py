@@ -1,18 +1,26 @@
 """Validate a raw export directory against the contract and load it into schema `raw`.
 
-.venv/bin/python scripts/load.py --raw-dir DIR [--encoding cp932] [--strict] [--dry-run] [--timezone TZ]
+.venv/bin/python scripts/load.py --raw-dir DIR [--mode full|upsert] [--encoding cp932] [--strict] [--dry-run]
+    [--timezone TZ]
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from revops.loader import load_dir, run_cli
+from revops.upsert import render_changes, upsert_dir
 
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
+
+
+class Mode(StrEnum):
+    full = "full"
+    upsert = "upsert"
 
 
 @app.command()
@@ -42,6 +50,14 @@ def main(
     max_errors: Annotated[
         int, typer.Option("--max-errors", help="Quarantined rows per table printed to stderr (0: all kept).")
     ] = 20,
+    mode: Annotated[
+        Mode,
+        typer.Option(
+            "--mode",
+            help="full: the directory is a complete export and replaces schema raw; upsert: a delta merged "
+            "into it (docs/nightly.md).",
+        ),
+    ] = Mode.full,
 ) -> None:
     """Validate every contract file in --raw-dir and replace schema raw of the warehouse
     (REVOPS_DUCKDB_PATH) with it in one transaction.
@@ -54,7 +70,24 @@ def main(
     quarantined: nothing is written; 2 a file is missing, unreadable or lacks a
     required column, or the write failed: nothing is written and the previous raw
     data stays exactly as it was.
+
+    --mode upsert merges a delta directory instead (only the tables that changed: new, changed
+    and `_deleted` rows), with the same checks and exit codes; see docs/nightly.md.
     """
+    if mode == Mode.upsert:
+        code = run_cli(
+            lambda progress: upsert_dir(
+                raw_dir,
+                encoding=encoding,
+                timezone=timezone,
+                strict=strict,
+                dry_run=dry_run,
+                progress=progress,
+            ),
+            max_errors,
+            render_changes,
+        )
+        raise typer.Exit(code)
     code = run_cli(
         lambda progress: load_dir(
             raw_dir, encoding=encoding, timezone=timezone, strict=strict, dry_run=dry_run, progress=progress

@@ -1,9 +1,19 @@
 -- One row per activity, scored under the MQL definition version in force on
--- the activity's date. Unknown activity types score 0 and are not hand-raises.
+-- the activity's date, or under the latest version for all history when var
+-- mql_restate_with_latest_version is true. Unknown activity types score 0 and
+-- are not hand-raises. The rule itself is macros/funnel/mql_rule.sql.
+{{ config(
+    materialized=lead_incremental_materialization(),
+    incremental_strategy='lead_replace',
+    unique_key='lead_id',
+    on_schema_change='fail',
+    lead_watermark='activity_at',
+) }}
 with
 
 activities as (
     select * from {{ ref('stg_crm__lead_activities') }}
+    {{- incremental_lead_filter() }}
 ),
 
 definition_versions as (
@@ -14,40 +24,13 @@ scoring_rules as (
     select * from {{ ref('mql_scoring_rules') }}
 ),
 
-activities_with_version as (
-    select
-        activities.activity_id,
-        activities.lead_id,
-        activities.activity_at,
-        activities.activity_type,
-        activities.campaign_id,
-        definition_versions.version as definition_version,
-        definition_versions.threshold as mql_threshold
-    from activities
-    inner join definition_versions
-        on cast(activities.activity_at as date) >= definition_versions.effective_from
-            and (
-                definition_versions.effective_to is null
-                or cast(activities.activity_at as date) <= definition_versions.effective_to
-            )
-),
+{{ mql_scored_activities_ctes(
+    'activities', 'definition_versions', 'scoring_rules',
+    basis='latest' if var('mql_restate_with_latest_version') else 'in_force'
+) }},
 
 final as (
-    select
-        activities_with_version.activity_id,
-        activities_with_version.lead_id,
-        activities_with_version.activity_at,
-        activities_with_version.activity_type,
-        activities_with_version.campaign_id,
-        activities_with_version.definition_version,
-        activities_with_version.mql_threshold,
-        scoring_rules.activity_type is not null as is_known_type,
-        coalesce(scoring_rules.points, 0) as points,
-        coalesce(scoring_rules.is_hand_raise, false) as is_hand_raise
-    from activities_with_version
-    left join scoring_rules
-        on activities_with_version.definition_version = scoring_rules.version
-            and activities_with_version.activity_type = scoring_rules.activity_type
+    select * from activities_scored
 )
 
 select * from final

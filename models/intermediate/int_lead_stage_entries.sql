@@ -2,10 +2,18 @@
 -- and of the next stage (null when the lead did not go on). The long form of
 -- the funnel that conversion marts and stage-entry metrics count.
 {%- set stages = funnel_stages() %}
+{{ config(
+    materialized=lead_incremental_materialization(),
+    incremental_strategy='lead_replace',
+    unique_key='lead_id',
+    on_schema_change='fail',
+    lead_watermark='lead_created_at',
+) }}
 with
 
 stages_entered as (
     select * from {{ ref('int_lead_stages_entered') }}
+    {{- incremental_lead_filter() }}
 ),
 
 {% for stage in stages %}

@@ -6,10 +6,18 @@
 -- are reached, and entered times never decrease.
 {%- set stages = funnel_stages() %}
 {%- set later_stages = stages[1:] %}
+{{ config(
+    materialized=lead_incremental_materialization(),
+    incremental_strategy='lead_replace',
+    unique_key='lead_id',
+    on_schema_change='fail',
+    lead_watermark='lead_created_at',
+) }}
 with
 
 stages_recorded as (
     select * from {{ ref('int_lead_stages_recorded') }}
+    {{- incremental_lead_filter() }}
 ),
 
 unclamped as (

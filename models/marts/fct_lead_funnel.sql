@@ -1,7 +1,15 @@
+{{ config(
+    materialized=lead_incremental_materialization(),
+    incremental_strategy='lead_replace',
+    unique_key='lead_id',
+    on_schema_change='fail',
+    lead_watermark='lead_created_at',
+) }}
 with
 
 stages_entered as (
     select * from {{ ref('int_lead_stages_entered') }}
+    {{- incremental_lead_filter() }}
 ),
 
 campaigns as (

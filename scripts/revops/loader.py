@@ -17,14 +17,15 @@ naive in the reporting timezone), then `_source_file VARCHAR` (the file name)
 and `_line_number BIGINT`. `raw.quarantine` is (table_name, source_file,
 line_number, reason, raw_record); reasons are joined with '; '.
 
-Writing goes through `_WRITERS[mode]`; only "replace" exists today. An
-incremental upsert mode would add a writer that merges `ok_<table>` into the
-existing tables on the primary key.
+Writing goes through `_WRITERS[mode]`; only "replace" lives here. The
+incremental mode (`scripts/load.py --mode upsert`) is revops.upsert: the same
+session and checks, merging a delta into the loaded tables.
 """
 
 from __future__ import annotations
 
 import codecs
+import os
 import sys
 import tempfile
 import traceback
@@ -237,9 +238,15 @@ class _Session:
 def _session() -> Iterator[_Session]:
     with tempfile.TemporaryDirectory(prefix="revops-load-") as workdir:
         spill = Path(workdir) / "spill"
+        # The same memory bound as the dbt profile (REVOPS_DUCKDB_MEMORY_LIMIT); beyond it DuckDB spills.
+        memory_limit = os.environ.get("REVOPS_DUCKDB_MEMORY_LIMIT", "6GB")
         connection = duckdb.connect(
             ":memory:",
-            config={"temp_directory": str(spill), "preserve_insertion_order": True},
+            config={
+                "temp_directory": str(spill),
+                "preserve_insertion_order": True,
+                "memory_limit": memory_limit,
+            },
         )
         connection.execute("SET TimeZone = 'UTC'")
         try:
@@ -405,8 +412,14 @@ class RichProgress:
         self._progress.update(self._tasks[table], advance=1, description=f"{table}: {label}")
 
 
-def run_cli(action: Callable[[ProgressHook], Report], max_errors: int) -> int:
+def run_cli(
+    action: Callable[[ProgressHook], Report],
+    max_errors: int,
+    render_more: Callable[[Report, Console], None] | None = None,
+) -> int:
     """Run `action` with progress bars on stderr, print the report; return the exit code.
+
+    `render_more` prints more about the report after the summary (the upsert's changes).
 
     An unexpected error exits 2 as well (the write transaction, if open, was rolled back).
     """
@@ -419,6 +432,9 @@ def run_cli(action: Callable[[ProgressHook], Report], max_errors: int) -> int:
         traceback.print_exc()
         print("internal error: nothing was written", file=sys.stderr)
         return 2
-    render_report(report, Console(width=max(Console().width, 120)))
+    console = Console(width=max(Console().width, 120))
+    render_report(report, console)
+    if render_more is not None:
+        render_more(report, console)
     print_problems(report, max_errors)
     return report.exit_code

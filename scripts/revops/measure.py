@@ -1,14 +1,33 @@
-"""Wall time and peak memory of a child process tree."""
+"""Wall time and peak memory of a child process tree, and the benchmark's in-process phases.
+
+`run_measured` runs one phase as a child process, sampling the RSS of its
+whole process tree, and reads the CPU seconds the tree used (user + system,
+which stay comparable when other work shares the machine).
+
+`python -m revops.measure direct ...` is the lower bound of the benchmark: the
+SQL dbt ran, executed directly through the duckdb Python API in one process,
+in DAG order from dbt's manifest: every model (`CREATE OR REPLACE` of its
+compiled SQL; an incremental run replays dbt's delete + insert from
+target/run), then every data test (`SELECT count(*)` of its compiled SQL).
+`python -m revops.measure publish ...` is the publication phase alone.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+import resource
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from graphlib import TopologicalSorter
 from pathlib import Path
 
 import psutil
+import typer
+
+from revops.rawio import sql_string
 
 
 @dataclass(frozen=True)
@@ -17,6 +36,7 @@ class PhaseResult:
     seconds: float
     peak_rss_bytes: int
     returncode: int
+    cpu_seconds: float = 0.0
 
     @property
     def peak_rss_mib(self) -> float:
@@ -37,6 +57,11 @@ def _tree_rss(process: psutil.Process) -> int:
     return total
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_measured(
     name: str,
     command: Sequence[str],
@@ -48,6 +73,7 @@ def run_measured(
 ) -> PhaseResult:
     """Run `command`, sampling the RSS of its whole process tree; output goes to `log`."""
     started = time.perf_counter()
+    cpu_before = _children_cpu()
     sink = log.open("w", encoding="utf-8") if log else subprocess.DEVNULL
     try:
         child = subprocess.Popen(
@@ -61,4 +87,158 @@ def run_measured(
     finally:
         if log:
             sink.close()  # type: ignore[union-attr]
-    return PhaseResult(name, time.perf_counter() - started, peak, child.returncode)
+    return PhaseResult(
+        name, time.perf_counter() - started, peak, child.returncode, cpu_seconds=_children_cpu() - cpu_before
+    )
+
+
+# --- the direct-DuckDB lower bound ---------------------------------------------------------------
+
+_TEMP_RELATION = re.compile(r'"?([A-Za-z0-9_]+__dbt_tmp[0-9]*)"?')
+
+
+@dataclass(frozen=True)
+class Node:
+    unique_id: str
+    resource_type: str
+    materialized: str
+    relation: str | None
+    compiled: str
+    depends_on: tuple[str, ...]
+    run_path: Path | None
+
+
+def manifest_nodes(target: Path) -> list[Node]:
+    """Models (not ephemeral) and data tests of dbt's manifest, in DAG order."""
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+    ran = {
+        result["unique_id"]
+        for result in results["results"]
+        if result["status"] in {"success", "pass", "warn", "fail"}
+    }
+    nodes: dict[str, Node] = {}
+    for unique_id, node in manifest["nodes"].items():
+        if node["resource_type"] not in {"model", "test"} or unique_id not in ran:
+            continue
+        materialized = node["config"].get("materialized", "")
+        if materialized == "ephemeral":
+            continue
+        run_path = None
+        if node["resource_type"] == "model":
+            run_path = target / "run" / node["package_name"] / node["original_file_path"]
+        nodes[unique_id] = Node(
+            unique_id=unique_id,
+            resource_type=node["resource_type"],
+            materialized=materialized,
+            relation=node.get("relation_name"),
+            compiled=node.get("compiled_code") or "",
+            depends_on=tuple(node["depends_on"]["nodes"]),
+            run_path=run_path,
+        )
+    graph = {
+        unique_id: {parent for parent in node.depends_on if parent in nodes}
+        for unique_id, node in nodes.items()
+    }
+    order = list(TopologicalSorter(graph).static_order())
+    models = [nodes[unique_id] for unique_id in order if nodes[unique_id].resource_type == "model"]
+    tests = [nodes[unique_id] for unique_id in order if nodes[unique_id].resource_type == "test"]
+    return models + tests
+
+
+def _model_sql(node: Node, incremental: bool) -> list[str]:
+    assert node.relation is not None
+    if node.materialized == "view":
+        return [f"CREATE OR REPLACE VIEW {node.relation} AS {node.compiled}"]
+    if node.materialized == "incremental" and incremental:
+        assert node.run_path is not None
+        strategy = node.run_path.read_text(encoding="utf-8")
+        replayed = _TEMP_RELATION.sub('"__bench_incremental"', strategy)
+        return [
+            f"CREATE OR REPLACE TEMP TABLE __bench_incremental AS {node.compiled}",
+            replayed,
+            "DROP TABLE __bench_incremental",
+        ]
+    return [f"CREATE OR REPLACE TABLE {node.relation} AS {node.compiled}"]
+
+
+app = typer.Typer(add_completion=False, help=__doc__)
+
+
+@app.command()
+def direct(
+    target: Path = typer.Option(
+        ..., help="dbt target path of the run to replay (manifest, run_results, run/)."
+    ),
+    database: Path = typer.Option(..., help="A copy of the warehouse as it was before that dbt run."),
+    catalog: str = typer.Option(..., help="The catalog name dbt's SQL uses (the warehouse file's stem)."),
+    seeds_from: Path = typer.Option(..., help="A warehouse that holds the seeds (copied first, not timed)."),
+    incremental: bool = typer.Option(False, help="Replay incremental models' delete + insert."),
+    memory_limit: str = typer.Option("", help="DuckDB memory_limit (as the dbt profile sets it)."),
+    threads: int = typer.Option(0, help="DuckDB threads (0: DuckDB's default)."),
+    preserve_insertion_order: bool = typer.Option(True, help="DuckDB preserve_insertion_order."),
+    out: Path = typer.Option(..., help="JSON file for the timings."),
+) -> None:
+    """Run the models and tests of a dbt run directly in DuckDB; write the timings."""
+    import duckdb
+
+    nodes = manifest_nodes(target)
+    connection = duckdb.connect(":memory:")
+    if memory_limit:
+        connection.execute(f"SET memory_limit = {sql_string(memory_limit)}")
+    if threads:
+        connection.execute(f"SET threads = {threads}")
+    connection.execute(f"SET preserve_insertion_order = {str(preserve_insertion_order).lower()}")
+    connection.execute(f'ATTACH {sql_string(str(database))} AS "{catalog}"')
+    connection.execute(f"ATTACH {sql_string(str(seeds_from))} AS __seeds (READ_ONLY)")
+    connection.execute(f'USE "{catalog}"')
+    for (name,) in connection.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = '__seeds' AND schema_name = 'seeds'"
+    ).fetchall():
+        connection.execute("CREATE SCHEMA IF NOT EXISTS seeds")
+        connection.execute(f'CREATE OR REPLACE TABLE seeds."{name}" AS SELECT * FROM __seeds.seeds."{name}"')
+    connection.execute("DETACH __seeds")
+    for schema in {node.relation.split(".")[1].strip('"') for node in nodes if node.relation}:
+        connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    timings: dict[str, float] = {}
+    model_seconds = test_seconds = 0.0
+    for node in nodes:
+        started = time.perf_counter()
+        if node.resource_type == "model":
+            for statement in _model_sql(node, incremental):
+                connection.execute(statement)
+        else:
+            connection.execute(f"SELECT count(*) FROM ({node.compiled}) AS test_rows").fetchall()
+        seconds = time.perf_counter() - started
+        timings[node.unique_id] = seconds
+        if node.resource_type == "model":
+            model_seconds += seconds
+        else:
+            test_seconds += seconds
+    connection.execute("CHECKPOINT")
+    connection.close()
+    out.write_text(
+        json.dumps(
+            {"models_seconds": model_seconds, "tests_seconds": test_seconds, "nodes": timings}, indent=1
+        ),
+        encoding="utf-8",
+    )
+
+
+@app.command()
+def publish(
+    warehouse: Path = typer.Option(..., help="The built warehouse."),
+    publish_dir: Path = typer.Option(..., help="Publication directory."),
+    run_id: str = typer.Option(..., help="Run id of the publication."),
+) -> None:
+    """The publication phase alone: write the marts to a new file and put it in place."""
+    from revops import publish as publication
+
+    staged = publish_dir / f".revops-{run_id}.duckdb.tmp"
+    publish_dir.mkdir(parents=True, exist_ok=True)
+    publication.write_publication(warehouse, staged, publication.read_run_log(warehouse))
+    publication.publish(staged, publish_dir, run_id, keep=2)
+
+
+if __name__ == "__main__":
+    app()

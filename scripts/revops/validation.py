@@ -174,15 +174,21 @@ def validate_table(
     table_order: int,
     timezone: str,
     ok_views: dict[str, str],
+    self_reference_keys: dict[str, str] | None = None,
 ) -> TableResult:
-    """Validate one staged table; the parents it references must be in `ok_views` already."""
+    """Validate one staged table; the parents it references must be in `ok_views` already.
+
+    `self_reference_keys` (incremental loads, revops.upsert): self-referencing column -> a
+    relation with a non-null VARCHAR column `k` of key values already loaded, which count as
+    present besides the rows of this file.
+    """
     table = staged.raw_file.table
     chk = f"chk_{table.name}"
     late = f"late_{table.name}"
     _check_rows(connection, staged, chk, timezone, ok_views)
     connection.execute(f"CREATE OR REPLACE TABLE {sql_name(late)} (_rid BIGINT, issue VARCHAR)")
     _find_duplicates(connection, table, chk, late)
-    _find_broken_self_references(connection, table, chk, late)
+    _find_broken_self_references(connection, table, chk, late, self_reference_keys or {})
     ok_view = f"ok_{table.name}"
     connection.execute(
         f"CREATE OR REPLACE VIEW {sql_name(ok_view)} AS SELECT * EXCLUDE (_rid, _issues) "
@@ -280,7 +286,7 @@ def _find_duplicates(connection: duckdb.DuckDBPyConnection, table: Table, chk: s
 
 
 def _find_broken_self_references(
-    connection: duckdb.DuckDBPyConnection, table: Table, chk: str, late: str
+    connection: duckdb.DuckDBPyConnection, table: Table, chk: str, late: str, known_keys: dict[str, str]
 ) -> None:
     """Add an issue to rows referencing a row of the same table that is not loaded, along whole chains."""
     for column in table.columns:
@@ -290,11 +296,14 @@ def _find_broken_self_references(
         message = _message(
             column, f"references missing {table.name}.{column.references.column}", f"c.{value}"
         )
+        known = known_keys.get(column.name)
+        also_known = f" UNION ALL SELECT k FROM {sql_name(known)}" if known else ""
         while True:
             added = connection.execute(
                 f"INSERT INTO {sql_name(late)} SELECT c._rid, {message} FROM {sql_name(chk)} c "
                 f"WHERE {_alive('c', late)} AND c.{value} IS NOT NULL AND c.{value} NOT IN ("
-                f"SELECT p.{target} FROM {sql_name(chk)} p WHERE {_alive('p', late)} AND p.{target} IS NOT NULL)"
+                f"SELECT p.{target} FROM {sql_name(chk)} p WHERE {_alive('p', late)} AND p.{target} IS NOT NULL"
+                f"{also_known})"
             ).fetchall()[0][0]
             if not added:
                 break

@@ -6,10 +6,18 @@
 -- A lead x stage without a counted touch gets one row with the no-touch
 -- campaign and credit 1 in every model. docs/attribution.md defines the
 -- models; attribution_models() and position_based_credit() hold the weights.
+{{ config(
+    materialized=lead_incremental_materialization(),
+    incremental_strategy='lead_replace',
+    unique_key='lead_id',
+    on_schema_change='fail',
+    lead_watermark='touch_at',
+) }}
 with
 
 stage_entries as (
     select * from {{ ref('int_lead_stage_entries') }}
+    {{- incremental_lead_filter() }}
 ),
 
 stages_entered as (

@@ -1,0 +1,397 @@
+"""The nightly job: load the night's exports, `dbt build`, publish the marts (docs/nightly.md).
+
+    run_nightly(NightlyOptions(...), console) -> NightlyResult
+
+Phases, each timed and written to the run log (revops.runlog):
+
+1. load     scripts/load.py's loader in-process: `full` replaces schema raw,
+            `upsert` merges a delta directory (revops.upsert). Skipped without
+            a raw directory.
+2. build    `dbt build` on the working warehouse, streamed with progress. A
+            full refresh when asked, when no run was published yet, or when
+            the project (models, macros, seeds, dbt_project.yml, vars) changed
+            since the last published run. On success the loader's change log
+            raw.load_changed_leads is cleared (its leads are now built).
+3. publish  the marts and the run log into a new DuckDB file, put in place with
+            one os.replace (revops.publish); the last `keep` are kept.
+
+A failed phase leaves the publication untouched; the run is logged as failed
+in the warehouse with the phase and the reason. Exit codes: 0 published,
+1 dbt build failed (a model or an error-severity test), 2 load failed,
+3 publication failed, 4 another run holds the lock (<publish_dir>/.nightly.lock).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import secrets
+import subprocess
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from revops import publish as publication
+from revops.dbtcli import dbt_executable
+from revops.loader import Report, RichProgress, load_dir, print_problems, render_report
+from revops.rawio import sql_name
+from revops.runlog import DbtOutcome, RunRecord, last_published, read_run_results, write_record
+from revops.settings import PROJECT_DIR
+from revops.upsert import CHANGE_LOG_TABLE, UpsertReport, upsert_dir
+
+LoadMode = Literal["full", "upsert"]
+EXIT_OK, EXIT_BUILD, EXIT_LOAD, EXIT_PUBLISH, EXIT_BUSY = 0, 1, 2, 3, 4
+LOCK_NAME = ".nightly.lock"
+FINGERPRINT_PATHS = ("models", "macros", "seeds", "dbt_project.yml")
+_NODE_LINE = re.compile(r"\b(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP|NO-OP)\b")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@dataclass
+class NightlyOptions:
+    warehouse: Path
+    publish_dir: Path
+    target_path: Path
+    raw_dir: Path | None = None
+    mode: LoadMode = "upsert"
+    keep: int = 7
+    full_refresh: bool = False
+    dbt_vars: Mapping[str, Any] = field(default_factory=dict)
+    encoding: str = "utf-8"
+    timezone: str | None = None
+    strict: bool = False
+
+
+@dataclass
+class NightlyResult:
+    record: RunRecord
+    exit_code: int
+    publication: publication.Publication | None = None
+    load_report: Report | None = None
+
+
+def new_run_id(now: datetime) -> str:
+    """Sortable by time, unique: 20261126T183000Z-1a2b3c."""
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def project_fingerprint(dbt_vars: Mapping[str, Any], root: Path = PROJECT_DIR) -> str:
+    """A hash of everything that defines the models' output besides the data."""
+    digest = hashlib.sha256()
+    for name in FINGERPRINT_PATHS:
+        path = root / name
+        files = sorted(item for item in path.rglob("*") if item.is_file()) if path.is_dir() else [path]
+        for item in files:
+            if "__pycache__" in item.parts:
+                continue
+            digest.update(str(item.relative_to(root)).encode())
+            digest.update(b"\0")
+            digest.update(item.read_bytes())
+            digest.update(b"\0")
+    digest.update(json.dumps(dict(dbt_vars), sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:16]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class _Phases:
+    """A progress bar per phase on stderr (plain lines when not a terminal)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.progress = Progress(
+            TextColumn("{task.description:<40}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+            disable=not console.is_terminal,
+        )
+
+    def __enter__(self) -> _Phases:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(*exc)  # type: ignore[arg-type]
+
+    def say(self, text: str) -> None:
+        self.console.print(text, highlight=False, soft_wrap=True)
+
+
+class NightlyRun:
+    def __init__(self, options: NightlyOptions, console: Console) -> None:
+        self.options = options
+        self.console = console
+        started = _utcnow()
+        self.record = RunRecord(run_id=new_run_id(started), started_at=started)
+        if options.raw_dir is not None:
+            self.record.load_mode = options.mode
+            self.record.raw_dir = str(options.raw_dir)
+        self.load_report: Report | None = None
+
+    # -- phases ------------------------------------------------------------------------
+
+    def run(self) -> NightlyResult:
+        self.options.publish_dir.mkdir(parents=True, exist_ok=True)
+        with (self.options.publish_dir / LOCK_NAME).open("w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self.console.print(
+                    f"[red]another nightly run is publishing to {self.options.publish_dir}; nothing done[/red]"
+                )
+                return NightlyResult(self.record, EXIT_BUSY)
+            return self._run()
+
+    def _run(self) -> NightlyResult:
+        with _Phases(self.console) as phases:
+            phases.say(f"nightly run {self.record.run_id}: warehouse {self.options.warehouse}")
+            code = self._load(phases)
+            if code != EXIT_OK:
+                return self._fail(code)
+            code = self._build(phases)
+            if code != EXIT_OK:
+                return self._fail(code)
+            try:
+                result = self._publish(phases)
+            except Exception as error:
+                self.record.failed_phase = "publish"
+                self.record.reason = f"publication failed: {error}"
+                return self._fail(EXIT_PUBLISH)
+        return result
+
+    def _load(self, phases: _Phases) -> int:
+        options = self.options
+        if options.raw_dir is None:
+            phases.say("load: skipped (no --raw-dir)")
+            return EXIT_OK
+        started = time.perf_counter()
+        hook = RichProgress(phases.progress)
+        if options.mode == "full":
+            report: Report = load_dir(
+                options.raw_dir,
+                options.warehouse,
+                encoding=options.encoding,
+                timezone=options.timezone,
+                strict=options.strict,
+                progress=hook,
+            )
+        else:
+            report = upsert_dir(
+                options.raw_dir,
+                options.warehouse,
+                encoding=options.encoding,
+                timezone=options.timezone,
+                strict=options.strict,
+                progress=hook,
+            )
+        self.record.load_seconds = time.perf_counter() - started
+        self.load_report = report
+        self.record.rows_read = report.rows_read
+        self.record.rows_loaded = report.rows_loaded
+        self.record.rows_quarantined = report.rows_quarantined
+        if isinstance(report, UpsertReport):
+            self.record.changed_leads = report.changed_leads
+        render_report(report, Console(stderr=True, width=max(self.console.width, 120)))
+        print_problems(report, 20)
+        if not report.loaded:
+            self.record.failed_phase = "load"
+            if report.problems:
+                first = "; ".join(str(problem) for problem in report.problems[:3])
+                self.record.reason = f"{options.mode} load of {options.raw_dir} failed: {first}"
+            else:
+                self.record.reason = (
+                    f"--strict: {report.rows_quarantined:,} rows would be quarantined; nothing was loaded"
+                )
+            return EXIT_LOAD
+        phases.say(
+            f"load ({options.mode}): {report.rows_loaded:,} rows loaded, "
+            f"{report.rows_quarantined:,} quarantined in {self.record.load_seconds:.1f}s"
+        )
+        return EXIT_OK
+
+    def _decide_full_refresh(self, fingerprint: str) -> tuple[bool, str]:
+        if self.options.full_refresh:
+            return True, "--full-refresh"
+        if not self.options.warehouse.exists():
+            return True, "new warehouse"
+        with duckdb.connect(str(self.options.warehouse), read_only=True) as connection:
+            last = last_published(connection)
+        if last is None:
+            return True, "no published run yet"
+        if last.project_fingerprint != fingerprint:
+            return True, "models, macros, seeds or vars changed since the last published run"
+        return False, f"incremental since run {last.run_id}"
+
+    def _build(self, phases: _Phases) -> int:
+        options = self.options
+        fingerprint = project_fingerprint(options.dbt_vars)
+        self.record.project_fingerprint = fingerprint
+        full_refresh, why = self._decide_full_refresh(fingerprint)
+        self.record.full_refresh = full_refresh
+        phases.say(f"build: {'full refresh' if full_refresh else 'incremental'} ({why})")
+        started = time.perf_counter()
+        returncode, log = self._stream_dbt(["build", *(["--full-refresh"] if full_refresh else [])], phases)
+        self.record.build_seconds = time.perf_counter() - started
+        outcome = read_run_results(options.target_path / "run_results.json")
+        if outcome is not None:
+            self.record.set_outcome(outcome)
+        if returncode != 0:
+            self.record.failed_phase = "build"
+            self.record.reason = _build_reason(returncode, outcome, log)
+            return EXIT_BUILD
+        self._clear_change_log()
+        phases.say(
+            f"build: {self.record.models_ok} models, {self.record.tests_passed} tests passed, "
+            f"{self.record.tests_warned} warned in {self.record.build_seconds:.1f}s"
+        )
+        return EXIT_OK
+
+    def _stream_dbt(self, args: list[str], phases: _Phases) -> tuple[int, Path]:
+        options = self.options
+        options.target_path.mkdir(parents=True, exist_ok=True)
+        (options.target_path / "run_results.json").unlink(missing_ok=True)
+        command = [
+            dbt_executable(),
+            *args,
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--target-path",
+            str(options.target_path),
+            "--no-use-colors",
+        ]
+        if options.dbt_vars:
+            command += ["--vars", json.dumps(dict(options.dbt_vars))]
+        env = dict(os.environ)
+        env.update(
+            REVOPS_DUCKDB_PATH=str(options.warehouse),
+            DBT_LOG_PATH=str(options.target_path / "logs"),
+            DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        )
+        log = options.target_path / f"nightly-{self.record.run_id}.log"
+        task = phases.progress.add_task("dbt build", total=None)
+        with (
+            log.open("w", encoding="utf-8") as sink,
+            subprocess.Popen(
+                command,
+                cwd=PROJECT_DIR,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                bufsize=1,
+            ) as child,
+        ):
+            assert child.stdout is not None
+            for line in child.stdout:
+                sink.write(line)
+                match = _NODE_LINE.search(_ANSI.sub("", line))
+                if match is None:
+                    continue
+                done, total, status = int(match[1]), int(match[2]), match[3]
+                phases.progress.update(task, total=total, advance=1, description=f"dbt build: {status}")
+                # Without a terminal: failures, and a line per tenth of the nodes.
+                if phases.progress.disable and (
+                    status in {"ERROR", "FAIL"} or done * 10 // total != (done - 1) * 10 // total
+                ):
+                    phases.say(f"  dbt build: {done} of {total} nodes run ({_ANSI.sub('', line).strip()})")
+            returncode = child.wait()
+        return returncode, log
+
+    def _clear_change_log(self) -> None:
+        with duckdb.connect(str(self.options.warehouse)) as connection:
+            exists = connection.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name = ?",
+                [CHANGE_LOG_TABLE],
+            ).fetchall()[0][0]
+            if exists:
+                connection.execute(f"DELETE FROM raw.{sql_name(CHANGE_LOG_TABLE)}")
+
+    def _publish(self, phases: _Phases) -> NightlyResult:
+        options = self.options
+        started = time.perf_counter()
+        options.publish_dir.mkdir(parents=True, exist_ok=True)
+        counts = publication.count_marts(options.warehouse)
+        self.record.set_mart_counts(counts)
+        self.record.status = "published"
+        self.record.publication = f"{publication.RUNS_DIR}/revops-{self.record.run_id}.duckdb"
+        self.record.ended_at = _utcnow()
+        self.record.publish_seconds = time.perf_counter() - started
+        self._log()
+        staged = options.publish_dir / f".revops-{self.record.run_id}.duckdb.tmp"
+        try:
+            publication.write_publication(
+                options.warehouse, staged, publication.read_run_log(options.warehouse)
+            )
+            result = publication.publish(staged, options.publish_dir, self.record.run_id, options.keep)
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            self.record.status = "failed"
+            self.record.publication = None
+            raise
+        self.record.publish_seconds = time.perf_counter() - started
+        self.record.ended_at = _utcnow()
+        self._log()
+        phases.say(
+            f"published {result.current} ({sum(counts.values()):,} rows in {len(counts)} marts) "
+            f"in {self.record.publish_seconds:.1f}s; kept {len(publication.kept_publications(options.publish_dir))}"
+        )
+        return NightlyResult(self.record, EXIT_OK, result, self.load_report)
+
+    # -- outcome -----------------------------------------------------------------------
+
+    def _log(self) -> None:
+        try:
+            with duckdb.connect(str(self.options.warehouse)) as connection:
+                write_record(connection, self.record)
+        except duckdb.Error as error:
+            self.console.print(f"[yellow]warning: cannot write the run log: {error}[/yellow]")
+
+    def _fail(self, code: int) -> NightlyResult:
+        self.record.status = "failed"
+        self.record.ended_at = _utcnow()
+        if self.options.warehouse.exists():
+            self._log()
+        current = publication.current_path(self.options.publish_dir)
+        kept = "unchanged" if current.exists() else "not created (there is none yet)"
+        self.console.print(
+            f"[red]nightly run {self.record.run_id} failed in phase {self.record.failed_phase}: "
+            f"{self.record.reason}[/red]",
+            soft_wrap=True,
+        )
+        self.console.print(f"the publication {current} is {kept}", soft_wrap=True, highlight=False)
+        return NightlyResult(self.record, code, None, self.load_report)
+
+
+def _build_reason(returncode: int, outcome: DbtOutcome | None, log: Path) -> str:
+    if outcome is None:
+        tail = [line.strip() for line in log.read_text(encoding="utf-8").splitlines() if line.strip()][-3:]
+        return f"dbt build failed (exit {returncode}) before running anything: {' / '.join(tail)}; see {log}"
+    parts = []
+    if outcome.tests_failed or outcome.tests_errored:
+        parts.append(f"{outcome.tests_failed} tests failed, {outcome.tests_errored} errored")
+    if outcome.models_errored:
+        parts.append(f"{outcome.models_errored} models errored")
+    names = ", ".join(outcome.failures[:5]) + (" ..." if len(outcome.failures) > 5 else "")
+    summary = "; ".join(parts) or f"exit {returncode}"
+    return f"dbt build failed: {summary}: {names}; see {log}"
+
+
+def run_nightly(options: NightlyOptions, console: Console | None = None) -> NightlyResult:
+    return NightlyRun(options, console or Console(stderr=True)).run()

@@ -1,0 +1,708 @@
+"""Incremental loading: merge a delta export directory into schema `raw` (docs/nightly.md).
+
+    upsert_dir(raw_dir, db_path=None, encoding="utf-8", timezone=None,
+               strict=False, dry_run=False) -> UpsertReport
+
+A delta directory holds `<table>.csv` / `<table>.parquet` files like a full
+export, but only for the tables that changed (a missing file: no change), and
+only the new, changed or deleted rows. Every row goes through the same contract
+checks as a full load (revops.validation), in a private in-memory DuckDB; the
+warehouse is written only when every file is readable (and, with `strict`, no
+row was quarantined), in one transaction; read = loaded + quarantined per table.
+
+Rules, per table:
+
+* With a primary key: a new key is inserted; a known key replaces the loaded row.
+  Tables with `updated_at` (leads) replace it only when the delta row's
+  `updated_at` is newer or equal (NULL counts as oldest); an older row is
+  quarantined ("older than the loaded row"). A row equal to the loaded one is
+  counted unchanged. Duplicate keys inside one file: as in a full load.
+* Without a primary key (lead_status_changes, campaign_costs): rows are
+  appended; a delta row exactly equal to a loaded row is ignored (counted
+  unchanged), so re-sending overlapping exports is harmless. Corrections of
+  such rows need a delete of the old row plus the new row, or a full load.
+* References are checked against the loaded rows plus the delta's rows.
+* Deletes: an optional `_deleted` column; a row with `_deleted` true
+  (true/t/yes/1) removes the loaded row with its key (only the key is needed),
+  or, in a table without a key, every loaded row equal to it. A delete of an
+  absent row is counted unchanged. A delete is quarantined when the key is also
+  upserted in the same file, or while other loaded or delta rows still
+  reference the row (delete those in the same delta). Rows removed from the
+  source without such a delete stay loaded: hard deletes otherwise need a full
+  load.
+
+Lineage: inserted and replaced rows get `_source_file` = `<dir name>/<file>`
+and their `_line_number`. Quarantined rows are appended to raw.quarantine (a
+full load replaces it). Every lead whose rows were inserted, replaced or
+deleted (old and new lead of a changed row; the lead of a deal's
+opportunity; the leads of a changed or deleted campaign) is appended to
+raw.load_changed_leads, which the incremental dbt models read and
+scripts/nightly.py clears after a successful build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from revops import settings
+from revops.contract import QUARANTINE_TABLE, SOURCE_NAME, Column, Table
+from revops.loader import (
+    VALIDATION_STEPS,
+    ProgressHook,
+    Report,
+    TableReport,
+    _check_options,
+    _NoProgress,
+    _Session,
+    _session,
+)
+from revops.rawio import (
+    DEFAULT_ENCODING,
+    FORMATS,
+    Problem,
+    RawFile,
+    RawFileError,
+    Staged,
+    locate,
+    sql_name,
+    sql_string,
+    stage,
+    unknown_files,
+)
+from revops.validation import (
+    FALSE_WORDS,
+    QUARANTINE_COLUMNS,
+    QUARANTINE_STAGE,
+    raw_columns,
+    validate_table,
+)
+
+DELETED_COLUMN = "_deleted"
+CHANGE_LOG_TABLE = "load_changed_leads"
+CHANGE_LOG_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("lead_id", "VARCHAR"),
+    ("table_name", "VARCHAR"),
+    ("source_dir", "VARCHAR"),
+)
+WAREHOUSE = "warehouse"
+DELETE_SUFFIX = "__deletes"
+STALE_REASON = "updated_at: older than the loaded row with this {key} (kept the loaded row)"
+CONFLICT_REASON = "{key}: deleted and upserted in the same file (nothing done)"
+BLOCKED_REASON = "{key}: cannot delete, still referenced by {refs}"
+
+
+@dataclass
+class TableChanges:
+    """What the delta did to one raw table (each read row is in exactly one bucket)."""
+
+    inserted: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    quarantined: int = 0
+
+
+@dataclass
+class UpsertReport(Report):
+    changes: dict[str, TableChanges] = field(default_factory=dict)
+    changed_leads: int = 0
+
+
+def _raw(table: str) -> str:
+    return f"{WAREHOUSE}.{SOURCE_NAME}.{sql_name(table)}"
+
+
+def _contract_columns(table: Table) -> list[str]:
+    return [column.name for column in table.columns]
+
+
+def _same_row(left: str, right: str, columns: list[str]) -> str:
+    """SQL: every contract column of `left` equals `right`'s (NULLs equal)."""
+    return " AND ".join(
+        f"{left}.{sql_name(name)} IS NOT DISTINCT FROM {right}.{sql_name(name)}" for name in columns
+    )
+
+
+def _delete_table(table: Table) -> Table:
+    """The pseudo contract table delete rows are validated against."""
+    flag = Column(name=DELETED_COLUMN, type="boolean", required=True)
+    if table.primary_key is not None:
+        key = dataclasses.replace(table.column(table.primary_key), required=True, references=None)
+        columns: tuple[Column, ...] = (key, flag)
+    else:
+        columns = (*(dataclasses.replace(column, references=None) for column in table.columns), flag)
+    return Table(name=table.name + DELETE_SUFFIX, description="", columns=columns, primary_key=None)
+
+
+class _Upsert:
+    """One upsert run inside a loader session with the warehouse attached."""
+
+    def __init__(self, session: _Session, report: UpsertReport, progress: ProgressHook) -> None:
+        self.session = session
+        self.connection = session.connection
+        self.report = report
+        self.progress = progress
+        self.tables = {table.name: table for table in session.tables}
+        self.present: list[str] = []
+        self.known: dict[str, str] = {}
+        self.has_deletes: dict[str, bool] = {}
+        self.source_dir = report.raw_dir.resolve().name
+
+    # -- validation ---------------------------------------------------------------
+
+    def validate(self) -> None:
+        connection, report = self.connection, self.report
+        present_tables = tuple(
+            table
+            for table in self.session.tables
+            if any((report.raw_dir / f"{table.name}.{fmt}").exists() for fmt in FORMATS)
+        )
+        files, problems = locate(report.raw_dir, present_tables, report.encoding)
+        report.unknown_files = unknown_files(report.raw_dir, self.session.tables)
+        report.problems.extend(problems)
+        for table in self.session.tables:
+            if not self._exists(table.name):
+                report.problems.append(
+                    Problem(
+                        f"raw.{table.name} is not loaded in {report.db_path}: run a full load first "
+                        "(scripts/load.py --raw-dir DIR)"
+                    )
+                )
+        if report.problems:
+            return
+        connection.execute(
+            f"CREATE OR REPLACE TABLE {QUARANTINE_STAGE} (table_order INTEGER, table_name VARCHAR, "
+            "source_file VARCHAR, line_number BIGINT, issues VARCHAR[], raw_record VARCHAR)"
+        )
+        by_table = {raw_file.table.name: raw_file for raw_file in files}
+        for table in self.session.tables:
+            if table.name in by_table:
+                self.progress.start(table.name, len(VALIDATION_STEPS) + 2)
+        for order, table in enumerate(self.session.tables):
+            if table.name in by_table:
+                try:
+                    self._validate_file(by_table[table.name], order)
+                except RawFileError as error:
+                    report.problems.append(error.problem)
+                    return
+            self._make_known(table)
+        self._block_referenced_deletes()
+        for table_report in report.tables:
+            self._count(table_report)
+            table_report.issues = self.session._issue_sample(table_report.table)
+
+    def _exists(self, table: str) -> bool:
+        rows = self.connection.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? AND table_name = ?",
+            [WAREHOUSE, SOURCE_NAME, table],
+        ).fetchall()
+        return bool(rows[0][0])
+
+    def _validate_file(self, raw_file: RawFile, order: int) -> None:
+        table = raw_file.table
+        connection = self.connection
+        staged = stage(connection, raw_file, self.report.encoding, self.session.workdir)
+        self.progress.advance(table.name, "read")
+        upserts, deletes = self._split_deletes(staged)
+        result = validate_table(
+            connection, upserts, order, self.report.timezone, self.known, self._stored_self_keys(table)
+        )
+        rows_read, rows_quarantined = result.rows_read, result.rows_quarantined
+        self.session.ok_views[table.name] = result.ok_view
+        self.has_deletes[table.name] = deletes is not None
+        if deletes is not None:
+            deleted = validate_table(connection, deletes, order, self.report.timezone, self.known)
+            rows_read += deleted.rows_read
+            rows_quarantined += deleted.rows_quarantined
+            connection.execute(
+                f"UPDATE {QUARANTINE_STAGE} SET table_name = ? WHERE table_name = ?",
+                [table.name, table.name + DELETE_SUFFIX],
+            )
+        self.progress.advance(table.name, "check")
+        self._classify(table)
+        if deletes is not None:
+            self._classify_deletes(table)
+        self.progress.advance(table.name, "merge")
+        self.report.tables.append(
+            TableReport(
+                table=table.name,
+                path=raw_file.path,
+                rows_read=rows_read,
+                rows_loaded=rows_read - rows_quarantined,
+                rows_quarantined=rows_quarantined,
+                extra_columns=tuple(name for name in raw_file.extra_columns if name != DELETED_COLUMN),
+                missing_optional_columns=raw_file.missing_optional_columns,
+            )
+        )
+
+    def _stored_self_keys(self, table: Table) -> dict[str, str]:
+        """For self references (deals.renewed_from_deal_id): the keys already loaded count as present."""
+        keys: dict[str, str] = {}
+        for column in table.columns:
+            if column.references is not None and column.references.table == table.name:
+                view = f"stored_keys_{table.name}_{column.name}"
+                target = sql_name(column.references.column)
+                self.connection.execute(
+                    f"CREATE OR REPLACE VIEW {sql_name(view)} AS SELECT CAST({target} AS VARCHAR) AS k "
+                    f"FROM {_raw(table.name)} WHERE {target} IS NOT NULL"
+                )
+                keys[column.name] = view
+        return keys
+
+    def _split_deletes(self, staged: Staged) -> tuple[Staged, Staged | None]:
+        """Split the staged file into upsert rows and `_deleted` rows, keeping line numbers."""
+        raw_file = staged.raw_file
+        if DELETED_COLUMN not in raw_file.header:
+            return staged, None
+        flag = f"c{raw_file.header.index(DELETED_COLUMN)}"
+        falsy = ", ".join(map(sql_string, FALSE_WORDS))
+        is_upsert = f"(nullif(trim({flag}), '') IS NULL OR lower(trim({flag})) IN ({falsy}))"
+        name = raw_file.table.name
+        lined = f"lined_{name}"
+        self.connection.execute(
+            f"CREATE OR REPLACE TABLE {sql_name(lined)} AS SELECT t.* EXCLUDE (_row), "
+            f"{staged.line_sql} AS _orig_line FROM "
+            f"(SELECT s.*, {staged.row_sql} AS _row FROM {sql_name(staged.src)} s) t"
+        )
+        self.connection.execute(f"DROP TABLE {sql_name(staged.src)}")
+        upsert_src, delete_src = f"src_{name}", f"srcdel_{name}"
+        self.connection.execute(
+            f"CREATE TABLE {sql_name(upsert_src)} AS SELECT * FROM {sql_name(lined)} "
+            f"WHERE {is_upsert} ORDER BY _orig_line"
+        )
+        self.connection.execute(
+            f"CREATE TABLE {sql_name(delete_src)} AS SELECT * FROM {sql_name(lined)} "
+            f"WHERE NOT {is_upsert} ORDER BY _orig_line"
+        )
+        self.connection.execute(f"DROP TABLE {sql_name(lined)}")
+        upserts = Staged(
+            raw_file, upsert_src, row_sql="s._orig_line", line_sql="_row",
+            rejects=staged.rejects, reject_count=staged.reject_count,
+        )  # fmt: skip
+        delete_file = dataclasses.replace(raw_file, table=_delete_table(raw_file.table))
+        deletes = Staged(
+            delete_file, delete_src, row_sql="s._orig_line", line_sql="_row", rejects=None, reject_count=0
+        )
+        return upserts, deletes
+
+    def _quarantine(self, table: Table, source: str, condition: str, reason_sql: str) -> None:
+        """Move rows of `source` (a classified table) matching `condition` to the quarantine stage."""
+        order = next(i for i, candidate in enumerate(self.session.tables) if candidate.name == table.name)
+        self.connection.execute(
+            f"INSERT INTO {QUARANTINE_STAGE} SELECT {order}, {sql_string(table.name)}, _file, _line, "
+            f"[{reason_sql}], _record FROM {sql_name(source)} WHERE {condition}"
+        )
+
+    def _classify(self, table: Table) -> None:
+        """cls_<table>: the valid upsert rows with _action insert / replace / same / stale."""
+        name = table.name
+        columns = _contract_columns(table)
+        ok = sql_name(self.session.ok_views[name])
+        target = _raw(name)
+        selected = ", ".join(f"d.{sql_name(column)}" for column in columns)
+        record = self._record_sql(table)
+        if table.primary_key is not None:
+            key = sql_name(table.primary_key)
+            stale = "false"
+            if "updated_at" in table.column_names:
+                stale = "coalesce(d.updated_at, TIMESTAMP '-infinity') < coalesce(s.updated_at, TIMESTAMP '-infinity')"
+            action = (
+                f"CASE WHEN s.{key} IS NULL THEN 'insert' WHEN {_same_row('d', 's', columns)} THEN 'same' "
+                f"WHEN {stale} THEN 'stale' ELSE 'replace' END"
+            )
+            source = f"{ok} d LEFT JOIN {target} s ON s.{key} = d.{key}"
+        else:
+            action = (
+                f"CASE WHEN EXISTS (SELECT 1 FROM {target} s WHERE {_same_row('d', 's', columns)}) "
+                "THEN 'same' ELSE 'insert' END"
+            )
+            source = f"{ok} d"
+        self.connection.execute(
+            f"CREATE OR REPLACE TABLE {sql_name('cls_' + name)} AS SELECT {selected}, d._line, "
+            f"{action} AS _action, {record} AS _record, "
+            f"{sql_string(self._file_name(name))} AS _file FROM {source}"
+        )
+        if table.primary_key is not None and "updated_at" in table.column_names:
+            reason = sql_string(STALE_REASON.format(key=table.primary_key))
+            self._quarantine(table, "cls_" + name, "_action = 'stale'", reason)
+
+    def _record_sql(self, table: Table) -> str:
+        """The row as JSON text for quarantine (typed values of the contract columns)."""
+        pairs = ", ".join(
+            f"{sql_string(column)}, d.{sql_name(column)}" for column in _contract_columns(table)
+        )
+        return f"CAST(json_object({pairs}) AS VARCHAR)"
+
+    def _file_name(self, table: str) -> str:
+        for fmt in FORMATS:
+            path = self.report.raw_dir / f"{table}.{fmt}"
+            if path.exists():
+                return path.name
+        return table
+
+    def _classify_deletes(self, table: Table) -> None:
+        """dels_<table>: the valid delete rows with _action delete / absent / conflict."""
+        name = table.name
+        ok_deletes = sql_name(f"ok_{name}{DELETE_SUFFIX}")
+        target = _raw(name)
+        delete_columns = [
+            column.name for column in _delete_table(table).columns if column.name != DELETED_COLUMN
+        ]
+        selected = ", ".join(f"d.{sql_name(column)}" for column in delete_columns)
+        pairs = ", ".join(f"{sql_string(column)}, d.{sql_name(column)}" for column in delete_columns)
+        record = f"CAST(json_object({pairs}, '{DELETED_COLUMN}', true) AS VARCHAR)"
+        if table.primary_key is not None:
+            key = sql_name(table.primary_key)
+            action = (
+                f"CASE WHEN d.{key} IN (SELECT {key} FROM {sql_name('cls_' + name)}) THEN 'conflict' "
+                f"WHEN d.{key} IN (SELECT {key} FROM {target}) THEN 'delete' ELSE 'absent' END"
+            )
+        else:
+            action = (
+                f"CASE WHEN EXISTS (SELECT 1 FROM {target} s WHERE {_same_row('d', 's', delete_columns)}) "
+                "THEN 'delete' ELSE 'absent' END"
+            )
+        self.connection.execute(
+            f"CREATE OR REPLACE TABLE {sql_name('dels_' + name)} AS SELECT {selected}, d._line, "
+            f"{action} AS _action, {record} AS _record, {sql_string(self._file_name(name))} AS _file, "
+            f"CAST(NULL AS VARCHAR) AS _blocked_by FROM {ok_deletes} d"
+        )
+        if table.primary_key is not None:
+            reason = sql_string(CONFLICT_REASON.format(key=table.primary_key))
+            self._quarantine(table, "dels_" + name, "_action = 'conflict'", reason)
+
+    def _make_known(self, table: Table) -> None:
+        """known_<table>: every value of each referenced column after the merge (stored + delta)."""
+        name = table.name
+        parts = [f"SELECT * FROM {_raw(name)}"]
+        if name in self.session.ok_views:
+            columns = ", ".join(sql_name(column) for column in _contract_columns(table))
+            parts = [
+                f"SELECT {columns} FROM {_raw(name)}",
+                f"SELECT {columns} FROM {sql_name('cls_' + name)} WHERE _action <> 'stale'",
+            ]
+        view = f"known_{name}"
+        self.connection.execute(f"CREATE OR REPLACE VIEW {sql_name(view)} AS {' UNION ALL '.join(parts)}")
+        self.known[name] = view
+
+    # -- deletes still referenced ---------------------------------------------------
+
+    def _children(self, parent: str) -> list[tuple[Table, Column]]:
+        return [
+            (table, column)
+            for table in self.session.tables
+            for column in table.columns
+            if column.references is not None and column.references.table == parent
+        ]
+
+    def _remaining_refs(self, child: Table, column: Column, parent_dels: str) -> str:
+        """SQL: values of child.column still present after the merge, among the parent's deleted keys."""
+        ref, name = sql_name(column.name), child.name
+        target = _raw(name)
+        wanted = f"s.{ref} IN (SELECT {sql_name(column.references.column)} FROM {parent_dels} WHERE _action = 'delete')"  # type: ignore[union-attr]
+        removed: list[str] = []
+        if child.primary_key is not None:
+            key = sql_name(child.primary_key)
+            if name in self.session.ok_views:
+                removed.append(
+                    f"s.{key} IN (SELECT {key} FROM {sql_name('cls_' + name)} WHERE _action = 'replace')"
+                )
+            if self.has_deletes.get(name):
+                removed.append(
+                    f"s.{key} IN (SELECT {key} FROM {sql_name('dels_' + name)} WHERE _action = 'delete')"
+                )
+        elif self.has_deletes.get(name):
+            columns = _contract_columns(child)
+            removed.append(
+                f"EXISTS (SELECT 1 FROM {sql_name('dels_' + name)} d WHERE d._action = 'delete' "
+                f"AND {_same_row('d', 's', columns)})"
+            )
+        stored = f"SELECT s.{ref} AS k FROM {target} s WHERE {wanted}" + "".join(
+            f" AND NOT ({condition})" for condition in removed
+        )
+        parts = [stored]
+        if name in self.session.ok_views:
+            parts.append(
+                f"SELECT {ref} AS k FROM {sql_name('cls_' + name)} WHERE _action IN ('insert', 'replace', 'same')"
+            )
+        return " UNION ALL ".join(parts)
+
+    def _block_referenced_deletes(self) -> None:
+        """Refuse deletes of rows that other rows still reference, until nothing changes."""
+        while True:
+            blocked = 0
+            for parent, has in self.has_deletes.items():
+                if not has:
+                    continue
+                table = self.tables[parent]
+                if table.primary_key is None:
+                    continue
+                dels = sql_name("dels_" + parent)
+                key = sql_name(table.primary_key)
+                for child, column in self._children(parent):
+                    refs = self._remaining_refs(child, column, dels)
+                    label = sql_string(f"{child.name}.{column.name}")
+                    blocked += self.connection.execute(
+                        f"UPDATE {dels} SET _action = 'blocked', _blocked_by = {label} "
+                        f"WHERE _action = 'delete' AND {key} IN ({refs})"
+                    ).fetchall()[0][0]
+            if not blocked:
+                break
+        for parent, has in self.has_deletes.items():
+            if has and self.tables[parent].primary_key is not None:
+                reason = (
+                    f"{sql_string(BLOCKED_REASON.split('{refs}')[0].format(key=self.tables[parent].primary_key))} "
+                    "|| _blocked_by || ' (delete those rows first, in the same delta)'"
+                )
+                self._quarantine(self.tables[parent], "dels_" + parent, "_action = 'blocked'", reason)
+
+    def _count(self, table_report: TableReport) -> None:
+        name = table_report.table
+        counts: dict[str, int] = {}
+        for relation in ("cls_" + name, "dels_" + name):
+            if relation == "dels_" + name and not self.has_deletes.get(name):
+                continue
+            for action, count in self.connection.execute(
+                f"SELECT _action, count(*) FROM {sql_name(relation)} GROUP BY _action"
+            ).fetchall():
+                key = f"{relation[:3]}:{action}"
+                counts[key] = counts.get(key, 0) + int(count)
+        quarantined = int(
+            self.connection.execute(
+                f"SELECT count(*) FROM {QUARANTINE_STAGE} WHERE table_name = ?", [name]
+            ).fetchall()[0][0]
+        )
+        changes = TableChanges(
+            inserted=counts.get("cls:insert", 0),
+            replaced=counts.get("cls:replace", 0),
+            unchanged=counts.get("cls:same", 0) + counts.get("del:absent", 0),
+            deleted=counts.get("del:delete", 0),
+            quarantined=quarantined,
+        )
+        table_report.rows_quarantined = quarantined
+        table_report.rows_loaded = changes.inserted + changes.replaced + changes.unchanged + changes.deleted
+        if table_report.rows_read != table_report.rows_loaded + quarantined:
+            raise AssertionError(
+                f"{name}: read {table_report.rows_read} != loaded {table_report.rows_loaded} + "
+                f"quarantined {quarantined}"
+            )
+        self.report.changes[name] = changes
+
+    # -- writing ----------------------------------------------------------------------
+
+    def write(self) -> None:
+        """Apply every change, the quarantine and the change log in one transaction."""
+        connection = self.connection
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            self._log_changed_leads()
+            for table_report in self.report.tables:
+                self._apply(self.tables[table_report.table])
+                self.progress.advance(table_report.table, "write")
+            self._append_quarantine()
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+
+    def _apply(self, table: Table) -> None:
+        name = table.name
+        target = _raw(name)
+        cls = sql_name("cls_" + name)
+        dels = sql_name("dels_" + name)
+        columns = _contract_columns(table)
+        if table.primary_key is not None:
+            key = sql_name(table.primary_key)
+            gone = [f"{key} IN (SELECT {key} FROM {cls} WHERE _action = 'replace')"]
+            if self.has_deletes.get(name):
+                gone.append(f"{key} IN (SELECT {key} FROM {dels} WHERE _action = 'delete')")
+            self.connection.execute(f"DELETE FROM {target} WHERE {' OR '.join(gone)}")
+        elif self.has_deletes.get(name):
+            self.connection.execute(
+                f"DELETE FROM {target} s WHERE EXISTS (SELECT 1 FROM {dels} d "
+                f"WHERE d._action = 'delete' AND {_same_row('d', 's', columns)})"
+            )
+        selected = ", ".join(sql_name(column) for column in columns)
+        names = ", ".join(sql_name(column) for column, _ in raw_columns(table))
+        self.connection.execute(
+            f"INSERT INTO {target} ({names}) SELECT {selected}, {sql_string(self.source_dir + '/')} || _file, "
+            f"_line FROM {cls} "
+            "WHERE _action IN ('insert', 'replace') ORDER BY _line"
+        )
+
+    def _changed_lead_sql(self) -> list[tuple[str, str]]:
+        """(table, SQL of lead_id values) for every lead an applied change touches; run before applying."""
+        parts: list[tuple[str, str]] = []
+        applied = "_action IN ('insert', 'replace')"
+
+        def stored_and_new(name: str, column: str, key: str | None) -> str:
+            table_cls, table_dels = sql_name("cls_" + name), sql_name("dels_" + name)
+            selects = [f"SELECT {sql_name(column)} AS lead_id FROM {table_cls} WHERE {applied}"]
+            if key is not None:
+                selects.append(
+                    f"SELECT s.{sql_name(column)} FROM {_raw(name)} s WHERE s.{sql_name(key)} IN "
+                    f"(SELECT {sql_name(key)} FROM {table_cls} WHERE _action = 'replace')"
+                )
+                if self.has_deletes.get(name):
+                    selects.append(
+                        f"SELECT s.{sql_name(column)} FROM {_raw(name)} s WHERE s.{sql_name(key)} IN "
+                        f"(SELECT {sql_name(key)} FROM {table_dels} WHERE _action = 'delete')"
+                    )
+            elif self.has_deletes.get(name):
+                selects.append(f"SELECT {sql_name(column)} FROM {table_dels} WHERE _action = 'delete'")
+            return " UNION ALL ".join(selects)
+
+        for name, column, key in (
+            ("leads", "lead_id", "lead_id"),
+            ("lead_activities", "lead_id", "activity_id"),
+            ("lead_status_changes", "lead_id", None),
+            ("opportunities", "lead_id", "opportunity_id"),
+        ):
+            if name in self.session.ok_views:
+                parts.append((name, stored_and_new(name, column, key)))
+        if "deals" in self.session.ok_views:
+            changed = [
+                f"SELECT opportunity_id, renewed_from_deal_id FROM {sql_name('cls_deals')} WHERE {applied}"
+            ]
+            changed.append(
+                f"SELECT s.opportunity_id, s.renewed_from_deal_id FROM {_raw('deals')} s WHERE s.deal_id IN "
+                f"(SELECT deal_id FROM {sql_name('cls_deals')} WHERE _action = 'replace')"
+            )
+            if self.has_deletes.get("deals"):
+                changed.append(
+                    f"SELECT s.opportunity_id, s.renewed_from_deal_id FROM {_raw('deals')} s WHERE s.deal_id IN "
+                    f"(SELECT deal_id FROM {sql_name('dels_deals')} WHERE _action = 'delete')"
+                )
+            deals_union = " UNION ALL ".join(changed)
+            opportunities = self.known["opportunities"]
+            deals = self.known["deals"]
+            parts.append(
+                (
+                    "deals",
+                    f"WITH changed AS ({deals_union}), opportunity_ids AS ("
+                    "SELECT opportunity_id FROM changed UNION ALL "
+                    f"SELECT k.opportunity_id FROM {sql_name(deals)} k "
+                    "WHERE k.deal_id IN (SELECT renewed_from_deal_id FROM changed)) "
+                    f"SELECT o.lead_id FROM {sql_name(opportunities)} o "
+                    "WHERE o.opportunity_id IN (SELECT opportunity_id FROM opportunity_ids)",
+                )
+            )
+        if "campaigns" in self.session.ok_views:
+            campaigns = [f"SELECT campaign_id FROM {sql_name('cls_campaigns')} WHERE _action = 'replace'"]
+            if self.has_deletes.get("campaigns"):
+                campaigns.append(
+                    f"SELECT campaign_id FROM {sql_name('dels_campaigns')} WHERE _action = 'delete'"
+                )
+            parts.append(
+                (
+                    "campaigns",
+                    f"SELECT l.lead_id FROM {sql_name(self.known['leads'])} l "
+                    f"WHERE l.source_campaign_id IN ({' UNION ALL '.join(campaigns)})",
+                )
+            )
+        return parts
+
+    def _log_changed_leads(self) -> None:
+        log = _raw(CHANGE_LOG_TABLE)
+        columns = ", ".join(f"{sql_name(name)} {sql_type}" for name, sql_type in CHANGE_LOG_COLUMNS)
+        self.connection.execute(f"CREATE TABLE IF NOT EXISTS {log} ({columns})")
+        self.connection.execute(
+            "CREATE OR REPLACE TEMP TABLE changed_leads (lead_id VARCHAR, table_name VARCHAR)"
+        )
+        for name, sql in self._changed_lead_sql():
+            self.connection.execute(
+                f"INSERT INTO changed_leads SELECT DISTINCT lead_id, {sql_string(name)} FROM ({sql}) "
+                "WHERE lead_id IS NOT NULL"
+            )
+        self.report.changed_leads = int(
+            self.connection.execute("SELECT count(DISTINCT lead_id) FROM changed_leads").fetchall()[0][0]
+        )
+        self.connection.execute(
+            f"INSERT INTO {log} SELECT lead_id, min(table_name), {sql_string(self.source_dir)} "
+            "FROM changed_leads GROUP BY lead_id ORDER BY lead_id"
+        )
+
+    def _append_quarantine(self) -> None:
+        target = _raw(QUARANTINE_TABLE)
+        columns = ", ".join(f"{sql_name(name)} {sql_type}" for name, sql_type in QUARANTINE_COLUMNS)
+        self.connection.execute(f"CREATE TABLE IF NOT EXISTS {target} ({columns})")
+        self.connection.execute(
+            f"INSERT INTO {target} SELECT table_name, {sql_string(self.source_dir + '/')} || source_file, "
+            "line_number, array_to_string(issues, '; '), raw_record FROM "
+            f"{QUARANTINE_STAGE} ORDER BY table_order, line_number"
+        )
+
+
+def upsert_dir(
+    raw_dir: Path,
+    db_path: Path | None = None,
+    *,
+    encoding: str = DEFAULT_ENCODING,
+    timezone: str | None = None,
+    strict: bool = False,
+    dry_run: bool = False,
+    progress: ProgressHook | None = None,
+) -> UpsertReport:
+    """Validate the delta directory and (unless dry_run, a problem, or strict with quarantined rows) merge it."""
+    target = Path(db_path) if db_path is not None else settings.duckdb_path()
+    report = UpsertReport(
+        raw_dir=Path(raw_dir),
+        encoding=encoding,
+        timezone=timezone or settings.reporting_timezone(),
+        strict=strict,
+        db_path=target,
+    )
+    hook: ProgressHook = progress or _NoProgress()
+    _check_options(report)
+    if not report.raw_dir.is_dir():
+        report.problems.append(Problem("not a directory", report.raw_dir))
+    if not target.exists():
+        report.problems.append(Problem("no warehouse here: run a full load first (scripts/load.py)", target))
+    if not report.ok:
+        return report
+    with _session() as session:
+        mode = " (READ_ONLY)" if dry_run else ""
+        try:
+            session.connection.execute(f"ATTACH {sql_string(str(target))} AS {WAREHOUSE}{mode}")
+        except duckdb.Error as error:
+            report.problems.append(Problem(f"cannot open the warehouse: {error}", target))
+            return report
+        try:
+            run = _Upsert(session, report, hook)
+            run.validate()
+            if report.ok and not dry_run and not (strict and report.rows_quarantined):
+                try:
+                    run.write()
+                except duckdb.Error as error:
+                    report.problems.append(Problem(f"cannot write the warehouse: {error}", target))
+                else:
+                    report.loaded = True
+        finally:
+            session.connection.execute(f"DETACH {WAREHOUSE}")
+    return report
+
+
+def render_changes(report: Report, console: Console) -> None:
+    """What an upsert did per table (after the loader's read/loaded/quarantined table)."""
+    if not isinstance(report, UpsertReport) or not report.changes:
+        return
+    grid = RichTable(title=f"changes merged from {report.raw_dir}", title_justify="left")
+    grid.add_column("table")
+    names = [item.name for item in dataclasses.fields(TableChanges)]
+    for name in names:
+        grid.add_column(name, justify="right")
+    for table, changes in report.changes.items():
+        grid.add_row(table, *(f"{getattr(changes, name):,}" for name in names))
+    console.print(grid)
+    if report.loaded:
+        console.print(
+            f"{report.changed_leads:,} changed leads logged in raw.{CHANGE_LOG_TABLE} for the incremental build",
+            markup=False,
+            highlight=False,
+        )

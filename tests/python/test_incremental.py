@@ -1,0 +1,364 @@
+"""Incremental loading (upsert) and incremental dbt models (docs/nightly.md)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import FIXTURES, Warehouse, run_script
+from nightly_helpers import (
+    INCREMENTAL_MODELS,
+    build_models,
+    clear_change_log,
+    table_differences,
+    tables_in,
+)
+from revops.contract import contract
+from revops.contract import table as contract_table
+from revops.deltas import SplitPlan, split_raw
+from revops.loader import load_dir
+from revops.upsert import CHANGE_LOG_TABLE, TableChanges, upsert_dir
+from revops.validation import typed_sql
+
+UPSERT = FIXTURES / "nightly" / "upsert"
+LOOKBACK = FIXTURES / "nightly" / "lookback"
+
+
+@pytest.fixture
+def base_warehouse(warehouse: Warehouse) -> Warehouse:
+    report = load_dir(UPSERT / "base", warehouse.path)
+    assert report.loaded, report.problems
+    return warehouse
+
+
+def raw_rows(warehouse: Warehouse, table: str, columns: str) -> list[tuple]:
+    return warehouse.query(f'SELECT {columns} FROM raw."{table}" ORDER BY ALL')
+
+
+# --- the upsert loader, on a hand-made delta --------------------------------------------------
+
+
+def test_upsert_applies_every_rule_with_exact_counts(base_warehouse: Warehouse) -> None:
+    report = upsert_dir(UPSERT / "delta", base_warehouse.path)
+    assert report.ok and report.loaded, report.problems
+    assert report.changes == {
+        "campaigns": TableChanges(replaced=1),
+        "leads": TableChanges(inserted=2, replaced=1, unchanged=1, deleted=1, quarantined=4),
+        "lead_activities": TableChanges(inserted=2, replaced=1, unchanged=1, deleted=1, quarantined=2),
+        "lead_status_changes": TableChanges(inserted=1, unchanged=1, deleted=1),
+        "deals": TableChanges(inserted=1),
+    }
+    for table in report.tables:
+        assert table.rows_read == table.rows_loaded + table.rows_quarantined, table
+    assert [(t.table, t.rows_read, t.rows_loaded, t.rows_quarantined) for t in report.tables] == [
+        ("campaigns", 1, 1, 0),
+        ("leads", 9, 5, 4),
+        ("lead_activities", 7, 5, 2),
+        ("lead_status_changes", 3, 3, 0),
+        ("deals", 1, 1, 0),
+    ]
+    # Tables without a file in the delta are untouched.
+    assert raw_rows(base_warehouse, "owners", "owner_id") == [("O1",), ("O2",)]
+    assert raw_rows(base_warehouse, "opportunities", "opportunity_id") == [("OP1",)]
+
+
+def test_upsert_leaves_the_exact_merged_rows(base_warehouse: Warehouse) -> None:
+    assert upsert_dir(UPSERT / "delta", base_warehouse.path).loaded
+    assert raw_rows(
+        base_warehouse, "leads", "lead_id, business_unit, updated_at, _source_file, _line_number"
+    ) == [
+        ("L1", "BU2", datetime(2026, 4, 10, 10), "delta/leads.csv", 2),  # newer updated_at replaces
+        ("L2", "BU1", datetime(2026, 4, 5, 10), "leads.csv", 3),  # older one was quarantined
+        ("L3", "BU2", None, "leads.csv", 4),  # unchanged
+        ("L4", "BU1", datetime(2026, 4, 4, 10), "leads.csv", 5),  # delete refused: A5 references it
+        ("L6", "BU1", datetime(2026, 4, 11, 10), "delta/leads.csv", 7),
+        ("L8", "BU2", None, "delta/leads.csv", 9),  # its delete in the same file was refused
+    ]  # L5 deleted (its only activity A6 deleted in the same delta); L7 quarantined
+    assert raw_rows(base_warehouse, "lead_activities", "activity_id, lead_id, activity_type") == [
+        ("A1", "L1", "demo_request"),
+        ("A2", "L2", "webinar_attend"),
+        ("A4", "L3", "page_view"),
+        ("A5", "L4", "page_view"),
+        ("A7", "L6", "form_submit"),
+        ("A8", "L2", "page_view"),
+    ]
+    assert raw_rows(base_warehouse, "lead_status_changes", "lead_id, status, owner_id") == [
+        ("L1", "accepted", "O1"),
+        ("L6", "accepted", "O1"),
+    ]
+    assert raw_rows(base_warehouse, "deals", "deal_id, renewed_from_deal_id") == [("D1", None), ("D2", "D1")]
+    assert raw_rows(base_warehouse, "campaigns", "campaign_id, channel") == [
+        ("C1", "exhibition"),
+        ("C2", "seminar"),
+    ]
+
+
+def test_upsert_quarantines_with_exact_reasons(base_warehouse: Warehouse) -> None:
+    assert upsert_dir(UPSERT / "delta", base_warehouse.path).loaded
+    assert base_warehouse.query(
+        "SELECT table_name, source_file, line_number, reason FROM raw.quarantine ORDER BY ALL"
+    ) == [
+        (
+            "lead_activities",
+            "delta/lead_activities.csv",
+            7,
+            "lead_id: references missing leads.lead_id: 'L7'",
+        ),
+        (
+            "lead_activities",
+            "delta/lead_activities.csv",
+            8,
+            "_deleted: not a boolean (true/false, 1/0, yes/no, t/f): 'maybe'",
+        ),
+        (
+            "leads",
+            "delta/leads.csv",
+            3,
+            "updated_at: older than the loaded row with this lead_id (kept the loaded row)",
+        ),
+        (
+            "leads",
+            "delta/leads.csv",
+            5,
+            "lead_id: cannot delete, still referenced by lead_activities.lead_id "
+            "(delete those rows first, in the same delta)",
+        ),
+        ("leads", "delta/leads.csv", 8, "source_campaign_id: references missing campaigns.campaign_id: 'C9'"),
+        ("leads", "delta/leads.csv", 10, "lead_id: deleted and upserted in the same file (nothing done)"),
+    ]
+
+
+def test_upsert_logs_every_touched_lead(base_warehouse: Warehouse) -> None:
+    report = upsert_dir(UPSERT / "delta", base_warehouse.path)
+    # L1: replaced, its activity replaced, D2 renews its deal; L2: new activity A8 and campaign C2
+    # changed; L3: status change deleted; L5: deleted; L6: new; L8: new. L2 (C2) and L5 (C2) also
+    # via the changed campaign. Not L4 (delete refused) nor L7 (quarantined).
+    expected = ["L1", "L2", "L3", "L5", "L6", "L8"]
+    assert report.changed_leads == len(expected)
+    assert base_warehouse.query(f"SELECT DISTINCT lead_id FROM raw.{CHANGE_LOG_TABLE} ORDER BY 1") == [
+        (lead,) for lead in expected
+    ]
+
+
+def test_upsert_of_the_same_delta_twice_changes_nothing_more(base_warehouse: Warehouse) -> None:
+    assert upsert_dir(UPSERT / "delta", base_warehouse.path).loaded
+    before = {table.name: raw_rows(base_warehouse, table.name, "*") for table in contract()}
+    again = upsert_dir(UPSERT / "delta", base_warehouse.path)
+    assert again.loaded
+    # A1, A7, A8 equal the loaded rows; A6 and A9 are deletes of absent rows.
+    assert again.changes["lead_activities"] == TableChanges(unchanged=5, quarantined=2)
+    # L1, L3, L6, L8 equal; L5 already deleted; L2 still older, L4 still referenced, L7, L8's delete.
+    assert again.changes["leads"] == TableChanges(unchanged=5, quarantined=4)
+    assert again.changes["lead_status_changes"] == TableChanges(unchanged=3)
+    assert again.changed_leads == 0
+    assert {table.name: raw_rows(base_warehouse, table.name, "*") for table in contract()} == before
+
+
+def test_upsert_strict_and_dry_run_write_nothing(base_warehouse: Warehouse) -> None:
+    before = {table.name: raw_rows(base_warehouse, table.name, "*") for table in contract()}
+    strict = upsert_dir(UPSERT / "delta", base_warehouse.path, strict=True)
+    assert strict.ok and not strict.loaded and strict.exit_code == 1
+    dry = upsert_dir(UPSERT / "delta", base_warehouse.path, dry_run=True)
+    assert dry.ok and not dry.loaded and dry.rows_quarantined == 6
+    assert {table.name: raw_rows(base_warehouse, table.name, "*") for table in contract()} == before
+    assert base_warehouse.query("SELECT count(*) FROM raw.quarantine") == [(0,)]
+
+
+def test_upsert_needs_a_loaded_warehouse(tmp_path: Path) -> None:
+    report = upsert_dir(UPSERT / "delta", tmp_path / "none.duckdb")
+    assert not report.ok and report.exit_code == 2
+    assert "run a full load first" in str(report.problems[0])
+
+
+def test_load_cli_upsert_mode(base_warehouse: Warehouse) -> None:
+    result = base_warehouse.load(UPSERT / "delta", "--mode", "upsert")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "leads.csv:3:updated_at: older than the loaded row" in result.stderr
+    assert "inserted" in result.stdout and "replaced" in result.stdout
+    assert raw_rows(base_warehouse, "deals", "deal_id") == [("D1",), ("D2",)]
+
+
+# --- the lookback, on a hand-made sequence ----------------------------------------------------
+
+
+def _activities(warehouse: Warehouse) -> list[tuple]:
+    return warehouse.query("SELECT lead_id, activity_id FROM intermediate.int_activities_scored ORDER BY ALL")
+
+
+def test_lookback_picks_up_late_rows_and_the_change_log_the_later_ones(tmp_path: Path) -> None:
+    """day1 builds with activities up to 2026-04-10 (watermark); day2 brings A3 for L1 dated
+    04-08 (2 days late, within the 3-day lookback) and A5 for L3 dated 04-05 (5 days late)."""
+    select = ("--select", "+int_activities_scored")
+    full_loads = Warehouse(tmp_path / "full")
+    (tmp_path / "full").mkdir()
+    assert full_loads.load(LOOKBACK / "day1").returncode == 0
+    build_models(full_loads, *select)
+    assert full_loads.load(LOOKBACK / "day2_full").returncode == 0
+    build_models(full_loads, *select)
+    # L3 has nothing at or after 04-07 (watermark 04-10 minus 3 days): A5 is not picked up.
+    assert _activities(full_loads) == [("L1", "A1"), ("L1", "A3"), ("L2", "A2"), ("L2", "A4"), ("L3", "A0")]
+    build_models(full_loads, *select, "--full-refresh")
+    assert ("L3", "A5") in _activities(full_loads)
+
+    upserts = Warehouse(tmp_path / "upsert")
+    (tmp_path / "upsert").mkdir()
+    assert upserts.load(LOOKBACK / "day1").returncode == 0
+    build_models(upserts, *select)
+    assert upserts.load(LOOKBACK / "day2_delta", "--mode", "upsert").returncode == 0
+    build_models(upserts, *select)
+    # The upsert logged L3 as changed: recomputed however late A5 is.
+    assert _activities(upserts) == [
+        ("L1", "A1"),
+        ("L1", "A3"),
+        ("L2", "A2"),
+        ("L2", "A4"),
+        ("L3", "A0"),
+        ("L3", "A5"),
+    ]
+
+
+# --- incremental == full refresh, on generated data --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("generated") / "raw"
+    result = run_script("generate.py", "--leads", "3000", "--seed", "11", "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+def _assert_same_warehouses(full: Warehouse, incremental: Warehouse) -> None:
+    marts = tables_in(full.path, "marts")
+    assert marts == tables_in(incremental.path, "marts")
+    assert "fct_lead_funnel" in marts and len(marts) >= 3
+    problems: list[str] = []
+    for table in contract():
+        problems += table_differences(
+            full.path, incremental.path, "raw", table.name, exclude=("_source_file", "_line_number")
+        )
+    for schema, model in INCREMENTAL_MODELS:
+        problems += table_differences(full.path, incremental.path, schema, model)
+    for mart in marts:
+        problems += table_differences(full.path, incremental.path, "marts", mart)
+    assert problems == []
+
+
+def test_incremental_upserts_give_exactly_the_full_refresh_marts(generated_raw: Path, tmp_path: Path) -> None:
+    plan = SplitPlan(days=3, late=((2, 2), (2, 10)), updated_leads=5, deleted_activities=2)
+    split = split_raw(generated_raw, tmp_path / "split", plan)
+    assert all(split.rows[path.name]["lead_activities"] > 0 for path in split.deltas)
+
+    incremental = Warehouse(tmp_path / "incremental")
+    incremental.root.mkdir()
+    assert incremental.load(split.initial).returncode == 0
+    build_models(incremental)
+    for delta in split.deltas:
+        report = upsert_dir(delta, incremental.path)
+        assert report.loaded and report.rows_quarantined == 0, report.problems
+        build_models(incremental)
+        clear_change_log(incremental.path)
+    # the planted late rows (10 days late: beyond the lookback) and updated leads are in the deltas
+    late = incremental.query(
+        "SELECT count(*) FROM raw.lead_activities WHERE _source_file LIKE 'day_%' AND activity_at < ?",
+        [datetime.combine(split.days[0], datetime.min.time()) - timedelta(days=7)],
+    )
+    assert late == [(2,)]
+    # planted updates: another business unit, updated_at noon of a delta day
+    updated = incremental.query(
+        "SELECT count(*) FROM raw.leads WHERE _source_file LIKE 'day_%' AND created_at < ? "
+        "AND strftime(updated_at, '%H:%M:%S') = '12:00:00'",
+        [datetime.combine(split.days[0], datetime.min.time())],
+    )
+    assert updated == [(5,)]
+
+    full = Warehouse(tmp_path / "full")
+    full.root.mkdir()
+    assert full.load(split.final).returncode == 0
+    build_models(full, "--full-refresh")
+    _assert_same_warehouses(full, incremental)
+
+
+def test_incremental_full_loads_give_exactly_the_full_refresh_marts(
+    generated_raw: Path, tmp_path: Path
+) -> None:
+    """Nightly complete exports (--mode full): the lookback alone finds late rows and updates."""
+    plan = SplitPlan(days=3, late=((3, 2),), updated_leads=5, cumulative=True)
+    split = split_raw(generated_raw, tmp_path / "split", plan)
+
+    incremental = Warehouse(tmp_path / "incremental")
+    incremental.root.mkdir()
+    assert incremental.load(split.initial).returncode == 0
+    build_models(incremental)
+    for export in split.cumulative:
+        assert incremental.load(export).returncode == 0
+        build_models(incremental)
+
+    full = Warehouse(tmp_path / "full")
+    full.root.mkdir()
+    shutil.copytree(split.cumulative[-1], tmp_path / "last")
+    assert full.load(tmp_path / "last").returncode == 0
+    build_models(full, "--full-refresh")
+    _assert_same_warehouses(full, incremental)
+
+
+def test_split_final_equals_initial_plus_deltas(generated_raw: Path, tmp_path: Path) -> None:
+    """The replay itself: upserting every delta onto the initial load gives a full load of final/."""
+    split = split_raw(
+        generated_raw, tmp_path / "split", SplitPlan(days=2, updated_leads=3, deleted_activities=1)
+    )
+    merged, final = tmp_path / "merged.duckdb", tmp_path / "final.duckdb"
+    assert load_dir(split.initial, merged).loaded
+    for delta in split.deltas:
+        assert upsert_dir(delta, merged).loaded
+    assert load_dir(split.final, final).loaded
+    for table in contract():
+        assert (
+            table_differences(final, merged, "raw", table.name, exclude=("_source_file", "_line_number"))
+            == []
+        )
+    with duckdb.connect(str(merged), read_only=True) as connection:
+        updated = connection.execute(
+            "SELECT count(*) FROM raw.leads WHERE _source_file LIKE 'day_%' AND created_at < ? "
+            "AND strftime(updated_at, '%H:%M:%S') = '12:00:00'",
+            [datetime.combine(split.days[0], datetime.min.time())],
+        ).fetchall()
+    assert updated == [(3,)]
+
+
+def test_split_days_and_arrivals(generated_raw: Path, tmp_path: Path) -> None:
+    """A delivery holds only what the CRM knew by the end of its day."""
+    split = split_raw(generated_raw, tmp_path / "split", SplitPlan(days=2, end=date(2026, 6, 30)))
+    assert split.days == [date(2026, 6, 29), date(2026, 6, 30)]
+
+    def local(column: str) -> str:
+        """The loader's reading of a timestamp text (offset or reporting time)."""
+        typed = typed_sql(contract_table("leads").column("created_at"), column, "Asia/Tokyo")
+        assert typed is not None
+        return typed
+
+    with duckdb.connect() as connection:
+        for delta, day in zip(split.deltas, split.days, strict=True):
+            end_of_day = datetime.combine(day, datetime.max.time())
+            leads = connection.execute(
+                f"SELECT count(*), count(*) FILTER (WHERE CAST({local('created_at')} AS DATE) = ?), "
+                f"max({local('created_at')}), max({local('updated_at')}), max({local('crm_mql_at')}) "
+                f"FROM read_csv('{delta / 'leads.csv'}', all_varchar = true)",
+                [day],
+            ).fetchall()[0]
+            assert leads[0] > leads[1] > 0  # new leads, and changed ones sent again
+            assert all(value <= end_of_day for value in leads[2:] if value is not None)
+            latest_activity = connection.execute(
+                f"SELECT max({local('activity_at')}) FROM read_csv('{delta / 'lead_activities.csv'}', "
+                "all_varchar = true)"
+            ).fetchall()[0][0]
+            assert latest_activity.date() == day
+        after = connection.execute(
+            f"SELECT count(*) FROM read_csv('{split.final / 'deals.csv'}', all_varchar = true) "
+            "WHERE CAST(signed_at AS DATE) > DATE '2026-06-30'"
+        ).fetchall()
+    assert after == [(0,)]
