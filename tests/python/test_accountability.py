@@ -11,44 +11,43 @@ columns (rates, attainments, effects, logarithms) within 1e-9.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from conftest import FIXTURES, Warehouse
+from expected_tables import TableSpec, mismatches, read_csv
 
 FIXTURE = FIXTURES / "accountability"
 RAW = FIXTURE / "raw"
 EXPECTED = FIXTURE / "expected"
 DBT_VARS = {"as_of_date": "2026-10-15", "accountability_seed_set": "fixture"}
-DOUBLE_TOLERANCE = Decimal("1e-9")
 
-# mart -> (key columns, double columns); every other column compares exactly.
-MARTS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
-    "mart_forward_kpi": (
+
+# Every column not listed as a double compares exactly; doubles are floats within 1e-9.
+def _spec(key: tuple[str, ...], doubles: set[str]) -> TableSpec:
+    return TableSpec(key=key, doubles=frozenset(doubles), doubles_are_floats=True)
+
+
+MARTS: dict[str, TableSpec] = {
+    "mart_forward_kpi": _spec(
         ("fiscal_year", "fiscal_half", "business_unit", "team", "metric"),
-        frozenset({"attainment", "weight", "weighted_attainment", "window_complete_share"}),
+        {"attainment", "weight", "weighted_attainment", "window_complete_share"},
     ),
-    "mart_forward_kpi_monthly": (
+    "mart_forward_kpi_monthly": _spec(
         ("fiscal_month", "business_unit", "metric"),
-        frozenset({"half_to_date_attainment", "window_complete_share"}),
+        {"half_to_date_attainment", "window_complete_share"},
     ),
-    "mart_handoff_sla": (
-        ("lead_id",),
-        frozenset({"days_to_response"}),
-    ),
-    "mart_handoff_sla_monthly": (
+    "mart_handoff_sla": _spec(("lead_id",), {"days_to_response"}),
+    "mart_handoff_sla_monthly": _spec(
         ("fiscal_month", "business_unit", "owner_id"),
-        frozenset({"breach_rate", "median_business_days_to_response", "median_days_to_response"}),
+        {"breach_rate", "median_business_days_to_response", "median_days_to_response"},
     ),
-    "mart_funnel_shortfall": (
+    "mart_funnel_shortfall": _spec(
         ("fiscal_year", "fiscal_half", "business_unit", "measure", "factor"),
-        frozenset({"plan_value", "actual_value", "factor_ratio", "log_ratio", "effect", "effect_share"}),
+        {"plan_value", "actual_value", "factor_ratio", "log_ratio", "effect", "effect_share"},
     ),
 }
 
@@ -60,70 +59,13 @@ def accountability_warehouse(warehouse_factory: Callable[[str], Warehouse]) -> W
     return warehouse
 
 
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def as_text(value: Any) -> str:
-    """A warehouse value rendered like a cell of the expected CSVs (NULL = empty)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        assert value.tzinfo is None, f"timestamps must be naive Asia/Tokyo, got {value!r}"
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
-
-
-def cell_matches(expected: str, actual: Any, is_double: bool) -> bool:
-    if expected == "" or actual is None:
-        return expected == "" and actual is None
-    if is_number(actual):
-        difference = abs(Decimal(str(actual)) - Decimal(expected))
-        return difference <= DOUBLE_TOLERANCE if is_double else difference == 0
-    return as_text(actual) == expected
-
-
 @pytest.mark.parametrize("mart", sorted(MARTS))
 def test_mart_equals_hand_computed_expectation(accountability_warehouse: Warehouse, mart: str) -> None:
-    key, doubles = MARTS[mart]
-    expected_rows = read_csv(EXPECTED / f"{mart}.csv")
-    actual_rows = accountability_warehouse.query_dicts(f"select * from marts.{mart}")
-
-    expected_columns = list(expected_rows[0])
-    actual_columns = list(actual_rows[0]) if actual_rows else []
-    assert sorted(actual_columns) == sorted(expected_columns), (
-        f"{mart} columns differ: missing {sorted(set(expected_columns) - set(actual_columns))}, "
-        f"unexpected {sorted(set(actual_columns) - set(expected_columns))}"
+    problems = mismatches(
+        MARTS[mart],
+        read_csv(EXPECTED / f"{mart}.csv"),
+        accountability_warehouse.query_dicts(f"select * from marts.{mart}"),
     )
-    for column in doubles:
-        assert all(row[column] is None or isinstance(row[column], float) for row in actual_rows), column
-
-    expected_by_key = {tuple(row[column] for column in key): row for row in expected_rows}
-    assert len(expected_by_key) == len(expected_rows), f"{mart}: duplicate keys in the expected CSV"
-    actual_by_key: dict[tuple[str, ...], dict[str, Any]] = {}
-    for row in actual_rows:
-        row_id = tuple(as_text(row[column]) for column in key)
-        assert row_id not in actual_by_key, f"{mart}: duplicate row for key {row_id}"
-        actual_by_key[row_id] = row
-
-    problems = [f"missing row {k}" for k in sorted(expected_by_key.keys() - actual_by_key.keys())]
-    problems += [f"unexpected row {k}" for k in sorted(actual_by_key.keys() - expected_by_key.keys())]
-    for row_id in sorted(expected_by_key.keys() & actual_by_key.keys()):
-        expected, actual = expected_by_key[row_id], actual_by_key[row_id]
-        for column in expected_columns:
-            if not cell_matches(expected[column], actual[column], column in doubles):
-                problems.append(
-                    f"{row_id} {column}: expected {expected[column]!r}, actual {as_text(actual[column])!r}"
-                )
     assert not problems, f"{mart} differs from the hand-computed expectation:\n" + "\n".join(problems)
 
 
