@@ -684,6 +684,275 @@ def test_cost_metrics_hand_computed(cost_metrics: dict[str, list[dict[str, str]]
     assert rows["C_ADS"]["cost_per_lead"] == "" and close(rows["C_ADS"]["roi"], "-1")
 
 
+# --------------------------------------------------------------------------- semantic layer: KPI actuals, hand-off SLA
+
+ACCOUNTABILITY = FIXTURES / "accountability"
+ACCOUNTABILITY_VARS = {"as_of_date": "2026-10-15", "accountability_seed_set": "fixture"}
+KPI_CATALOGUE = (
+    "leads",
+    "mqls",
+    "sals",
+    "opportunities",
+    "won_deals",
+    "won_amount",
+    "renewals",
+    "opportunities_from_mqls",
+    "pipeline_from_mqls",
+    "won_from_opportunities",
+)
+KPI_METRICS = tuple(f"kpi_{metric}" for metric in KPI_CATALOGUE)
+KPI_COUNTS = {  # semantic metric: mart_forward_kpi_monthly column, per catalogue metric
+    "kpi_anchors": "anchors",
+    "kpi_outcomes": "outcomes",
+    "kpi_anchors_window_complete": "anchors_window_complete",
+}
+IN_WINDOW_RATES = {
+    "mql_to_opportunity_in_window_rate": "opportunities_from_mqls",
+    "opportunity_to_won_in_window_rate": "won_from_opportunities",
+}
+HANDOFF_COUNTS = {  # semantic metric: mart_handoff_sla_monthly column
+    "handoff_mqls": "handed_over",
+    "handoff_responded": "responded",
+    "handoff_responded_in_sla": "responded_in_sla",
+    "handoff_responded_late": "responded_late",
+    "handoff_open_in_sla": "open_in_sla",
+    "handoff_breached": "breached",
+}
+HANDOFF_MEDIANS = {
+    "handoff_median_business_days_to_response": "median_business_days_to_response",
+    "handoff_median_days_to_response": "median_days_to_response",
+}
+BY_MONTH = ("metric_time__month", "kpi_event__business_unit")
+BY_HALF = ("kpi_event__fiscal_year", "kpi_event__fiscal_half", "kpi_event__business_unit")
+HANDOFF_BY_MONTH = ("metric_time__month", "handoff__business_unit")
+
+
+@pytest.fixture(scope="module")
+def accountable(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
+    """The accountability fixture (tests/fixtures/accountability), built as test_accountability.py does."""
+    project = ProjectCopy(tmp_path_factory.mktemp("accountable"))
+    project.load(ACCOUNTABILITY / "raw")
+    project.build_output = ok(project.dbt("build", dbt_vars=ACCOUNTABILITY_VARS))
+    return project
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
+    """Generated data: 1,500 leads over 30 months in three business units, default vars and seeds."""
+    root = tmp_path_factory.mktemp("generated")
+    made = run_script("generate.py", "--leads", "1500", "--seed", "11", "--out", str(root / "raw"))
+    assert made.returncode == 0, made.stdout + made.stderr
+    project = ProjectCopy(root)
+    project.load(root / "raw")
+    project.build_output = ok(project.dbt("build"))
+    return project
+
+
+@pytest.fixture(scope="module", params=["accountable", "generated", "governed"])
+def kpi_project(request: pytest.FixtureRequest) -> ProjectCopy:
+    return request.getfixturevalue(request.param)
+
+
+def mf_slices(project: ProjectCopy, metrics: Any, group_by: tuple[str, ...]) -> dict[tuple, dict[str, str]]:
+    """`mf query` rows keyed by their group-by values (months as YYYY-MM-DD)."""
+    slices: dict[tuple, dict[str, str]] = {}
+    for row in project.mf_query(list(metrics), list(group_by)):
+        key = tuple(row[g][:10] if g.startswith("metric_time") else row[g] for g in group_by)
+        assert key not in slices, key
+        slices[key] = row
+    return slices
+
+
+def equal(metric_value: str | None, mart_value: Any) -> bool:
+    """Exact equality of an `mf` value (absent = no events = 0) and a mart count or amount."""
+    return Decimal(metric_value or "0") == Decimal(str(mart_value))
+
+
+def test_every_catalogue_metric_is_a_semantic_metric(accountable: ProjectCopy) -> None:
+    """One kpi_<metric> per catalogue metric, each reading only its own events of int_metric_events."""
+    catalogue = accountable.query("select metric from intermediate.int_kpi_metrics order by metric_order")
+    assert tuple(r["metric"] for r in catalogue) == KPI_CATALOGUE
+    manifest = json.loads((accountable.target / "semantic_manifest.json").read_text(encoding="utf-8"))
+    models = {model["name"]: model for model in manifest["semantic_models"]}
+    assert models["kpi_events"]["node_relation"]["alias"] == "int_metric_events"
+    assert models["handoffs"]["node_relation"]["alias"] == "mart_handoff_sla"
+    metrics = {metric["name"]: metric for metric in manifest["metrics"]}
+    for metric in KPI_CATALOGUE:
+        node = metrics[f"kpi_{metric}"]
+        assert node["type_params"]["measure"]["name"] == "kpi_value", metric
+        assert [f["where_sql_template"] for f in node["filter"]["where_filters"]] == [
+            "{{ Dimension('kpi_event__kpi_metric') }} = '" + metric + "'"
+        ]
+
+
+def test_semantic_layer_validates(accountable: ProjectCopy) -> None:
+    """`mf validate-configs`: the semantic yml, and every dimension, measure and metric against the warehouse."""
+    completed = subprocess.run(
+        [str(BIN / "mf"), "validate-configs"],
+        cwd=accountable.dir,
+        env=accountable.env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output[-6000:]
+    for step in ("the semantics of built manifest", "metrics against data warehouse"):
+        assert f"Successfully validated {step} (ERRORS: 0, FUTURE_ERRORS: 0, WARNINGS: 0)" in output, step
+
+
+def test_kpi_actuals_equal_mart_forward_kpi_monthly(kpi_project: ProjectCopy) -> None:
+    metrics = mf_slices(kpi_project, KPI_METRICS, BY_MONTH)
+    mart = kpi_project.query(
+        "select fiscal_month, business_unit, metric, actual, anchors from marts.mart_forward_kpi_monthly"
+    )
+    assert {r["metric"] for r in mart} == set(KPI_CATALOGUE)
+    with_events = set()
+    for row in mart:
+        key = (row["fiscal_month"].isoformat(), row["business_unit"])
+        if key not in metrics:
+            # The mart is dense; a month and business unit without any event is 0 there.
+            assert row["actual"] == 0 and row["anchors"] == 0, row
+            continue
+        with_events.add(key)
+        assert equal(metrics[key][f"kpi_{row['metric']}"], row["actual"]), (row, metrics[key])
+    assert with_events == metrics.keys()
+
+
+def test_kpi_anchors_and_in_window_rates_equal_the_mart(kpi_project: ProjectCopy) -> None:
+    per_metric = mf_slices(
+        kpi_project, [*KPI_COUNTS, "kpi_window_complete_share"], (*BY_MONTH, "kpi_event__kpi_metric")
+    )
+    rates = mf_slices(kpi_project, IN_WINDOW_RATES, BY_MONTH)
+    mart = {
+        (r["fiscal_month"].isoformat(), r["business_unit"], r["metric"]): r
+        for r in kpi_project.query("select * from marts.mart_forward_kpi_monthly")
+    }
+    assert per_metric.keys() == {key for key, row in mart.items() if row["anchors"]}
+    for key, got in per_metric.items():
+        for metric, column in KPI_COUNTS.items():
+            assert equal(got[metric], mart[key][column]), (key, metric)
+        assert close(got["kpi_window_complete_share"], mart[key]["window_complete_share"]), key
+    for key, got in rates.items():
+        for rate, metric in IN_WINDOW_RATES.items():
+            row = mart[(*key, metric)]
+            expected = Decimal(row["actual"]) / row["anchors"] if row["anchors"] else None
+            assert close(got[rate], expected), (key, rate, got[rate], expected)
+
+
+def test_kpi_actuals_by_half_equal_mart_forward_kpi(kpi_project: ProjectCopy) -> None:
+    totals = mf_slices(kpi_project, [*KPI_METRICS, *IN_WINDOW_RATES], BY_HALF)
+    per_metric = mf_slices(
+        kpi_project,
+        ["kpi_anchors", "kpi_anchors_window_complete", "kpi_window_complete_share"],
+        (*BY_HALF, "kpi_event__kpi_metric"),
+    )
+    # Each metric of a half and business unit once, whichever teams it is scored on or targeted for.
+    mart = kpi_project.query(
+        "select distinct fiscal_year, fiscal_half, business_unit, metric, actual, anchors, "
+        "anchors_window_complete, window_complete_share from marts.mart_forward_kpi where metric != 'blended'"
+    )
+    assert mart
+    slices = {(str(r["fiscal_year"]), r["fiscal_half"], r["business_unit"]) for r in mart}
+    assert len({(r["fiscal_year"], r["fiscal_half"], r["business_unit"], r["metric"]) for r in mart}) == len(
+        mart
+    )
+    assert totals.keys() <= slices  # every half and business unit with events has scorecard rows
+    for row in mart:
+        key = (str(row["fiscal_year"]), row["fiscal_half"], row["business_unit"])
+        got = totals.get(key, {})
+        assert equal(got.get(f"kpi_{row['metric']}"), row["actual"]), (row, got)
+        counts = per_metric.get((*key, row["metric"]), {})
+        assert equal(counts.get("kpi_anchors"), row["anchors"]), row
+        assert equal(counts.get("kpi_anchors_window_complete"), row["anchors_window_complete"]), row
+        assert close(counts.get("kpi_window_complete_share"), row["window_complete_share"]), row
+        if row["metric"] in IN_WINDOW_RATES.values():
+            rate = next(name for name, metric in IN_WINDOW_RATES.items() if metric == row["metric"])
+            expected = Decimal(row["actual"]) / row["anchors"] if row["anchors"] else None
+            assert close(got.get(rate), expected), (row, got)
+
+
+def test_handoff_metrics_equal_mart_handoff_sla_monthly(kpi_project: ProjectCopy) -> None:
+    metrics = mf_slices(
+        kpi_project, [*HANDOFF_COUNTS, "handoff_breach_rate", "handoff_sla_met_rate"], HANDOFF_BY_MONTH
+    )
+    sums = ", ".join(f"sum({column}) as {column}" for column in HANDOFF_COUNTS.values())
+    mart = kpi_project.query(
+        f"select fiscal_month, business_unit, {sums} from marts.mart_handoff_sla_monthly group by 1, 2"
+    )
+    assert {(r["fiscal_month"].isoformat(), r["business_unit"]) for r in mart} == metrics.keys()
+    for row in mart:
+        got = metrics[(row["fiscal_month"].isoformat(), row["business_unit"])]
+        for metric, column in HANDOFF_COUNTS.items():
+            assert equal(got[metric], row[column]), (row, metric)
+        assert close(got["handoff_breach_rate"], Decimal(row["breached"]) / row["handed_over"]), row
+        assert close(got["handoff_sla_met_rate"], Decimal(row["responded_in_sla"]) / row["handed_over"]), row
+    # Medians are not additive: compare at the mart's grain, per responding owner (the mart's
+    # '(no response)' / '(unknown)' rows are MetricFlow's null owner, together).
+    medians = mf_slices(kpi_project, HANDOFF_MEDIANS, (*HANDOFF_BY_MONTH, "handoff__responding_owner_id"))
+    owners = kpi_project.query(
+        "select * from marts.mart_handoff_sla_monthly where owner_id not in ('(no response)', '(unknown)')"
+    )
+    assert owners
+    for row in owners:
+        got = medians[(row["fiscal_month"].isoformat(), row["business_unit"], row["owner_id"])]
+        for metric, column in HANDOFF_MEDIANS.items():
+            assert close(got[metric], row[column]), (row, metric, got[metric])
+
+
+def test_kpi_and_handoff_metrics_hand_computed(accountable: ProjectCopy) -> None:
+    """tests/fixtures/accountability/README.md (as_of 2026-10-15 23:59:59, window 90 days, SLA 2 days)."""
+    halves = mf_slices(accountable, [*KPI_METRICS, *IN_WINDOW_RATES], BY_HALF)
+    assert halves.keys() == {("2026", "H1", "saas"), ("2026", "H2", "saas")}
+    first = halves[("2026", "H1", "saas")]
+    # Own-stage H1 totals: leads 8, MQLs 6, SALs 6, opportunities 4, won 1 (D, JPY 1,000,000).
+    own_stage = ("kpi_leads", "kpi_mqls", "kpi_sals", "kpi_opportunities", "kpi_won_deals", "kpi_won_amount")
+    assert [Decimal(first[m]) for m in own_stage] == [8, 6, 6, 4, 1, 1000000]
+    # MQLs A, B, C, D, E, H: A (exactly 90 days) and D reached opportunity in the window; B (+1 s)
+    # and C (day 91) did not. Their pipeline: A's OA 2,000,000 (OA2 is after the window) + D's
+    # USD 10,000 x 145 = 1,450,000.
+    assert Decimal(first["kpi_opportunities_from_mqls"]) == 2
+    assert close(first["mql_to_opportunity_in_window_rate"], Decimal(2) / Decimal(6))
+    assert Decimal(first["kpi_pipeline_from_mqls"]) == 3450000
+    # Opportunities D, A, B, C: only D was won (on the 90th day's date).
+    assert Decimal(first["kpi_won_from_opportunities"]) == 1
+    assert close(first["opportunity_to_won_in_window_rate"], "0.25")
+    # H2: leads K, F, G; MQLs F, G, neither an opportunity yet (0 / 2).
+    second = halves[("2026", "H2", "saas")]
+    assert (Decimal(second["kpi_leads"]), Decimal(second["kpi_mqls"])) == (3, 2)
+    assert close(second["mql_to_opportunity_in_window_rate"], "0")
+    assert second["opportunity_to_won_in_window_rate"] == ""  # no opportunity anchored in H2
+    # 5 of H1's 6 MQL windows have elapsed (H's ends 2026-11-02); 1 of 4 opportunity windows (D's).
+    shares = mf_slices(accountable, ["kpi_window_complete_share"], (*BY_HALF, "kpi_event__kpi_metric"))
+    assert close(
+        shares[("2026", "H1", "saas", "opportunities_from_mqls")]["kpi_window_complete_share"], Decimal(5) / 6
+    )
+    assert close(
+        shares[("2026", "H1", "saas", "won_from_opportunities")]["kpi_window_complete_share"], "0.25"
+    )
+    # Monthly pipeline: May A's 2,000,000, June D's 1,450,000.
+    months = mf_slices(accountable, ["kpi_pipeline_from_mqls", "kpi_mqls"], BY_MONTH)
+    assert Decimal(months[("2026-05-01", "saas")]["kpi_pipeline_from_mqls"]) == 2000000
+    assert Decimal(months[("2026-06-01", "saas")]["kpi_pipeline_from_mqls"]) == 1450000
+    # Hand-off: May A in SLA (2 business days, 7 d 7 h), B late (3, 4 d 23 h); October F open and
+    # breached, G open in SLA. H's MQL (August) is implied: an MQL, never handed over.
+    handoff = mf_slices(
+        accountable,
+        [*HANDOFF_COUNTS, "handoff_breach_rate", "handoff_sla_met_rate", *HANDOFF_MEDIANS],
+        HANDOFF_BY_MONTH,
+    )
+    may, october = handoff[("2026-05-01", "saas")], handoff[("2026-10-01", "saas")]
+    assert [Decimal(may[m]) for m in HANDOFF_COUNTS] == [2, 2, 1, 1, 0, 1]
+    assert close(may["handoff_breach_rate"], "0.5") and close(may["handoff_sla_met_rate"], "0.5")
+    assert close(may["handoff_median_business_days_to_response"], "2.5")
+    assert close(may["handoff_median_days_to_response"], "6.125")  # (7.291666... + 4.958333...) / 2
+    assert [Decimal(october[m]) for m in HANDOFF_COUNTS] == [2, 0, 0, 0, 1, 1]
+    assert close(october["handoff_breach_rate"], "0.5") and close(october["handoff_sla_met_rate"], "0")
+    assert october["handoff_median_business_days_to_response"] == ""
+    assert ("2026-08-01", "saas") not in handoff
+    assert Decimal(months[("2026-08-01", "saas")]["kpi_mqls"]) == 1
+
+
 # --------------------------------------------------------------------------- docs, exposures, freshness
 
 
