@@ -5,7 +5,8 @@
 -- Touches are ordered by time, then the source touch, then activity_id.
 -- A lead x stage without a counted touch gets one row with the no-touch
 -- campaign and credit 1 in every model. docs/attribution.md defines the
--- models; attribution_models() and position_based_credit() hold the weights.
+-- models; attribution_models(), position_based_credit() and
+-- attribution_credit() hold the weights and the rules (one column per model).
 {{ config(
     materialized=lead_incremental_materialization(),
     incremental_strategy='lead_replace',
@@ -146,7 +147,10 @@ decay_totals as (
         opportunity_anchor_position,
         days_before_stage,
         decay_weight,
-        sum(decay_weight) over (partition by lead_id, stage) as decay_weight_total
+        -- summed as exact decimals so the total (and every time-decay credit) is the same in every build
+        cast(
+            sum({{ attribution_exact('decay_weight') }}) over (partition by lead_id, stage) as {{ type_ratio() }}
+        ) as decay_weight_total
     from weighted
 ),
 
@@ -168,32 +172,17 @@ final as (
         case when touch_count > 0 then mql_anchor_position end as mql_anchor_position,
         case when touch_count > 0 then opportunity_anchor_position end as opportunity_anchor_position,
         days_before_stage,
-        case
-            when touch_count = 0 or touch_position = 1 then cast(1 as {{ type_ratio() }})
-            else cast(0 as {{ type_ratio() }})
-        end as credit_first_touch,
-        case
-            when touch_count = 0 or touch_position = touch_count then cast(1 as {{ type_ratio() }})
-            else cast(0 as {{ type_ratio() }})
-        end as credit_last_touch,
-        case
-            when touch_count = 0 then cast(1 as {{ type_ratio() }})
-            else cast(1 as {{ type_ratio() }}) / touch_count
-        end as credit_linear,
-        {%- for model in ['u_shaped', 'w_shaped'] %}
-            case
-                when touch_count = 0 then cast(1 as {{ type_ratio() }})
-                else {{ position_based_credit(model, 'touch_position', 'touch_count', {
-                    'first': '1',
-                    'mql': 'mql_anchor_position',
-                    'opportunity': 'opportunity_anchor_position',
-                }) }}
-            end as credit_{{ model }},
+        {%- for model in attribution_models() %}
+            {{ attribution_credit(model, {
+                'position': 'touch_position',
+                'touch_count': 'touch_count',
+                'mql_anchor': 'mql_anchor_position',
+                'opportunity_anchor': 'opportunity_anchor_position',
+                'decay_weight': 'decay_weight',
+                'decay_weight_total': 'decay_weight_total',
+            }) }} as credit_{{ model }}
+            {%- if not loop.last %},{% endif %}
         {%- endfor %}
-        case
-            when touch_count = 0 then cast(1 as {{ type_ratio() }})
-            else decay_weight / decay_weight_total
-        end as credit_time_decay
     from decay_totals
 )
 

@@ -18,6 +18,39 @@ touch_credits as (
     {{- incremental_lead_filter() }}
 ),
 
+-- One pass over the touches: per lead x stage x campaign, every model's
+-- credit (summed as exact decimals: the same in every build, whatever order
+-- the engine adds them in) and its credited touches (credit > 0).
+campaign_credits as (
+    select
+        lead_id,
+        business_unit,
+        source_campaign_id,
+        stage,
+        stage_order,
+        stage_entered_at,
+        won_amount,
+        campaign_id,
+        {%- for model in attribution_models() %}
+            sum({{ attribution_exact('credit_' ~ model) }}) as credit_sum_{{ model }},
+            count(case when credit_{{ model }} > 0 then touch_at end) as credited_touches_{{ model }},
+            min(case when credit_{{ model }} > 0 then touch_at end) as first_touch_at_{{ model }},
+            max(case when credit_{{ model }} > 0 then touch_at end) as last_touch_at_{{ model }}
+            {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from touch_credits
+    group by
+        lead_id,
+        business_unit,
+        source_campaign_id,
+        stage,
+        stage_order,
+        stage_entered_at,
+        won_amount,
+        campaign_id
+),
+
+-- One row per model with credit (the aggregated rows are few: a union is cheap).
 model_credits as (
     {%- for model in attribution_models() %}
         select
@@ -30,42 +63,16 @@ model_credits as (
             won_amount,
             '{{ model }}' as attribution_model,
             campaign_id,
-            touch_at,
-            credit_{{ model }} as credit
-        from touch_credits
-        where credit_{{ model }} > 0
+            cast(credit_sum_{{ model }} as {{ type_ratio() }}) as credit,
+            credited_touches_{{ model }} as credited_touches,
+            first_touch_at_{{ model }} as first_touch_at,
+            last_touch_at_{{ model }} as last_touch_at
+        from campaign_credits
+        where credit_sum_{{ model }} > 0
         {%- if not loop.last %}
             union all
         {%- endif %}
     {%- endfor %}
-),
-
-campaign_credits as (
-    select
-        lead_id,
-        business_unit,
-        source_campaign_id,
-        stage,
-        stage_order,
-        stage_entered_at,
-        won_amount,
-        attribution_model,
-        campaign_id,
-        sum(credit) as credit,
-        count(touch_at) as credited_touches,
-        min(touch_at) as first_touch_at,
-        max(touch_at) as last_touch_at
-    from model_credits
-    group by
-        lead_id,
-        business_unit,
-        source_campaign_id,
-        stage,
-        stage_order,
-        stage_entered_at,
-        won_amount,
-        attribution_model,
-        campaign_id
 ),
 
 final as (
@@ -80,12 +87,12 @@ final as (
         cast({{ fiscal_year("stage_entered_at") }} as integer) as fiscal_year,
         {{ fiscal_half('stage_entered_at') }} as fiscal_half,
         coalesce(campaign_id = source_campaign_id, false) as is_source_campaign,
-        cast(credit as {{ type_ratio() }}) as credit,
+        credit,
         cast(credit * won_amount as {{ type_ratio() }}) as credited_won_amount,
         cast(credited_touches as {{ dbt.type_bigint() }}) as credited_touches,
         first_touch_at,
         last_touch_at
-    from campaign_credits
+    from model_credits
 )
 
 select * from final

@@ -5,6 +5,8 @@
 -- counts in the half of its entered time; cost in the half of its cost date.
 -- sourced_* count leads the campaign created; influenced_* count leads it
 -- touched within the stage's lookback window without having created them.
+-- Credits are summed as exact decimals (attribution_exact), so the sums are
+-- the same in every build whatever order the engine adds them in.
 -- (`cost` is a column name fixed by the BI contract, hence the noqa: RF04.)
 {%- set stage_columns = attribution_stage_columns() %}
 with
@@ -45,9 +47,15 @@ attributed as (
         fiscal_year,
         fiscal_half,
         {%- for stage, label in stage_columns %}
-            sum(case when stage = '{{ stage }}' then credit else 0 end) as attributed_{{ label }},
+            cast(
+                sum(case when stage = '{{ stage }}' then {{ attribution_exact('credit') }} else 0 end)
+                as {{ type_ratio() }}
+            ) as attributed_{{ label }},
         {%- endfor %}
-        sum(case when stage = 'won' then credited_won_amount else 0 end) as attributed_won_amount
+        cast(
+            sum(case when stage = 'won' then {{ attribution_exact('credited_won_amount', 6) }} else 0 end)
+            as {{ type_ratio() }}
+        ) as attributed_won_amount
     from credits
     group by campaign_id, attribution_model, fiscal_year, fiscal_half
 ),

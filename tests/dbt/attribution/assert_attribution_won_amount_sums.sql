@@ -1,6 +1,7 @@
 -- For every lead x stage x attribution model, credited_won_amount adds up to
--- the lead's won amount in fct_lead_funnel (relative tolerance 1e-9 for
--- floating point). Rows returned break it.
+-- the lead's won amount in fct_lead_funnel, within a relative 1e-12: the
+-- credits' bound (assert_attribution_credits_sum_to_one) plus an ulp for
+-- each product credit x won amount. Rows returned break it.
 with
 
 credits as (
@@ -33,7 +34,7 @@ final as (
         on amount_sums.lead_id = lead_funnel.lead_id
     where lead_funnel.lead_id is null
         or abs(amount_sums.credited_won_amount - lead_funnel.won_amount)
-        > 1e-9 * (case when abs(lead_funnel.won_amount) > 1 then abs(lead_funnel.won_amount) else 1 end)
+        > 1e-12 * (case when abs(lead_funnel.won_amount) > 1 then abs(lead_funnel.won_amount) else 1 end)
 )
 
 select * from final
