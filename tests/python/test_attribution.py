@@ -10,16 +10,14 @@ are in tests/fixtures/attribution/README.md); credits are written as exact fract
 from __future__ import annotations
 
 import ast
-import csv
 import operator
 from collections import defaultdict
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from conftest import FIXTURES, Warehouse
+from expected_tables import as_text, read_csv
 from revops.company_names import MACRO_PATH, normalize_company_name, render_macro
 
 ATTRIBUTION = FIXTURES / "attribution"
@@ -61,22 +59,6 @@ def arithmetic(expression: str) -> float:
         raise ValueError(f"not plain arithmetic: {expression}")
 
     return walk(ast.parse(expression, mode="eval"))
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def text(value: Any) -> str:
-    """A warehouse value as written in the expected CSVs (NULL = empty)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if hasattr(value, "strftime"):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    return str(value)
 
 
 @pytest.fixture(scope="module")
@@ -148,8 +130,8 @@ def test_every_credit_row_equals_the_hand_computed_one(
             "fiscal_half",
             "is_source_campaign",
         ):
-            if text(got[column]) != want[column]:
-                mismatches.append((key, column, text(got[column]), want[column]))
+            if as_text(got[column]) != want[column]:
+                mismatches.append((key, column, as_text(got[column]), want[column]))
     assert mismatches == []
 
 
@@ -177,7 +159,7 @@ def test_touches_after_the_stage_or_outside_the_lookback_are_excluded(
         order by lead_id, stage, campaign_id
         """
     )
-    assert [(r[0], r[1], r[2], r[3], text(r[4]), text(r[5])) for r in rows] == [
+    assert [(r[0], r[1], r[2], r[3], as_text(r[4]), as_text(r[5])) for r in rows] == [
         ("AT03", "mql", "CA", 1, "2026-04-01 10:00:00", "2026-04-01 10:00:00"),
         ("AT03", "sal", "CA", 1, "2026-04-01 10:00:00", "2026-04-01 10:00:00"),
         ("AT03", "sal", "CW", 1, "2026-04-08 10:00:00", "2026-04-08 10:00:00"),
@@ -272,7 +254,7 @@ def test_campaign_attribution_rows_cost_sourced_and_influenced(attribution_wareh
         for column, value in want.items():
             if column in ("campaign_id", "fiscal_year", "fiscal_half"):
                 continue
-            assert text(row[column]) in (value, f"{value}.00"), (
+            assert as_text(row[column]) in (value, f"{value}.00"), (
                 row["campaign_id"],
                 row["attribution_model"],
                 column,
@@ -313,7 +295,7 @@ def test_company_keys_of_leads(attribution_warehouse: Warehouse) -> None:
         "from intermediate.int_account_lead_companies order by lead_id"
     )
     # Attribution leads AT* have neither a company name nor a domain: they are left out.
-    assert [{column: text(value) for column, value in row.items()} for row in actual] == expected
+    assert [{column: as_text(value) for column, value in row.items()} for row in actual] == expected
 
 
 @pytest.mark.parametrize(
@@ -359,7 +341,7 @@ def test_account_conflicts_equal_the_hand_computed_rows(attribution_warehouse: W
     actual = attribution_warehouse.query_dicts(
         f"select {', '.join(columns)} from marts.mart_account_conflicts order by company_key"
     )
-    assert [{column: text(row[column]) for column in columns} for row in actual] == sorted(
+    assert [{column: as_text(row[column]) for column in columns} for row in actual] == sorted(
         expected, key=lambda row: row["company_key"]
     )
 
