@@ -21,6 +21,8 @@ INCREMENTAL_MODELS = (
     ("intermediate", "int_attribution_touches"),
     ("intermediate", "int_attribution_touch_credits"),
     ("marts", "fct_attribution_credit"),
+    ("intermediate", "int_lead_mql_by_definition"),
+    ("intermediate", "int_lead_company_spans"),
 )
 RELATIVE_TOLERANCE = 1e-9
 """Double columns are compared to this relative precision: DuckDB's parallel sums of doubles

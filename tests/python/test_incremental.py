@@ -241,8 +241,13 @@ def _assert_same_warehouses(full: Warehouse, incremental: Warehouse) -> None:
         problems += table_differences(
             full.path, incremental.path, "raw", table.name, exclude=("_source_file", "_line_number")
         )
-    for schema, model in INCREMENTAL_MODELS:
-        problems += table_differences(full.path, incremental.path, schema, model)
+    # every intermediate table (the incremental models and what is rebuilt from them), then the marts
+    intermediate = tables_in(full.path, "intermediate")
+    assert intermediate == tables_in(incremental.path, "intermediate")
+    built = {"intermediate": intermediate, "marts": marts}
+    assert all(model in built[schema] for schema, model in INCREMENTAL_MODELS)
+    for model in intermediate:
+        problems += table_differences(full.path, incremental.path, "intermediate", model)
     for mart in marts:
         problems += table_differences(full.path, incremental.path, "marts", mart)
     assert problems == []

@@ -2,15 +2,27 @@
 -- definition versions in force on each activity's date, or the latest version
 -- for all history. Independent of var mql_restate_with_latest_version, so the
 -- Ops team sees what publishing or restating a version would change before
--- it is agreed. The rule itself is macros/funnel/mql_rule.sql.
+-- it is agreed. The rule itself is macros/funnel/mql_rule.sql. Lead-keyed
+-- and incremental (docs/nightly.md): a night recomputes only the affected
+-- leads. A new definition version is a seed change, which makes
+-- scripts/nightly.py rebuild it in full (latest_version, the latest basis).
+{{ config(
+    materialized=lead_incremental_materialization(),
+    incremental_strategy='lead_replace',
+    unique_key='lead_id',
+    on_schema_change='fail',
+    lead_watermark='coalesce(in_force_mql_at, latest_version_mql_at)',
+) }}
 with
 
 leads as (
     select * from {{ ref('stg_crm__leads') }}
+    {{- incremental_lead_filter() }}
 ),
 
 activities as (
     select * from {{ ref('stg_crm__lead_activities') }}
+    {{- incremental_lead_filter() }}
 ),
 
 definition_versions as (

@@ -1,0 +1,119 @@
+-- One row per lead that names its company: its normalised domain and name
+-- (the per-lead half of int_account_lead_companies) and the span of its
+-- events up to the as-of instant. Lead-keyed and incremental (docs/nightly.md):
+-- a night recomputes only the affected leads; the account-level matching of
+-- names to domains stays in int_account_lead_companies.
+{{ config(
+    materialized=lead_incremental_materialization(),
+    incremental_strategy='lead_replace',
+    unique_key='lead_id',
+    on_schema_change='fail',
+    lead_watermark='last_event_at',
+) }}
+{%- set last_name_step = 'name_step_' ~ (normalize_company_name_steps('name_key') | length) %}
+with
+
+leads as (
+    select * from {{ ref('stg_crm__leads') }}
+    {{- incremental_lead_filter() }}
+),
+
+activities as (
+    select * from {{ ref('stg_crm__lead_activities') }}
+    {{- incremental_lead_filter() }}
+),
+
+status_changes as (
+    select * from {{ ref('stg_crm__lead_status_changes') }}
+    {{- incremental_lead_filter() }}
+),
+
+opportunities as (
+    select * from {{ ref('stg_crm__opportunities') }}
+    {{- incremental_lead_filter() }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of') }}
+),
+
+name_step_0 as (
+    select
+        lead_id,
+        company_name as name_key
+    from leads
+),
+
+{% for step in normalize_company_name_steps('name_key') %}
+    name_step_{{ loop.index }} as (
+        select
+            lead_id,
+            {{ step }} as name_key
+        from name_step_{{ loop.index0 }}
+    ),
+
+{% endfor -%}
+
+normalised as (
+    select
+        leads.lead_id,
+        leads.business_unit,
+        leads.company_name,
+        {{ normalize_company_domain('leads.company_domain') }} as domain_key,
+        {{ last_name_step }}.name_key
+    from leads
+    inner join {{ last_name_step }}
+        on leads.lead_id = {{ last_name_step }}.lead_id
+),
+
+lead_events as (
+    select
+        lead_id,
+        lead_created_at as event_at
+    from leads
+    union all
+    select
+        lead_id,
+        activity_at as event_at
+    from activities
+    union all
+    select
+        lead_id,
+        changed_at as event_at
+    from status_changes
+    union all
+    select
+        lead_id,
+        opportunity_created_at as event_at
+    from opportunities
+    where lead_id is not null
+),
+
+lead_event_spans as (
+    select
+        lead_events.lead_id,
+        min(lead_events.event_at) as first_event_at,
+        max(lead_events.event_at) as last_event_at
+    from lead_events
+    cross join as_of
+    where lead_events.event_at <= as_of.as_of_at
+    group by lead_events.lead_id
+),
+
+final as (
+    select
+        normalised.lead_id,
+        normalised.business_unit,
+        normalised.company_name,
+        normalised.domain_key,
+        normalised.name_key,
+        lead_event_spans.first_event_at,
+        lead_event_spans.last_event_at
+    from normalised
+    left join lead_event_spans
+        on normalised.lead_id = lead_event_spans.lead_id
+    where normalised.domain_key is not null
+        or normalised.name_key is not null
+)
+
+select * from final
