@@ -30,6 +30,7 @@ from rich.console import Console
 from rich.table import Table
 
 from revops.measure import PhaseResult, run_measured
+from revops.nightly import INCREMENTAL_BUILD_ARGS
 from revops.settings import PROJECT_DIR
 
 app = typer.Typer(add_completion=False, help=__doc__)
@@ -128,7 +129,7 @@ class Bench:
         before_nightly = self.root / "direct_nightly.duckdb"
         self.phase("nightly/load", [*load, str(delta), "--mode", "upsert"])
         shutil.copyfile(self.warehouse, before_nightly)
-        self.dbt_build("nightly/dbt build", self.root / "target_nightly")
+        self.dbt_build("nightly/dbt build", self.root / "target_nightly", *INCREMENTAL_BUILD_ARGS)
         self.publish("nightly/publish", "00000000T000001Z-night0")
         direct_nightly = (
             self.direct("nightly/direct", self.root / "target_nightly", before_nightly, True)

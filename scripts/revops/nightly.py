@@ -53,6 +53,9 @@ LoadMode = Literal["full", "upsert"]
 EXIT_OK, EXIT_BUILD, EXIT_LOAD, EXIT_PUBLISH, EXIT_BUSY = 0, 1, 2, 3, 4
 LOCK_NAME = ".nightly.lock"
 FINGERPRINT_PATHS = ("models", "macros", "seeds", "dbt_project.yml")
+# An incremental night runs the project exactly as last published (same fingerprint), so the
+# unit tests, which depend only on that code, passed on that run and are left out; data tests run.
+INCREMENTAL_BUILD_ARGS = ("--exclude-resource-type", "unit_test")
 _NODE_LINE = re.compile(r"\b(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP|NO-OP)\b")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -245,7 +248,8 @@ class NightlyRun:
         self.record.full_refresh = full_refresh
         phases.say(f"build: {'full refresh' if full_refresh else 'incremental'} ({why})")
         started = time.perf_counter()
-        returncode, log = self._stream_dbt(["build", *(["--full-refresh"] if full_refresh else [])], phases)
+        mode_args = ["--full-refresh"] if full_refresh else list(INCREMENTAL_BUILD_ARGS)
+        returncode, log = self._stream_dbt(["build", *mode_args], phases)
         self.record.build_seconds = time.perf_counter() - started
         outcome = read_run_results(options.target_path / "run_results.json")
         if outcome is not None:

@@ -62,6 +62,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def unit_test_results(target: Path) -> int:
+    """How many unit tests the last dbt build under `target` ran."""
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    return sum(result["unique_id"].startswith("unit_test.") for result in results)
+
+
 def copy_run(demo: Path, tmp_path: Path) -> Path:
     shutil.copytree(demo / "run", tmp_path / "run", symlinks=False)
     return tmp_path / "run"
@@ -71,6 +77,8 @@ def test_nightly_twice_while_bi_reads(demo: Path, tmp_path: Path) -> None:
     run = copy_run(demo, tmp_path)
     current = run / "published" / "revops.duckdb"
     first_run_id = query(current, "SELECT max(run_id) FROM ops.run_log")[0][0]
+    # the full run ran the unit tests; the incremental nights below leave them out (unchanged code)
+    assert unit_test_results(run / "target") > 0
     stop = tmp_path / "stop"
     readers = {
         mode: subprocess.Popen(
@@ -96,6 +104,7 @@ def test_nightly_twice_while_bi_reads(demo: Path, tmp_path: Path) -> None:
         for reader in readers.values():
             reader.wait(timeout=60)
     loop, hold = (json.loads((tmp_path / f"{mode}.json").read_text()) for mode in ("loop", "hold"))
+    assert unit_test_results(run / "target") == 0
     assert loop["errors"] == [] and hold["errors"] == []
     assert not loop["timed_out"] and loop["rounds"] > 10 and hold["rounds"] > 10
     # the reader saw the first publication, then each new one, in order, never anything in between
