@@ -31,7 +31,7 @@ from rich.table import Table
 
 from revops.measure import PhaseResult, run_measured
 from revops.nightly import INCREMENTAL_BUILD_ARGS
-from revops.settings import PROJECT_DIR
+from revops.settings import PROJECT_DIR, duckdb_memory_limit
 
 app = typer.Typer(add_completion=False, help=__doc__)
 console = Console()
@@ -180,7 +180,12 @@ def _print(summaries: list[dict]) -> None:
         nightly = sum(
             phases[name]["seconds"] for name in ("nightly/load", "nightly/dbt build", "nightly/publish")
         )
-        peak = max(phases[name]["peak_rss_mib"] for name in phases if name.startswith(("full/", "nightly/")))
+        # The pipeline's peak; the direct-DuckDB lower bound is a measurement, not part of the pipeline.
+        peak = max(
+            phases[name]["peak_rss_mib"]
+            for name in phases
+            if name.startswith(("full/", "nightly/")) and not name.endswith("/direct")
+        )
         rows = [
             ("full pipeline wall s", full, GOAL_FULL_SECONDS, full <= GOAL_FULL_SECONDS),
             ("peak RSS MiB", peak, GOAL_PEAK_MIB, peak <= GOAL_PEAK_MIB),
@@ -217,7 +222,7 @@ def main(
     workdir: Path | None = typer.Option(None, help="Scratch directory (default: a temp dir)."),
     direct: bool = typer.Option(True, "--direct/--no-direct", help="Also run the direct-DuckDB lower bound."),
     memory_limit: str = typer.Option(
-        "", help="DuckDB memory_limit for the direct run (as in the dbt profile)."
+        duckdb_memory_limit(), help="DuckDB memory_limit for the direct run (default: the dbt profile's)."
     ),
     threads: int = typer.Option(0, help="DuckDB threads for the direct run (0: default)."),
     exclude: str | None = typer.Option(

@@ -35,7 +35,6 @@ Planted changes in the deltas:
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -309,7 +308,7 @@ def split_raw(raw_dir: Path, out_dir: Path, plan: SplitPlan) -> Split:
     try:
         config = {
             "temp_directory": str(out_dir / ".split.tmp"),
-            "memory_limit": os.environ.get("REVOPS_DUCKDB_MEMORY_LIMIT", "6GB"),
+            "memory_limit": settings.duckdb_memory_limit(),
         }
         with duckdb.connect(str(database), config=config) as connection:
             connection.execute("SET TimeZone = 'UTC'")

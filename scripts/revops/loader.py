@@ -25,7 +25,6 @@ session and checks, merging a delta into the loaded tables.
 from __future__ import annotations
 
 import codecs
-import os
 import sys
 import tempfile
 import traceback
@@ -239,7 +238,7 @@ def _session() -> Iterator[_Session]:
     with tempfile.TemporaryDirectory(prefix="revops-load-") as workdir:
         spill = Path(workdir) / "spill"
         # The same memory bound as the dbt profile (REVOPS_DUCKDB_MEMORY_LIMIT); beyond it DuckDB spills.
-        memory_limit = os.environ.get("REVOPS_DUCKDB_MEMORY_LIMIT", "6GB")
+        memory_limit = settings.duckdb_memory_limit()
         connection = duckdb.connect(
             ":memory:",
             config={

@@ -27,6 +27,7 @@ import duckdb
 from revops.rawio import sql_name, sql_string
 from revops.runlog import SCHEMA as OPS_SCHEMA
 from revops.runlog import RunRecord, write_record
+from revops.settings import duckdb_memory_limit
 
 MARTS_SCHEMA = "marts"
 CURRENT_NAME = "revops.duckdb"
@@ -85,7 +86,10 @@ def _fsync(path: Path) -> None:
 def write_publication(warehouse: Path, target: Path, run_log: list[RunRecord]) -> None:
     """Write a new publication file at `target`: every mart as a table, and the run log."""
     target.unlink(missing_ok=True)
-    with duckdb.connect(":memory:") as connection:
+    # The profile's memory bound; row order is not part of a mart (BI sorts), so DuckDB may copy
+    # without keeping it, which streams instead of buffering the largest marts.
+    config = {"memory_limit": duckdb_memory_limit(), "preserve_insertion_order": False}
+    with duckdb.connect(":memory:", config=config) as connection:
         connection.execute(f"ATTACH {sql_string(str(warehouse))} AS {WAREHOUSE_CATALOG} (READ_ONLY)")
         connection.execute(f"ATTACH {sql_string(str(target))} AS {PUBLICATION_CATALOG}")
         connection.execute(f"CREATE SCHEMA {PUBLICATION_CATALOG}.{MARTS_SCHEMA}")

@@ -15,12 +15,18 @@ import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_DUCKDB_PATH = "warehouse/revops.duckdb"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "6GB"
 
 
 def duckdb_path() -> Path:
     """The warehouse file dbt's default target uses (env REVOPS_DUCKDB_PATH)."""
     path = Path(os.environ.get("REVOPS_DUCKDB_PATH", DEFAULT_DUCKDB_PATH))
     return path if path.is_absolute() else PROJECT_DIR / path
+
+
+def duckdb_memory_limit() -> str:
+    """The DuckDB memory_limit every process uses, as the dbt profile (env REVOPS_DUCKDB_MEMORY_LIMIT)."""
+    return os.environ.get("REVOPS_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT)
 
 
 @lru_cache(maxsize=1)
