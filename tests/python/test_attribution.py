@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import ast
 import operator
+import shutil
 from collections import defaultdict
 from collections.abc import Callable
+from pathlib import Path
 
+import duckdb
 import pytest
 
 from conftest import FIXTURES, Warehouse
@@ -133,6 +136,45 @@ def test_every_credit_row_equals_the_hand_computed_one(
             if as_text(got[column]) != want[column]:
                 mismatches.append((key, column, as_text(got[column]), want[column]))
     assert mismatches == []
+
+
+def test_the_credit_invariants_test_catches_each_kind_of_break(
+    attribution_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """assert_attribution_credits_add_up passes on the fixture and fails, one row per break, on a
+    copy where one credit is halved, one lead x stage x model lost its rows and one credited won
+    amount is off."""
+    broken = Warehouse(tmp_path)
+    shutil.copyfile(attribution_warehouse.path, broken.path)
+    select = ["test", "--select", "assert_attribution_credits_add_up"]
+    assert broken.dbt(*select).ok
+    with duckdb.connect(str(broken.path)) as connection:
+        won = connection.execute(
+            "select lead_id, stage, attribution_model, campaign_id from marts.fct_attribution_credit "
+            "where credited_won_amount > 0 order by all limit 1"
+        ).fetchone()
+        others = connection.execute(
+            "select distinct lead_id, stage, attribution_model from marts.fct_attribution_credit "
+            "where lead_id <> ? order by all limit 2",
+            [won[0]],
+        ).fetchall()
+        connection.execute(
+            "update marts.fct_attribution_credit set credit = credit / 2 "
+            "where lead_id = ? and stage = ? and attribution_model = ?",
+            list(others[0]),
+        )
+        connection.execute(
+            "delete from marts.fct_attribution_credit where lead_id = ? and stage = ? and attribution_model = ?",
+            list(others[1]),
+        )
+        connection.execute(
+            "update marts.fct_attribution_credit set credited_won_amount = credited_won_amount + 1 "
+            "where lead_id = ? and stage = ? and attribution_model = ? and campaign_id = ?",
+            list(won),
+        )
+    result = broken.dbt(*select)
+    assert not result.ok
+    assert "Got 3 results" in result.output, result.output[-3000:]
 
 
 def test_one_touch_gives_full_credit_in_every_model(attribution_warehouse: Warehouse) -> None:
