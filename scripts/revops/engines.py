@@ -227,14 +227,19 @@ _POSTGRES_TYPES = {
 }
 
 
-def postgres_type(duckdb_type: str) -> str:
-    """The PostgreSQL spelling of a DuckDB column type of the raw tables."""
+def _engine_type(duckdb_type: str, types: Mapping[str, str], decimal: str, engine: str) -> str:
+    """An engine's spelling of a DuckDB column type of the raw tables (decimals keep (p, s))."""
     upper = duckdb_type.upper()
     if upper.startswith("DECIMAL"):
-        return "numeric" + duckdb_type[len("DECIMAL") :]
-    if upper in _POSTGRES_TYPES:
-        return _POSTGRES_TYPES[upper]
-    raise EngineError(f"no PostgreSQL type for DuckDB type {duckdb_type}")
+        return decimal + duckdb_type[len("DECIMAL") :]
+    if upper in types:
+        return types[upper]
+    raise EngineError(f"no {engine} type for DuckDB type {duckdb_type}")
+
+
+def postgres_type(duckdb_type: str) -> str:
+    """The PostgreSQL spelling of a DuckDB column type of the raw tables."""
+    return _engine_type(duckdb_type, _POSTGRES_TYPES, "numeric", "PostgreSQL")
 
 
 def postgres_connect(settings: PostgresSettings, **kwargs: Any):
@@ -449,12 +454,7 @@ _SPARK_TYPES = {
 
 def spark_type(duckdb_type: str) -> str:
     """The Spark SQL spelling of a DuckDB column type of the raw tables."""
-    upper = duckdb_type.upper()
-    if upper.startswith("DECIMAL"):
-        return "decimal" + duckdb_type[len("DECIMAL") :]
-    if upper in _SPARK_TYPES:
-        return _SPARK_TYPES[upper]
-    raise EngineError(f"no Spark type for DuckDB type {duckdb_type}")
+    return _engine_type(duckdb_type, _SPARK_TYPES, "decimal", "Spark")
 
 
 def publish_spark(duckdb_path: Path, settings: SparkSettings) -> dict[str, int]:
