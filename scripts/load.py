@@ -7,11 +7,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from revops.cli_options import Encoding, MaxErrors, RawDir, Timezone
 from revops.loader import load_dir, run_cli
 from revops.upsert import render_changes, upsert_dir
 
@@ -25,15 +25,8 @@ class Mode(StrEnum):
 
 @app.command()
 def main(
-    raw_dir: Annotated[
-        Path,
-        typer.Option(
-            "--raw-dir", help="Directory with one <table>.csv or <table>.parquet per contract table."
-        ),
-    ],
-    encoding: Annotated[
-        str, typer.Option("--encoding", help="CSV encoding: utf-8 (BOM or not) or e.g. cp932 for Shift-JIS.")
-    ] = "utf-8",
+    raw_dir: RawDir,
+    encoding: Encoding = "utf-8",
     strict: Annotated[
         bool,
         typer.Option("--strict", help="If any row would be quarantined, write nothing and exit 1."),
@@ -41,15 +34,8 @@ def main(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and report only; write nothing.")
     ] = False,
-    timezone: Annotated[
-        str | None,
-        typer.Option(
-            "--timezone", help="Reporting timezone for timestamps with an offset (default: dbt var)."
-        ),
-    ] = None,
-    max_errors: Annotated[
-        int, typer.Option("--max-errors", help="Quarantined rows per table printed to stderr (0: all kept).")
-    ] = 20,
+    timezone: Timezone = None,
+    max_errors: MaxErrors = 20,
     mode: Annotated[
         Mode,
         typer.Option(

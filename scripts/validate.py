@@ -5,11 +5,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from revops.cli_options import Encoding, MaxErrors, RawDir, Timezone
 from revops.loader import run_cli, validate_dir
 
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
@@ -17,25 +17,11 @@ app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
 
 @app.command()
 def main(
-    raw_dir: Annotated[
-        Path,
-        typer.Option(
-            "--raw-dir", help="Directory with one <table>.csv or <table>.parquet per contract table."
-        ),
-    ],
-    encoding: Annotated[
-        str, typer.Option("--encoding", help="CSV encoding: utf-8 (BOM or not) or e.g. cp932 for Shift-JIS.")
-    ] = "utf-8",
+    raw_dir: RawDir,
+    encoding: Encoding = "utf-8",
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if any row would be quarantined.")] = False,
-    timezone: Annotated[
-        str | None,
-        typer.Option(
-            "--timezone", help="Reporting timezone for timestamps with an offset (default: dbt var)."
-        ),
-    ] = None,
-    max_errors: Annotated[
-        int, typer.Option("--max-errors", help="Quarantined rows per table printed to stderr (0: all kept).")
-    ] = 20,
+    timezone: Timezone = None,
+    max_errors: MaxErrors = 20,
 ) -> None:
     """Run the loader's checks on --raw-dir and print the same report; write nothing.
 

@@ -1,0 +1,23 @@
+"""Command-line options shared by scripts/load.py and scripts/validate.py (one wording, one default)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+RawDir = Annotated[
+    Path,
+    typer.Option("--raw-dir", help="Directory with one <table>.csv or <table>.parquet per contract table."),
+]
+Encoding = Annotated[
+    str, typer.Option("--encoding", help="CSV encoding: utf-8 (BOM or not) or e.g. cp932 for Shift-JIS.")
+]
+Timezone = Annotated[
+    str | None,
+    typer.Option("--timezone", help="Reporting timezone for timestamps with an offset (default: dbt var)."),
+]
+MaxErrors = Annotated[
+    int, typer.Option("--max-errors", help="Quarantined rows per table printed to stderr (0: all kept).")
+]
