@@ -129,3 +129,11 @@ def mismatches(
                     f"{row_id} {column}: expected {expected[column]!r}, actual {as_text(actual[column])!r}"
                 )
     return problems
+
+
+def assert_mart_equals_expected(
+    mart: str, spec: TableSpec, expected_dir: Path, actual_rows: Iterable[dict[str, Any]]
+) -> None:
+    """Fail with every difference between marts.<mart> and <expected_dir>/<mart>.csv."""
+    problems = mismatches(spec, read_csv(expected_dir / f"{mart}.csv"), actual_rows)
+    assert not problems, f"{mart} differs from the hand-computed expectation:\n" + "\n".join(problems)

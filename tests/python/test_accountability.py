@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 
 from conftest import FIXTURES, Warehouse
-from expected_tables import TableSpec, mismatches, read_csv
+from expected_tables import TableSpec, assert_mart_equals_expected
 
 FIXTURE = FIXTURES / "accountability"
 RAW = FIXTURE / "raw"
@@ -61,12 +61,9 @@ def accountability_warehouse(warehouse_factory: Callable[[str], Warehouse]) -> W
 
 @pytest.mark.parametrize("mart", sorted(MARTS))
 def test_mart_equals_hand_computed_expectation(accountability_warehouse: Warehouse, mart: str) -> None:
-    problems = mismatches(
-        MARTS[mart],
-        read_csv(EXPECTED / f"{mart}.csv"),
-        accountability_warehouse.query_dicts(f"select * from marts.{mart}"),
+    assert_mart_equals_expected(
+        mart, MARTS[mart], EXPECTED, accountability_warehouse.query_dicts(f"select * from marts.{mart}")
     )
-    assert not problems, f"{mart} differs from the hand-computed expectation:\n" + "\n".join(problems)
 
 
 def test_nothing_quarantined(accountability_warehouse: Warehouse) -> None:

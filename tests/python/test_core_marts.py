@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 
 from conftest import FIXTURES, Warehouse
-from expected_tables import TableSpec, mismatches, read_csv
+from expected_tables import TableSpec, assert_mart_equals_expected, read_csv
 
 CORE = FIXTURES / "core"
 RAW = CORE / "raw"
@@ -61,12 +61,9 @@ def core_warehouse(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
 
 @pytest.mark.parametrize("mart", sorted(MARTS))
 def test_mart_equals_hand_computed_expectation(core_warehouse: Warehouse, mart: str) -> None:
-    problems = mismatches(
-        MARTS[mart],
-        read_csv(EXPECTED / f"{mart}.csv"),
-        core_warehouse.query_dicts(f"select * from marts.{mart}"),
+    assert_mart_equals_expected(
+        mart, MARTS[mart], EXPECTED, core_warehouse.query_dicts(f"select * from marts.{mart}")
     )
-    assert not problems, f"{mart} differs from the hand-computed expectation:\n" + "\n".join(problems)
 
 
 def test_nothing_quarantined_and_every_row_loaded(core_warehouse: Warehouse) -> None:
