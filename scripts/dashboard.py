@@ -39,6 +39,9 @@ def main(
     with console.status("rendering the dashboard"):
         rendered = write_dashboard(db_path, out, lang)  # type: ignore[arg-type]
     console.print(f"sections: {', '.join(rendered.sections)}")
+    console.print(
+        f"embedded font: {rendered.font_bytes / 1024:.0f} KiB of WOFF2 (page {len(rendered.html.encode()) / 2**20:.1f} MiB)"
+    )
     if rendered.omitted:
         console.print(f"[yellow]left out (mart not built): {', '.join(rendered.omitted)}[/yellow]")
     if screenshot is not None:
