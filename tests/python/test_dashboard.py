@@ -103,6 +103,17 @@ def test_every_text_exists_in_both_languages_once() -> None:
     assert Texts("ja").label("channel", "a_new_channel") == "a_new_channel"
 
 
+def test_every_file_the_page_names_exists() -> None:
+    named = {
+        path
+        for entry in MESSAGES.values()
+        for text in entry.values()
+        for path in re.findall(r"(?:docs/[\w./-]+\.md|README\.md)", text)
+    }
+    assert "docs/dashboard.md" in named
+    assert [path for path in sorted(named) if not (PROJECT_DIR / path).exists()] == []
+
+
 def test_a_cohort_is_immature_until_its_youngest_leads_had_the_full_window() -> None:
     april = date(2026, 4, 1)  # youngest leads: end of April = 2026-05-01 00:00; + 90 days = 2026-07-30 00:00
     assert is_immature(april, datetime(2026, 7, 29, 23, 59, 59), 90)
@@ -255,6 +266,44 @@ def test_a_mart_that_does_not_read_as_expected_fails_loudly(core: Warehouse, tmp
     assert result.returncode == 1
     assert "section campaigns failed" in result.stderr
     assert out.exists()  # the rest of the page is still written
+
+
+def shortfall_slices(path: Path) -> dict[str, Any]:
+    with Marts(path) as marts:
+        payload, _omitted, failed = build_payload(marts, "ja")
+    assert failed == ()
+    return next(section for section in payload["sections"] if section["id"] == "shortfall")["slices"]
+
+
+def test_an_immature_half_reads_the_same_whether_or_not_the_mart_attributes_it(
+    core: Warehouse, tmp_path: Path
+) -> None:
+    """The page decides on is_mature alone: the mart as it is, and the mart once immature halves carry null
+    effects, no bottleneck and the gap on `unattributed`, give the same section."""
+    before = shortfall_slices(core.path)
+    immature = [
+        key
+        for key, content in before.items()
+        if "要因分解はしません" in json.dumps(content, ensure_ascii=False)
+    ]
+    assert "2026-H1|__all__" in immature  # as of 2026-07-05 the half is not over
+    copy = tmp_path / "immature_unattributed.duckdb"
+    shutil.copy(core.path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        changed = connection.execute(
+            """
+            update marts.mart_funnel_shortfall
+            set effect = case when factor = 'unattributed' then gap end, is_bottleneck = false
+            where not is_mature and gap is not null
+            """
+        ).fetchone()
+    assert changed and changed[0] > 0
+    after = shortfall_slices(copy)
+    assert after == before
+    content = before["2026-H1|__all__"]
+    keys = {item["k"] for row in content["table"]["rows"] for item in row if "k" in item}
+    assert keys == {"effect:unattributed", "amount:unattributed"}
+    assert content["figure"] is None
 
 
 def test_the_exposure_declares_the_marts_the_dashboard_reads() -> None:
