@@ -161,6 +161,9 @@ class Section:
     filters: tuple[str, ...]
     slices: dict[str, dict] = field(default_factory=dict)
     fallback: dict | None = None  # shown for a selection without a slice (else "no data")
+    # The halves this section calls immature, from its mart's own `is_mature`; None: the page's rule
+    # (half_is_immature). Either way a section filtered by half is badged when the chosen half is one.
+    immature_halves: set[str] | None = None
 
     def add(self, half: str, unit: str, content: Slice) -> None:
         self.slices[slice_key(half, unit)] = content.to_json()
@@ -179,6 +182,7 @@ class Section:
             "filters": list(self.filters),
             "slices": self.slices,
             "fallback": self.fallback,
+            "immature": None if self.immature_halves is None else sorted(self.immature_halves),
         }
 
 

@@ -81,7 +81,9 @@
     });
   }
 
-  function halfImmature() {
+  function halfImmature(section) {
+    // A section whose mart judges maturity itself (is_mature) lists its immature halves; else the page's rule.
+    if (section.immature) return section.immature.indexOf(state.half) >= 0;
     return data.filters.halves.some(function (half) { return half.key === state.half && half.immature; });
   }
 
@@ -136,7 +138,7 @@
     var chart = panel.querySelector(".chart");
     var slot = panel.querySelector(".numbers-slot");
     // Every section filtered by half says so when the chosen half is immature.
-    panel.querySelector(".maturity").hidden = !(section.filters.indexOf("half") >= 0 && halfImmature());
+    panel.querySelector(".maturity").hidden = !(section.filters.indexOf("half") >= 0 && halfImmature(section));
     callouts.textContent = "";
     cards.textContent = "";
     panel.querySelector(".empty").hidden = !!content;

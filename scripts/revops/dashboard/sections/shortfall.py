@@ -101,6 +101,7 @@ def build_shortfall(context: Context) -> Section | None:
                 factor.effects[row["measure"]].append(float(row["effect"]))
             if target != ALL_UNITS and row["measure"] == MEASURES[0]:
                 factor.bottleneck = bool(row["is_bottleneck"])
+    section.immature_halves = {half for (half, unit), gap in gaps.items() if not gap.mature}
     for (half, unit), gap in gaps.items():
         if unit == ALL_UNITS:
             _flag_bottleneck(gap)
