@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from revops.dashboard import write_dashboard
+from revops.dashboard.fonts import FontMissing
 from revops.settings import PROJECT_DIR, duckdb_path
 
 app = typer.Typer(add_completion=False, help=__doc__)
@@ -36,9 +37,16 @@ def main(
     if not db_path.exists():
         console.print(f"[red]no warehouse at {db_path}; build it first[/red]")
         raise typer.Exit(1)
-    with console.status("rendering the dashboard"):
-        rendered = write_dashboard(db_path, out, lang)  # type: ignore[arg-type]
+    try:
+        with console.status("rendering the dashboard"):
+            rendered = write_dashboard(db_path, out, lang)  # type: ignore[arg-type]
+    except FontMissing as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
     console.print(f"sections: {', '.join(rendered.sections)}")
+    console.print(
+        f"embedded font: {rendered.font_bytes / 1024:.0f} KiB of WOFF2 (page {len(rendered.html.encode()) / 2**20:.1f} MiB)"
+    )
     if rendered.omitted:
         console.print(f"[yellow]left out (mart not built): {', '.join(rendered.omitted)}[/yellow]")
     if screenshot is not None:

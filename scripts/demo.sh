@@ -4,4 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# shellcheck source=scripts/apt.sh
+source scripts/apt.sh
+ensure_cjk_font
 exec .venv/bin/python scripts/demo.py "$@"

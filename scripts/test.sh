@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test, from a fresh clone: installs what it needs (pinned Python
-# packages; Debian's chromium and postgresql when missing), starts the
+# packages; Debian's chromium, fonts-noto-cjk and postgresql when missing), starts the
 # services the tests use, then runs lint, conventions and the pytest suites
 # (DuckDB always; PostgreSQL and Spark engine suites; headless-browser tests).
 set -euo pipefail
@@ -9,20 +9,14 @@ cd "$(dirname "$0")/.."
 if [ -f requirements-engines.txt ]; then export EXTRA_REQUIREMENTS=requirements-engines.txt; fi
 bash scripts/setup.sh
 
-apt_install() {
-    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-        if [ -z "${_apt_updated:-}" ]; then apt-get update -qq >/dev/null && _apt_updated=1; fi
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-    else
-        echo "test: cannot install $* (needs root and apt-get)" >&2
-        return 1
-    fi
-}
+# shellcheck source=scripts/apt.sh
+source scripts/apt.sh
 
 if ! command -v chromium >/dev/null 2>&1; then
     echo "test: installing Debian's chromium for the dashboard browser tests"
     apt_install chromium || true
 fi
+ensure_cjk_font || true
 if [ -x scripts/engines/start_postgres.sh ] || [ -f scripts/engines/start_postgres.sh ]; then
     bash scripts/engines/start_postgres.sh || echo "test: PostgreSQL could not be started" >&2
 fi

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -29,8 +30,9 @@ import yaml
 
 from conftest import FIXTURES, Warehouse, run_script
 from revops.dashboard import formatting
-from revops.dashboard.browser import DashboardBrowser, dashboard_browser
-from revops.dashboard.common import ALL_UNITS, is_immature
+from revops.dashboard.browser import DashboardBrowser, masked_fontconfig
+from revops.dashboard.common import ALL_UNITS, campaign_labels, half_is_immature, is_immature
+from revops.dashboard.fonts import FAMILY, SOURCE_FAMILY
 from revops.dashboard.i18n import MESSAGES, Texts
 from revops.dashboard.render import build_payload, render
 from revops.dashboard.sections import SECTIONS
@@ -101,6 +103,17 @@ def test_every_text_exists_in_both_languages_once() -> None:
     assert Texts("ja").label("channel", "a_new_channel") == "a_new_channel"
 
 
+def test_every_file_the_page_names_exists() -> None:
+    named = {
+        path
+        for entry in MESSAGES.values()
+        for text in entry.values()
+        for path in re.findall(r"(?:docs/[\w./-]+\.md|README\.md)", text)
+    }
+    assert "docs/dashboard.md" in named
+    assert [path for path in sorted(named) if not (PROJECT_DIR / path).exists()] == []
+
+
 def test_a_cohort_is_immature_until_its_youngest_leads_had_the_full_window() -> None:
     april = date(2026, 4, 1)  # youngest leads: end of April = 2026-05-01 00:00; + 90 days = 2026-07-30 00:00
     assert is_immature(april, datetime(2026, 7, 29, 23, 59, 59), 90)
@@ -168,14 +181,46 @@ def test_fiscal_half_of_a_month_agrees_with_the_marts(demo: Warehouse) -> None:
         assert fiscal_half(month) == (year, half)
 
 
-def test_default_filters_are_the_latest_half_and_all_units(core: Warehouse) -> None:
+def test_a_half_is_immature_until_its_last_cohort_month_is_mature() -> None:
+    # FY2026 H1 = 2026-04 .. 2026-09: its last cohort (September) matures at 2026-10-01 + 90 days.
+    assert half_is_immature("2026-H1", datetime(2026, 12, 29, 23, 59, 59), 90)
+    assert not half_is_immature("2026-H1", datetime(2026, 12, 30), 90)
+    # FY2025 H2 = 2025-10 .. 2026-03: March matures at 2026-04-01 + 90 days = 2026-06-30.
+    assert half_is_immature("2025-H2", datetime(2026, 6, 29, 23, 59, 59), 90)
+    assert not half_is_immature("2025-H2", datetime(2026, 6, 30), 90)
+
+
+def test_campaigns_that_share_a_name_are_told_apart_by_id() -> None:
+    pairs = [
+        ("CMP-1", "福岡 スマート工場EXPO 2026 出展"),
+        ("CMP-2", "福岡 スマート工場EXPO 2026 出展"),
+        ("CMP-3", "Web"),
+    ]
+    assert campaign_labels(pairs) == {
+        "CMP-1": "福岡 スマート工場EXPO 2026 出展 (CMP-1)",
+        "CMP-2": "福岡 スマート工場EXPO 2026 出展 (CMP-2)",
+        "CMP-3": "Web",
+    }
+    # Cut for a chart axis: names that only differ after the cut are told apart as well.
+    cut = campaign_labels(
+        [("A", "ホワイトペーパー: 製造業DX"), ("B", "ホワイトペーパー: 営業DX"), ("C", None)], limit=8
+    )
+    assert cut == {"A": "ホワイトペーパ… (A)", "B": "ホワイトペーパ… (B)", "C": "C"}
+
+
+def test_default_filters_are_the_latest_mature_half_and_all_units(core: Warehouse) -> None:
     with Marts(core.path) as marts:
         payload, omitted, failed = build_payload(marts, "ja")
     assert failed == ()
-    assert payload["filters"]["half"] == "2026-H1"
+    # As of 2026-07-05, FY2026 H1 (its 2026-04 cohort matures on 2026-07-30) is immature; FY2025 H2 matured
+    # on 2026-06-30. The page opens on FY2025 H2 and says so; the newer half is offered, marked.
+    assert payload["filters"]["half"] == "2025-H2"
     assert payload["filters"]["unit"] == ALL_UNITS
+    assert "成熟済みの最新半期 (2025年度 下期)" in payload["filters"]["defaultNote"]
+    halves = {half["key"]: half for half in payload["filters"]["halves"]}
+    assert halves["2026-H1"]["immature"] and halves["2026-H1"]["label"] == "2026年度 上期 (成熟前)"
+    assert not halves["2025-H2"]["immature"] and halves["2025-H2"]["label"] == "2025年度 下期"
     labels = [half["label"] for half in payload["filters"]["halves"]]
-    assert "2026年度 上期" in labels and "2025年度 下期" in labels
     assert labels == sorted(labels, reverse=True)
     assert payload["asOf"] == "2026-07-05 23:59"
     assert [section["id"] for section in payload["sections"]] == existing_sections(core)
@@ -221,6 +266,44 @@ def test_a_mart_that_does_not_read_as_expected_fails_loudly(core: Warehouse, tmp
     assert result.returncode == 1
     assert "section campaigns failed" in result.stderr
     assert out.exists()  # the rest of the page is still written
+
+
+def shortfall_slices(path: Path) -> dict[str, Any]:
+    with Marts(path) as marts:
+        payload, _omitted, failed = build_payload(marts, "ja")
+    assert failed == ()
+    return next(section for section in payload["sections"] if section["id"] == "shortfall")["slices"]
+
+
+def test_an_immature_half_reads_the_same_whether_or_not_the_mart_attributes_it(
+    core: Warehouse, tmp_path: Path
+) -> None:
+    """The page decides on is_mature alone: the mart as it is, and the mart once immature halves carry null
+    effects, no bottleneck and the gap on `unattributed`, give the same section."""
+    before = shortfall_slices(core.path)
+    immature = [
+        key
+        for key, content in before.items()
+        if "要因分解はしません" in json.dumps(content, ensure_ascii=False)
+    ]
+    assert "2026-H1|__all__" in immature  # as of 2026-07-05 the half is not over
+    copy = tmp_path / "immature_unattributed.duckdb"
+    shutil.copy(core.path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        changed = connection.execute(
+            """
+            update marts.mart_funnel_shortfall
+            set effect = case when factor = 'unattributed' then gap end, is_bottleneck = false
+            where not is_mature and gap is not null
+            """
+        ).fetchone()
+    assert changed and changed[0] > 0
+    after = shortfall_slices(copy)
+    assert after == before
+    content = before["2026-H1|__all__"]
+    keys = {item["k"] for row in content["table"]["rows"] for item in row if "k" in item}
+    assert keys == {"effect:unattributed", "amount:unattributed"}
+    assert content["figure"] is None
 
 
 def test_the_exposure_declares_the_marts_the_dashboard_reads() -> None:
@@ -311,9 +394,19 @@ def floats(value: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[DashboardBrowser]:
-    with dashboard_browser() as opened:
-        yield opened
+def playwright_driver() -> Iterator[Any]:
+    """One Playwright driver for the module's browsers (the sync API allows one at a time)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright_driver: Any) -> Iterator[DashboardBrowser]:
+    opened = DashboardBrowser(playwright_driver)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture(scope="module")
@@ -378,6 +471,150 @@ def test_filters_change_the_numbers_shown(core_page: tuple[Any, Any]) -> None:
     choose(page, unit="Consulting")
     assert shown(page, "campaigns") != campaigns_saas
     choose(page, "2026-H1", ALL_UNITS)
+
+
+# --------------------------------------------------------------------------- glyphs: the embedded font
+
+CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
+
+# Every rendered element whose own text has a Japanese character (HTML and plotly's SVG alike).
+MARK_JAPANESE = r"""() => {
+    const japanese = /[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]/;
+    let count = 0;
+    for (const node of document.querySelectorAll('body *')) {
+        // Not drawn: scripts, the native select, the inside of a closed <details>.
+        if (node.closest('script, style, select, details:not([open]) > :not(summary)')) continue;
+        const own = Array.from(node.childNodes).filter(c => c.nodeType === 3).map(c => c.data).join('');
+        if (!japanese.test(own) || !node.getClientRects().length) continue;
+        node.setAttribute('data-glyph-probe', String(count++));
+    }
+    return count;
+}"""
+
+
+def glyph_sources(page: Any) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(text, the fonts chromium drew its glyphs with) for every element showing Japanese, from the
+    DevTools protocol (CSS.getPlatformFontsForNode: family, whether a web font, glyph count)."""
+    marked = page.evaluate(MARK_JAPANESE)
+    session = page.context.new_cdp_session(page)
+    try:
+        session.send("DOM.enable")
+        session.send("CSS.enable")
+        root = session.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        nodes = session.send("DOM.querySelectorAll", {"nodeId": root, "selector": "[data-glyph-probe]"})[
+            "nodeIds"
+        ]
+        assert len(nodes) == marked
+        found = []
+        for node in nodes:
+            text = session.send("DOM.getOuterHTML", {"nodeId": node})["outerHTML"]
+            fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            found.append((re.sub(r"<[^>]+>", "", text)[:60], fonts))
+        return found
+    finally:
+        session.detach()
+
+
+def not_drawn_with_the_embedded_font(page: Any) -> list[tuple[str, list[str]]]:
+    """Texts with any glyph drawn by something other than the embedded font (a system font, tofu)."""
+    return [
+        (text, [f"{font['familyName']} custom={font['isCustomFont']}" for font in fonts])
+        for text, fonts in glyph_sources(page)
+        if not fonts or any(not font["isCustomFont"] or font["familyName"] != SOURCE_FAMILY for font in fonts)
+    ]
+
+
+@pytest.fixture(scope="module")
+def maskedbrowser(
+    playwright_driver: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DashboardBrowser]:
+    """Chromium on a machine with no CJK font: fontconfig rejects every font covering ja/zh/ko."""
+    opened = DashboardBrowser(playwright_driver, masked_fontconfig(tmp_path_factory.mktemp("fontconfig")))
+    yield opened
+    opened.close()
+
+
+@pytest.mark.browser
+def test_the_mask_leaves_chromium_without_a_japanese_font(maskedbrowser: DashboardBrowser) -> None:
+    probe = maskedbrowser.blank_page()
+    try:
+        probe.set_content("<p id='p' style='font-family: sans-serif'>受注の計画差</p>")
+        session = probe.context.new_cdp_session(probe)
+        session.send("DOM.enable")
+        session.send("CSS.enable")
+        root = session.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        node = session.send("DOM.querySelector", {"nodeId": root, "selector": "#p"})["nodeId"]
+        fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        assert fonts and all("CJK" not in font["familyName"] for font in fonts), fonts  # tofu, not Noto
+    finally:
+        probe.context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("which", "lang"), [("core", "ja"), ("core", "en"), ("demo", "ja")])
+def test_every_japanese_glyph_is_drawn_with_the_embedded_font(
+    maskedbrowser: DashboardBrowser, which: str, lang: str, request: pytest.FixtureRequest
+) -> None:
+    page, log = maskedbrowser.open(request.getfixturevalue(f"{which}_pages")[lang])
+    try:
+        assert log.console_errors == [] and log.page_errors == [] and log.refused == []
+        faces = page.evaluate(
+            "family => Array.from(document.fonts).filter(f => f.family.replace(/[\"']/g, '') === family)"
+            ".map(f => [f.weight, f.status])",
+            FAMILY,
+        )
+        assert sorted(faces) == [["400", "loaded"], ["700", "loaded"]]
+        sources = glyph_sources(page)
+        # ja: titles, labels, cards, tables, chart axes; en: the Japanese campaign names in the data.
+        assert len(sources) >= (150 if lang == "ja" else 1), len(sources)
+        assert not_drawn_with_the_embedded_font(page) == []
+        if which == "demo":  # the newest half: immature badges, the shortfall's reason, other names
+            choose(page, options(page, "#filter-half")[0], ALL_UNITS)
+            assert page.locator(".maturity:visible").count() >= 5
+            assert not_drawn_with_the_embedded_font(page) == []
+    finally:
+        page.context.close()
+
+
+@pytest.mark.browser
+def test_without_the_embedded_font_the_glyph_check_fails(
+    maskedbrowser: DashboardBrowser, core_pages: dict[str, Path], tmp_path: Path
+) -> None:
+    """The check above can fail: the same page with its @font-face rules removed shows tofu."""
+    html = core_pages["ja"].read_text(encoding="utf-8")
+    stripped, removed = re.subn(r"@font-face \{[^}]*\}", "", html)
+    assert removed == 2
+    without = tmp_path / "without_font.html"
+    without.write_text(stripped, encoding="utf-8")
+    page, _log = maskedbrowser.open(without)
+    try:
+        missing = not_drawn_with_the_embedded_font(page)
+        assert len(missing) >= 150
+        assert any(text.startswith("レベニュー") for text, _fonts in missing)
+    finally:
+        page.context.close()
+
+
+@pytest.mark.browser
+def test_the_page_renders_identically_without_system_cjk_fonts(
+    maskedbrowser: DashboardBrowser, browser: DashboardBrowser, core_pages: dict[str, Path]
+) -> None:
+    shots = []
+    for opened in (maskedbrowser, browser):
+        page, _log = opened.open(core_pages["ja"])
+        try:
+            shots.append(page.screenshot(full_page=True))
+        finally:
+            page.context.close()
+    assert shots[0] == shots[1]
+
+
+def test_the_font_is_a_subset_and_small(core_pages: dict[str, Path]) -> None:
+    html = core_pages["ja"].read_text(encoding="utf-8")
+    fonts = [base64.b64decode(data) for data in re.findall(r"data:font/woff2;base64,([A-Za-z0-9+/=]+)", html)]
+    assert len(fonts) == 2 and all(font[:4] == b"wOF2" for font in fonts)
+    assert sum(len(font) for font in fonts) < 400_000  # the full Noto Sans CJK JP faces are ~16 MB each
+    assert "SIL Open Font License 1.1" in html
 
 
 # --------------------------------------------------------------------------- hand-computed values (core)
@@ -572,6 +809,10 @@ def check_campaigns(page: Any, warehouse: Warehouse, half: str, unit: str) -> in
     per_opportunity = float(cost) / opportunities if opportunities else None
     assert numbers["cpl"] == (formatting.yen(per_lead, "ja"), per_lead)
     assert numbers["cpo"] == (formatting.yen(per_opportunity, "ja"), per_opportunity)
+    names = page.eval_on_selector_all(
+        "#section-campaigns tbody tr td:first-child", "nodes => nodes.map(n => n.textContent)"
+    )
+    assert len(names) == len(set(names)) == len(rows[:10])
     return len(rows[:10]) + 3
 
 
@@ -600,6 +841,14 @@ def check_attribution(page: Any, warehouse: Warehouse, half: str, unit: str) -> 
             assert numbers[key] == (formatting.yen(value, "ja"), value), key
     for campaign in top:
         assert numbers[f"cost:{campaign}"] == (formatting.yen(costs[campaign], "ja"), costs[campaign])
+    # One row and one bar per campaign, even when two share a name.
+    names = page.eval_on_selector_all(
+        "#section-attribution tbody tr td:first-child", "nodes => nodes.map(n => n.textContent)"
+    )
+    ticks = page.eval_on_selector_all(
+        "#chart-attribution .ytick text", "nodes => nodes.map(n => n.textContent)"
+    )
+    assert len(names) == len(set(names)) == len(set(ticks)) == len(top)
     return len(top)
 
 
@@ -681,6 +930,25 @@ def check_shortfall(page: Any, warehouse: Warehouse, half: str, unit: str) -> in
     assert numbers["plan"] == (formatting.count(plan), float(plan))
     assert numbers["actual"] == (formatting.count(actual), float(actual))
     assert numbers["gap"] == (formatting.signed(actual - plan), float(actual - plan))
+    callouts = page.inner_text("#section-shortfall .callouts")
+    flagged_rows = page.eval_on_selector_all(
+        "#section-shortfall tr.tone-bad td:first-child", "nodes => nodes.map(n => n.textContent)"
+    )
+    if not all(row["is_mature"] for row in rows):
+        # An immature half: no factor attribution and no bottleneck, whatever the factor rows hold; the
+        # whole gap (per measure, summed over the units) is unattributed, and the reason is given.
+        gaps = {
+            measure: math.fsum(
+                row["gap"] for row in planned if row["measure"] == measure and row["factor_order"] == 1
+            )
+            for measure in ("won_deals", "won_amount")
+        }
+        assert set(numbers) == {"plan", "actual", "gap", "effect:unattributed", "amount:unattributed"}
+        assert numbers["effect:unattributed"][1] == gaps["won_deals"]
+        assert numbers["amount:unattributed"][1] == gaps["won_amount"]
+        assert "成熟前の半期のため、要因分解はしません" in callouts and "ボトルネック:" not in callouts
+        assert flagged_rows == [] and page.locator("#chart-shortfall .main-svg").count() == 0
+        return 3
     effects: dict[tuple[str, str], list[float]] = {}
     orders = {}
     for row in planned:
@@ -705,10 +973,6 @@ def check_shortfall(page: Any, warehouse: Warehouse, half: str, unit: str) -> in
     else:
         flagged = [row["factor"] for row in planned if row["measure"] == "won_deals" and row["is_bottleneck"]]
         bottleneck = flagged[0] if flagged else None
-    callouts = page.inner_text("#section-shortfall .callouts")
-    flagged_rows = page.eval_on_selector_all(
-        "#section-shortfall tr.tone-bad td:first-child", "nodes => nodes.map(n => n.textContent)"
-    )
     if bottleneck is None:
         assert flagged_rows == []
     else:
@@ -801,6 +1065,30 @@ def check_handoff(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
     return len(listed) + 4
 
 
+def warehouse_as_of(warehouse: Warehouse) -> datetime:
+    return warehouse.query("select as_of_at from intermediate.int_as_of")[0][0]
+
+
+def check_maturity_marks(page: Any, expected: dict[str, bool]) -> None:
+    """Every section filtered by half carries the immature badge exactly when it calls the half immature:
+    by its mart's is_mature for the shortfall and the scorecards, by the page's rule for the others."""
+    badged = set(
+        page.eval_on_selector_all(
+            "section[data-section]",
+            "nodes => nodes.filter(n => !n.querySelector('.maturity').hidden).map(n => n.dataset.section)",
+        )
+    )
+    assert badged == {section for section, flag in expected.items() if flag}, (expected, badged)
+    for section in badged:
+        assert (
+            page.inner_text(f"#section-{section} .maturity") == "成熟前の半期: 数字は確定前で、まだ動きます"
+        )
+
+
+def page_payload(page: Any) -> dict[str, Any]:
+    return json.loads(page.text_content("#dashboard-data"))
+
+
 CHECKS: dict[str, Callable[[Any, Warehouse, str, str], int]] = {
     "shortfall": check_shortfall,
     "kpi": check_kpi,
@@ -824,11 +1112,29 @@ def test_every_number_equals_the_marts_for_every_filter(which: str, request: pyt
     units = options(page, "#filter-unit")
     assert units[0] == ALL_UNITS and len(units) >= 3
     drift: dict[str, set[tuple[str, str]]] = {"warn": set(), "error": set()}
+    as_of, maturity_days = warehouse_as_of(warehouse), 90
+    by_half = [section["id"] for section in page_payload(page)["sections"] if "half" in section["filters"]]
+    own_maturity = {
+        section: {
+            f"{year}-{fiscal}"
+            for year, fiscal in warehouse.query(
+                f"select distinct fiscal_year, fiscal_half from marts.{mart} where not is_mature"
+            )
+        }
+        for section, mart in (("shortfall", "mart_funnel_shortfall"), ("kpi", "mart_forward_kpi"))
+        if section in by_half
+    }
     for half in options(page, "#filter-half"):
         for unit in units:
             choose(page, half, unit)
             for section in present:
                 assert CHECKS[section](page, warehouse, half, unit) > 0, (section, half, unit)
+            page_rule = half_is_immature(half, as_of, maturity_days)
+            check_maturity_marks(
+                page,
+                {section: half in own_maturity.get(section, set()) if section in own_maturity else page_rule
+                 for section in by_half},
+            )  # fmt: skip
             if "drift" in present and unit == ALL_UNITS:
                 for status, slices in drift_statuses_shown(page).items():
                     drift[status] |= slices

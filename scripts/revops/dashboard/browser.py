@@ -42,14 +42,42 @@ class PageLog:
     refused: list[str] = field(default_factory=list)
 
 
-class DashboardBrowser:
-    """One headless chromium; `open` loads a dashboard in a fresh context with every request routed."""
+# A fontconfig configuration that is the system's minus every font able to write Japanese, Chinese
+# or Korean: chromium under it is a machine with no CJK font, with the system's rendering settings.
+MASKED_FONTCONFIG = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <cachedir>{cache}</cachedir>
+  <selectfont>
+    <rejectfont>
+      <pattern><patelt name="lang"><string>ja</string></patelt></pattern>
+      <pattern><patelt name="lang"><string>zh-cn</string></patelt></pattern>
+      <pattern><patelt name="lang"><string>ko</string></patelt></pattern>
+    </rejectfont>
+  </selectfont>
+</fontconfig>
+"""
 
-    def __init__(self, playwright: Any) -> None:
+
+def masked_fontconfig(directory: Path) -> dict[str, str]:
+    """The environment for a chromium that sees no CJK font (FONTCONFIG_FILE), written to `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    config = directory / "fonts.conf"
+    config.write_text(MASKED_FONTCONFIG.format(cache=directory / "cache"), encoding="utf-8")
+    return {**os.environ, "FONTCONFIG_FILE": str(config)}
+
+
+class DashboardBrowser:
+    """One headless chromium; `open` loads a dashboard in a fresh context with every request routed.
+
+    `env` is chromium's environment (for example `masked_fontconfig`, a machine without CJK fonts)."""
+
+    def __init__(self, playwright: Any, env: dict[str, str] | None = None) -> None:
         executable = chromium_path()
         if executable is None:
             raise RuntimeError("no chromium found: apt-get install chromium (scripts/test.sh does it)")
-        self.browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        self.browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, env=env)
 
     def close(self) -> None:
         self.browser.close()
@@ -83,20 +111,20 @@ class DashboardBrowser:
 
 
 @contextmanager
-def dashboard_browser() -> Iterator[DashboardBrowser]:
+def dashboard_browser(env: dict[str, str] | None = None) -> Iterator[DashboardBrowser]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = DashboardBrowser(playwright)
+        browser = DashboardBrowser(playwright, env)
         try:
             yield browser
         finally:
             browser.close()
 
 
-def screenshot(html: Path, out: Path) -> None:
+def screenshot(html: Path, out: Path, env: dict[str, str] | None = None) -> None:
     """A full-page PNG of the dashboard as it first opens."""
-    with dashboard_browser() as browser:
+    with dashboard_browser(env) as browser:
         page, _log = browser.open(html)
         page.wait_for_timeout(300)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,8 @@ marts exactly.
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -19,9 +21,10 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from revops.dashboard.fonts import FAMILY
 from revops.dashboard.formatting import Lang
 from revops.dashboard.i18n import Texts
-from revops.dashboard.warehouse import Marts
+from revops.dashboard.warehouse import Marts, half_last_month
 
 ALL_UNITS = "__all__"
 ANY = "*"
@@ -33,7 +36,8 @@ GOOD = "#2e7d32"
 PRIMARY = "#1f4e79"
 MUTED = "#a7b1bc"
 SERIES = ("#1f4e79", "#2a9d8f", "#e9a23b", "#8e5ea2", "#c2185b", "#5d6d7e")
-FONT = "'Noto Sans CJK JP', 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic', Meiryo, sans-serif"
+# The embedded font first (fonts.py): every glyph the page draws comes from it, whatever the viewer has.
+FONT = f"'{FAMILY}', 'Noto Sans CJK JP', 'Hiragino Sans', 'Yu Gothic', Meiryo, sans-serif"
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,26 @@ def is_immature(month: date, as_of: datetime, maturity_days: int) -> bool:
     """A monthly cohort is immature while its youngest leads (created at the month's end)
     have had less than `maturity_days` days by the as-of instant."""
     return as_of < datetime.combine(next_month(month), datetime.min.time()) + timedelta(days=maturity_days)
+
+
+def half_is_immature(key: str, as_of: datetime, maturity_days: int) -> bool:
+    """A fiscal half is immature while any of its cohort months is: until its last month's youngest
+    leads have had `maturity_days` days. Such a half is also not over, so every mart's own
+    `is_mature` for it is false as well."""
+    year, half = key.split("-")
+    return is_immature(half_last_month(int(year), half), as_of, maturity_days)
+
+
+def campaign_labels(campaigns: Iterable[tuple[str, str | None]], limit: int | None = None) -> dict[str, str]:
+    """{campaign_id: label}: the name (cut to `limit` characters), and "name (id)" wherever two campaigns
+    would otherwise read the same, so campaigns that share a name are never drawn as one."""
+    names = {campaign_id: name or campaign_id for campaign_id, name in campaigns}
+    cut = {
+        key: name if limit is None or len(name) <= limit else name[: limit - 1] + "…"
+        for key, name in names.items()
+    }
+    shared = {label for label, count in Counter(cut.values()).items() if count > 1}
+    return {key: f"{label} ({key})" if label in shared else label for key, label in cut.items()}
 
 
 def raw(value: Any) -> Any:
@@ -137,6 +161,9 @@ class Section:
     filters: tuple[str, ...]
     slices: dict[str, dict] = field(default_factory=dict)
     fallback: dict | None = None  # shown for a selection without a slice (else "no data")
+    # The halves this section calls immature, from its mart's own `is_mature`; None: the page's rule
+    # (half_is_immature). Either way a section filtered by half is badged when the chosen half is one.
+    immature_halves: set[str] | None = None
 
     def add(self, half: str, unit: str, content: Slice) -> None:
         self.slices[slice_key(half, unit)] = content.to_json()
@@ -155,6 +182,7 @@ class Section:
             "filters": list(self.filters),
             "slices": self.slices,
             "fallback": self.fallback,
+            "immature": None if self.immature_halves is None else sorted(self.immature_halves),
         }
 
 

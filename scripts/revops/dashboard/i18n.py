@@ -36,10 +36,23 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.scope_half": {"ja": "半期で絞り込み (全事業部)", "en": "Filtered by half (all units)"},
     "page.scope_none": {"ja": "絞り込みなし", "en": "Not filtered"},
     "page.footer": {
-        "ja": "全ての数値は dbt の marts スキーマから生成。定義と列の説明: docs/marts.md / dbt docs。BI ツールからの接続: docs/dashboard.md。",
-        "en": "Every number comes from the dbt `marts` schema. Definitions and columns: docs/marts.md / dbt docs. Connecting BI tools: docs/dashboard.md.",
+        "ja": "全ての数値は dbt の marts スキーマから生成。定義と列の説明: dbt docs (dbt docs generate --static) と README.md。このページの読み方と BI ツールからの接続: docs/dashboard.md。",
+        "en": "Every number comes from the dbt `marts` schema. Definitions and columns: dbt docs (dbt docs generate --static) and README.md. Reading this page and connecting BI tools: docs/dashboard.md.",
     },
     "page.sections": {"ja": "目次", "en": "Contents"},
+    "page.immature_suffix": {"ja": " (成熟前)", "en": " (immature)"},
+    "page.default_mature": {
+        "ja": "最初の表示は成熟済みの最新半期 ({half}): 全リードが作成から{days}日以上経過し、数字が確定しています。「成熟前」の半期は数字がまだ動きます。",
+        "en": "Opens on the latest mature half ({half}): every lead has had {days} days, so its numbers are final. Halves marked immature are still moving.",
+    },
+    "page.default_no_mature": {
+        "ja": "成熟済みの半期はまだありません (作成から{days}日未満のリードを含む)。表示中の数字は確定前です。",
+        "en": "No half is mature yet (each has leads younger than {days} days); the numbers shown are not final.",
+    },
+    "page.immature_badge": {
+        "ja": "成熟前の半期: 数字は確定前で、まだ動きます",
+        "en": "Immature half: provisional numbers, still moving",
+    },
     # Labels for codes.
     "unit.__all__": {"ja": "全事業部", "en": "All units"},
     "unit.saas": {"ja": "SaaS事業部", "en": "SaaS"},
@@ -177,9 +190,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "shortfall.card_plan": {"ja": "計画 (受注件数)", "en": "Plan (won deals)"},
     "shortfall.card_actual": {"ja": "実績 (受注件数)", "en": "Actual (won deals)"},
     "shortfall.card_gap": {"ja": "差", "en": "Gap"},
-    "shortfall.bar_plan": {"ja": "計画", "en": "Plan"},
-    "shortfall.bar_actual": {"ja": "実績", "en": "Actual"},
-    "shortfall.axis": {"ja": "受注件数", "en": "Won deals"},
+    "shortfall.axis": {"ja": "計画 ({plan}件) との差 (受注件数)", "en": "Won deals against plan ({plan})"},
     "shortfall.bottleneck": {
         "ja": "ボトルネック: {factor} ({team}) で受注 {effect} 件",
         "en": "Bottleneck: {factor} ({team}), {effect} won deals",
@@ -190,8 +201,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No plan (targets) for this half and unit.",
     },
     "shortfall.immature": {
-        "ja": "この半期はまだ終わっていません。数字は確定前です。",
-        "en": "The half is not over yet; the numbers are not final.",
+        "ja": "成熟前の半期のため、要因分解はしません (ボトルネックなし): 基準日 {as_of} の時点で半期が終わっておらず、各段階の数字が確定していないため、どのチームの損失とも言えません。計画との差はすべて「未割当」です。",
+        "en": "No factor attribution for an immature half (no bottleneck): at the as-of date {as_of} the half is not over and its stage counts are not final, so no team can be blamed yet. The whole gap to plan is unattributed.",
+    },
+    "shortfall.immature_row": {"ja": "未割当 (成熟前の半期)", "en": "Unattributed (immature half)"},
+    "shortfall.bar_gap": {"ja": "実績 − 計画", "en": "Actual − plan"},
+    "shortfall.plan_line": {"ja": "0 = 計画 ({plan}件)", "en": "0 = plan ({plan} deals)"},
+    "shortfall.hover_factor": {
+        "ja": "影響 {effect}件 / 累計 {running}件 (計画比) → {level}件",
+        "en": "effect {effect} / running {running} against plan → {level} deals",
+    },
+    "shortfall.hover_gap": {
+        "ja": "計画 {plan}件 → 実績 {actual}件 (差 {gap}件)",
+        "en": "plan {plan} → actual {actual} ({gap} deals)",
     },
     "shortfall.without_plan": {
         "ja": "計画のない事業部 ({units}) は含みません。",

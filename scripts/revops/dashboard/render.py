@@ -16,7 +16,8 @@ from typing import Any
 
 from plotly.offline import get_plotlyjs
 
-from revops.dashboard.common import ALL_UNITS, Context, half_label
+from revops.dashboard.common import ALL_UNITS, FONT, Context, half_is_immature, half_label
+from revops.dashboard.fonts import FAMILY, FILES, embedded_font
 from revops.dashboard.formatting import Lang
 from revops.dashboard.i18n import Texts
 from revops.dashboard.sections import SECTIONS
@@ -29,6 +30,7 @@ DEFAULT_MATURITY_DAYS = 90
 @dataclass(frozen=True)
 class Rendered:
     html: str
+    font_bytes: int  # the embedded font's WOFF2 size (before base64)
     sections: tuple[str, ...]
     omitted: tuple[str, ...]  # their marts are not built
     failed: tuple[str, ...]  # a mart did not read as expected (a bug: reported, exit 1)
@@ -71,22 +73,44 @@ def build_payload(marts: Marts, lang: Lang) -> tuple[dict[str, Any], tuple[str, 
         if spec.id == "funnel":
             funnel_halves = section.halves()
     _pair_half_widths(sections)
-    ordered_halves = sorted(halves)
     payload = {
         "lang": lang,
         "texts": texts.page(),
         "asOf": as_of.strftime("%Y-%m-%d %H:%M"),
         "asOfSource": texts(f"page.as_of_source.{as_of_source}"),
         "filters": {
-            "halves": [{"key": key, "label": half_label(texts, key)} for key in reversed(ordered_halves)],
+            **_half_filter(context, halves, funnel_halves),
             "units": [{"key": ALL_UNITS, "label": texts.label("unit", ALL_UNITS)}]
             + [{"key": unit, "label": texts.label("unit", unit)} for unit in sorted(units)],
-            "half": max(funnel_halves or halves or {""}),
             "unit": ALL_UNITS,
         },
         "sections": sections,
+        "font": {"family": FAMILY, "weights": sorted(FILES)},
     }
     return payload, tuple(omitted), tuple(failed)
+
+
+def _half_filter(context: Context, halves: set[str], funnel_halves: set[str]) -> dict[str, Any]:
+    """The half options (newest first, immature ones marked) and the default: the latest mature half
+    with leads, so the page never opens on provisional numbers; the latest half when none is mature."""
+    texts = context.texts
+    immature = {key for key in halves if half_is_immature(key, context.as_of, context.maturity_days)}
+    options = [
+        {
+            "key": key,
+            "label": half_label(texts, key) + (texts("page.immature_suffix") if key in immature else ""),
+            "immature": key in immature,
+        }
+        for key in sorted(halves, reverse=True)
+    ]
+    candidates = funnel_halves or halves
+    mature = candidates - immature
+    default = max(mature or candidates or {""})
+    if mature:
+        note = texts("page.default_mature", half=half_label(texts, default), days=context.maturity_days)
+    else:
+        note = texts("page.default_no_mature", days=context.maturity_days)
+    return {"halves": options, "half": default, "defaultNote": note}
 
 
 def _pair_half_widths(sections: list[dict[str, Any]]) -> None:
@@ -118,17 +142,21 @@ def render(db_path: Path, lang: Lang) -> Rendered:
     with Marts(db_path) as marts:
         payload, omitted, failed = build_payload(marts, lang)
     texts = Texts(lang)
+    data = _inline_json(payload)
+    # The font covers every character the page can show: all of it is in the data (texts, labels, figures).
+    font = embedded_font(data)
     replacements = {
         "LANG": lang,
         "TITLE": texts("page.title"),
-        "CSS": _asset("dashboard.css"),
-        "DATA": _inline_json(payload),
+        "CSS": f"{font.css}\n:root {{ --font: {FONT}; }}\n{_asset('dashboard.css')}",
+        "DATA": data,
         "APP": _asset("dashboard.js"),
         "PLOTLY": get_plotlyjs(),
     }
     # One pass over the template, so inserted text is never searched for markers.
     html = re.sub(r"\{\{([A-Z]+)\}\}", lambda match: replacements[match.group(1)], _asset("template.html"))
-    return Rendered(html, tuple(section["id"] for section in payload["sections"]), omitted, failed)
+    sections = tuple(section["id"] for section in payload["sections"])
+    return Rendered(html, font.woff2_bytes, sections, omitted, failed)
 
 
 def write_dashboard(db_path: Path, out: Path, lang: Lang) -> Rendered:

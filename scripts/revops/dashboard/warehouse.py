@@ -73,3 +73,10 @@ def fiscal_half(month: date) -> tuple[int, str]:
     start = int(dbt_vars()["fiscal_year_start_month"])
     year = month.year - (1 if month.month < start else 0)
     return year, "H1" if (month.month - start + 12) % 12 < 6 else "H2"
+
+
+def half_last_month(fiscal_year: int, fiscal_half: str) -> date:
+    """The last month of a fiscal half: the inverse of `fiscal_half`, from the same var."""
+    start = int(dbt_vars()["fiscal_year_start_month"])
+    offset = start - 1 + (6 if fiscal_half == "H2" else 0) + 5  # months after January of the fiscal year
+    return date(fiscal_year + offset // 12, offset % 12 + 1, 1)

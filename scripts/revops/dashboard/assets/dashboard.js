@@ -48,6 +48,7 @@
     document.getElementById("label-unit").textContent = T["page.filter_unit"];
     document.getElementById("as-of").textContent = T["page.as_of"] + ": " + data.asOf + " (" + data.asOfSource + ")";
     document.getElementById("page-footer").textContent = T["page.footer"];
+    document.getElementById("default-note").textContent = data.filters.defaultNote;
     fillSelect(document.getElementById("filter-half"), data.filters.halves, state.half);
     fillSelect(document.getElementById("filter-unit"), data.filters.units, state.unit);
     var main = document.getElementById("sections");
@@ -58,6 +59,9 @@
       panel.setAttribute("data-section", section.id);
       var head = el("div", "panel-head");
       head.appendChild(el("h2", null, section.title));
+      var badge = el("span", "maturity", T["page.immature_badge"]);
+      badge.hidden = true;
+      head.appendChild(badge);
       head.appendChild(el("span", "scope", scopeText(section.filters)));
       panel.appendChild(head);
       panel.appendChild(el("p", "subtitle", section.subtitle));
@@ -75,6 +79,12 @@
       link.href = "#section-" + section.id;
       toc.appendChild(link);
     });
+  }
+
+  function halfImmature(section) {
+    // A section whose mart judges maturity itself (is_mature) lists its immature halves; else the page's rule.
+    if (section.immature) return section.immature.indexOf(state.half) >= 0;
+    return data.filters.halves.some(function (half) { return half.key === state.half && half.immature; });
   }
 
   function sliceFor(section) {
@@ -127,6 +137,8 @@
     var cards = panel.querySelector(".cards");
     var chart = panel.querySelector(".chart");
     var slot = panel.querySelector(".numbers-slot");
+    // Every section filtered by half says so when the chosen half is immature.
+    panel.querySelector(".maturity").hidden = !(section.filters.indexOf("half") >= 0 && halfImmature(section));
     callouts.textContent = "";
     cards.textContent = "";
     panel.querySelector(".empty").hidden = !!content;
@@ -175,6 +187,14 @@
     state.unit = event.target.value;
     renderAll();
   });
-  renderAll();
-  document.body.setAttribute("data-ready", "true");
+  // Draw once the embedded font is loaded, so plotly measures its labels in the font it draws them with.
+  var fontsLoaded = document.fonts
+    ? Promise.all(data.font.weights.map(function (weight) {
+        return document.fonts.load(weight + " 16px '" + data.font.family + "'", T["page.title"]);
+      }))
+    : Promise.resolve();
+  fontsLoaded.catch(function () {}).then(function () {
+    renderAll();
+    document.body.setAttribute("data-ready", "true");
+  });
 })();

@@ -24,6 +24,7 @@ from revops.dashboard.common import (
     Context,
     Section,
     Slice,
+    campaign_labels,
     cell,
     empty_figure,
     figure_json,
@@ -36,6 +37,7 @@ MODELS = ("first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "time_d
 COMPARED = ("first_touch", "w_shaped")
 TOP_CAMPAIGNS = 8
 NO_TOUCH = "no_touch"
+CHART_LABEL = 26  # characters of a campaign's name on the chart's axis
 
 
 def build_attribution(context: Context) -> Section | None:
@@ -52,6 +54,9 @@ def build_attribution(context: Context) -> Section | None:
         """,
         [NO_TOUCH],
     )
+    # Campaigns that share a name are told apart by their id, in the table, the callout and the chart.
+    pairs = {(row["campaign_id"], row["campaign_name"]) for row in rows}
+    labels, chart_labels = campaign_labels(pairs), campaign_labels(pairs, limit=CHART_LABEL)
     grouped: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
     for row in rows:
         half = half_key(row["fiscal_year"], row["fiscal_half"])
@@ -59,7 +64,12 @@ def build_attribution(context: Context) -> Section | None:
         for unit in units:
             campaign = grouped[(half, unit)].setdefault(
                 row["campaign_id"],
-                {"name": row["campaign_name"] or row["campaign_id"], "cost": row["cost"], "models": {}},
+                {
+                    "name": labels[row["campaign_id"]],
+                    "short": chart_labels[row["campaign_id"]],
+                    "cost": row["cost"],
+                    "models": {},
+                },
             )
             campaign["models"][row["attribution_model"]] = row
     for (half, unit), campaigns in sorted(grouped.items()):
@@ -97,7 +107,7 @@ def _slice(context: Context, campaigns: dict[str, dict]) -> Slice:
         legend={"orientation": "h", "y": -0.12, "x": 0},
         margin={"l": 10, "r": 40, "t": 10, "b": 10},
     )
-    names = [short(campaigns[key]["name"]) for key in top]
+    names = [campaigns[key]["short"] for key in top]
     # Attributed credit can be tiny, so one campaign's cost per opportunity can dwarf the rest: log scale.
     positive = [value for key in top for model in COMPARED if (value := cpo(key, model))]
     for model, colour in zip(COMPARED, (MUTED, PRIMARY), strict=True):
@@ -138,11 +148,6 @@ def _slice(context: Context, campaigns: dict[str, dict]) -> Slice:
         title=texts("attribution.table_title", limit=TOP_CAMPAIGNS),
     )
     return content
-
-
-def short(name: str, limit: int = 26) -> str:
-    """A chart label: the name cut to `limit` characters."""
-    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def _flip(campaigns: list[str], cpo: Callable[[str, str], float | None]) -> tuple[str, str] | None:

@@ -28,6 +28,7 @@ from revops.dashboard.common import (
     Context,
     Section,
     Slice,
+    campaign_labels,
     card,
     cell,
     figure_json,
@@ -55,8 +56,10 @@ def build_campaigns(context: Context) -> Section | None:
         order by total_cost desc, campaign_id
         """
     )
+    labels = campaign_labels((row["campaign_id"], row["campaign_name"]) for row in campaigns)
     by_unit: dict[str, list[dict]] = defaultdict(list)
     for campaign in campaigns:
+        campaign["label"] = labels[campaign["campaign_id"]]
         by_unit[ALL_UNITS].append(campaign)
         if campaign["business_unit"] is not None:
             by_unit[campaign["business_unit"]].append(campaign)
@@ -121,7 +124,7 @@ def _slice(context: Context, campaigns: list[dict]) -> Slice:
         ],
         [
             [
-                cell(row["campaign_name"] or row["campaign_id"]),
+                cell(row["label"]),
                 cell(
                     texts.label("channel", row["channel"]), tone="bad" if row["channel"] == trapped else None
                 ),

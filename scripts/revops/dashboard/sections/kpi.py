@@ -80,6 +80,9 @@ def build_kpi(context: Context) -> Section | None:
         half = half_key(row["fiscal_year"], row["fiscal_half"])
         by_slice[(half, row["business_unit"])].append(row)
         by_slice[(half, ALL_UNITS)].append(row)
+    section.immature_halves = {
+        half_key(row["fiscal_year"], row["fiscal_half"]) for row in rows if not row["is_mature"]
+    }
     for (half, unit), chosen in by_slice.items():
         build = _all_units_slice if unit == ALL_UNITS else _unit_slice
         section.add(half, unit, build(context, chosen))

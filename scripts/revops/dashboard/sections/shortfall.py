@@ -59,6 +59,7 @@ class Factor:
 class Gap:
     plan: list[Decimal] = field(default_factory=list)
     actual: list[Decimal] = field(default_factory=list)
+    gaps: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # per measure
     factors: dict[str, Factor] = field(default_factory=dict)
     mature: bool = True
     without_plan: list[str] = field(default_factory=list)
@@ -90,14 +91,17 @@ def build_shortfall(context: Context) -> Section | None:
                 if target == ALL_UNITS and unit not in gap.without_plan:
                     gap.without_plan.append(unit)
                 continue
-            if row["measure"] == MEASURES[0] and row["factor_order"] == 1:  # plan and actual once per unit
-                gap.plan.append(row["plan_outcome"])
-                gap.actual.append(row["actual_outcome"])
+            if row["factor_order"] == 1:  # plan, actual and gap once per unit and measure
+                gap.gaps[row["measure"]].append(float(row["gap"]))
+                if row["measure"] == MEASURES[0]:
+                    gap.plan.append(row["plan_outcome"])
+                    gap.actual.append(row["actual_outcome"])
             factor = gap.factors.setdefault(row["factor"], Factor(row["factor_order"], row["owning_team"]))
             if row["effect"] is not None:  # null: the method cannot attribute (unattributed carries it)
                 factor.effects[row["measure"]].append(float(row["effect"]))
             if target != ALL_UNITS and row["measure"] == MEASURES[0]:
                 factor.bottleneck = bool(row["is_bottleneck"])
+    section.immature_halves = {half for (half, unit), gap in gaps.items() if not gap.mature}
     for (half, unit), gap in gaps.items():
         if unit == ALL_UNITS:
             _flag_bottleneck(gap)
@@ -119,8 +123,6 @@ def _flag_bottleneck(gap: Gap) -> None:
 def _slice(context: Context, gap: Gap) -> Slice:
     texts = context.texts
     content = Slice()
-    if not gap.mature:
-        content.callout(texts("shortfall.immature"), tone="warn")
     if gap.without_plan:
         units = texts.join(texts.label("unit", unit) for unit in sorted(gap.without_plan))
         content.callout(texts("shortfall.without_plan", units=units), tone="warn")
@@ -141,6 +143,9 @@ def _slice(context: Context, gap: Gap) -> Slice:
             tone="bad" if difference < 0 else "good",
         ),
     ]
+    if not gap.mature:
+        _immature(context, content, gap)
+        return content
     factors = sorted(gap.factors.items(), key=lambda item: item[1].order)
     bottleneck = next(((name, factor) for name, factor in factors if factor.bottleneck), None)
     if bottleneck is None:
@@ -188,6 +193,38 @@ def _slice(context: Context, gap: Gap) -> Slice:
     return content
 
 
+def _immature(context: Context, content: Slice, gap: Gap) -> None:
+    """An immature half (the mart's is_mature false): plan, actual and gap, but no factor attribution.
+
+    Its stage counts are not final, so splitting the gap into stages would blame a team for leads that
+    have not had the time to convert. The whole gap is shown as unattributed, with the reason.
+    Decided on `is_mature` alone, so it holds whatever the mart puts in the factor rows.
+    """
+    texts = context.texts
+    content.callout(
+        texts("shortfall.immature", as_of=context.as_of.strftime("%Y-%m-%d")),
+        tone="warn",
+    )
+    deals, amount = (math.fsum(gap.gaps[measure]) for measure in MEASURES)
+    content.set_table(
+        [
+            texts("shortfall.col_factor"),
+            texts("shortfall.col_team"),
+            texts("shortfall.col_deals"),
+            texts("shortfall.col_amount"),
+        ],
+        [
+            [
+                cell(texts("shortfall.immature_row")),
+                cell(formatting.MISSING),
+                cell(formatting.signed(deals), deals, f"effect:{UNATTRIBUTED}"),
+                cell(_signed_yen(amount, context), amount, f"amount:{UNATTRIBUTED}"),
+            ]
+        ],
+    )
+    content.table_open = True
+
+
 def _signed_yen(value: float | None, context: Context) -> str:
     if value is None:
         return formatting.MISSING
@@ -196,39 +233,62 @@ def _signed_yen(value: float | None, context: Context) -> str:
 
 def _figure(
     context: Context, plan: float, actual: float, factors: list[tuple[str, Factor]]
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], int]:
+    """A horizontal waterfall relative to plan: 0 is the plan, each factor's bar runs from the
+    difference so far, the last bar is actual − plan. Factor effects of a few deals stay visible next to
+    a plan of hundreds (an axis from 0 would make them slivers); the hover gives plan, actual and
+    each running total, and the table below every exact value."""
     texts = context.texts
-    labels = [texts("shortfall.bar_plan")]
-    bases, heights, colours, shown = [0.0], [plan], [PRIMARY], [formatting.count(plan)]
-    running = plan
+    labels, bases, widths, colours, shown, hover = [], [], [], [], [], []
+    running = 0.0
     for name, factor in factors:
         effect = factor.effect(MEASURES[0])
         if effect is None or (name == UNATTRIBUTED and effect == 0):
             continue
         team = f" ({texts.label('team', factor.team)})" if factor.team else ""
         labels.append(f"{texts.label('factor', name)}{team}")
-        bases.append(running if effect >= 0 else running + effect)
-        heights.append(abs(effect))
+        bases.append(running)
+        widths.append(effect)
         colours.append(ACCENT if factor.bottleneck else (GOOD if effect >= 0 else MUTED))
         shown.append(formatting.signed(effect))
         running += effect
-    labels.append(texts("shortfall.bar_actual"))
+        hover.append(
+            texts("shortfall.hover_factor", effect=formatting.signed(effect), running=formatting.signed(running),
+                  level=formatting.number(plan + running, 1))
+        )  # fmt: skip
+    difference = actual - plan
+    labels.append(texts("shortfall.bar_gap"))
     bases.append(0.0)
-    heights.append(actual)
+    widths.append(difference)
     colours.append(PRIMARY)
-    shown.append(formatting.count(actual))
-    # A horizontal waterfall: plan on top, one bar per factor from the running total, actual at the bottom.
+    shown.append(formatting.signed(difference))
+    hover.append(
+        texts("shortfall.hover_gap", plan=formatting.count(plan), actual=formatting.count(actual),
+              gap=formatting.signed(difference))
+    )  # fmt: skip
+    ends = [0.0] + [base + width for base, width in zip(bases, widths, strict=True)] + bases
+    low, high = min(ends), max(ends)
+    pad = max(high - low, 1.0) * 0.18
     figure = empty_figure(
         showlegend=False,
-        xaxis=grid_axis(title={"text": texts("shortfall.axis")}, rangemode="tozero"),
+        xaxis=grid_axis(
+            title={"text": texts("shortfall.axis", plan=formatting.count(plan))},
+            range=[low - pad, high + pad],
+            zeroline=True, zerolinecolor="#1b2631", zerolinewidth=2,
+        ),
         yaxis=grid_axis(type="category", autorange="reversed"),
-        margin={"l": 10, "r": 40, "t": 10, "b": 10},
+        margin={"l": 10, "r": 40, "t": 28, "b": 10},
         bargap=0.25,
-    )
+    )  # fmt: skip
+    figure.add_annotation(
+        x=0, y=1, yref="paper", yanchor="bottom", showarrow=False,
+        text=texts("shortfall.plan_line", plan=formatting.count(plan)), font={"size": 12},
+    )  # fmt: skip
     figure.add_trace(
         go.Bar(
-            y=labels, x=heights, base=bases, orientation="h", marker={"color": colours}, text=shown,
-            textposition="outside", cliponaxis=False, customdata=shown, hovertemplate="%{y}: %{customdata}<extra></extra>",
+            y=labels, x=widths, base=bases, orientation="h", marker={"color": colours}, text=shown,
+            textposition="outside", cliponaxis=False, customdata=hover,
+            hovertemplate="%{y}<br>%{customdata}<extra></extra>",
         )
     )  # fmt: skip
-    return figure_json(figure), 70 + 38 * len(labels)
+    return figure_json(figure), 90 + 38 * len(labels)
