@@ -1,0 +1,151 @@
+"""Contracts, the ARR bridge, retention and unit economics equal hand-computed values on a fixture.
+
+tests/fixtures/retention/raw is loaded through the real loader and `dbt build` with
+as_of_date 2026-03-31. It holds a three-year contract with a mid-term expansion, a renewal signed
+late but within grace that down-sells, a renewal signed after grace (a win-back), an on-time
+renewal with an uplift whose renewal opportunity names a customer-success owner, a contract
+without dates, a USD contract and a contract still within grace at the as-of date. The expected
+values in tests/fixtures/retention/expected were computed by hand (tests/fixtures/retention/README.md
+holds the arithmetic); ratios are written as exact fractions. Never regenerate them from model output.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, Warehouse
+from expected_tables import TableSpec, assert_mart_equals_expected, read_csv
+
+RETENTION = FIXTURES / "retention"
+RAW = RETENTION / "raw"
+EXPECTED = RETENTION / "expected"
+AS_OF = {"as_of_date": "2026-03-31"}
+FRACTION = re.compile(r"^-?\d+/\d+$")
+
+PERIOD_KEY = ("period_grain", "period_start", "business_unit")
+PERIOD_NUMBERS = {"fiscal_year"}
+RATIOS = {"grr", "nrr", "logo_retention", "renewal_rate", "on_time_renewal_rate"}
+RETENTION_NUMBERS = PERIOD_NUMBERS | {
+    "starting_arr",
+    "expansion_arr",
+    "contraction_arr",
+    "churned_arr",
+    "starting_customers",
+    "retained_customers",
+    "contracts_ending",
+    "contracts_renewed",
+    "contracts_renewed_on_time",
+    "contracts_churned",
+    "contracts_due",
+}
+
+
+def _spec(key: tuple[str, ...], numbers: set[str], ratios: set[str] = frozenset()) -> TableSpec:
+    return TableSpec(key=key, numbers=frozenset(numbers), doubles=frozenset(ratios), exact_double_decimals=9)
+
+
+MARTS: dict[str, tuple[TableSpec, str]] = {
+    "fct_contract": (
+        _spec(("deal_id",), {"contract_days", "contract_amount", "arr"}),
+        "select * from marts.fct_contract",
+    ),
+    "mart_arr_bridge": (
+        _spec(
+            PERIOD_KEY,
+            PERIOD_NUMBERS
+            | {
+                "starting_arr",
+                "new_arr",
+                "win_back_arr",
+                "expansion_arr",
+                "contraction_arr",
+                "churned_arr",
+                "ending_arr",
+                "net_new_arr",
+                "starting_customers",
+                "new_customers",
+                "win_back_customers",
+                "churned_customers",
+                "ending_customers",
+            },
+        ),
+        "select * from marts.mart_arr_bridge",
+    ),
+    "mart_revenue_retention": (
+        _spec(PERIOD_KEY, RETENTION_NUMBERS, RATIOS),
+        "select * from marts.mart_revenue_retention",
+    ),
+    "mart_revenue_retention_by_owner": (
+        _spec((*PERIOD_KEY, "cs_owner_id"), RETENTION_NUMBERS, RATIOS),
+        "select * from marts.mart_revenue_retention_by_owner where period_grain = 'year' and fiscal_year = 2025",
+    ),
+    "mart_nrr_by_source_channel": (
+        _spec((*PERIOD_KEY, "source_channel"), RETENTION_NUMBERS, RATIOS),
+        "select * from marts.mart_nrr_by_source_channel where period_grain = 'year' and fiscal_year = 2025",
+    ),
+    "mart_unit_economics": (
+        _spec(
+            ("period_start", "business_unit"),
+            PERIOD_NUMBERS
+            | {
+                "marketing_cost",
+                "sales_cost",
+                "customer_success_cost",
+                "sales_and_marketing_cost",
+                "new_customers",
+                "new_customer_arr",
+                "net_new_arr",
+                "previous_sales_and_marketing_cost",
+            },
+            {"new_arr_per_customer", "cac", "cac_payback_months", "magic_number"},
+        ),
+        "select * from marts.mart_unit_economics",
+    ),
+}
+
+
+def with_fractions(directory: Path, mart: str, tmp_path: Path) -> Path:
+    """A copy of the expected CSV with hand-written fractions (`158/203`) as 15-decimal numbers."""
+    rows = read_csv(directory / f"{mart}.csv")
+    for row in rows:
+        for column, value in row.items():
+            if FRACTION.match(value):
+                fraction = Fraction(value)
+                row[column] = f"{fraction.numerator / fraction.denominator:.15f}"
+    out = tmp_path / f"{mart}.csv"
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def retention_warehouse(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
+    warehouse = warehouse_factory("retention")
+    warehouse.build(RAW, dbt_vars=AS_OF)
+    return warehouse
+
+
+@pytest.mark.parametrize("mart", list(MARTS))
+def test_mart_equals_hand_computed(retention_warehouse: Warehouse, mart: str, tmp_path: Path) -> None:
+    spec, sql = MARTS[mart]
+    assert_mart_equals_expected(
+        mart, spec, with_fractions(EXPECTED, mart, tmp_path), retention_warehouse.query_dicts(sql)
+    )
+
+
+def test_without_team_costs_no_figure_is_a_silent_zero(retention_warehouse: Warehouse) -> None:
+    rows = retention_warehouse.query_dicts("select * from marts.mart_unit_economics")
+    assert rows
+    for row in rows:
+        assert row["sales_cost"] is None and row["cac"] is None and row["cac_payback_months"] is None
+        assert row["magic_number"] is None
+        assert row["inputs_present"] == "campaign_costs"
+        assert "team_costs" in row["inputs_missing"]
