@@ -2,9 +2,9 @@
 -- unit (docs/retention.md):
 -- - marketing cost: campaign costs of the half; a campaign without a business
 --   unit is shared out by its source leads' units (`shared` when it has none);
--- - sales and customer-success cost: the optional seed team_costs; present
---   for a half x unit only when every measured month of the half has a row for
---   a sales team (inside_sales or field_sales), otherwise null, never 0;
+-- - sales and customer-success cost: the optional seed team_costs; each is
+--   present for a half x unit only when every measured month of the half has
+--   a row for it (sales: inside_sales or field_sales), otherwise null, never 0;
 -- - new customers: customer spells that are the customer's first (not a
 --   win-back) starting in the half, and the ARR they started with;
 -- - CAC = (marketing + sales cost) / new customers; CAC payback in months =
@@ -96,6 +96,8 @@ teams as (
             as customer_success_cost,
         count(distinct case when team_costs.team in ('inside_sales', 'field_sales') then team_costs.fiscal_month end)
             as sales_months,
+        count(distinct case when team_costs.team = 'customer_success' then team_costs.fiscal_month end)
+            as customer_success_months,
         max({{ dbt.datediff('periods.period_start', 'periods.measured_to', 'month') }}) + 1 as measured_months
     from team_costs
     inner join periods
@@ -158,7 +160,7 @@ combined as (
         coalesce(marketing.marketing_cost, 0) as marketing_cost,
         coalesce(teams.sales_months = teams.measured_months, false) as has_team_costs,
         case when teams.sales_months = teams.measured_months then teams.sales_cost end as sales_cost,
-        case when teams.sales_months = teams.measured_months then teams.customer_success_cost end
+        case when teams.customer_success_months = teams.measured_months then teams.customer_success_cost end
             as customer_success_cost,
         coalesce(acquired.new_customers, 0) as new_customers,
         coalesce(acquired_arr.new_customer_arr, 0) as new_customer_arr,
