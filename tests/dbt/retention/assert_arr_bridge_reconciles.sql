@@ -17,8 +17,11 @@ contracts as (
 ordered as (
     select
         bridge.*,
-        lag(ending_arr) over (partition by period_grain, business_unit order by period_start) as previous_ending_arr,
-        lag(ending_customers) over (partition by period_grain, business_unit order by period_start)
+        lag(bridge.ending_arr)
+            over (partition by bridge.period_grain, bridge.business_unit order by bridge.period_start)
+            as previous_ending_arr,
+        lag(bridge.ending_customers)
+            over (partition by bridge.period_grain, bridge.business_unit order by bridge.period_start)
             as previous_ending_customers
     from bridge
 ),
@@ -49,8 +52,8 @@ quarter_sums as (
     inner join bridge as quarters
         on rollup_periods.business_unit = quarters.business_unit
             and quarters.period_grain = 'quarter'
-            and quarters.period_start >= rollup_periods.period_start
-            and quarters.period_start <= rollup_periods.period_end
+            and rollup_periods.period_start <= quarters.period_start
+            and rollup_periods.period_end >= quarters.period_start
     where rollup_periods.period_grain in ('half', 'year')
     group by rollup_periods.period_grain, rollup_periods.period_label, rollup_periods.business_unit
 ),
@@ -74,11 +77,18 @@ not_rolled_up as (
         or bridge.churned_customers <> quarter_sums.churned_customers
 ),
 
-current_periods as (
-    select *
+last_quarter as (
+    select max(period_start) as period_start
     from bridge
     where period_grain = 'quarter'
-        and period_start = (select max(period_start) from bridge)
+),
+
+current_periods as (
+    select bridge.*
+    from bridge
+    inner join last_quarter
+        on bridge.period_start = last_quarter.period_start
+    where bridge.period_grain = 'quarter'
 ),
 
 in_force as (
@@ -88,8 +98,8 @@ in_force as (
     from current_periods
     inner join contracts
         on current_periods.business_unit = contracts.business_unit
-            and contracts.arr_from <= current_periods.measured_to
-            and (contracts.arr_until is null or contracts.arr_until > current_periods.measured_to)
+            and current_periods.measured_to >= contracts.arr_from
+            and (contracts.arr_until is null or current_periods.measured_to < contracts.arr_until)
     group by current_periods.business_unit
 ),
 
