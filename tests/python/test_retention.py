@@ -12,6 +12,8 @@ holds the arithmetic); ratios are written as exact fractions. Never regenerate t
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import math
 import re
 from collections.abc import Callable
 from fractions import Fraction
@@ -21,6 +23,7 @@ import pytest
 
 from conftest import FIXTURES, Warehouse
 from expected_tables import TableSpec, assert_mart_equals_expected, read_csv
+from revops.generate import generate
 
 RETENTION = FIXTURES / "retention"
 RAW = RETENTION / "raw"
@@ -149,3 +152,101 @@ def test_without_team_costs_no_figure_is_a_silent_zero(retention_warehouse: Ware
         assert row["magic_number"] is None
         assert row["inputs_present"] == "campaign_costs"
         assert "team_costs" in row["inputs_missing"]
+
+
+# --- generated data: the planted churn is recovered and the identities hold ---------------------
+
+SEED = 20240401
+LEADS = 20_000
+STANDARD_ERRORS = 4.0
+
+
+@pytest.fixture(scope="module")
+def generated_contracts(
+    tmp_path_factory: pytest.TempPathFactory, warehouse_factory: Callable[[str], Warehouse]
+) -> tuple[Warehouse, dict]:
+    raw = tmp_path_factory.mktemp("retention_generated") / "raw"
+    planted = generate(LEADS, SEED, raw).planted
+    warehouse = warehouse_factory("retention_generated_marts")
+    warehouse.build(raw)
+    return warehouse, planted
+
+
+def test_marts_recover_the_planted_churn_per_unit(generated_contracts: tuple[Warehouse, dict]) -> None:
+    """First contracts whose renewal is decided by the export date churn at the planted rate.
+
+    Each first contract churns with its own planted probability (1 - its lead's channel
+    won->renewed rate, or 1 - no_lead_deal_renewal), so per unit the churned count is a sum of
+    Bernoullis: expected_churned +- 4 sqrt(variance). The decided contracts (churn_on by the as-of
+    date, whatever their outcome, so the choice does not depend on it) are the generator's set.
+    """
+    warehouse, planted = generated_contracts
+    assert warehouse.query("select cast(as_of_at as date) from intermediate.int_as_of") == [
+        (dt.date.fromisoformat(planted["export_date"]),)
+    ]
+    rows = {
+        unit: (decided, churned)
+        for unit, decided, churned in warehouse.query(
+            """
+            select business_unit, count(*), count(*) filter (where outcome = 'churned')
+            from marts.fct_contract, intermediate.int_as_of
+            where deal_type = 'new' and churn_on <= cast(as_of_at as date)
+            group by business_unit
+            """
+        )
+    }
+    units = planted["contracts"]["units"]
+    assert set(rows) == set(units)
+    for unit, spec in units.items():
+        decided, churned = rows[unit]
+        assert decided == spec["decided_first_contracts"], unit
+        assert decided >= 40, f"too few decided first contracts in {unit}: {decided}"
+        tolerance = STANDARD_ERRORS * math.sqrt(spec["variance"])
+        assert abs(churned - spec["expected_churned"]) <= tolerance, (
+            f"{unit}: {churned} churned vs planted {spec['expected_churned']:.1f} ± {tolerance:.1f}"
+        )
+
+
+def test_identities_and_contract_shapes_on_generated_data(
+    generated_contracts: tuple[Warehouse, dict],
+) -> None:
+    warehouse, _ = generated_contracts
+    broken = warehouse.query(
+        """
+        select period_grain, period_label, business_unit from marts.mart_arr_bridge
+        where starting_arr + new_arr + expansion_arr - contraction_arr - churned_arr <> ending_arr
+            or starting_customers + new_customers - churned_customers <> ending_customers
+        """
+    )
+    assert broken == []
+    (bridge_ending,) = warehouse.query(
+        """
+        select sum(ending_arr) from marts.mart_arr_bridge
+        where period_grain = 'year'
+            and period_start = (select max(period_start) from marts.mart_arr_bridge where period_grain = 'year')
+        """
+    )[0]
+    (in_force,) = warehouse.query(
+        """
+        select sum(arr) from marts.fct_contract c, intermediate.int_as_of a
+        where arr_from <= cast(a.as_of_at as date) and (arr_until is null or arr_until > cast(a.as_of_at as date))
+        """
+    )[0]
+    assert bridge_ending == in_force > 0
+    shapes = warehouse.query_dicts(
+        """
+        select
+            count(*) filter (where renewal_timing = 'on_time') as on_time,
+            count(*) filter (where renewal_timing = 'late') as late,
+            count(*) filter (where outcome = 'churned' and deal_type = 'new') as missed,
+            count(*) filter (where deal_type = 'renewal' and contract_days > 700) as multi_year,
+            count(*) filter (where deal_type = 'expansion') as expansions,
+            count(*) filter (where outcome = 'due') as due
+        from marts.fct_contract
+        """
+    )[0]
+    assert all(count > 0 for count in shapes.values()), shapes
+    (contraction,) = warehouse.query(
+        "select sum(contraction_arr) from marts.mart_arr_bridge where period_grain = 'year'"
+    )[0]
+    assert contraction > 0
