@@ -24,6 +24,7 @@ import pytest
 from conftest import FIXTURES, Warehouse
 from expected_tables import TableSpec, assert_mart_equals_expected, read_csv
 from revops.generate import generate
+from test_governance import ProjectCopy, ok
 
 RETENTION = FIXTURES / "retention"
 RAW = RETENTION / "raw"
@@ -103,6 +104,7 @@ MARTS: dict[str, tuple[TableSpec, str]] = {
                 "sales_and_marketing_cost",
                 "new_customers",
                 "new_customer_arr",
+                "new_customer_gross_margin",
                 "net_new_arr",
                 "previous_sales_and_marketing_cost",
             },
@@ -250,3 +252,68 @@ def test_identities_and_contract_shapes_on_generated_data(
         "select sum(contraction_arr) from marts.mart_arr_bridge where period_grain = 'year'"
     )[0]
     assert contraction > 0
+
+
+# --- the semantic layer: arr, nrr, grr, renewal_rate, cac_payback_months equal the marts ----------
+
+
+@pytest.fixture(scope="module")
+def semantic_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
+    project = ProjectCopy(tmp_path_factory.mktemp("retention_semantic"))
+    project.load(RAW)
+    ok(project.dbt("build", dbt_vars=AS_OF))
+    return project
+
+
+def mf_rows(project: ProjectCopy, metrics: list[str], group_by: list[str]) -> dict[tuple[str, ...], dict]:
+    return {tuple(row[g][:10] for g in group_by): row for row in project.mf_query(metrics, group_by)}
+
+
+def close(metric_value: str, mart_value: object) -> bool:
+    if metric_value in ("", None) or mart_value is None:
+        return metric_value in ("", None) and mart_value is None
+    return abs(float(metric_value) - float(mart_value)) <= 1e-9
+
+
+def test_semantic_metrics_equal_the_marts(semantic_project: ProjectCopy) -> None:
+    arr = mf_rows(semantic_project, ["arr"], ["metric_time__quarter", "arr_period__business_unit"])
+    quarters = semantic_project.query(
+        "select period_start, business_unit, ending_arr from marts.mart_arr_bridge where period_grain = 'quarter'"
+    )
+    assert len(arr) == len(quarters) == 16
+    for row in quarters:
+        assert close(arr[(row["period_start"].isoformat(), row["business_unit"])]["arr"], row["ending_arr"])
+    # Across units, arr is the sum of the quarter's ending ARR (saas 4,445,000 + consulting 1,500,000).
+    total = mf_rows(semantic_project, ["arr"], ["metric_time__quarter"])
+    assert close(total[("2026-01-01",)]["arr"], 5_945_000)
+
+    ratios = mf_rows(
+        semantic_project,
+        ["nrr", "grr", "renewal_rate"],
+        ["metric_time__year", "retention_period__business_unit"],
+    )
+    years = semantic_project.query(
+        "select period_start, business_unit, nrr, grr, renewal_rate from marts.mart_revenue_retention "
+        "where period_grain = 'year'"
+    )
+    assert years
+    for row in years:
+        metric = ratios[(f"{row['period_start'].year}-01-01", row["business_unit"])]
+        for name in ("nrr", "grr", "renewal_rate"):
+            assert close(metric[name], row[name]), (row, name)
+    assert close(ratios[("2025-01-01", "saas")]["nrr"], 745 / 812)
+
+    payback = mf_rows(
+        semantic_project,
+        ["cac_payback_months"],
+        ["metric_time__quarter", "unit_economics_period__business_unit"],
+    )
+    halves = semantic_project.query(
+        "select period_start, business_unit, cac_payback_months from marts.mart_unit_economics"
+    )
+    assert len(payback) == len(halves) == 8
+    for row in halves:
+        assert close(
+            payback[(row["period_start"].isoformat(), row["business_unit"])]["cac_payback_months"],
+            row["cac_payback_months"],
+        )

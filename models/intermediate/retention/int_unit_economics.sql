@@ -219,6 +219,7 @@ final as (
         new_customers,
         new_customer_arr,
         new_arr_per_customer,
+        new_customer_arr * {{ var('gross_margin_rate') }} as new_customer_gross_margin,
         cac,
         {{ safe_divide('cac', 'new_arr_per_customer / 12 * ' ~ var('gross_margin_rate')) }} as cac_payback_months,
         net_new_arr,

@@ -23,6 +23,7 @@ final as (
         cast(new_customers as integer) as new_customers,
         cast(new_customer_arr as {{ type_money() }}) as new_customer_arr,
         new_arr_per_customer,
+        cast(new_customer_gross_margin as {{ type_money() }}) as new_customer_gross_margin,
         cac,
         cac_payback_months,
         cast(net_new_arr as {{ type_money() }}) as net_new_arr,
