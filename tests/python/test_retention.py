@@ -243,7 +243,8 @@ def test_identities_and_contract_shapes_on_generated_data(
             count(*) filter (where outcome = 'churned' and deal_type = 'new') as missed,
             count(*) filter (where deal_type = 'renewal' and contract_days > 700) as multi_year,
             count(*) filter (where deal_type = 'expansion') as expansions,
-            count(*) filter (where outcome = 'due') as due
+            count(*) filter (where deal_type = 'renewal' and renewed_from_deal_id in (
+                select deal_id from marts.fct_contract where deal_type = 'expansion')) as renewed_expansions
         from marts.fct_contract
         """
     )[0]
