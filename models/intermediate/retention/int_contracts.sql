@@ -174,7 +174,7 @@ annualised as (
     select
         valued.*,
         cast(
-            round(cast(valued.amount_reporting * 365 as {{ type_ratio() }}) / valued.contract_days, 2)
+            round(cast(valued.amount_reporting * 365 as decimal(38, 6)) / valued.contract_days, 2)
             as {{ type_money() }}
         ) as arr
     from valued
