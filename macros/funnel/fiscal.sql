@@ -24,3 +24,9 @@
 {% macro month_start(expression) -%}
     cast({{ dbt.date_trunc('month', expression) }} as date)
 {%- endmacro %}
+
+{#- Fiscal quarter of a date: Q1 is the first three months of the fiscal year. -#}
+{% macro fiscal_quarter(date_expression) -%}
+    {{ dbt.concat(["'Q'", 'cast(cast(floor(mod(cast(extract(month from ' ~ date_expression ~ ') as integer) - '
+        ~ var('fiscal_year_start_month') ~ ' + 12, 12) / 3) as integer) + 1 as ' ~ dbt.type_string() ~ ')']) }}
+{%- endmacro %}

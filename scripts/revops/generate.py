@@ -149,6 +149,32 @@ def planted_rates_document(
     }
 
 
+def contracts_document(contracts: dict[str, tuple]) -> dict:
+    """The planted churn of first contracts per business unit (docs/retention.md)."""
+    return {
+        "semantics": (
+            "first contracts (new deals) whose renewal is decided by the export date (contract_end + "
+            "grace_days <= export_date): each churns (no renewal signed by then) with its planted probability, "
+            "1 - its lead's channel won->renewed rate, or 1 - no_lead_deal_renewal for a deal without a lead; "
+            "planted_churn_rate = their mean, expected_churned = their sum, variance = sum of p(1 - p)"
+        ),
+        "grace_days": config.RENEWAL_GRACE_DAYS,
+        "no_lead_deal_renewal": config.NO_LEAD_DEAL_RENEWAL,
+        "late_renewal_share": config.LATE_RENEWAL,
+        "down_sell_share": config.DOWN_SELL,
+        "units": {
+            unit: {
+                "multi_year_share": config.MULTI_YEAR[unit],
+                "decided_first_contracts": int(decided),
+                "expected_churned": expected,
+                "variance": variance,
+                "planted_churn_rate": expected / decided if decided else None,
+            }
+            for unit, (decided, expected, variance) in contracts.items()
+        },
+    }
+
+
 def generate(
     leads: int,
     seed: int,
@@ -230,14 +256,19 @@ def generate(
         )
         counters = Counters()
         channels, drawn, furthest = [], [], []
+        contracts = {unit: (0, 0.0, 0.0) for unit in config.BUSINESS_UNITS}
         for number, first in enumerate(range(0, leads, config.BATCH_SIZE)):
             size = min(config.BATCH_SIZE, leads - first)
-            batch = generate_batch(world, _rng(seed, 1, number), size, counters)
+            batch = generate_batch(world, _rng(seed, 1, number), size, counters, _rng(seed, 2, number))
             for name, columns in batch.tables.items():
                 writers[name].write(columns)
             channels.append(batch.channel.astype(np.int8))
             drawn.append(batch.drawn.astype(np.int8))
             furthest.append(batch.furthest.astype(np.int8))
+            contracts = {
+                unit: tuple(a + b for a, b in zip(contracts[unit], batch.contracts[unit], strict=True))
+                for unit in contracts
+            }
             if progress is not None:
                 progress(first + size)
     finally:
@@ -253,6 +284,7 @@ def generate(
         np.concatenate(drawn),
         np.concatenate(furthest),
     )
+    document["contracts"] = contracts_document(contracts)
     if planted_rates is not None:
         planted_rates.parent.mkdir(parents=True, exist_ok=True)
         planted_rates.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

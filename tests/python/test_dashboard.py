@@ -1089,7 +1089,54 @@ def page_payload(page: Any) -> dict[str, Any]:
     return json.loads(page.text_content("#dashboard-data"))
 
 
+def check_revenue(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
+    """The revenue section against the marts: the half's bridge, NRR/GRR now and a year earlier, due renewals."""
+    year, fiscal = int(half.split("-")[0]), half.split("-")[1]
+    numbers = shown(page, "revenue")
+    (starting, ending) = warehouse.query(
+        f"""select coalesce(sum(starting_arr), 0), coalesce(sum(ending_arr), 0) from marts.mart_arr_bridge
+        where period_grain = 'half' and fiscal_year = ? and fiscal_half = ? and {unit_filter()}""",
+        [year, fiscal, unit, unit],
+    )[0]
+    if not numbers:  # a half before the first contract
+        assert ending == 0 and starting == 0
+        return 1
+    assert numbers["ending_arr"][1] == float(ending)
+    assert numbers["net_new_arr"][1] == float(ending - starting)
+
+    def ratios(fiscal_year: int, chosen: str) -> tuple[float | None, float | None]:
+        row = warehouse.query(
+            f"""select sum(starting_arr), sum(starting_arr - contraction_arr - churned_arr + expansion_arr),
+                sum(starting_arr - contraction_arr - churned_arr)
+            from marts.mart_revenue_retention
+            where period_grain = 'half' and fiscal_year = ? and fiscal_half = ? and {unit_filter()}""",
+            [fiscal_year, fiscal, chosen, chosen],
+        )[0]
+        return (float(row[1] / row[0]), float(row[2] / row[0])) if row[0] else (None, None)
+
+    nrr, grr = ratios(year, unit)
+    assert numbers["nrr"] == (formatting.rate(nrr), nrr)
+    assert numbers["grr"] == (formatting.rate(grr), grr)
+    units = [unit] if unit != ALL_UNITS else [u for (u,) in warehouse.query(
+        "select distinct business_unit from marts.mart_arr_bridge")]  # fmt: skip
+    for each in units:
+        for key, value in zip(("nrr", "grr"), ratios(year, each), strict=True):
+            assert numbers[f"{key}:{each}"] == (formatting.rate(value), value), (key, each)
+        for key, value in zip(("nrr_previous", "grr_previous"), ratios(year - 1, each), strict=True):
+            assert numbers[f"{key}:{each}"] == (formatting.rate(value), value), (key, each)
+    due, due_arr = warehouse.query(
+        f"""select count(*), coalesce(sum(arr), 0) from marts.fct_contract, intermediate.int_as_of
+        where outcome in ('active', 'due') and contract_end <= cast(as_of_at as date) + interval 90 day
+            and {unit_filter()}""",
+        [unit, unit],
+    )[0]
+    assert numbers["due_contracts"][1] == due
+    assert numbers["due_arr"][1] == float(due_arr)
+    return len(units) + 5
+
+
 CHECKS: dict[str, Callable[[Any, Warehouse, str, str], int]] = {
+    "revenue": check_revenue,
     "shortfall": check_shortfall,
     "kpi": check_kpi,
     "handoff": check_handoff,

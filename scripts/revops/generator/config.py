@@ -110,6 +110,19 @@ STAGE_HORIZON_DAYS: dict[str, int] = {
     "renewed": _WON + RENEWAL_DAYS,
 }
 
+# Contracts and renewals (docs/retention.md). A first contract churns (is not renewed by its end
+# + the grace period) with a planted probability: 1 - its lead's channel won->renewed rate (the
+# funnel draws `renewed` for the lead), or 1 - NO_LEAD_DEAL_RENEWAL for a deal without a lead. The
+# generator reports the resulting churn rate per business unit. RENEWAL_GRACE_DAYS is the marts'
+# dbt var renewal_grace_days.
+RENEWAL_GRACE_DAYS = 30
+NO_LEAD_DEAL_RENEWAL = 0.8
+# Of renewals: signed after contract_end (late, within grace, as far as the renewal horizon
+# allows); a down-sell (below the renewed contract); a multi-year term (2 or 3 years), per unit.
+LATE_RENEWAL = 0.15
+DOWN_SELL = 0.2
+MULTI_YEAR: dict[str, float] = {"saas": 0.1, "consulting": 0.05, "hardware": 0.3}
+
 # Opportunity amounts (JPY, lognormal median and sigma) per business unit.
 DEAL_SIZE: dict[str, tuple[float, float]] = {
     "saas": (1_200_000, 0.6),

@@ -277,6 +277,9 @@ class Batch:
     channel: np.ndarray  # per lead
     drawn: np.ndarray  # per lead: the furthest stage drawn from the planted rates
     furthest: np.ndarray  # per lead: the furthest stage recorded by the export date (drawn, censored)
+    # per business unit: (first contracts decided by the export date, planted churn probabilities summed,
+    # summed p(1 - p)); decided = not renewed by contract_end + grace is known by the export date
+    contracts: dict[str, tuple[int, float, float]]
 
 
 def _exp_seconds(
@@ -357,7 +360,11 @@ def _time_of_day(rng: np.random.Generator, n: int, show: np.ndarray) -> np.ndarr
     return seconds.astype(np.int64)
 
 
-def generate_batch(world: World, rng: np.random.Generator, n: int, counters: Counters) -> Batch:
+def generate_batch(
+    world: World, rng: np.random.Generator, n: int, counters: Counters, contract_rng: np.random.Generator
+) -> Batch:
+    """One batch of leads. `contract_rng` draws what only the contracts use (renewal timing, terms,
+    down-sells), so the funnel's own draws, and every other table, do not depend on it."""
     tl = world.timeline
     acts = world.activities
     channels = config.CHANNELS
@@ -615,8 +622,18 @@ def generate_batch(world: World, rng: np.random.Generator, n: int, counters: Cou
     won_rows = np.flatnonzero(opportunities["_won"])
     won_lead = o_lead[won_rows]
     free_won = free["_won"]
-    renews = np.concatenate([furthest[won_lead] == RENEWED, rng.random(int(free_won.sum())) < 0.8])
-    deals, renewal_day = _deals(
+    free_deal_bu = free_bu[free_won]
+    renews = np.concatenate(
+        [furthest[won_lead] == RENEWED, rng.random(len(free_deal_bu)) < config.NO_LEAD_DEAL_RENEWAL]
+    )
+    deal_bu = np.concatenate([bu[won_lead], free_deal_bu])
+    churn_p = np.concatenate(
+        [
+            1 - np.array([c.rates[4] for c in channels])[channel[won_lead]],
+            np.full(len(free_deal_bu), 1 - config.NO_LEAD_DEAL_RENEWAL),
+        ]
+    )
+    deals, renewal_day, contract_end = _deals(
         rng,
         signed_day=np.concatenate([opportunities["_signed_day"][won_rows], free["_signed_day"][free_won]]),
         opportunity_ids=pa.concat_arrays(
@@ -627,7 +644,18 @@ def generate_batch(world: World, rng: np.random.Generator, n: int, counters: Cou
         renews=renews,
         counters=counters,
         export_day=world.export_day,
+        contract_rng=contract_rng,
+        unit=deal_bu,
     )
+    decided = contract_end + config.RENEWAL_GRACE_DAYS <= world.export_day
+    contracts = {
+        unit: (
+            int((decided & (deal_bu == code)).sum()),
+            float(churn_p[decided & (deal_bu == code)].sum()),
+            float((churn_p * (1 - churn_p))[decided & (deal_bu == code)].sum()),
+        )
+        for code, unit in enumerate(config.BUSINESS_UNITS)
+    }
     o_signed_day = opportunities["_signed_day"]
     for extra in ("_signed_day", "_amount", "_currency", "_won"):
         opportunities.pop(extra)
@@ -716,6 +744,7 @@ def generate_batch(world: World, rng: np.random.Generator, n: int, counters: Cou
         channel=channel,
         drawn=furthest,
         furthest=realised,
+        contracts=contracts,
     )
 
 
@@ -783,11 +812,18 @@ def _deals(
     renews: np.ndarray,
     counters: Counters,
     export_day: int,
-) -> tuple[dict[str, pa.Array], np.ndarray]:
-    """New deals on won opportunities, their renewals a year on, and a few expansions.
+    contract_rng: np.random.Generator,
+    unit: np.ndarray,
+) -> tuple[dict[str, pa.Array], np.ndarray, np.ndarray]:
+    """New deals on won opportunities (one-year contracts), their renewals and a few expansions.
 
-    Renewals and expansions signed after the export date are not written. Returns the deal
-    columns and, per new deal, the day its renewal was signed (-1: none by the export date).
+    A renewal is signed up to 45 days before the contract ends, or (config.LATE_RENEWAL) after it
+    within the grace period, as late as the renewed stage's horizon allows (config.RENEWAL_DAYS
+    after the new deal); it may down-sell (config.DOWN_SELL) and run two or three years
+    (config.MULTI_YEAR). An expansion runs to the end of the contract it expands and is renewed
+    with it, by its own renewal deal. A deal not renewed churns. Renewals and expansions signed
+    after the export date are not written. Returns the deal columns, per new deal the day its
+    renewal was signed (-1: none by the export date), and per new deal its contract_end day.
     """
     w = len(signed_day)
     if (signed_day > export_day).any():
@@ -801,13 +837,34 @@ def _deals(
     renewing = np.flatnonzero(renews)
     r_signed = end[renewing] - rng.integers(0, 46, len(renewing))
     r_factor = rng.uniform(0.95, 1.2, len(renewing))
+    # Contract-only draws (contract_rng): late signing, down-sells, multi-year terms.
+    room = signed_day[renewing] + config.RENEWAL_DAYS - end[renewing]  # days past the end the horizon allows
+    late = (contract_rng.random(len(renewing)) < config.LATE_RENEWAL) & (room > 0)
+    lateness = 1 + (contract_rng.random(len(renewing)) * np.minimum(room, config.RENEWAL_GRACE_DAYS)).astype(
+        np.int64
+    )
+    # Signing later only ever drops a renewal past the export date, never adds one.
+    kept_before = r_signed <= export_day
+    r_signed = np.where(late, end[renewing] + np.minimum(lateness, np.maximum(room, 1)), r_signed)
+    down = contract_rng.random(len(renewing)) < config.DOWN_SELL
+    r_factor = np.where(down, contract_rng.uniform(0.6, 0.95, len(renewing)), r_factor)
+    multi_p = np.array([config.MULTI_YEAR[u] for u in config.BUSINESS_UNITS])[unit[renewing]]
+    years = np.where(
+        contract_rng.random(len(renewing)) < multi_p, contract_rng.integers(2, 4, len(renewing)), 1
+    )
     by_export = r_signed <= export_day
-    renewing, r_signed, r_factor = renewing[by_export], r_signed[by_export], r_factor[by_export]
+    kept = by_export[kept_before]  # of the renewals the batch stream drew for below
+    renewing, r_signed, r_factor, years = (
+        renewing[by_export],
+        r_signed[by_export],
+        r_factor[by_export],
+        years[by_export],
+    )
     r = len(renewing)
     renewal_numbers = np.arange(counters.deal + w + 1, counters.deal + w + r + 1)
     r_start = end[renewing] + 1
-    r_end = _plus_year_minus_day(r_start)
-    r_amount = _round_amount(new_amount[renewing] * r_factor, usd[renewing])
+    r_end = _plus_months_minus_day(r_start, 12 * years)
+    r_amount = _round_amount(new_amount[renewing] * r_factor * years, usd[renewing])
     renewal_day = np.full(w, -1, dtype=np.int64)
     renewal_day[renewing] = r_signed
 
@@ -820,27 +877,49 @@ def _deals(
     expansion_numbers = np.arange(counters.deal + w + r + 1, counters.deal + w + r + e + 1)
     e_start = _first_of_next_month(e_signed)
     e_amount = _round_amount(new_amount[expanding] * e_factor, usd[expanding])
-    counters.deal += w + r + e
 
-    numbers = np.concatenate([new_numbers, renewal_numbers, expansion_numbers])
+    # An expansion is renewed with the contract it expands: same day, term and factor.
+    renewal_of = np.full(w, -1, dtype=np.int64)
+    renewal_of[renewing] = np.arange(r)
+    with_base = renewal_of[expanding] >= 0
+    er_source = np.flatnonzero(with_base)  # positions among the expansions
+    er_base = renewal_of[expanding[er_source]]  # positions among the renewals
+    er = len(er_source)
+    expansion_renewal_numbers = np.arange(counters.deal + w + r + e + 1, counters.deal + w + r + e + er + 1)
+    er_amount = _round_amount(
+        e_amount[er_source] * r_factor[er_base] * years[er_base], usd[expanding[er_source]]
+    )
+    counters.deal += w + r + e + er
+
+    numbers = np.concatenate([new_numbers, renewal_numbers, expansion_numbers, expansion_renewal_numbers])
     deal_ids = fmt.ids("DL-", numbers, 8)
-    kind = np.concatenate([np.zeros(w, np.int64), np.ones(r, np.int64), np.full(e, 2, np.int64)])
-    source = np.concatenate([np.arange(w), renewing, expanding])
+    kind = np.concatenate(
+        [np.zeros(w, np.int64), np.ones(r, np.int64), np.full(e, 2, np.int64), np.ones(er, np.int64)]
+    )
+    source = np.concatenate([np.arange(w), renewing, expanding, expanding[er_source]])
     cur = currency[source]
-    renewed_from = np.concatenate([np.zeros(w, np.int64), renewing, np.zeros(e, np.int64)])
-    opp_valid = np.concatenate([np.ones(w, bool), rng.random(r) < 0.2, np.ones(e, bool)])
+    renewed_from = np.concatenate([np.zeros(w, np.int64), renewing, np.zeros(e, np.int64), w + r + er_source])
+    renewal_opportunity = rng.random(len(kept))[kept] < 0.2
+    opp_valid = np.concatenate([np.ones(w, bool), renewal_opportunity, np.ones(e, bool), np.zeros(er, bool)])
     columns = {
         "deal_id": deal_ids,
         "opportunity_id": fmt.with_nulls(opportunity_ids.take(pa.array(source)), opp_valid),
-        "signed_at": fmt.dates(np.concatenate([signed_day, r_signed, e_signed])),
+        "signed_at": fmt.dates(np.concatenate([signed_day, r_signed, e_signed, r_signed[er_base]])),
         "deal_type": fmt.take(pa.array(["new", "renewal", "expansion"]), kind),
-        "amount": fmt.decimals(np.concatenate([new_amount, r_amount, e_amount]), False),
+        "amount": fmt.decimals(np.concatenate([new_amount, r_amount, e_amount, er_amount]), False),
         "currency": fmt.take(pa.array(["JPY", "USD"]), np.maximum(cur, 0), cur >= 0),
-        "contract_start": fmt.dates(np.concatenate([start, r_start, e_start])),
-        "contract_end": fmt.dates(np.concatenate([end, r_end, end[expanding]])),
+        "contract_start": fmt.dates(np.concatenate([start, r_start, e_start, r_start[er_base]])),
+        "contract_end": fmt.dates(np.concatenate([end, r_end, end[expanding], r_end[er_base]])),
         "renewed_from_deal_id": fmt.take(deal_ids, renewed_from, kind == 1),
     }
-    return columns, renewal_day
+    return columns, renewal_day, end
+
+
+def _plus_months_minus_day(first_days: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """The day before `months` months after each first-of-month day."""
+    return (first_days.astype("datetime64[D]").astype("datetime64[M]") + months).astype(
+        "datetime64[D]"
+    ).astype(np.int64) - 1
 
 
 def _round_amount(hundredths: np.ndarray, usd: np.ndarray) -> np.ndarray:

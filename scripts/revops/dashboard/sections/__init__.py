@@ -18,6 +18,7 @@ from revops.dashboard.sections.drift import build_drift
 from revops.dashboard.sections.funnel import build_cohorts, build_funnel
 from revops.dashboard.sections.handoff import build_handoff
 from revops.dashboard.sections.kpi import build_kpi
+from revops.dashboard.sections.revenue import build_revenue
 from revops.dashboard.sections.shortfall import build_shortfall
 
 
@@ -39,4 +40,14 @@ SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("handoff", ("marts.mart_handoff_sla_monthly",), build_handoff, wide=False),
     SectionSpec("drift", ("marts.mart_definition_drift",), build_drift, wide=False),
     SectionSpec("conflicts", ("marts.mart_account_conflicts",), build_conflicts),
+    SectionSpec(
+        "revenue",
+        (
+            "marts.mart_arr_bridge",
+            "marts.mart_revenue_retention",
+            "marts.mart_unit_economics",
+            "marts.fct_contract",
+        ),
+        build_revenue,
+    ),
 )

@@ -1,0 +1,102 @@
+-- The fiscal periods the revenue marts report: every fiscal quarter, half and
+-- year from the first contract start or cost date to the as-of date, with
+-- their first and last day. measured_to is the last day measured (the as-of
+-- date for the current period); is_complete once the period has ended by it.
+with
+
+spine as (
+    select * from {{ ref('int_time_spine_daily') }}
+),
+
+contracts as (
+    select * from {{ ref('int_contracts') }}
+),
+
+campaign_costs as (
+    select * from {{ ref('int_campaign_costs_reporting_currency') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of') }}
+),
+
+first_days as (
+    select min(contract_start) as first_day from contracts
+    union all
+    select min(cost_date) as first_day from campaign_costs
+),
+
+bounds as (
+    select
+        min(first_days.first_day) as first_day,
+        cast(max(as_of.as_of_at) as date) as as_of_date
+    from first_days
+    cross join as_of
+),
+
+days as (
+    select
+        spine.date_day,
+        bounds.as_of_date,
+        {{ month_start('spine.date_day') }} as month_day,
+        mod(cast(extract(month from spine.date_day) as integer) - {{ var('fiscal_year_start_month') }} + 12, 12)
+            as fiscal_month_index
+    from spine
+    cross join bounds
+    where spine.date_day >= bounds.first_day
+        and spine.date_day <= bounds.as_of_date
+),
+
+starts as (
+    select distinct
+        'quarter' as period_grain,
+        3 as period_months,
+        cast({{ dbt.dateadd('month', '-1 * mod(fiscal_month_index, 3)', 'month_day') }} as date) as period_start,
+        as_of_date
+    from days
+    union all
+    select distinct
+        'half' as period_grain,
+        6 as period_months,
+        cast({{ dbt.dateadd('month', '-1 * mod(fiscal_month_index, 6)', 'month_day') }} as date) as period_start,
+        as_of_date
+    from days
+    union all
+    select distinct
+        'year' as period_grain,
+        12 as period_months,
+        cast({{ dbt.dateadd('month', '-1 * fiscal_month_index', 'month_day') }} as date) as period_start,
+        as_of_date
+    from days
+),
+
+bounded as (
+    select
+        period_grain,
+        period_start,
+        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 'period_months', 'period_start')) }} as date)
+            as period_end,
+        as_of_date
+    from starts
+),
+
+final as (
+    select
+        period_grain,
+        {{ fiscal_year('period_start') }} as fiscal_year,
+        case when period_grain <> 'year' then {{ fiscal_half('period_start') }} end as fiscal_half,
+        case when period_grain = 'quarter' then {{ fiscal_quarter('period_start') }} end as fiscal_quarter,
+        {{ dbt.concat([
+            "'FY'", 'cast(' ~ fiscal_year('period_start') ~ ' as ' ~ dbt.type_string() ~ ')',
+            "case when period_grain = 'half' then " ~ dbt.concat(["' '", fiscal_half('period_start')])
+            ~ " when period_grain = 'quarter' then " ~ dbt.concat(["' '", fiscal_quarter('period_start')])
+            ~ " else '' end"
+        ]) }} as period_label,
+        period_start,
+        period_end,
+        case when period_end < as_of_date then period_end else as_of_date end as measured_to,
+        period_end <= as_of_date as is_complete
+    from bounded
+)
+
+select * from final

@@ -1,0 +1,166 @@
+-- One row per fiscal year or half x contract that counts for retention in it
+-- (docs/retention.md): the cohort is every customer spell in force at the end
+-- of the day before the period starts. A contract in force then carries its
+-- starting ARR, and whether its spell is still in force at the end of the
+-- period (measured_to); the expansion, contraction and churn of cohort spells
+-- within the period sit on the contract they belong to (int_arr_movements);
+-- a contract whose contract_end falls in the period carries its outcome at the
+-- as-of date. Later spells of the same customer (win-backs) are not cohort
+-- movements. retention_aggregates() sums these rows.
+with
+
+periods as (
+    select * from {{ ref('int_fiscal_periods') }}
+    where period_grain in ('year', 'half')
+),
+
+contracts as (
+    select * from {{ ref('int_contracts') }}
+),
+
+movements as (
+    select * from {{ ref('int_arr_movements') }}
+),
+
+spells as (
+    select * from {{ ref('int_customer_spells') }}
+),
+
+cohort_spells as (
+    select
+        periods.period_grain,
+        periods.period_start,
+        spells.customer_key,
+        spells.business_unit,
+        spells.spell_number,
+        spells.spell_start,
+        spells.spell_end is null or spells.spell_end > periods.measured_to as is_retained
+    from periods
+    inner join spells
+        on periods.period_start > spells.spell_start
+            and (spells.spell_end is null or periods.period_start <= spells.spell_end)
+),
+
+starting as (
+    select
+        periods.period_grain,
+        periods.period_start,
+        contracts.deal_id,
+        contracts.arr as starting_arr,
+        cast(0 as {{ type_money() }}) as expansion_arr,
+        cast(0 as {{ type_money() }}) as contraction_arr,
+        cast(0 as {{ type_money() }}) as churned_arr,
+        1 as is_cohort,
+        case when cohort_spells.is_retained then 1 else 0 end as is_retained,
+        0 as is_ending
+    from periods
+    inner join contracts
+        on periods.period_start > contracts.arr_from
+            and (contracts.arr_until is null or periods.period_start <= contracts.arr_until)
+    inner join cohort_spells
+        on periods.period_grain = cohort_spells.period_grain
+            and periods.period_start = cohort_spells.period_start
+            and contracts.customer_key = cohort_spells.customer_key
+            and contracts.business_unit = cohort_spells.business_unit
+            and contracts.arr_from >= cohort_spells.spell_start
+),
+
+moved as (
+    select
+        periods.period_grain,
+        periods.period_start,
+        movements.deal_id,
+        cast(0 as {{ type_money() }}) as starting_arr,
+        case when movements.movement = 'expansion' then movements.arr_amount else 0 end as expansion_arr,
+        case when movements.movement = 'contraction' then movements.arr_amount else 0 end as contraction_arr,
+        case when movements.movement = 'churn' then movements.arr_amount else 0 end as churned_arr,
+        0 as is_cohort,
+        0 as is_retained,
+        0 as is_ending
+    from periods
+    inner join movements
+        on periods.period_start <= movements.movement_on
+            and periods.measured_to >= movements.movement_on
+    inner join cohort_spells
+        on periods.period_grain = cohort_spells.period_grain
+            and periods.period_start = cohort_spells.period_start
+            and movements.customer_key = cohort_spells.customer_key
+            and movements.business_unit = cohort_spells.business_unit
+            and movements.spell_number = cohort_spells.spell_number
+    where movements.movement in ('expansion', 'contraction', 'churn')
+),
+
+ending as (
+    select
+        periods.period_grain,
+        periods.period_start,
+        contracts.deal_id,
+        cast(0 as {{ type_money() }}) as starting_arr,
+        cast(0 as {{ type_money() }}) as expansion_arr,
+        cast(0 as {{ type_money() }}) as contraction_arr,
+        cast(0 as {{ type_money() }}) as churned_arr,
+        0 as is_cohort,
+        0 as is_retained,
+        1 as is_ending
+    from periods
+    inner join contracts
+        on periods.period_start <= contracts.contract_end
+            and periods.period_end >= contracts.contract_end
+),
+
+facts as (
+    select * from starting
+    union all
+    select * from moved
+    union all
+    select * from ending
+),
+
+by_contract as (
+    select
+        period_grain,
+        period_start,
+        deal_id,
+        sum(starting_arr) as starting_arr,
+        sum(expansion_arr) as expansion_arr,
+        sum(contraction_arr) as contraction_arr,
+        sum(churned_arr) as churned_arr,
+        max(is_cohort) as is_cohort,
+        max(is_retained) as is_retained,
+        max(is_ending) as is_ending
+    from facts
+    group by period_grain, period_start, deal_id
+),
+
+final as (
+    select
+        periods.period_grain,
+        periods.period_label,
+        periods.fiscal_year,
+        periods.fiscal_half,
+        periods.period_start,
+        periods.period_end,
+        periods.is_complete,
+        contracts.business_unit,
+        contracts.customer_key,
+        contracts.cs_owner_id,
+        contracts.source_channel,
+        by_contract.deal_id,
+        cast(by_contract.starting_arr as {{ type_money() }}) as starting_arr,
+        cast(by_contract.expansion_arr as {{ type_money() }}) as expansion_arr,
+        cast(by_contract.contraction_arr as {{ type_money() }}) as contraction_arr,
+        cast(by_contract.churned_arr as {{ type_money() }}) as churned_arr,
+        by_contract.is_cohort = 1 as is_cohort_customer,
+        by_contract.is_retained = 1 as is_retained_customer,
+        by_contract.is_ending = 1 as is_ending,
+        case when by_contract.is_ending = 1 then contracts.outcome end as outcome_in_period,
+        contracts.renewal_timing = 'on_time' as is_renewed_on_time
+    from by_contract
+    inner join periods
+        on by_contract.period_grain = periods.period_grain
+            and by_contract.period_start = periods.period_start
+    inner join contracts
+        on by_contract.deal_id = contracts.deal_id
+)
+
+select * from final

@@ -1,0 +1,237 @@
+-- What winning a customer costs and earns back, per fiscal half x business
+-- unit (docs/retention.md):
+-- - marketing cost: campaign costs of the half; a campaign without a business
+--   unit is shared out by its source leads' units (`shared` when it has none);
+-- - sales and customer-success cost: the optional seed team_costs; each is
+--   present for a half x unit only when every measured month of the half has
+--   a row for it (sales: inside_sales or field_sales), otherwise null, never 0;
+-- - new customers: customer spells that are the customer's first (not a
+--   win-back) starting in the half, and the ARR they started with;
+-- - CAC = (marketing + sales cost) / new customers; CAC payback in months =
+--   CAC / (new ARR per new customer / 12 x var gross_margin_rate); magic number
+--   = net new ARR of the half / the previous half's marketing + sales cost.
+-- inputs_present / inputs_missing name the inputs behind the figures.
+with
+
+periods as (
+    select * from {{ ref('int_fiscal_periods') }}
+    where period_grain = 'half'
+),
+
+campaign_costs as (
+    select * from {{ ref('int_campaign_costs_reporting_currency') }}
+),
+
+campaigns as (
+    select * from {{ ref('stg_crm__campaigns') }}
+),
+
+leads as (
+    select * from {{ ref('stg_crm__leads') }}
+),
+
+team_costs as (
+    select * from {{ ref('team_costs') }}
+),
+
+movements as (
+    select * from {{ ref('int_arr_movements') }}
+),
+
+spells as (
+    select * from {{ ref('int_customer_spells') }}
+),
+
+bridge as (
+    select * from {{ ref('int_arr_bridge') }}
+    where period_grain = 'half'
+),
+
+campaign_lead_units as (
+    select
+        source_campaign_id as campaign_id,
+        business_unit,
+        count(*) as leads
+    from leads
+    where source_campaign_id is not null
+    group by source_campaign_id, business_unit
+),
+
+campaign_unit_shares as (
+    select
+        campaigns.campaign_id,
+        coalesce(campaigns.business_unit, campaign_lead_units.business_unit, 'shared') as business_unit,
+        case
+            when campaigns.business_unit is not null or campaign_lead_units.business_unit is null then 1.0
+            else cast(campaign_lead_units.leads as {{ type_ratio() }})
+                / sum(campaign_lead_units.leads) over (partition by campaigns.campaign_id)
+        end as cost_share
+    from campaigns
+    left join campaign_lead_units
+        on campaigns.campaign_id = campaign_lead_units.campaign_id
+            and campaigns.business_unit is null
+),
+
+marketing as (
+    select
+        periods.period_start,
+        campaign_unit_shares.business_unit,
+        sum(campaign_costs.amount_reporting * campaign_unit_shares.cost_share) as marketing_cost
+    from campaign_costs
+    inner join campaign_unit_shares
+        on campaign_costs.campaign_id = campaign_unit_shares.campaign_id
+    inner join periods
+        on campaign_costs.cost_date >= periods.period_start
+            and campaign_costs.cost_date <= periods.measured_to
+    group by periods.period_start, campaign_unit_shares.business_unit
+),
+
+teams as (
+    select
+        periods.period_start,
+        team_costs.business_unit,
+        sum(case when team_costs.team in ('inside_sales', 'field_sales') then team_costs.amount else 0 end)
+            as sales_cost,
+        sum(case when team_costs.team = 'customer_success' then team_costs.amount else 0 end)
+            as customer_success_cost,
+        count(distinct case when team_costs.team in ('inside_sales', 'field_sales') then team_costs.fiscal_month end)
+            as sales_months,
+        count(distinct case when team_costs.team = 'customer_success' then team_costs.fiscal_month end)
+            as customer_success_months,
+        max({{ dbt.datediff('periods.period_start', 'periods.measured_to', 'month') }}) + 1 as measured_months
+    from team_costs
+    inner join periods
+        on team_costs.fiscal_month >= periods.period_start
+            and team_costs.fiscal_month <= periods.measured_to
+    group by periods.period_start, team_costs.business_unit
+),
+
+acquired as (
+    select
+        periods.period_start,
+        spells.business_unit,
+        count(*) as new_customers
+    from spells
+    inner join periods
+        on spells.spell_start >= periods.period_start
+            and spells.spell_start <= periods.measured_to
+    where spells.spell_number = 1
+    group by periods.period_start, spells.business_unit
+),
+
+acquired_arr as (
+    select
+        periods.period_start,
+        movements.business_unit,
+        sum(movements.arr_amount) as new_customer_arr
+    from movements
+    inner join periods
+        on movements.movement_on >= periods.period_start
+            and movements.movement_on <= periods.measured_to
+    where movements.movement = 'new'
+        and not movements.is_win_back
+    group by periods.period_start, movements.business_unit
+),
+
+units as (
+    select business_unit from bridge
+    union
+    select business_unit from marketing
+    union
+    select business_unit from teams
+),
+
+grid as (
+    select
+        periods.period_label,
+        periods.fiscal_year,
+        periods.fiscal_half,
+        periods.period_start,
+        periods.period_end,
+        periods.is_complete,
+        units.business_unit
+    from periods
+    cross join units
+),
+
+combined as (
+    select
+        grid.*,
+        coalesce(marketing.marketing_cost, 0) as marketing_cost,
+        coalesce(teams.sales_months = teams.measured_months, false) as has_team_costs,
+        case when teams.sales_months = teams.measured_months then teams.sales_cost end as sales_cost,
+        case when teams.customer_success_months = teams.measured_months then teams.customer_success_cost end
+            as customer_success_cost,
+        coalesce(acquired.new_customers, 0) as new_customers,
+        coalesce(acquired_arr.new_customer_arr, 0) as new_customer_arr,
+        coalesce(bridge.net_new_arr, 0) as net_new_arr
+    from grid
+    left join marketing
+        on grid.period_start = marketing.period_start
+            and grid.business_unit = marketing.business_unit
+    left join teams
+        on grid.period_start = teams.period_start
+            and grid.business_unit = teams.business_unit
+    left join acquired
+        on grid.period_start = acquired.period_start
+            and grid.business_unit = acquired.business_unit
+    left join acquired_arr
+        on grid.period_start = acquired_arr.period_start
+            and grid.business_unit = acquired_arr.business_unit
+    left join bridge
+        on grid.period_start = bridge.period_start
+            and grid.business_unit = bridge.business_unit
+),
+
+with_previous as (
+    select
+        combined.*,
+        previous.marketing_cost + previous.sales_cost as previous_sales_and_marketing_cost,
+        previous.period_start is not null and previous.has_team_costs as has_previous_team_costs
+    from combined
+    left join combined as previous
+        on combined.business_unit = previous.business_unit
+            and cast({{ dbt.dateadd('month', -6, 'combined.period_start') }} as date) = previous.period_start
+),
+
+costed as (
+    select
+        with_previous.*,
+        with_previous.marketing_cost + with_previous.sales_cost as sales_and_marketing_cost,
+        {{ safe_divide('marketing_cost + sales_cost', 'new_customers') }} as cac,
+        {{ safe_divide('new_customer_arr', 'new_customers') }} as new_arr_per_customer
+    from with_previous
+),
+
+final as (
+    select
+        period_label,
+        fiscal_year,
+        fiscal_half,
+        period_start,
+        period_end,
+        is_complete,
+        business_unit,
+        marketing_cost,
+        sales_cost,
+        customer_success_cost,
+        sales_and_marketing_cost,
+        new_customers,
+        new_customer_arr,
+        new_arr_per_customer,
+        new_customer_arr * {{ var('gross_margin_rate') }} as new_customer_gross_margin,
+        cac,
+        {{ safe_divide('cac', 'new_arr_per_customer / 12 * ' ~ var('gross_margin_rate')) }} as cac_payback_months,
+        net_new_arr,
+        previous_sales_and_marketing_cost,
+        {{ safe_divide('net_new_arr', 'previous_sales_and_marketing_cost') }} as magic_number,
+        case when has_team_costs then 'campaign_costs, team_costs' else 'campaign_costs' end as inputs_present,
+        case
+            when not has_team_costs and not has_previous_team_costs then 'team_costs, previous_half_team_costs'
+            when not has_team_costs then 'team_costs'
+            when not has_previous_team_costs then 'previous_half_team_costs'
+        end as inputs_missing
+    from costed
+)
+
+select * from final

@@ -1,0 +1,320 @@
+"""Contracts, the ARR bridge, retention and unit economics equal hand-computed values on a fixture.
+
+tests/fixtures/retention/raw is loaded through the real loader and `dbt build` with
+as_of_date 2026-03-31. It holds a three-year contract with a mid-term expansion, a renewal signed
+late but within grace that down-sells, a renewal signed after grace (a win-back), an on-time
+renewal with an uplift whose renewal opportunity names a customer-success owner, a contract
+without dates, a USD contract and a contract still within grace at the as-of date. The expected
+values in tests/fixtures/retention/expected were computed by hand (tests/fixtures/retention/README.md
+holds the arithmetic); ratios are written as exact fractions. Never regenerate them from model output.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import re
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, Warehouse
+from expected_tables import TableSpec, assert_mart_equals_expected, read_csv
+from revops.generate import generate
+from test_governance import ProjectCopy, ok
+
+RETENTION = FIXTURES / "retention"
+RAW = RETENTION / "raw"
+EXPECTED = RETENTION / "expected"
+AS_OF = {"as_of_date": "2026-03-31"}
+FRACTION = re.compile(r"^-?\d+/\d+$")
+
+PERIOD_KEY = ("period_grain", "period_start", "business_unit")
+PERIOD_NUMBERS = {"fiscal_year"}
+RATIOS = {"grr", "nrr", "logo_retention", "renewal_rate", "on_time_renewal_rate"}
+RETENTION_NUMBERS = PERIOD_NUMBERS | {
+    "starting_arr",
+    "expansion_arr",
+    "contraction_arr",
+    "churned_arr",
+    "starting_customers",
+    "retained_customers",
+    "contracts_ending",
+    "contracts_renewed",
+    "contracts_renewed_on_time",
+    "contracts_churned",
+    "contracts_due",
+}
+
+
+def _spec(key: tuple[str, ...], numbers: set[str], ratios: set[str] = frozenset()) -> TableSpec:
+    return TableSpec(key=key, numbers=frozenset(numbers), doubles=frozenset(ratios), exact_double_decimals=9)
+
+
+MARTS: dict[str, tuple[TableSpec, str]] = {
+    "fct_contract": (
+        _spec(("deal_id",), {"contract_days", "contract_amount", "arr"}),
+        "select * from marts.fct_contract",
+    ),
+    "mart_arr_bridge": (
+        _spec(
+            PERIOD_KEY,
+            PERIOD_NUMBERS
+            | {
+                "starting_arr",
+                "new_arr",
+                "win_back_arr",
+                "expansion_arr",
+                "contraction_arr",
+                "churned_arr",
+                "ending_arr",
+                "net_new_arr",
+                "starting_customers",
+                "new_customers",
+                "win_back_customers",
+                "churned_customers",
+                "ending_customers",
+            },
+        ),
+        "select * from marts.mart_arr_bridge",
+    ),
+    "mart_revenue_retention": (
+        _spec(PERIOD_KEY, RETENTION_NUMBERS, RATIOS),
+        "select * from marts.mart_revenue_retention",
+    ),
+    "mart_revenue_retention_by_owner": (
+        _spec((*PERIOD_KEY, "cs_owner_id"), RETENTION_NUMBERS, RATIOS),
+        "select * from marts.mart_revenue_retention_by_owner where period_grain = 'year' and fiscal_year = 2025",
+    ),
+    "mart_nrr_by_source_channel": (
+        _spec((*PERIOD_KEY, "source_channel"), RETENTION_NUMBERS, RATIOS),
+        "select * from marts.mart_nrr_by_source_channel where period_grain = 'year' and fiscal_year = 2025",
+    ),
+    "mart_unit_economics": (
+        _spec(
+            ("period_start", "business_unit"),
+            PERIOD_NUMBERS
+            | {
+                "marketing_cost",
+                "sales_cost",
+                "customer_success_cost",
+                "sales_and_marketing_cost",
+                "new_customers",
+                "new_customer_arr",
+                "new_customer_gross_margin",
+                "net_new_arr",
+                "previous_sales_and_marketing_cost",
+            },
+            {"new_arr_per_customer", "cac", "cac_payback_months", "magic_number"},
+        ),
+        "select * from marts.mart_unit_economics",
+    ),
+}
+
+
+def with_fractions(directory: Path, mart: str, tmp_path: Path) -> Path:
+    """A copy of the expected CSV with hand-written fractions (`158/203`) as 15-decimal numbers."""
+    rows = read_csv(directory / f"{mart}.csv")
+    for row in rows:
+        for column, value in row.items():
+            if FRACTION.match(value):
+                fraction = Fraction(value)
+                row[column] = f"{fraction.numerator / fraction.denominator:.15f}"
+    out = tmp_path / f"{mart}.csv"
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def retention_warehouse(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
+    warehouse = warehouse_factory("retention")
+    warehouse.build(RAW, dbt_vars=AS_OF)
+    return warehouse
+
+
+@pytest.mark.parametrize("mart", list(MARTS))
+def test_mart_equals_hand_computed(retention_warehouse: Warehouse, mart: str, tmp_path: Path) -> None:
+    spec, sql = MARTS[mart]
+    assert_mart_equals_expected(
+        mart, spec, with_fractions(EXPECTED, mart, tmp_path), retention_warehouse.query_dicts(sql)
+    )
+
+
+def test_without_team_costs_no_figure_is_a_silent_zero(retention_warehouse: Warehouse) -> None:
+    rows = retention_warehouse.query_dicts("select * from marts.mart_unit_economics")
+    assert rows
+    for row in rows:
+        assert row["sales_cost"] is None and row["cac"] is None and row["cac_payback_months"] is None
+        assert row["magic_number"] is None
+        assert row["inputs_present"] == "campaign_costs"
+        assert "team_costs" in row["inputs_missing"]
+
+
+# --- generated data: the planted churn is recovered and the identities hold ---------------------
+
+SEED = 20240401
+LEADS = 20_000
+STANDARD_ERRORS = 4.0
+
+
+@pytest.fixture(scope="module")
+def generated_contracts(
+    tmp_path_factory: pytest.TempPathFactory, warehouse_factory: Callable[[str], Warehouse]
+) -> tuple[Warehouse, dict]:
+    raw = tmp_path_factory.mktemp("retention_generated") / "raw"
+    planted = generate(LEADS, SEED, raw).planted
+    warehouse = warehouse_factory("retention_generated_marts")
+    warehouse.build(raw)
+    return warehouse, planted
+
+
+def test_marts_recover_the_planted_churn_per_unit(generated_contracts: tuple[Warehouse, dict]) -> None:
+    """First contracts whose renewal is decided by the export date churn at the planted rate.
+
+    Each first contract churns with its own planted probability (1 - its lead's channel
+    won->renewed rate, or 1 - no_lead_deal_renewal), so per unit the churned count is a sum of
+    Bernoullis: expected_churned +- 4 sqrt(variance). The decided contracts (churn_on by the as-of
+    date, whatever their outcome, so the choice does not depend on it) are the generator's set.
+    """
+    warehouse, planted = generated_contracts
+    assert warehouse.query("select cast(as_of_at as date) from intermediate.int_as_of") == [
+        (dt.date.fromisoformat(planted["export_date"]),)
+    ]
+    rows = {
+        unit: (decided, churned)
+        for unit, decided, churned in warehouse.query(
+            """
+            select business_unit, count(*), count(*) filter (where outcome = 'churned')
+            from marts.fct_contract, intermediate.int_as_of
+            where deal_type = 'new' and churn_on <= cast(as_of_at as date)
+            group by business_unit
+            """
+        )
+    }
+    units = planted["contracts"]["units"]
+    assert set(rows) == set(units)
+    for unit, spec in units.items():
+        decided, churned = rows[unit]
+        assert decided == spec["decided_first_contracts"], unit
+        assert decided >= 40, f"too few decided first contracts in {unit}: {decided}"
+        tolerance = STANDARD_ERRORS * math.sqrt(spec["variance"])
+        assert abs(churned - spec["expected_churned"]) <= tolerance, (
+            f"{unit}: {churned} churned vs planted {spec['expected_churned']:.1f} ± {tolerance:.1f}"
+        )
+
+
+def test_identities_and_contract_shapes_on_generated_data(
+    generated_contracts: tuple[Warehouse, dict],
+) -> None:
+    warehouse, _ = generated_contracts
+    broken = warehouse.query(
+        """
+        select period_grain, period_label, business_unit from marts.mart_arr_bridge
+        where starting_arr + new_arr + expansion_arr - contraction_arr - churned_arr <> ending_arr
+            or starting_customers + new_customers - churned_customers <> ending_customers
+        """
+    )
+    assert broken == []
+    (bridge_ending,) = warehouse.query(
+        """
+        select sum(ending_arr) from marts.mart_arr_bridge
+        where period_grain = 'year'
+            and period_start = (select max(period_start) from marts.mart_arr_bridge where period_grain = 'year')
+        """
+    )[0]
+    (in_force,) = warehouse.query(
+        """
+        select sum(arr) from marts.fct_contract c, intermediate.int_as_of a
+        where arr_from <= cast(a.as_of_at as date) and (arr_until is null or arr_until > cast(a.as_of_at as date))
+        """
+    )[0]
+    assert bridge_ending == in_force > 0
+    shapes = warehouse.query_dicts(
+        """
+        select
+            count(*) filter (where renewal_timing = 'on_time') as on_time,
+            count(*) filter (where renewal_timing = 'late') as late,
+            count(*) filter (where outcome = 'churned' and deal_type = 'new') as missed,
+            count(*) filter (where deal_type = 'renewal' and contract_days > 700) as multi_year,
+            count(*) filter (where deal_type = 'expansion') as expansions,
+            count(*) filter (where deal_type = 'renewal' and renewed_from_deal_id in (
+                select deal_id from marts.fct_contract where deal_type = 'expansion')) as renewed_expansions
+        from marts.fct_contract
+        """
+    )[0]
+    assert all(count > 0 for count in shapes.values()), shapes
+    (contraction,) = warehouse.query(
+        "select sum(contraction_arr) from marts.mart_arr_bridge where period_grain = 'year'"
+    )[0]
+    assert contraction > 0
+
+
+# --- the semantic layer: arr, nrr, grr, renewal_rate, cac_payback_months equal the marts ----------
+
+
+@pytest.fixture(scope="module")
+def semantic_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
+    project = ProjectCopy(tmp_path_factory.mktemp("retention_semantic"))
+    project.load(RAW)
+    ok(project.dbt("build", dbt_vars=AS_OF))
+    return project
+
+
+def mf_rows(project: ProjectCopy, metrics: list[str], group_by: list[str]) -> dict[tuple[str, ...], dict]:
+    return {tuple(row[g][:10] for g in group_by): row for row in project.mf_query(metrics, group_by)}
+
+
+def close(metric_value: str, mart_value: object) -> bool:
+    if metric_value in ("", None) or mart_value is None:
+        return metric_value in ("", None) and mart_value is None
+    return abs(float(metric_value) - float(mart_value)) <= 1e-9
+
+
+def test_semantic_metrics_equal_the_marts(semantic_project: ProjectCopy) -> None:
+    arr = mf_rows(semantic_project, ["arr"], ["metric_time__quarter", "arr_period__business_unit"])
+    quarters = semantic_project.query(
+        "select period_start, business_unit, ending_arr from marts.mart_arr_bridge where period_grain = 'quarter'"
+    )
+    assert len(arr) == len(quarters) == 16
+    for row in quarters:
+        assert close(arr[(row["period_start"].isoformat(), row["business_unit"])]["arr"], row["ending_arr"])
+    # Across units, arr is the sum of the quarter's ending ARR (saas 4,445,000 + consulting 1,500,000).
+    total = mf_rows(semantic_project, ["arr"], ["metric_time__quarter"])
+    assert close(total[("2026-01-01",)]["arr"], 5_945_000)
+
+    ratios = mf_rows(
+        semantic_project,
+        ["nrr", "grr", "renewal_rate"],
+        ["metric_time__year", "retention_period__business_unit"],
+    )
+    years = semantic_project.query(
+        "select period_start, business_unit, nrr, grr, renewal_rate from marts.mart_revenue_retention "
+        "where period_grain = 'year'"
+    )
+    assert years
+    for row in years:
+        metric = ratios[(f"{row['period_start'].year}-01-01", row["business_unit"])]
+        for name in ("nrr", "grr", "renewal_rate"):
+            assert close(metric[name], row[name]), (row, name)
+    assert close(ratios[("2025-01-01", "saas")]["nrr"], 745 / 812)
+
+    payback = mf_rows(
+        semantic_project,
+        ["cac_payback_months"],
+        ["metric_time__quarter", "unit_economics_period__business_unit"],
+    )
+    halves = semantic_project.query(
+        "select period_start, business_unit, cac_payback_months from marts.mart_unit_economics"
+    )
+    assert len(payback) == len(halves) == 8
+    for row in halves:
+        assert close(
+            payback[(row["period_start"].isoformat(), row["business_unit"])]["cac_payback_months"],
+            row["cac_payback_months"],
+        )
