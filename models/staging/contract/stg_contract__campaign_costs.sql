@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw', 'campaign_costs') }}
+    select * from {{ source('revops_contract', 'campaign_costs') }}
 ),
 
 final as (
@@ -9,7 +9,7 @@ final as (
         cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
         cast(cost_date as date) as cost_date,
         cast(amount as {{ dbt.type_numeric() }}) as amount,
-        cast(coalesce(currency, 'JPY') as {{ dbt.type_string() }}) as currency
+        cast(coalesce(currency, {{ default_currency() }}) as {{ dbt.type_string() }}) as currency
     from source
 )
 

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw', 'lead_activities') }}
+    select * from {{ source('revops_contract', 'lead_activities') }}
 ),
 
 final as (

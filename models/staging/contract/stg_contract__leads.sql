@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw', 'leads') }}
+    select * from {{ source('revops_contract', 'leads') }}
 ),
 
 final as (

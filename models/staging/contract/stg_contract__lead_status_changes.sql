@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw', 'lead_status_changes') }}
+    select * from {{ source('revops_contract', 'lead_status_changes') }}
 ),
 
 final as (

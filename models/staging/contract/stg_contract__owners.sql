@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw', 'owners') }}
+    select * from {{ source('revops_contract', 'owners') }}
 ),
 
 final as (

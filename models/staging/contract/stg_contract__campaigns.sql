@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw', 'campaigns') }}
+    select * from {{ source('revops_contract', 'campaigns') }}
 ),
 
 final as (
