@@ -90,6 +90,8 @@ class RawFile:
     path: Path
     format: FileFormat
     header: tuple[str, ...]
+    file_header: tuple[str, ...] = ()
+    """The header as written in the file, when `header` renamed it to contract names (match_header)."""
 
     @property
     def positions(self) -> dict[str, int]:
@@ -165,9 +167,10 @@ def locate(
         except RawFileError as error:
             problems.append(error.problem)
             continue
+        file_header = header
         if header_key is not None:
             header = match_header(header, table, header_key)
-        raw_file = RawFile(table=table, path=path, format=fmt, header=header)
+        raw_file = RawFile(table=table, path=path, format=fmt, header=header, file_header=file_header)
         problems.extend(_header_problems(raw_file))
         files.append(raw_file)
     return files, problems
@@ -270,7 +273,8 @@ def stage(connection: duckdb.DuckDBPyConnection, raw_file: RawFile, encoding: st
 
 def _stage_parquet(connection: duckdb.DuckDBPyConnection, raw_file: RawFile, src: str) -> Staged:
     columns = ", ".join(
-        f"CAST({sql_name(name)} AS VARCHAR) AS c{index}" for index, name in enumerate(raw_file.header)
+        f"CAST({sql_name(name)} AS VARCHAR) AS c{index}"
+        for index, name in enumerate(raw_file.file_header or raw_file.header)
     )
     try:
         connection.execute(
