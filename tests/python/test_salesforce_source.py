@@ -178,3 +178,41 @@ def test_snake_case_matches_the_dbt_macro() -> None:
     assert salesforce.snake_case("ConvertedOpportunityId") == "converted_opportunity_id"
     assert salesforce.snake_case("MQL_Date__c") == "mql_date_c"
     assert salesforce.header_key("CREATEDDATE") == salesforce.header_key("created_date")
+
+
+@pytest.mark.postgres
+def test_salesforce_fixture_builds_on_postgres_with_the_same_marts(salesforce_build, tmp_path: Path) -> None:
+    """The Salesforce tables published to PostgreSQL build the same hand-computed marts there."""
+    import uuid
+
+    from revops.dbtcli import run_dbt
+    from revops.engines import (
+        EngineTarget,
+        PostgresSettings,
+        create_postgres_database,
+        drop_postgres_database,
+        postgres_available,
+        publish_postgres,
+    )
+
+    warehouse, _, _ = salesforce_build
+    settings = PostgresSettings.from_env()
+    reason = postgres_available(settings)
+    assert reason is None, f"PostgreSQL is not available ({reason}); run scripts/engines/start_postgres.sh"
+    database = create_postgres_database(settings, f"revops_sf_{uuid.uuid4().hex[:10]}")
+    try:
+        publish_postgres(warehouse.path, database, schema="salesforce")
+        target = EngineTarget("postgres", postgres=database)
+        built = run_dbt(
+            ["build", "--target", "postgres"],
+            target_path=tmp_path / "target",
+            dbt_vars=SALESFORCE_VARS,
+            env=target.env(),
+        )
+        assert built.ok, built.output[-4000:]
+        for relation in ("marts.fct_opportunity", "marts.fct_lead_funnel"):
+            columns, rows = target.query({relation: f"select * from {relation}"})[relation]
+            actual = [dict(zip(columns, row, strict=True)) for row in rows]
+            assert_mart_equals_expected(relation.split(".")[1], RELATIONS[relation], EXPECTED, actual)
+    finally:
+        drop_postgres_database(database)
