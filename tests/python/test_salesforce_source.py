@@ -216,3 +216,30 @@ def test_salesforce_fixture_builds_on_postgres_with_the_same_marts(salesforce_bu
             assert_mart_equals_expected(relation.split(".")[1], RELATIONS[relation], EXPECTED, actual)
     finally:
         drop_postgres_database(database)
+
+
+def test_nightly_runs_on_salesforce_exports(tmp_path: Path) -> None:
+    from conftest import run_script
+
+    warehouse, published = tmp_path / "work.duckdb", tmp_path / "published"
+    upsert = run_script("nightly.py", "--source", "salesforce", "--mode", "upsert", "--raw-dir", str(RAW))
+    assert upsert.returncode == 2 and "--mode upsert is for the contract source" in upsert.stderr
+    completed = run_script(
+        "nightly.py",
+        "--source",
+        "salesforce",
+        "--raw-dir",
+        str(RAW),
+        "--warehouse",
+        str(warehouse),
+        "--publish-dir",
+        str(published),
+        "--target-path",
+        str(tmp_path / "target"),
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr[-4000:]
+    with duckdb.connect(str(published / "revops.duckdb"), read_only=True) as connection:
+        rows = connection.execute(
+            "select lead_origin, count(*) from marts.fct_opportunity group by 1 order by 1"
+        )
+        assert rows.fetchall() == [("account", 2), ("contact", 2), ("lead", 1)]
