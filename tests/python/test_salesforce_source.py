@@ -243,3 +243,39 @@ def test_nightly_runs_on_salesforce_exports(tmp_path: Path) -> None:
             "select lead_origin, count(*) from marts.fct_opportunity group by 1 order by 1"
         )
         assert rows.fetchall() == [("account", 2), ("contact", 2), ("lead", 1)]
+
+
+def test_connector_schema_with_fivetran_deletes_missing_columns_and_objects(warehouse: Warehouse) -> None:
+    """A connector's schema: `_fivetran_deleted` honoured, a missing column null, a missing optional object
+    empty, a missing required object a clear error."""
+    assert load_salesforce(warehouse, RAW).returncode == 0
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute("alter table salesforce.lead add column _fivetran_deleted boolean default false")
+        connection.execute(
+            "update salesforce.lead set _fivetran_deleted = true where id = '00Q000000000004AAA'"
+        )
+        connection.execute("alter table salesforce.opportunity drop column currency_iso_code")
+        connection.execute("drop table salesforce.event")
+        connection.execute("drop table salesforce.opportunity_history")
+    built = warehouse.dbt("build", dbt_vars=SALESFORCE_VARS)
+    assert built.ok, built.output[-4000:]
+    leads = {lead_id for (lead_id,) in warehouse.query("select lead_id from marts.fct_lead_funnel")}
+    assert leads == {"00Q000000000001AAA", "00Q000000000002AAA", "003000000000003AAA"}
+    assert warehouse.query("select count(*), sum(won_amount) from marts.fct_opportunity") == [(5, 2750000)]
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute("drop table salesforce.campaign")
+    failed = warehouse.dbt("build", "--select", "stg_salesforce__campaign", dbt_vars=SALESFORCE_VARS)
+    assert not failed.ok
+    assert "Salesforce object Campaign is required" in failed.output
+
+
+def test_cp932_export_round_trips_japanese(warehouse: Warehouse, tmp_path: Path) -> None:
+    export = _copy(tmp_path)
+    for path in export.glob("*.csv"):
+        path.write_bytes(path.read_text(encoding="utf-8").encode("cp932"))
+    assert load_salesforce(warehouse, export).returncode == 2
+    loaded = load_salesforce(warehouse, export, "--encoding", "cp932")
+    assert loaded.returncode == 0, loaded.stderr
+    assert warehouse.query("select name from salesforce.user_role where id = '00E000000000002AAA'") == [
+        ("インサイドセールス",)
+    ]
