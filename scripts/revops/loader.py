@@ -258,7 +258,9 @@ class _Session:
 
 
 @contextmanager
-def _session(source: RawSource) -> Iterator[_Session]:
+def _session(source: RawSource | None = None) -> Iterator[_Session]:
+    """A private DuckDB session for `source` (default: the CSV contract)."""
+    source = source if source is not None else raw_source(SourceName.contract)
     with tempfile.TemporaryDirectory(prefix="revops-load-") as workdir:
         spill = Path(workdir) / "spill"
         # The same memory bound as the dbt profile (REVOPS_DUCKDB_MEMORY_LIMIT); beyond it DuckDB spills.
