@@ -13,8 +13,10 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from revops.cli_options import Source
 from revops.dbtcli import run_dbt
 from revops.settings import PROJECT_DIR, duckdb_path
+from revops.sources import SourceName
 from revops.summary import print_summary
 
 app = typer.Typer(add_completion=False, help=__doc__)
@@ -35,11 +37,16 @@ def _step(title: str, command: list[str]) -> None:
 def main(
     leads: int = typer.Option(50_000, help="Demo leads to generate."),
     seed: int = typer.Option(42, help="Generator seed."),
-    raw_dir: Path = typer.Option(
-        PROJECT_DIR / "demo_data" / "raw", help="Where the demo exports are written."
+    raw_dir: Path | None = typer.Option(
+        None, help="Where the demo exports are written (default demo_data/raw, or demo_data/salesforce)."
     ),
     lang: str = typer.Option("ja", help="Dashboard language: ja or en."),
+    source: Source = SourceName.contract,
 ) -> None:
+    """--source salesforce runs the same demo world exported as Salesforce Data Loader files."""
+    salesforce = source == SourceName.salesforce
+    if raw_dir is None:
+        raw_dir = PROJECT_DIR / "demo_data" / ("salesforce" if salesforce else "raw")
     python = sys.executable
     scripts = PROJECT_DIR / "scripts"
     _step(
@@ -53,12 +60,18 @@ def main(
             str(seed),
             "--out",
             str(raw_dir),
+            "--format",
+            "salesforce" if salesforce else "csv",
         ],
     )
-    _step("load raw exports", [python, str(scripts / "load.py"), "--raw-dir", str(raw_dir)])
+    _step(
+        "load raw exports",
+        [python, str(scripts / "load.py"), "--raw-dir", str(raw_dir), "--source", source.value],
+    )
     console.rule("dbt build")
     started = time.perf_counter()
-    result = run_dbt(["build"], duckdb_path=duckdb_path(), echo=True)
+    dbt_vars = {"crm_source": source.value} if salesforce else None
+    result = run_dbt(["build"], duckdb_path=duckdb_path(), echo=True, dbt_vars=dbt_vars)
     if not result.ok:
         console.print("[red]dbt build failed; see the output above[/red]")
         raise typer.Exit(result.returncode)

@@ -1,7 +1,7 @@
 """Validate a raw export directory against the contract and load it into schema `raw`.
 
 .venv/bin/python scripts/load.py --raw-dir DIR [--mode full|upsert] [--encoding cp932] [--strict] [--dry-run]
-    [--timezone TZ]
+    [--timezone TZ] [--source contract|salesforce]
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from typing import Annotated
 
 import typer
 
-from revops.cli_options import Encoding, MaxErrors, RawDir, Timezone
+from revops.cli_options import Encoding, MaxErrors, RawDir, Source, Timezone
 from revops.loader import load_dir, run_cli
+from revops.sources import SourceName
 from revops.upsert import render_changes, upsert_dir
 
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
@@ -44,6 +45,7 @@ def main(
             "into it (docs/nightly.md).",
         ),
     ] = Mode.full,
+    source: Source = SourceName.contract,
 ) -> None:
     """Validate every contract file in --raw-dir and replace schema raw of the warehouse
     (REVOPS_DUCKDB_PATH) with it in one transaction.
@@ -60,6 +62,8 @@ def main(
     --mode upsert merges a delta directory instead (only the tables that changed: new, changed
     and `_deleted` rows), with the same checks and exit codes; see docs/nightly.md.
     """
+    if mode == Mode.upsert and source != SourceName.contract:
+        raise typer.BadParameter(f"--mode upsert is for the contract source; {source} exports load in full")
     if mode == Mode.upsert:
         code = run_cli(
             lambda progress: upsert_dir(
@@ -76,7 +80,13 @@ def main(
         raise typer.Exit(code)
     code = run_cli(
         lambda progress: load_dir(
-            raw_dir, encoding=encoding, timezone=timezone, strict=strict, dry_run=dry_run, progress=progress
+            raw_dir,
+            encoding=encoding,
+            timezone=timezone,
+            strict=strict,
+            dry_run=dry_run,
+            progress=progress,
+            source=source,
         ),
         max_errors,
     )

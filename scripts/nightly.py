@@ -1,6 +1,7 @@
 """The nightly job: load the night's exports, dbt build, publish the marts for BI.
 
 .venv/bin/python scripts/nightly.py --raw-dir exports/2026-11-26 [--mode upsert|full] [--keep 7]
+    [--source contract|salesforce]
 
 BI reads published/revops.duckdb (schema marts and the run log ops.run_log),
 replaced in one atomic rename only after every error-severity test passed.
@@ -17,8 +18,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from revops.cli_options import Source
 from revops.nightly import NightlyOptions, run_nightly
 from revops.settings import PROJECT_DIR, duckdb_path
+from revops.sources import SourceName
 
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
 
@@ -47,12 +50,14 @@ def main(
         typer.Option("--raw-dir", help="The night's export directory. Without it, only build and publish."),
     ] = None,
     mode: Annotated[
-        Mode,
+        Mode | None,
         typer.Option(
             "--mode",
-            help="full: the directory is a complete export (replaces raw); upsert: a delta to merge.",
+            help="full: the directory is a complete export (replaces raw); upsert: a delta to merge "
+            "(default; the contract source only: Salesforce exports are always full).",
         ),
-    ] = Mode.upsert,
+    ] = None,
+    source: Source = SourceName.contract,
     warehouse: Annotated[
         Path | None,
         typer.Option(
@@ -83,6 +88,10 @@ def main(
 
     A failed run leaves the current publication untouched and is logged (ops.run_log in the warehouse).
     """
+    if mode is None:
+        mode = Mode.upsert if source == SourceName.contract else Mode.full
+    if mode == Mode.upsert and source != SourceName.contract:
+        raise typer.BadParameter(f"--mode upsert is for the contract source; {source} exports load in full")
     options = NightlyOptions(
         warehouse=(warehouse or duckdb_path()).resolve(),
         publish_dir=publish_dir.resolve(),
@@ -95,6 +104,7 @@ def main(
         encoding=encoding,
         timezone=timezone,
         strict=strict,
+        source=source.value,
     )
     result = run_nightly(options, Console(stderr=True))
     record = result.record

@@ -1,4 +1,4 @@
-"""Write docs/contract.md from the raw contract (models/staging/_raw__sources.yml)."""
+"""Write docs/contract.md from the raw contract (models/staging/contract/_revops_contract__sources.yml)."""
 
 from __future__ import annotations
 

@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
-from revops.cli_options import Encoding, MaxErrors, RawDir, Timezone
+from revops.cli_options import Encoding, MaxErrors, RawDir, Source, Timezone
 from revops.loader import run_cli, validate_dir
+from revops.sources import SourceName
 
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
 
@@ -22,6 +23,7 @@ def main(
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if any row would be quarantined.")] = False,
     timezone: Timezone = None,
     max_errors: MaxErrors = 20,
+    source: Source = SourceName.contract,
 ) -> None:
     """Run the loader's checks on --raw-dir and print the same report; write nothing.
 
@@ -29,7 +31,9 @@ def main(
     rows would be quarantined; 2 a file is missing, unreadable or lacks a required column.
     """
     code = run_cli(
-        lambda progress: validate_dir(raw_dir, encoding, timezone, strict=strict, progress=progress),
+        lambda progress: validate_dir(
+            raw_dir, encoding, timezone, strict=strict, progress=progress, source=source
+        ),
         max_errors,
     )
     raise typer.Exit(code)

@@ -49,10 +49,14 @@
         {{ exceptions.raise_compiler_error("lead_replace models must set config lead_watermark") }}
     {%- endif -%}
     {%- set earliest = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" -%}
-    {%- set raw_leads = source('raw', 'leads') -%}
-    {%- set change_log = adapter.get_relation(
-        database=raw_leads.database, schema=raw_leads.schema, identifier='load_changed_leads'
-    ) -%}
+    {#- The loader's change log exists for the CSV contract only; other systems rebuild every lead. -#}
+    {%- set change_log = none -%}
+    {%- if crm_source() == 'contract' -%}
+        {%- set raw_leads = source('revops_contract', 'leads') -%}
+        {%- set change_log = adapter.get_relation(
+            database=raw_leads.database, schema=raw_leads.schema, identifier='load_changed_leads'
+        ) -%}
+    {%- endif -%}
     with
 
     cutoff as (
@@ -146,7 +150,9 @@
                          'stg_crm__opportunities', 'stg_crm__deals'] -%}
             {%- set relation = ref(name) -%}
         {%- endfor -%}
-        {%- set raw_leads = source('raw', 'leads') -%}
+        {%- if crm_source() == 'contract' -%}
+            {%- set raw_leads = source('revops_contract', 'leads') -%}
+        {%- endif -%}
         {%- if is_incremental() %}
     where {{ column }} in ({{ incremental_lead_ids() }})
         {%- endif -%}

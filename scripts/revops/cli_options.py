@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from revops.sources import SourceName
+
 RawDir = Annotated[
     Path,
     typer.Option("--raw-dir", help="Directory with one <table>.csv or <table>.parquet per contract table."),
@@ -20,4 +22,12 @@ Timezone = Annotated[
 ]
 MaxErrors = Annotated[
     int, typer.Option("--max-errors", help="Quarantined rows per table printed to stderr (0: all kept).")
+]
+Source = Annotated[
+    SourceName,
+    typer.Option(
+        "--source",
+        help="The system the files come from: contract (the CSV contract, schema raw) or salesforce "
+        "(Data Loader files named by object, e.g. Lead.csv; schema var salesforce_schema).",
+    ),
 ]

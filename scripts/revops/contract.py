@@ -1,12 +1,16 @@
-"""The raw input contract, read from the dbt sources file.
+"""The raw input contracts, read from the dbt sources files.
 
-`models/staging/_raw__sources.yml` is the single definition of the raw
-tables: dbt reads it as sources, the loader and validator read it here, and
-`docs/contract.md` is rendered from it. Nothing else lists tables or columns.
+`models/staging/contract/_revops_contract__sources.yml` is the single
+definition of the CSV contract's raw tables: dbt reads it as sources, the
+loader and validator read it here, and `docs/contract.md` is rendered from it.
+Nothing else lists tables or columns. Other source systems have their own
+sources file read the same way (`source_contract`): Salesforce's is
+`models/staging/salesforce/_salesforce__sources.yml` (revops.sources.salesforce).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from graphlib import TopologicalSorter
@@ -17,8 +21,10 @@ import yaml
 
 from revops.settings import PROJECT_DIR
 
-SOURCES_FILE = PROJECT_DIR / "models" / "staging" / "_raw__sources.yml"
-SOURCE_NAME = "raw"
+SOURCES_FILE = PROJECT_DIR / "models" / "staging" / "contract" / "_revops_contract__sources.yml"
+SOURCE_NAME = "revops_contract"
+RAW_SCHEMA = "raw"
+"""The warehouse schema the CSV contract is loaded into."""
 QUARANTINE_TABLE = "quarantine"
 
 ColumnType = Literal["string", "timestamp", "date", "decimal", "boolean", "enum", "currency"]
@@ -50,6 +56,14 @@ class Table:
     description: str
     columns: tuple[Column, ...]
     primary_key: str | None = None
+    file_stem: str = ""
+    """The export file's name without extension (default: the table name; Salesforce: the API name)."""
+    required: bool = True
+    """The file must be in the export; a missing optional table loads empty and is reported."""
+
+    @property
+    def stem(self) -> str:
+        return self.file_stem or self.name
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -66,8 +80,11 @@ class Table:
         raise KeyError(f"{self.name} has no column {name}")
 
 
-def _parse_column(raw: dict) -> Column:
+def _parse_column(raw: dict, field_names: Callable[[str], str] | None = None) -> Column:
     spec = (raw.get("meta") or {}).get("contract") or {}
+    name = raw["name"]
+    if spec.get("field_var") and field_names is not None:
+        name = field_names(str(spec["field_var"]))
     column_type = spec.get("type", "string")
     if column_type not in COLUMN_TYPES:
         raise ValueError(f"column {raw['name']}: unknown contract type {column_type!r}")
@@ -76,7 +93,7 @@ def _parse_column(raw: dict) -> Column:
         table, column = str(spec["references"]).split(".", 1)
         reference = Reference(table=table, column=column)
     return Column(
-        name=raw["name"],
+        name=name,
         type=column_type,
         description=str(raw.get("description", "")).strip(),
         required=bool(spec.get("required", False)),
@@ -88,11 +105,18 @@ def _parse_column(raw: dict) -> Column:
     )
 
 
-def load_contract(path: Path = SOURCES_FILE) -> tuple[Table, ...]:
-    """Parse the contract tables, in load order (referenced tables first)."""
+def load_contract(
+    path: Path = SOURCES_FILE,
+    source_name: str = SOURCE_NAME,
+    field_names: Callable[[str], str] | None = None,
+) -> tuple[Table, ...]:
+    """Parse the contract tables of dbt source `source_name`, in load order (referenced tables first).
+
+    `field_names` turns a column's `field_var` (a dbt var naming a custom field) into its column name.
+    """
     with path.open(encoding="utf-8") as handle:
         document = yaml.safe_load(handle)
-    source = next(src for src in document["sources"] if src["name"] == SOURCE_NAME)
+    source = next(src for src in document["sources"] if src["name"] == source_name)
     tables: dict[str, Table] = {}
     for raw_table in source["tables"]:
         if raw_table["name"] == QUARANTINE_TABLE:
@@ -101,8 +125,10 @@ def load_contract(path: Path = SOURCES_FILE) -> tuple[Table, ...]:
         tables[raw_table["name"]] = Table(
             name=raw_table["name"],
             description=str(raw_table.get("description", "")).strip(),
-            columns=tuple(_parse_column(column) for column in raw_table["columns"]),
+            columns=tuple(_parse_column(column, field_names) for column in raw_table["columns"]),
             primary_key=table_spec.get("primary_key"),
+            file_stem=str(table_spec.get("object", "")),
+            required=bool(table_spec.get("required", True)),
         )
     graph = {
         name: {

@@ -40,7 +40,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table as RichTable
 
 from revops import settings
-from revops.contract import QUARANTINE_TABLE, SOURCE_NAME, Table, contract
+from revops.contract import QUARANTINE_TABLE, Table
 from revops.rawio import (
     DEFAULT_ENCODING,
     Problem,
@@ -52,6 +52,7 @@ from revops.rawio import (
     stage,
     unknown_files,
 )
+from revops.sources import RawSource, SourceName, raw_source
 from revops.validation import (
     QUARANTINE_COLUMNS,
     QUARANTINE_STAGE,
@@ -97,6 +98,8 @@ class TableReport:
     rows_quarantined: int = 0
     extra_columns: tuple[str, ...] = ()
     missing_optional_columns: tuple[str, ...] = ()
+    missing_file: bool = False
+    """An optional table without a file: loaded empty (fewer signals), reported."""
     issues: list[RowIssue] = field(default_factory=list)
     """Problems of the first ISSUE_SAMPLE quarantined rows, in line order."""
 
@@ -112,6 +115,8 @@ class Report:
     strict: bool = False
     db_path: Path | None = None
     loaded: bool = False
+    source: SourceName = SourceName.contract
+    schema: str = "raw"
 
     @property
     def ok(self) -> bool:
@@ -140,14 +145,15 @@ class Report:
 class _Session:
     """A private in-memory DuckDB holding the staged and validated tables of one run."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, workdir: Path) -> None:
+    def __init__(self, connection: duckdb.DuckDBPyConnection, workdir: Path, source: RawSource) -> None:
         self.connection = connection
         self.workdir = workdir
         self.ok_views: dict[str, str] = {}
-        self.tables: tuple[Table, ...] = contract()
+        self.source = source
+        self.tables: tuple[Table, ...] = source.tables
 
     def validate(self, report: Report, progress: ProgressHook, steps: int) -> None:
-        files, problems = locate(report.raw_dir, self.tables, report.encoding)
+        files, problems = locate(report.raw_dir, self.tables, report.encoding, self.source.header_key)
         report.unknown_files = unknown_files(report.raw_dir, self.tables)
         report.problems.extend(problems)
         if problems:
@@ -157,6 +163,9 @@ class _Session:
             progress.start(table.name, steps)
         by_table = {raw_file.table.name: raw_file for raw_file in files}
         for order, table in enumerate(self.tables):
+            if table.name not in by_table:
+                report.tables.append(self._empty_table(table, report, progress, steps))
+                continue
             try:
                 report.tables.append(self._validate_file(by_table[table.name], order, report, progress))
             except RawFileError as error:
@@ -183,6 +192,21 @@ class _Session:
             issues=self._issue_sample(name),
         )
 
+    def _empty_table(self, table: Table, report: Report, progress: ProgressHook, steps: int) -> TableReport:
+        """An optional table without a file: an empty relation of its columns, so it loads empty."""
+        ok_view = f"ok_{table.name}"
+        typed = ", ".join(
+            f"CAST(NULL AS {sql_type}) AS {sql_name(name)}" for name, sql_type in raw_columns(table)
+        )
+        self.connection.execute(
+            f"CREATE OR REPLACE VIEW {sql_name(ok_view)} AS SELECT {typed}, CAST(NULL AS BIGINT) AS _line "
+            "WHERE false"
+        )
+        self.ok_views[table.name] = ok_view
+        for _ in VALIDATION_STEPS:
+            progress.advance(table.name, "missing (optional)")
+        return TableReport(table=table.name, path=report.raw_dir / f"{table.stem}.csv", missing_file=True)
+
     def _issue_sample(self, table: str) -> list[RowIssue]:
         rows = self.connection.execute(
             f"SELECT line_number, issues FROM {QUARANTINE_STAGE} WHERE table_name = ? "
@@ -199,7 +223,7 @@ class _Session:
         try:
             connection.execute("BEGIN TRANSACTION")
             try:
-                connection.execute(f"CREATE SCHEMA IF NOT EXISTS warehouse.{SOURCE_NAME}")
+                connection.execute(f"CREATE SCHEMA IF NOT EXISTS warehouse.{sql_name(self.source.schema)}")
                 for table_report in report.tables:
                     self._replace_table(table_report)
                     progress.advance(table_report.table, "write")
@@ -213,7 +237,7 @@ class _Session:
 
     def _replace_table(self, table_report: TableReport) -> None:
         table = next(candidate for candidate in self.tables if candidate.name == table_report.table)
-        target = f"warehouse.{SOURCE_NAME}.{sql_name(table.name)}"
+        target = f"warehouse.{sql_name(self.source.schema)}.{sql_name(table.name)}"
         columns = ", ".join(f"{sql_name(name)} {sql_type}" for name, sql_type in raw_columns(table))
         selected = ", ".join(sql_name(column.name) for column in table.columns)
         self.connection.execute(f"CREATE OR REPLACE TABLE {target} ({columns})")
@@ -223,7 +247,7 @@ class _Session:
         )
 
     def _replace_quarantine(self) -> None:
-        target = f"warehouse.{SOURCE_NAME}.{sql_name(QUARANTINE_TABLE)}"
+        target = f"warehouse.{sql_name(self.source.schema)}.{sql_name(QUARANTINE_TABLE)}"
         columns = ", ".join(f"{sql_name(name)} {sql_type}" for name, sql_type in QUARANTINE_COLUMNS)
         self.connection.execute(f"CREATE OR REPLACE TABLE {target} ({columns})")
         self.connection.execute(
@@ -234,7 +258,9 @@ class _Session:
 
 
 @contextmanager
-def _session() -> Iterator[_Session]:
+def _session(source: RawSource | None = None) -> Iterator[_Session]:
+    """A private DuckDB session for `source` (default: the CSV contract)."""
+    source = source if source is not None else raw_source(SourceName.contract)
     with tempfile.TemporaryDirectory(prefix="revops-load-") as workdir:
         spill = Path(workdir) / "spill"
         # The same memory bound as the dbt profile (REVOPS_DUCKDB_MEMORY_LIMIT); beyond it DuckDB spills.
@@ -249,7 +275,7 @@ def _session() -> Iterator[_Session]:
         )
         connection.execute("SET TimeZone = 'UTC'")
         try:
-            yield _Session(connection, Path(workdir))
+            yield _Session(connection, Path(workdir), source)
         finally:
             connection.close()
 
@@ -276,18 +302,22 @@ def _run(
     progress: ProgressHook | None,
     then: Callable[[_Session, Report, ProgressHook], None] | None = None,
     then_steps: int = 0,
+    source: SourceName | str = SourceName.contract,
 ) -> Report:
+    system = raw_source(source)
     report = Report(
         raw_dir=Path(raw_dir),
         encoding=encoding,
-        timezone=timezone or settings.reporting_timezone(),
+        timezone=system.timezone or timezone or settings.reporting_timezone(),
         strict=strict,
+        source=system.name,
+        schema=system.schema,
     )
     hook: ProgressHook = progress or _NoProgress()
     _check_options(report)
     if not report.ok:
         return report
-    with _session() as session:
+    with _session(system) as session:
         session.validate(report, hook, len(VALIDATION_STEPS) + then_steps)
         if then is not None and report.ok:
             then(session, report, hook)
@@ -301,9 +331,10 @@ def validate_dir(
     *,
     strict: bool = False,
     progress: ProgressHook | None = None,
+    source: SourceName | str = SourceName.contract,
 ) -> Report:
     """Run every check on the directory; write nothing anywhere."""
-    return _run(raw_dir, encoding, timezone, strict, progress)
+    return _run(raw_dir, encoding, timezone, strict, progress, source=source)
 
 
 _WRITERS: dict[WriteMode, Callable[[_Session, Path, Report, ProgressHook], None]] = {
@@ -321,6 +352,7 @@ def load_dir(
     dry_run: bool = False,
     mode: WriteMode = "replace",
     progress: ProgressHook | None = None,
+    source: SourceName | str = SourceName.contract,
 ) -> Report:
     """Validate, then (unless dry_run, a file problem, or strict with quarantined rows) load.
 
@@ -338,7 +370,16 @@ def load_dir(
             return
         report.loaded = True
 
-    report = _run(raw_dir, encoding, timezone, strict, progress, then=write, then_steps=0 if dry_run else 1)
+    report = _run(
+        raw_dir,
+        encoding,
+        timezone,
+        strict,
+        progress,
+        then=write,
+        then_steps=0 if dry_run else 1,
+        source=source,
+    )
     report.db_path = target
     return report
 
@@ -378,6 +419,11 @@ def render_report(report: Report, console: Console) -> None:
         console.print(grid)
     notes = [f"note: {path.name} ignored (not a contract table file)" for path in report.unknown_files]
     for table in report.tables:
+        if table.missing_file:
+            notes.append(
+                f"note: {table.path.stem} not exported (optional): {table.table} loaded empty, "
+                "so its signals are missing (docs/sources/salesforce.md)"
+            )
         if table.extra_columns:
             notes.append(f"note: {table.path.name}: extra columns ignored: {', '.join(table.extra_columns)}")
         if table.missing_optional_columns:
@@ -391,7 +437,7 @@ def _summary(report: Report) -> str:
     if not report.ok:
         return "failed: nothing was written"
     if report.loaded:
-        return f"loaded {report.rows_loaded:,} rows into {report.db_path} (schema raw)"
+        return f"loaded {report.rows_loaded:,} rows into {report.db_path} (schema {report.schema})"
     if report.strict and report.rows_quarantined:
         return f"--strict: {report.rows_quarantined:,} rows would be quarantined; nothing was written"
     return "validated only: nothing was written"

@@ -73,6 +73,12 @@ class NightlyOptions:
     encoding: str = "utf-8"
     timezone: str | None = None
     strict: bool = False
+    source: str = "contract"
+    """The source system (revops.sources): also passed to dbt as var crm_source."""
+
+    def __post_init__(self) -> None:
+        if self.source != "contract":
+            self.dbt_vars = {**self.dbt_vars, "crm_source": self.source}
 
 
 @dataclass
@@ -192,6 +198,7 @@ class NightlyRun:
                 timezone=options.timezone,
                 strict=options.strict,
                 progress=hook,
+                source=options.source,
             )
         else:
             report = upsert_dir(

@@ -25,6 +25,7 @@ from __future__ import annotations
 import codecs
 import csv
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -89,6 +90,8 @@ class RawFile:
     path: Path
     format: FileFormat
     header: tuple[str, ...]
+    file_header: tuple[str, ...] = ()
+    """The header as written in the file, when `header` renamed it to contract names (match_header)."""
 
     @property
     def positions(self) -> dict[str, int]:
@@ -130,18 +133,28 @@ class Staged:
     reject_count: int
 
 
-def locate(raw_dir: Path, tables: tuple[Table, ...], encoding: str) -> tuple[list[RawFile], list[Problem]]:
-    """Find and check the header of every table's file; collect every problem."""
+def locate(
+    raw_dir: Path,
+    tables: tuple[Table, ...],
+    encoding: str,
+    header_key: Callable[[str], str] | None = None,
+) -> tuple[list[RawFile], list[Problem]]:
+    """Find and check the header of every table's file; collect every problem.
+
+    A table whose file is missing is a problem only when the table is required. `header_key`, when
+    given, matches header names to contract columns by key (Salesforce: API names or snake_case).
+    """
     if not raw_dir.is_dir():
         return [], [Problem("not a directory", raw_dir)]
     files: list[RawFile] = []
     problems: list[Problem] = []
     for table in tables:
-        candidates = [raw_dir / f"{table.name}.{fmt}" for fmt in FORMATS]
+        candidates = [raw_dir / f"{table.stem}.{fmt}" for fmt in FORMATS]
         present = [path for path in candidates if path.exists()]
         if not present:
-            names = " or ".join(path.name for path in candidates)
-            problems.append(Problem(f"missing file for table {table.name}: expected {names}", raw_dir))
+            if table.required:
+                names = " or ".join(path.name for path in candidates)
+                problems.append(Problem(f"missing file for table {table.name}: expected {names}", raw_dir))
             continue
         if len(present) > 1:
             names = " and ".join(path.name for path in present)
@@ -154,17 +167,26 @@ def locate(raw_dir: Path, tables: tuple[Table, ...], encoding: str) -> tuple[lis
         except RawFileError as error:
             problems.append(error.problem)
             continue
-        raw_file = RawFile(table=table, path=path, format=fmt, header=header)
+        file_header = header
+        if header_key is not None:
+            header = match_header(header, table, header_key)
+        raw_file = RawFile(table=table, path=path, format=fmt, header=header, file_header=file_header)
         problems.extend(_header_problems(raw_file))
         files.append(raw_file)
     return files, problems
+
+
+def match_header(header: tuple[str, ...], table: Table, header_key: Callable[[str], str]) -> tuple[str, ...]:
+    """Header names renamed to the contract column with the same key; others kept as they are."""
+    by_key = {header_key(name): name for name in table.column_names}
+    return tuple(by_key.get(header_key(name), name) for name in header)
 
 
 def unknown_files(raw_dir: Path, tables: tuple[Table, ...]) -> list[Path]:
     """Files in the directory that belong to no contract table (reported, not read)."""
     if not raw_dir.is_dir():
         return []
-    known = {f"{table.name}.{fmt}" for table in tables for fmt in FORMATS}
+    known = {f"{table.stem}.{fmt}" for table in tables for fmt in FORMATS}
     return sorted(
         path for path in raw_dir.iterdir() if path.name not in known and not path.name.startswith(".")
     )
@@ -251,7 +273,8 @@ def stage(connection: duckdb.DuckDBPyConnection, raw_file: RawFile, encoding: st
 
 def _stage_parquet(connection: duckdb.DuckDBPyConnection, raw_file: RawFile, src: str) -> Staged:
     columns = ", ".join(
-        f"CAST({sql_name(name)} AS VARCHAR) AS c{index}" for index, name in enumerate(raw_file.header)
+        f"CAST({sql_name(name)} AS VARCHAR) AS c{index}"
+        for index, name in enumerate(raw_file.file_header or raw_file.header)
     )
     try:
         connection.execute(

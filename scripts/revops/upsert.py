@@ -51,7 +51,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from revops import settings
-from revops.contract import QUARANTINE_TABLE, SOURCE_NAME, Column, Table
+from revops.contract import QUARANTINE_TABLE, RAW_SCHEMA, Column, Table
 from revops.loader import (
     VALIDATION_STEPS,
     ProgressHook,
@@ -115,7 +115,7 @@ class UpsertReport(Report):
 
 
 def _raw(table: str) -> str:
-    return f"{WAREHOUSE}.{SOURCE_NAME}.{sql_name(table)}"
+    return f"{WAREHOUSE}.{RAW_SCHEMA}.{sql_name(table)}"
 
 
 def _contract_columns(table: Table) -> list[str]:
@@ -200,7 +200,7 @@ class _Upsert:
     def _exists(self, table: str) -> bool:
         rows = self.connection.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? AND table_name = ?",
-            [WAREHOUSE, SOURCE_NAME, table],
+            [WAREHOUSE, RAW_SCHEMA, table],
         ).fetchall()
         return bool(rows[0][0])
 

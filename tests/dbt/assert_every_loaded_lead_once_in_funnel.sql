@@ -3,7 +3,7 @@
 with
 
 loaded as (
-    select lead_id from {{ source('raw', 'leads') }}
+    select lead_id from {{ ref('stg_crm__leads') }}
 ),
 
 funnel as (

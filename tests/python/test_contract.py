@@ -28,9 +28,9 @@ def test_contract_tables_in_load_order() -> None:
 
 def test_every_raw_table_has_one_staging_model_reading_every_column() -> None:
     for raw_table in contract():
-        model = PROJECT_DIR / "models" / "staging" / f"stg_crm__{raw_table.name}.sql"
+        model = PROJECT_DIR / "models" / "staging" / "contract" / f"stg_contract__{raw_table.name}.sql"
         sql = model.read_text(encoding="utf-8")
-        assert f"source('raw', '{raw_table.name}')" in sql
+        assert f"source('revops_contract', '{raw_table.name}')" in sql
         for column in raw_table.columns:
             assert re.search(rf"\b{column.name}\b", sql), f"{model.name} does not read {column.name}"
 

@@ -1,6 +1,6 @@
 """Prospects' personal data stays in raw/staging: no mart carries it.
 
-The raw contract marks personal columns `pii: true` (models/staging/_raw__sources.yml). After a
+The raw contract marks personal columns `pii: true` (models/staging/contract/_revops_contract__sources.yml). After a
 full build of the core fixture (whose leads have real-looking e-mail addresses), every table and
 view of schema `marts` — today's and any added later — is scanned:
   * no column is named like a personal column (a hash of one is named `<column>_hash`);

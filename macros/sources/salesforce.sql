@@ -1,0 +1,93 @@
+{#-
+    Reading Salesforce objects the same way whether a connector synced them or
+    scripts/load.py --source salesforce loaded Data Loader files
+    (models/staging/salesforce/_salesforce__sources.yml; docs/sources/salesforce.md).
+-#}
+
+{#- The column a connector gives the custom field named by var `var_name` (API name):
+    Business_Unit__c -> business_unit_c (the loader's revops.sources.salesforce.snake_case). -#}
+{% macro salesforce_field_column(var_name) -%}
+    {%- set api_name = var(var_name) | trim -%}
+    {%- set snake = modules.re.sub('(?<=[a-z0-9])(?=[A-Z])', '_', api_name) -%}
+    {{ return(modules.re.sub('_+', '_', snake) | lower) }}
+{%- endmacro %}
+
+{#- The cast of one contract column type (meta.contract.type) to the warehouse type. -#}
+{% macro salesforce_cast(expression, column_type) -%}
+    {%- if column_type == 'timestamp' -%}
+        {{ utc_to_reporting('cast(' ~ expression ~ ' as ' ~ dbt.type_timestamp() ~ ')') }}
+    {%- elif column_type == 'date' -%}
+        cast({{ expression }} as date)
+    {%- elif column_type == 'decimal' -%}
+        cast({{ expression }} as {{ dbt.type_numeric() }})
+    {%- elif column_type == 'boolean' -%}
+        cast({{ expression }} as {{ dbt.type_boolean() }})
+    {%- else -%}
+        cast({{ expression }} as {{ dbt.type_string() }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    SQL selecting every contract column of Salesforce object `table` (snake_case,
+    e.g. 'lead'), typed, times converted from UTC to reporting time, named as in
+    the contract; rows deleted in Salesforce (is_deleted) or by the connector
+    (_fivetran_deleted, when the column exists) are left out.
+
+    A custom field (meta.contract.field_var) is read from the column its var
+    names. A column the relation lacks is null, so an org without multi-currency
+    or without the custom fields still builds. An optional object whose table
+    does not exist reads as empty (fewer signals, docs/sources/salesforce.md);
+    a missing required object (Lead, Opportunity, Campaign, User) stops the build.
+-#}
+{% macro salesforce_select(table) -%}
+    {%- set relation = source('salesforce', table) -%}
+    {%- if not execute -%}
+        select * from {{ relation }}
+    {%- else -%}
+        {%- set node = graph.sources['source.revops_funnel.salesforce.' ~ table] -%}
+        {%- set spec = (node.meta or {}).get('contract', {}) -%}
+        {%- set existing = adapter.get_relation(
+            database=relation.database, schema=relation.schema, identifier=relation.identifier
+        ) -%}
+        {%- if existing is none and spec.get('required', true) -%}
+            {{ exceptions.raise_compiler_error(
+                "Salesforce object " ~ spec.get('object', table) ~ " is required but " ~ relation
+                ~ " does not exist: load it (scripts/load.py --source salesforce) or set var salesforce_schema"
+            ) }}
+        {%- endif -%}
+        {%- set present = [] -%}
+        {%- if existing is not none -%}
+            {%- for column in adapter.get_columns_in_relation(existing) -%}
+                {%- do present.append(column.name | lower) -%}
+            {%- endfor -%}
+        {%- endif -%}
+        {%- set selected = [] -%}
+        {%- for name, column in node.columns.items() -%}
+            {%- set column_spec = (column.meta or {}).get('contract', {}) -%}
+            {%- set physical = salesforce_field_column(column_spec.field_var) if column_spec.get('field_var') else name -%}
+            {%- set expression = adapter.quote(physical) if physical in present else 'null' -%}
+            {%- do selected.append(salesforce_cast(expression, column_spec.get('type', 'string')) ~ ' as ' ~ name) -%}
+        {%- endfor %}
+        select
+            {{ selected | join(',\n            ') }}
+        {%- if existing is none %}
+        where 1 = 0
+        {%- else %}
+        from {{ relation }}
+        where 1 = 1
+            {%- if 'is_deleted' in present %}
+            and not coalesce({{ adapter.quote('is_deleted') }}, false)
+            {%- endif %}
+            {%- if '_fivetran_deleted' in present %}
+            and not coalesce({{ adapter.quote('_fivetran_deleted') }}, false)
+            {%- endif %}
+        {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- SQL: the 15-character, case-sensitive form of a Salesforce Id (an 18-character Id
+    is the 15-character one plus a 3-character case checksum), so references written
+    either way match. -#}
+{% macro salesforce_id15(column) -%}
+    substring({{ column }}, 1, 15)
+{%- endmacro %}

@@ -1,0 +1,75 @@
+-- One row per opportunity of the source system, whether or not a person (lead) is linked to it:
+-- nothing is left out of the won amount. Amounts in the reporting currency: the opportunity's
+-- amount at the rate of the month it was created (int_opportunities_reporting_currency); won_amount
+-- is the sum of its deals at the rate of the month each was signed (int_deals_reporting_currency),
+-- deal_type the type of its first deal (signed_on, then deal_id).
+with
+
+opportunities as (
+    select * from {{ ref('stg_crm__opportunities') }}
+),
+
+opportunities_reporting as (
+    select * from {{ ref('int_opportunities_reporting_currency') }}
+),
+
+deals as (
+    select * from {{ ref('int_deals_reporting_currency') }}
+),
+
+owners as (
+    select * from {{ ref('stg_crm__owners') }}
+),
+
+leads as (
+    select * from {{ ref('stg_crm__leads') }}
+),
+
+lead_companies as (
+    select * from {{ ref('int_account_lead_companies') }}
+),
+
+opportunity_deals as (
+    select
+        opportunity_id,
+        deal_type,
+        sum(amount_reporting) over (partition by opportunity_id) as won_amount,
+        row_number() over (partition by opportunity_id order by signed_on, deal_id) as deal_order
+    from deals
+    where opportunity_id is not null
+),
+
+final as (
+    select
+        opportunities.opportunity_id,
+        opportunities.lead_id,
+        opportunities.lead_origin,
+        opportunities.account_id,
+        lead_companies.company_key,
+        opportunities.business_unit,
+        opportunities.owner_id,
+        owners.team as owner_team,
+        opportunities.opportunity_created_at as created_at,
+        opportunities.crm_stage as stage,
+        opportunities.is_closed,
+        coalesce(opportunities.is_won, false) as is_won,
+        opportunities.closed_at,
+        cast(opportunities_reporting.amount_reporting as {{ type_money() }}) as amount,
+        cast(coalesce(opportunity_deals.won_amount, 0) as {{ type_money() }}) as won_amount,
+        opportunity_deals.deal_type,
+        leads.source_campaign_id
+    from opportunities
+    inner join opportunities_reporting
+        on opportunities.opportunity_id = opportunities_reporting.opportunity_id
+    left join opportunity_deals
+        on opportunities.opportunity_id = opportunity_deals.opportunity_id
+            and opportunity_deals.deal_order = 1
+    left join owners
+        on opportunities.owner_id = owners.owner_id
+    left join leads
+        on opportunities.lead_id = leads.lead_id
+    left join lead_companies
+        on opportunities.lead_id = lead_companies.lead_id
+)
+
+select * from final

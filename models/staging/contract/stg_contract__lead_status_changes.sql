@@ -1,0 +1,16 @@
+with
+
+source as (
+    select * from {{ source('revops_contract', 'lead_status_changes') }}
+),
+
+final as (
+    select
+        cast(lead_id as {{ dbt.type_string() }}) as lead_id,
+        cast(changed_at as {{ dbt.type_timestamp() }}) as changed_at,
+        cast(status as {{ dbt.type_string() }}) as status,
+        cast(owner_id as {{ dbt.type_string() }}) as owner_id
+    from source
+)
+
+select * from final

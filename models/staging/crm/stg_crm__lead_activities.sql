@@ -1,0 +1,18 @@
+-- Canonical lead activities, from the system var crm_source picks (macros/sources/crm_source.sql).
+with
+
+source_system as (
+    select * from {{ crm_source_relation('lead_activities') }}
+),
+
+final as (
+    select
+        activity_id,
+        lead_id,
+        activity_at,
+        activity_type,
+        campaign_id
+    from source_system
+)
+
+select * from final

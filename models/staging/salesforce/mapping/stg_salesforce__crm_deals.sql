@@ -1,0 +1,66 @@
+-- Deals: every won opportunity is a deal signed on its CloseDate (deal_id = the opportunity's Id),
+-- for its Amount (0 when empty) in its currency. deal_type from seed opportunity_type_map on Type:
+-- new, renewal or expansion; no Type is `new`, and so is a Type the seed does not map (a warn test
+-- lists those). A renewal renews the same account's latest won new or renewal deal signed before
+-- it (ties: the later created, then the larger Id); none when the account has no earlier one.
+-- Salesforce has no contract start/end on an opportunity: both are null.
+with
+
+opportunities as (
+    select * from {{ ref('stg_salesforce__crm_opportunities') }}
+),
+
+opportunity_types as (
+    select * from {{ ref('opportunity_type_map') }}
+),
+
+won as (
+    select
+        opportunities.opportunity_id as deal_id,
+        opportunities.opportunity_id,
+        opportunities.account_id,
+        opportunities.close_date as signed_on,
+        opportunities.opportunity_created_at,
+        coalesce(opportunity_types.deal_type, 'new') as deal_type,
+        coalesce(opportunities.amount, 0) as amount,
+        opportunities.currency
+    from opportunities
+    left join opportunity_types
+        on opportunities.opportunity_type = opportunity_types.opportunity_type
+    where opportunities.is_won
+),
+
+renewed_candidates as (
+    select
+        renewals.deal_id,
+        earlier.deal_id as renewed_from_deal_id,
+        row_number() over (
+            partition by renewals.deal_id
+            order by earlier.signed_on desc, earlier.opportunity_created_at desc, earlier.deal_id desc
+        ) as candidate_order
+    from won as renewals
+    inner join won as earlier
+        on {{ salesforce_id15('renewals.account_id') }} = {{ salesforce_id15('earlier.account_id') }}
+            and renewals.signed_on > earlier.signed_on
+            and earlier.deal_type in ('new', 'renewal')
+    where renewals.deal_type = 'renewal'
+),
+
+final as (
+    select
+        won.deal_id,
+        won.opportunity_id,
+        won.signed_on,
+        won.deal_type,
+        won.amount,
+        won.currency,
+        cast(null as date) as contract_start,
+        cast(null as date) as contract_end,
+        renewed_candidates.renewed_from_deal_id
+    from won
+    left join renewed_candidates
+        on won.deal_id = renewed_candidates.deal_id
+            and renewed_candidates.candidate_order = 1
+)
+
+select * from final

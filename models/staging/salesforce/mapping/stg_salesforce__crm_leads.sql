@@ -1,0 +1,58 @@
+-- Leads: one row per funnel person (stg_salesforce__crm_people), lead_id = the record's Id. The
+-- source campaign is the campaign of the person's earliest campaign membership (CreatedDate, ties
+-- by Id), whether or not the member responded.
+with
+
+people as (
+    select * from {{ ref('stg_salesforce__crm_people') }}
+),
+
+person_keys as (
+    select * from {{ ref('stg_salesforce__crm_person_keys') }}
+),
+
+members as (
+    select * from {{ ref('stg_salesforce__campaign_member') }}
+),
+
+campaigns as (
+    select * from {{ ref('stg_salesforce__campaign') }}
+),
+
+memberships as (
+    select
+        coalesce(lead_keys.person_id, contact_keys.person_id) as person_id,
+        campaigns.campaign_id,
+        row_number() over (
+            partition by coalesce(lead_keys.person_id, contact_keys.person_id)
+            order by members.created_at, members.campaign_member_id
+        ) as membership_order
+    from members
+    inner join campaigns
+        on {{ salesforce_id15('members.campaign_id') }} = {{ salesforce_id15('campaigns.campaign_id') }}
+    left join person_keys as lead_keys
+        on {{ salesforce_id15('members.lead_id') }} = lead_keys.record_id15
+    left join person_keys as contact_keys
+        on {{ salesforce_id15('members.contact_id') }} = contact_keys.record_id15
+    where coalesce(lead_keys.person_id, contact_keys.person_id) is not null
+),
+
+final as (
+    select
+        people.person_id as lead_id,
+        people.created_at as lead_created_at,
+        people.business_unit,
+        memberships.campaign_id as source_campaign_id,
+        people.company_name,
+        people.company_domain,
+        people.email,
+        people.crm_mql_at,
+        people.updated_at,
+        people.person_object
+    from people
+    left join memberships
+        on people.person_id = memberships.person_id
+            and memberships.membership_order = 1
+)
+
+select * from final

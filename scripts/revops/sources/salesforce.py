@@ -1,0 +1,63 @@
+"""Salesforce as a source system: its raw contract and how Data Loader files are matched to it.
+
+The contract is `models/staging/salesforce/_salesforce__sources.yml` (dbt source `salesforce`): one
+snake_case table per object, as connectors sync them. Data Loader files are named by the object's API
+name (`Lead.csv`, `OpportunityContactRole.parquet`) and their headers are API field names
+(`ConvertedOpportunityId`, `Business_Unit__c`), upper-case ones, or snake_case names: a header matches
+the contract column with the same `header_key`. Times are kept in UTC, as a connector keeps them;
+staging converts them to the reporting timezone (macro utc_to_reporting).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from revops import settings
+from revops.contract import Table, load_contract
+from revops.sources import RawSource, SourceName
+
+SOURCES_FILE = settings.PROJECT_DIR / "models" / "staging" / "salesforce" / "_salesforce__sources.yml"
+SOURCE_NAME = "salesforce"
+TIMEZONE = "UTC"
+
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_UNDERSCORES = re.compile(r"_+")
+
+
+def snake_case(api_name: str) -> str:
+    """A Salesforce API name as connectors name its column: ConvertedOpportunityId ->
+    converted_opportunity_id, Business_Unit__c -> business_unit_c (macro salesforce_field_column does
+    the same in dbt)."""
+    return _UNDERSCORES.sub("_", _CAMEL_BOUNDARY.sub("_", api_name.strip())).lower()
+
+
+def header_key(name: str) -> str:
+    """The key a header and a contract column match on: case and underscores ignored."""
+    return name.strip().replace("_", "").lower()
+
+
+def field_column(var_name: str) -> str:
+    """The column of the custom field a dbt var names (e.g. salesforce_business_unit_field)."""
+    return snake_case(str(settings.dbt_vars()[var_name]))
+
+
+@lru_cache(maxsize=1)
+def tables() -> tuple[Table, ...]:
+    """The Salesforce raw contract, parsed once per process."""
+    return load_contract(SOURCES_FILE, SOURCE_NAME, field_names=field_column)
+
+
+def schema() -> str:
+    return str(settings.dbt_vars().get("salesforce_schema", SOURCE_NAME))
+
+
+def raw_source() -> RawSource:
+    return RawSource(
+        name=SourceName.salesforce,
+        tables=tables(),
+        schema=schema(),
+        timezone=TIMEZONE,
+        header_key=header_key,
+        upsert=False,
+    )

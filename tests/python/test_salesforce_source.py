@@ -1,0 +1,281 @@
+"""Salesforce as a source: the hand-made fixture built end to end, and the loader's guarantees.
+
+tests/fixtures/salesforce/raw holds Data Loader files (API-name headers, UTC times, one file with
+snake_case headers, OpportunityHistory not exported) for every mapping case of the source
+(tests/fixtures/salesforce/README.md has the hand computation). They are loaded with
+`scripts/load.py --source salesforce` and built with `dbt build --vars {crm_source: salesforce}`;
+the marts and the canonical staging relations must equal tests/fixtures/salesforce/expected/*.csv
+exactly. Never regenerate the expected files from model output.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import FIXTURES, Warehouse
+from expected_tables import TableSpec, assert_mart_equals_expected, read_csv
+from revops.sources import salesforce
+
+SALESFORCE = FIXTURES / "salesforce"
+RAW = SALESFORCE / "raw"
+EXPECTED = SALESFORCE / "expected"
+SALESFORCE_VARS = {"crm_source": "salesforce"}
+
+RATIOS = frozenset(
+    {"cost_per_lead", "cost_per_mql", "cost_per_sal", "cost_per_opportunity", "cost_per_won", "roi"}
+)
+RELATIONS: dict[str, TableSpec] = {
+    "marts.fct_lead_funnel": TableSpec(key=("lead_id",), numbers=frozenset({"won_amount"})),
+    "marts.fct_opportunity": TableSpec(key=("opportunity_id",), numbers=frozenset({"amount", "won_amount"})),
+    "marts.mart_campaign_efficiency": TableSpec(
+        key=("campaign_id",),
+        numbers=frozenset({"total_cost", "leads", "mqls", "sals", "opportunities", "won_deals", "renewals"})
+        | {"won_amount"},
+        doubles=RATIOS,
+        exact_double_decimals=9,
+    ),
+    "staging.stg_crm__campaign_costs": TableSpec(
+        key=("campaign_id", "cost_date"), numbers=frozenset({"amount"})
+    ),
+    "staging.stg_crm__lead_activities": TableSpec(key=("activity_id",)),
+    "staging.stg_crm__lead_status_changes": TableSpec(key=("lead_id", "changed_at")),
+    "staging.stg_crm__owners": TableSpec(key=("owner_id",)),
+}
+
+
+def load_salesforce(warehouse: Warehouse, raw_dir: Path, *extra: str):
+    return warehouse.load(raw_dir, "--source", "salesforce", *extra)
+
+
+@pytest.fixture(scope="session")
+def salesforce_build(warehouse_factory: Callable[[str], Warehouse]) -> tuple[Warehouse, str, str]:
+    warehouse = warehouse_factory("salesforce_fixture")
+    loaded = load_salesforce(warehouse, RAW)
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    built = warehouse.dbt("build", dbt_vars=SALESFORCE_VARS)
+    assert built.ok, built.output[-6000:]
+    return warehouse, loaded.stdout, built.output
+
+
+@pytest.mark.parametrize("relation", sorted(RELATIONS))
+def test_relation_equals_hand_computed_expectation(salesforce_build, relation: str) -> None:
+    warehouse, _, _ = salesforce_build
+    name = relation.split(".")[1]
+    assert_mart_equals_expected(
+        name, RELATIONS[relation], EXPECTED, warehouse.query_dicts(f"select * from {relation}")
+    )
+
+
+def test_every_row_loaded_and_the_missing_optional_object_reported(salesforce_build) -> None:
+    warehouse, report, _ = salesforce_build
+    for path in sorted(RAW.glob("*.csv")):
+        table = next(t for t in salesforce.tables() if t.stem == path.stem)
+        (count,) = warehouse.query(f'select count(*) from salesforce."{table.name}"')[0]
+        assert count == len(read_csv(path)), f"{path.name}: {count} rows loaded"
+    assert warehouse.query("select count(*) from salesforce.opportunity_history") == [(0,)]
+    assert warehouse.query("select count(*) from salesforce.quarantine") == [(0,)]
+    assert "OpportunityHistory not exported (optional)" in report
+    # Times are kept in UTC, as a connector keeps them.
+    assert warehouse.query(
+        "select cast(created_date as varchar) from salesforce.lead where id like '%1AAA'"
+    ) == [("2026-09-01 01:00:00",)]
+
+
+def test_unmapped_values_are_listed_by_warn_tests(salesforce_build) -> None:
+    _, _, output = salesforce_build
+    warned = set(re.findall(r"WARN \d+ (salesforce_\w+)", output))
+    assert warned == {
+        "salesforce_unmapped_lead_statuses",  # Nurturing Pool
+        "salesforce_unmapped_campaign_types",  # Podcast
+        "salesforce_unmapped_user_roles",  # Success Team
+    }
+
+
+def test_deleted_lead_is_left_out_and_every_won_amount_is_in_fct_opportunity(salesforce_build) -> None:
+    warehouse, _, _ = salesforce_build
+    assert warehouse.query(
+        "select count(*) from marts.fct_lead_funnel where lead_id = '00Q000000000003AAA'"
+    ) == [(0,)]
+    (won,) = warehouse.query("select sum(won_amount) from marts.fct_opportunity")[0]
+    (funnel_won,) = warehouse.query("select sum(won_amount) from marts.fct_lead_funnel")[0]
+    # 1,200,000 + 250,000 + 1,000,000 + 300,000; the lead funnel counts only people's new deals.
+    assert (won, funnel_won) == (2750000, 1500000)
+
+
+def _copy(tmp_path: Path) -> Path:
+    target = tmp_path / "export"
+    shutil.copytree(RAW, target)
+    return target
+
+
+def _rewrite(path: Path, change: Callable[[list[list[str]]], list[list[str]]]) -> None:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(change(rows))
+
+
+def test_bad_row_is_quarantined_with_file_line_and_reason(warehouse: Warehouse, tmp_path: Path) -> None:
+    export = _copy(tmp_path)
+
+    def break_second_lead(rows: list[list[str]]) -> list[list[str]]:
+        rows[2][rows[0].index("CreatedDate")] = "yesterday"
+        return rows
+
+    _rewrite(export / "Lead.csv", break_second_lead)
+    strict = load_salesforce(warehouse, export, "--strict")
+    assert strict.returncode == 1
+    assert not warehouse.path.exists()
+    loaded = load_salesforce(warehouse, export)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "Lead.csv:3:created_date: not an ISO 8601 timestamp: 'yesterday'" in loaded.stderr
+    assert warehouse.query("select table_name, source_file, line_number from salesforce.quarantine") == [
+        ("lead", "Lead.csv", 3)
+    ]
+    assert warehouse.query("select count(*) from salesforce.lead") == [(3,)]
+
+
+def test_missing_required_object_exits_2_and_keeps_the_previous_load(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    assert load_salesforce(warehouse, RAW).returncode == 0
+    export = _copy(tmp_path)
+    (export / "Opportunity.csv").unlink()
+    failed = load_salesforce(warehouse, export)
+    assert failed.returncode == 2
+    assert (
+        "missing file for table opportunity: expected Opportunity.csv or Opportunity.parquet" in failed.stderr
+    )
+    assert warehouse.query("select count(*) from salesforce.opportunity") == [(5,)]
+    dry = load_salesforce(warehouse, RAW, "--dry-run")
+    assert dry.returncode == 0 and "validated only" in dry.stdout
+
+
+def test_upper_case_headers_and_parquet_files_are_read(warehouse: Warehouse, tmp_path: Path) -> None:
+    export = _copy(tmp_path)
+    _rewrite(export / "Task.csv", lambda rows: [[name.upper() for name in rows[0]], *rows[1:]])
+    with duckdb.connect() as connection:
+        connection.execute(
+            f"copy (select * from read_csv('{export / 'Campaign.csv'}', all_varchar = true)) "
+            f"to '{export / 'Campaign.parquet'}' (format parquet)"
+        )
+    (export / "Campaign.csv").unlink()
+    loaded = load_salesforce(warehouse, export)
+    assert loaded.returncode == 0, loaded.stderr
+    assert warehouse.query("select count(*), count(who_id), count(type) from salesforce.task") == [(5, 5, 5)]
+    assert warehouse.query("select sum(actual_cost) from salesforce.campaign") == [(520001,)]
+
+
+def test_snake_case_matches_the_dbt_macro() -> None:
+    assert salesforce.snake_case("Business_Unit__c") == "business_unit_c"
+    assert salesforce.snake_case("ConvertedOpportunityId") == "converted_opportunity_id"
+    assert salesforce.snake_case("MQL_Date__c") == "mql_date_c"
+    assert salesforce.header_key("CREATEDDATE") == salesforce.header_key("created_date")
+
+
+@pytest.mark.postgres
+def test_salesforce_fixture_builds_on_postgres_with_the_same_marts(salesforce_build, tmp_path: Path) -> None:
+    """The Salesforce tables published to PostgreSQL build the same hand-computed marts there."""
+    import uuid
+
+    from revops.dbtcli import run_dbt
+    from revops.engines import (
+        EngineTarget,
+        PostgresSettings,
+        create_postgres_database,
+        drop_postgres_database,
+        postgres_available,
+        publish_postgres,
+    )
+
+    warehouse, _, _ = salesforce_build
+    settings = PostgresSettings.from_env()
+    reason = postgres_available(settings)
+    assert reason is None, f"PostgreSQL is not available ({reason}); run scripts/engines/start_postgres.sh"
+    database = create_postgres_database(settings, f"revops_sf_{uuid.uuid4().hex[:10]}")
+    try:
+        publish_postgres(warehouse.path, database, schema="salesforce")
+        target = EngineTarget("postgres", postgres=database)
+        built = run_dbt(
+            ["build", "--target", "postgres"],
+            target_path=tmp_path / "target",
+            dbt_vars=SALESFORCE_VARS,
+            env=target.env(),
+        )
+        assert built.ok, built.output[-4000:]
+        for relation in ("marts.fct_opportunity", "marts.fct_lead_funnel"):
+            columns, rows = target.query({relation: f"select * from {relation}"})[relation]
+            actual = [dict(zip(columns, row, strict=True)) for row in rows]
+            assert_mart_equals_expected(relation.split(".")[1], RELATIONS[relation], EXPECTED, actual)
+    finally:
+        drop_postgres_database(database)
+
+
+def test_nightly_runs_on_salesforce_exports(tmp_path: Path) -> None:
+    from conftest import run_script
+
+    warehouse, published = tmp_path / "work.duckdb", tmp_path / "published"
+    upsert = run_script("nightly.py", "--source", "salesforce", "--mode", "upsert", "--raw-dir", str(RAW))
+    assert upsert.returncode == 2 and "--mode upsert is for the contract source" in upsert.stderr
+    completed = run_script(
+        "nightly.py",
+        "--source",
+        "salesforce",
+        "--raw-dir",
+        str(RAW),
+        "--warehouse",
+        str(warehouse),
+        "--publish-dir",
+        str(published),
+        "--target-path",
+        str(tmp_path / "target"),
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr[-4000:]
+    with duckdb.connect(str(published / "revops.duckdb"), read_only=True) as connection:
+        rows = connection.execute(
+            "select lead_origin, count(*) from marts.fct_opportunity group by 1 order by 1"
+        )
+        assert rows.fetchall() == [("account", 2), ("contact", 2), ("lead", 1)]
+
+
+def test_connector_schema_with_fivetran_deletes_missing_columns_and_objects(warehouse: Warehouse) -> None:
+    """A connector's schema: `_fivetran_deleted` honoured, a missing column null, a missing optional object
+    empty, a missing required object a clear error."""
+    assert load_salesforce(warehouse, RAW).returncode == 0
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute("alter table salesforce.lead add column _fivetran_deleted boolean default false")
+        connection.execute(
+            "update salesforce.lead set _fivetran_deleted = true where id = '00Q000000000004AAA'"
+        )
+        connection.execute("alter table salesforce.opportunity drop column currency_iso_code")
+        connection.execute("drop table salesforce.event")
+        connection.execute("drop table salesforce.opportunity_history")
+    built = warehouse.dbt("build", dbt_vars=SALESFORCE_VARS)
+    assert built.ok, built.output[-4000:]
+    leads = {lead_id for (lead_id,) in warehouse.query("select lead_id from marts.fct_lead_funnel")}
+    assert leads == {"00Q000000000001AAA", "00Q000000000002AAA", "003000000000003AAA"}
+    assert warehouse.query("select count(*), sum(won_amount) from marts.fct_opportunity") == [(5, 2750000)]
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute("drop table salesforce.campaign")
+    failed = warehouse.dbt("build", "--select", "stg_salesforce__campaign", dbt_vars=SALESFORCE_VARS)
+    assert not failed.ok
+    assert "Salesforce object Campaign is required" in failed.output
+
+
+def test_cp932_export_round_trips_japanese(warehouse: Warehouse, tmp_path: Path) -> None:
+    export = _copy(tmp_path)
+    for path in export.glob("*.csv"):
+        path.write_bytes(path.read_text(encoding="utf-8").encode("cp932"))
+    assert load_salesforce(warehouse, export).returncode == 2
+    loaded = load_salesforce(warehouse, export, "--encoding", "cp932")
+    assert loaded.returncode == 0, loaded.stderr
+    assert warehouse.query("select name from salesforce.user_role where id = '00E000000000002AAA'") == [
+        ("インサイドセールス",)
+    ]
