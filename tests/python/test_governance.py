@@ -769,12 +769,12 @@ def equal(metric_value: str | None, mart_value: Any) -> bool:
 
 
 def test_every_catalogue_metric_is_a_semantic_metric(accountable: ProjectCopy) -> None:
-    """One kpi_<metric> per catalogue metric, each reading only its own events of int_metric_events."""
+    """One kpi_<metric> per catalogue metric, each reading only its own events of fct_kpi_metric_events."""
     catalogue = accountable.query("select metric from intermediate.int_kpi_metrics order by metric_order")
     assert tuple(r["metric"] for r in catalogue) == KPI_CATALOGUE
     manifest = json.loads((accountable.target / "semantic_manifest.json").read_text(encoding="utf-8"))
     models = {model["name"]: model for model in manifest["semantic_models"]}
-    assert models["kpi_events"]["node_relation"]["alias"] == "int_metric_events"
+    assert models["kpi_events"]["node_relation"]["alias"] == "fct_kpi_metric_events"
     assert models["handoffs"]["node_relation"]["alias"] == "mart_handoff_sla"
     metrics = {metric["name"]: metric for metric in manifest["metrics"]}
     for metric in KPI_CATALOGUE:
@@ -1104,7 +1104,7 @@ def test_conventions_catch_violations(tmp_path: Path) -> None:
     returncode, report = dbt_score(parsed_manifest(project.dir, tmp_path / "parse"))
     found = violations(report)
     assert returncode == 1
-    rules = "scripts.revops.conventions."
+    rules = "revops.conventions."
     assert set(found["model.revops_funnel.bad_mart_name"]) == {
         f"{rules}name_matches_layer",
         f"{rules}has_primary_key_test",
