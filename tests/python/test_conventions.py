@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from revops.dbtcli import dbt_executable
 from revops.settings import PROJECT_DIR
@@ -168,6 +169,32 @@ def test_every_convention_exception_gives_a_reason(manifest: dict[str, Any]) -> 
     }
     assert set(found) == {("int_funnel_events", "has_primary_key_test")}
     assert all(len(reason) > 20 for reason in found.values())
+
+
+# --------------------------------------------------------------------------- docs
+
+
+def test_shared_columns_take_their_wording_from_one_docs_block() -> None:
+    """A column name used by more than one model is described by its {% docs %} block
+    (models/docs/), in every intermediate and mart yml. (Staging yml moves with the per-system
+    layout and adopts the blocks there.)"""
+    documented: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted((PROJECT_DIR / "models").rglob("*.yml")):
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models") or []:
+            for column in model.get("columns") or []:
+                documented.setdefault(column["name"], []).append(
+                    (str(path), str(column.get("description", "")))
+                )
+    blocks = set(re.findall(r"{%\s*docs\s+(\w+)\s*%}", "".join(
+        path.read_text(encoding="utf-8") for path in (PROJECT_DIR / "models" / "docs").glob("*.md")
+    )))  # fmt: skip
+    shared = {name: uses for name, uses in documented.items() if len(uses) > 1}
+    assert len(shared) > 100
+    for name, uses in shared.items():
+        assert name in blocks, name
+        for path, description in uses:
+            if "/models/staging/" not in path:
+                assert description == '{{ doc("' + name + '") }}', f"{path}: {name}"
 
 
 # --------------------------------------------------------------------------- layouts
