@@ -188,13 +188,14 @@ def access_by_layer(model: Model) -> RuleViolation | None:
 
 @rule(severity=Severity.CRITICAL)
 def source_in_one_folder(source: Source) -> RuleViolation | None:
-    """One folder per source: a source's staging models live in the folder of its yml."""
+    """One folder per source: a source's staging models live in the folder of its yml (or below it,
+    e.g. models/staging/salesforce/mapping/)."""
     folder = PurePosixPath(source.original_file_path.replace("\\", "/")).parent
     elsewhere = sorted(
         child.name
         for child in source.children
         if isinstance(child, Model)
-        and PurePosixPath(child.original_file_path.replace("\\", "/")).parent != folder
+        and not PurePosixPath(child.original_file_path.replace("\\", "/")).parent.is_relative_to(folder)
     )
     if elsewhere:
         return RuleViolation(message=f"Read outside {folder}/: {', '.join(elsewhere)}.")
