@@ -167,8 +167,24 @@ def test_every_convention_exception_gives_a_reason(manifest: dict[str, Any]) -> 
         for node in manifest["nodes"].values()
         for rule, reason in ((node["config"].get("meta") or {}).get("convention_exceptions") or {}).items()
     }
-    assert set(found) == {("int_funnel_events", "has_primary_key_test")}
+    assert set(found) == {
+        ("int_funnel_events", "has_primary_key_test"),
+        ("int_campaign_attribution_by_half", "layers_flow_downstream"),
+    }
     assert all(len(reason) > 20 for reason in found.values())
+
+
+# --------------------------------------------------------------------------- size
+
+
+def test_a_model_over_150_lines_says_why_at_its_top() -> None:
+    for path in sorted((PROJECT_DIR / "models").rglob("*.sql")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        header = "\n".join(line for line in lines[:30] if line.startswith("--"))
+        if len(lines) > 150:
+            assert "150 lines" in header, (
+                f"{path.relative_to(PROJECT_DIR)}: {len(lines)} lines, no reason at its top"
+            )
 
 
 # --------------------------------------------------------------------------- docs
