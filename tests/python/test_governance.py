@@ -33,6 +33,7 @@ from revops.settings import PROJECT_DIR
 GOVERNANCE = FIXTURES / "governance"
 RAW = GOVERNANCE / "raw"
 FIXTURE_SEEDS = GOVERNANCE / "seeds"
+INTEGRATION_SEEDS = PROJECT_DIR / "tests" / "integration_tests" / "seeds"
 PROJECT_PARTS = (
     "dbt_project.yml",
     "profiles.yml",
@@ -733,6 +734,8 @@ HANDOFF_BY_MONTH = ("metric_time__month", "handoff__business_unit")
 def accountable(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
     """The accountability fixture (tests/fixtures/accountability), built as test_accountability.py does."""
     project = ProjectCopy(tmp_path_factory.mktemp("accountable"))
+    # The fixture's KPI seeds live in the integration-test project; this copy takes them in.
+    shutil.copytree(INTEGRATION_SEEDS, project.dir / "seeds" / "fixture")
     project.load(ACCOUNTABILITY / "raw")
     project.build_output = ok(project.dbt("build", dbt_vars=ACCOUNTABILITY_VARS))
     return project
