@@ -474,8 +474,8 @@ CONTRACT_BREAKS = (
     ),
     (
         "models/marts/mart_campaign_efficiency.sql",
-        "{{ safe_divide('total_cost', 'leads') }} as cost_per_lead,",
-        "{{ safe_divide('total_cost', 'leads') }} as cpl,",
+        "        cost_per_lead,\n",
+        "        cost_per_lead as cpl,\n",
     ),
     (
         "models/marts/governance/mart_definition_drift.sql",
