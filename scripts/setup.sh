@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Create .venv and install the pinned Python dependencies (idempotent; skips
-# the install when requirements have not changed since the last run).
+# Create .venv, install the pinned Python dependencies and the project's own
+# package (editable: `revops` command, import path `revops`). Idempotent: skips
+# the install when the requirements and pyproject.toml have not changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,10 +22,12 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 stamp=.venv/.requirements.sha256
-wanted=$(cat requirements.txt ${EXTRA_REQUIREMENTS:-} 2>/dev/null | sha256sum | cut -d' ' -f1)
+wanted=$(cat requirements.txt ${EXTRA_REQUIREMENTS:-} pyproject.toml 2>/dev/null | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     echo "setup: installing pinned requirements into .venv"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt ${EXTRA_REQUIREMENTS:+-r $EXTRA_REQUIREMENTS}
+    echo "setup: installing the revops package (editable)"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
     echo "$wanted" > "$stamp"
 fi

@@ -1,43 +1,9 @@
 """Check a raw export directory against the contract without touching any warehouse.
 
-.venv/bin/python scripts/validate.py --raw-dir DIR [--encoding cp932] [--strict] [--timezone TZ]
+The `revops validate` command (revops.cli.validate); this file runs it without the package installed.
 """
 
-from __future__ import annotations
-
-from typing import Annotated
-
-import typer
-
-from revops.cli_options import Encoding, MaxErrors, RawDir, Source, Timezone
-from revops.loader import run_cli, validate_dir
-from revops.sources import SourceName
-
-app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
-
-
-@app.command()
-def main(
-    raw_dir: RawDir,
-    encoding: Encoding = "utf-8",
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if any row would be quarantined.")] = False,
-    timezone: Timezone = None,
-    max_errors: MaxErrors = 20,
-    source: Source = SourceName.contract,
-) -> None:
-    """Run the loader's checks on --raw-dir and print the same report; write nothing.
-
-    Exit codes: 0 valid (rows that would be quarantined are listed); 1 --strict and
-    rows would be quarantined; 2 a file is missing, unreadable or lacks a required column.
-    """
-    code = run_cli(
-        lambda progress: validate_dir(
-            raw_dir, encoding, timezone, strict=strict, progress=progress, source=source
-        ),
-        max_errors,
-    )
-    raise typer.Exit(code)
-
+from revops.cli.validate import app
 
 if __name__ == "__main__":
     app()

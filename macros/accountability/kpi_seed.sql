@@ -2,9 +2,10 @@
     kpi_seed(name): ref() of an accountability seed (kpi_scorecard, kpi_targets)
     from the seed set chosen by var('accountability_seed_set'):
       default - seeds/accountability/<name>.csv, the values the Ops team edits;
-      fixture - seeds/accountability/fixture/fixture_<name>.csv, the hand-made
-                values tests/python/test_accountability.py computes against
-                (those seeds are enabled only in that seed set).
+      fixture - fixture_<name>, the hand-made values the accountability
+                fixture's tests compute against; those seeds live in the
+                integration-test project (tests/integration_tests/seeds), so
+                this set works only when building through it.
 -#}
 {% macro kpi_seed(name) -%}
     {%- set seed_set = var('accountability_seed_set', 'default') -%}

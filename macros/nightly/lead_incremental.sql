@@ -16,15 +16,18 @@
     On an incremental run the model recomputes exactly the affected leads and
     replaces all their rows (delete + insert, so a lead whose rows vanish, e.g.
     one that no longer qualifies, loses its old rows). Affected leads:
-      * every lead with an event (creation, update, activity, status change,
-        opportunity created or closed, deal signed) at or after the model's
+      * every lead with an event of int_funnel_events (creation, update,
+        activity, status change, opportunity created or closed, deal or
+        renewal signed) at or after the model's
         watermark minus var('incremental_lookback_days'); the watermark is the
         latest `lead_watermark` value already in the model's table, i.e. the
         data of its last build;
-      * every lead in the loader's change log (raw.load_changed_leads, written
-        by `scripts/load.py --mode upsert` and cleared by scripts/nightly.py
-        after a successful build), which covers late rows, corrected rows and
-        deletes exactly.
+      * every lead in the loader's change log (source loader.load_changed_leads
+        through stg_loader__changed_leads; written by `scripts/load.py --mode
+        upsert` and cleared by scripts/nightly.py after a successful build),
+        which covers late rows, corrected rows and deletes exactly.
+    Only the CSV contract's loader keeps a change log; for any other
+    crm_source (Salesforce, loaded in full) every lead is recomputed.
     incremental_lead_ids() lists both. A full refresh (`--full-refresh`, a new
     model, or scripts/nightly.py after a code, seed or var change) rebuilds
     everything.
@@ -42,21 +45,19 @@
     {{ return('table' if target.type == 'spark' else 'incremental') }}
 {%- endmacro %}
 
-{#- SQL: the lead_ids to recompute on an incremental run of the current model. -#}
+{#-
+    SQL: the lead_ids to recompute on an incremental run of the current model:
+    the leads changed since the cutoff (every event of the lead in
+    int_funnel_events, record edits included, at or after the model's
+    watermark minus the lookback) and the leads in the loader's change log
+    (stg_loader__changed_leads).
+-#}
 {% macro incremental_lead_ids() -%}
     {%- set watermark = config.get('lead_watermark') -%}
     {%- if not watermark -%}
         {{ exceptions.raise_compiler_error("lead_replace models must set config lead_watermark") }}
     {%- endif -%}
     {%- set earliest = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" -%}
-    {#- The loader's change log exists for the CSV contract only; other systems rebuild every lead. -#}
-    {%- set change_log = none -%}
-    {%- if crm_source() == 'contract' -%}
-        {%- set raw_leads = source('revops_contract', 'leads') -%}
-        {%- set change_log = adapter.get_relation(
-            database=raw_leads.database, schema=raw_leads.schema, identifier='load_changed_leads'
-        ) -%}
-    {%- endif -%}
     with
 
     cutoff as (
@@ -69,90 +70,40 @@
         from {{ this }}
     ),
 
-    leads as (
-        select * from {{ ref('stg_crm__leads') }}
+    events as (
+        select * from {{ ref('int_funnel_events') }}
     ),
 
-    activities as (
-        select * from {{ ref('stg_crm__lead_activities') }}
-    ),
-
-    status_changes as (
-        select * from {{ ref('stg_crm__lead_status_changes') }}
-    ),
-
-    opportunities as (
-        select * from {{ ref('stg_crm__opportunities') }}
-    ),
-
-    deals as (
-        select * from {{ ref('stg_crm__deals') }}
-    ),
-
-    recent_deals as (
-        select deals.*
-        from deals
-        cross join cutoff
-        where cast(deals.signed_on as {{ dbt.type_timestamp() }}) >= cutoff.cutoff_at
+    change_log as (
+        select * from {{ ref('stg_loader__changed_leads') }}
     )
 
-    select leads.lead_id
-    from leads
+    select events.lead_id
+    from events
     cross join cutoff
-    where leads.lead_created_at >= cutoff.cutoff_at
-        or leads.updated_at >= cutoff.cutoff_at
-    union
-    select activities.lead_id
-    from activities
-    cross join cutoff
-    where activities.activity_at >= cutoff.cutoff_at
-    union
-    select status_changes.lead_id
-    from status_changes
-    cross join cutoff
-    where status_changes.changed_at >= cutoff.cutoff_at
-    union
-    select opportunities.lead_id
-    from opportunities
-    cross join cutoff
-    where opportunities.lead_id is not null
-        and (opportunities.opportunity_created_at >= cutoff.cutoff_at or opportunities.closed_at >= cutoff.cutoff_at)
-    union
-    select opportunities.lead_id
-    from recent_deals
-    inner join opportunities
-        on recent_deals.opportunity_id = opportunities.opportunity_id
-    where opportunities.lead_id is not null
-    union
-    select opportunities.lead_id
-    from recent_deals
-    inner join deals as renewed
-        on recent_deals.renewed_from_deal_id = renewed.deal_id
-    inner join opportunities
-        on renewed.opportunity_id = opportunities.opportunity_id
-    where opportunities.lead_id is not null
-    {%- if change_log is not none %}
+    where events.lead_id is not null
+        {#- Only the CSV contract's loader writes a change log. Another system (Salesforce, loaded in
+            full each night) recomputes every lead: a changed record need not carry a new event. -#}
+        {%- if crm_source() == 'contract' %}
+        and events.event_at >= cutoff.cutoff_at
+        {%- endif %}
     union
     select change_log.lead_id
-    from {{ change_log }} as change_log
-    {%- endif %}
+    from change_log
 {%- endmacro %}
 
 {#-
     A where clause for the model's driving import CTE: on an incremental run,
-    only the affected leads; otherwise nothing. The refs are taken on every
-    parse so dbt knows the dependencies.
+    only the affected leads; otherwise nothing. The two refs of
+    incremental_lead_ids() are taken on every parse, so the DAG shows what an
+    incremental run really reads (int_funnel_events and the change log) and
+    nothing else.
 -#}
 {% macro incremental_lead_filter(column='lead_id') -%}
     {#- unit tests give their own inputs and always build the whole model -#}
     {%- if model.resource_type != 'unit_test' -%}
-        {%- for name in ['stg_crm__leads', 'stg_crm__lead_activities', 'stg_crm__lead_status_changes',
-                         'stg_crm__opportunities', 'stg_crm__deals'] -%}
-            {%- set relation = ref(name) -%}
-        {%- endfor -%}
-        {%- if crm_source() == 'contract' -%}
-            {%- set raw_leads = source('revops_contract', 'leads') -%}
-        {%- endif -%}
+        {%- set events = ref('int_funnel_events') -%}
+        {%- set change_log = ref('stg_loader__changed_leads') -%}
         {%- if is_incremental() %}
     where {{ column }} in ({{ incremental_lead_ids() }})
         {%- endif -%}

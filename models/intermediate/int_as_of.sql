@@ -3,38 +3,15 @@
 -- the loaded data. Never the wall clock, so a rebuild gives the same numbers.
 with
 
-leads as (
-    select * from {{ ref('stg_crm__leads') }}
+events as (
+    select * from {{ ref('int_funnel_events') }}
 ),
 
-activities as (
-    select * from {{ ref('stg_crm__lead_activities') }}
-),
-
-status_changes as (
-    select * from {{ ref('stg_crm__lead_status_changes') }}
-),
-
-opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
-),
-
-deals as (
-    select * from {{ ref('stg_crm__deals') }}
-),
-
+-- The data's latest business event: a record edit (lead_updated) is not one.
 event_times as (
-    select max(lead_created_at) as event_at from leads
-    union all
-    select max(activity_at) as event_at from activities
-    union all
-    select max(changed_at) as event_at from status_changes
-    union all
-    select max(opportunity_created_at) as event_at from opportunities
-    union all
-    select max(closed_at) as event_at from opportunities
-    union all
-    select max(cast(signed_on as {{ dbt.type_timestamp() }})) as event_at from deals
+    select event_at
+    from events
+    where event_type != 'lead_updated'
 ),
 
 final as (

@@ -1,4 +1,6 @@
--- Campaign cost rows with their amount in the reporting currency, at the rate
+-- Campaign costs per campaign x cost date x currency (the grain: an export may
+-- hold several entries of one campaign on one day, e.g. two invoices, which
+-- are added up here), with the amount in the reporting currency at the rate
 -- of the month of the cost. Null when the currency has no rate (tested).
 with
 
@@ -10,7 +12,7 @@ fx_rates as (
     select * from {{ ref('fx_rates') }}
 ),
 
-final as (
+converted as (
     select
         campaign_costs.campaign_id,
         campaign_costs.cost_date,
@@ -22,6 +24,18 @@ final as (
     left join fx_rates
         on campaign_costs.currency = fx_rates.currency
             and {{ month_start('campaign_costs.cost_date') }} = fx_rates.month
+),
+
+final as (
+    select
+        campaign_id,
+        cost_date,
+        currency,
+        sum(amount) as amount,
+        sum(amount_reporting) as amount_reporting,
+        count(*) as cost_entries
+    from converted
+    group by campaign_id, cost_date, currency
 )
 
 select * from final

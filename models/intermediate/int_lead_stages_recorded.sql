@@ -31,6 +31,10 @@ deals as (
     select * from {{ ref('int_deals_reporting_currency') }}
 ),
 
+lead_won_deals as (
+    select * from {{ ref('int_lead_won_deals') }}
+),
+
 sal_recorded as (
     select
         lead_id,
@@ -47,19 +51,6 @@ opportunity_recorded as (
     from opportunities
     where lead_id is not null
     group by lead_id
-),
-
-lead_won_deals as (
-    select
-        opportunities.lead_id,
-        deals.deal_id,
-        deals.signed_on,
-        deals.amount_reporting
-    from deals
-    inner join opportunities
-        on deals.opportunity_id = opportunities.opportunity_id
-    where deals.deal_type = 'new'
-        and opportunities.lead_id is not null
 ),
 
 won_recorded as (

@@ -42,9 +42,11 @@ def run_dbt(
     dbt_vars: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     echo: bool = False,
+    project_dir: Path = PROJECT_DIR,
 ) -> DbtResult:
-    """Run `dbt <args>` in the project; return its exit code and output."""
-    command = [dbt_executable(), *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    """Run `dbt <args>` in the project (or another one using its profiles, e.g. the integration-test
+    project tests/integration_tests); return its exit code and output."""
+    command = [dbt_executable(), *args, "--project-dir", str(project_dir), "--profiles-dir", str(PROJECT_DIR)]
     if target_path is not None:
         command += ["--target-path", str(target_path)]
     if dbt_vars:
@@ -58,9 +60,9 @@ def run_dbt(
     if env:
         run_env.update(env)
     if echo:
-        completed = subprocess.run(command, cwd=PROJECT_DIR, env=run_env, check=False)
+        completed = subprocess.run(command, cwd=project_dir, env=run_env, check=False)
         return DbtResult(completed.returncode, "")
     completed = subprocess.run(
-        command, cwd=PROJECT_DIR, env=run_env, check=False, capture_output=True, text=True
+        command, cwd=project_dir, env=run_env, check=False, capture_output=True, text=True
     )
     return DbtResult(completed.returncode, completed.stdout + completed.stderr)

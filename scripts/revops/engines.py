@@ -41,7 +41,6 @@ from revops.rawio import sql_name, sql_string
 from revops.settings import PROJECT_DIR
 
 Engine = Literal["duckdb", "postgres", "spark"]
-ENGINES: tuple[Engine, ...] = ("duckdb", "postgres", "spark")
 RAW_SCHEMA = "raw"
 PROFILE_NAME = "revops_funnel"
 PROFILES_FILE = PROJECT_DIR / "profiles.yml"

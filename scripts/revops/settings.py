@@ -38,7 +38,3 @@ def dbt_vars() -> dict[str, Any]:
 
 def reporting_timezone() -> str:
     return str(dbt_vars()["reporting_timezone"])
-
-
-def reporting_currency() -> str:
-    return str(dbt_vars()["reporting_currency"])

@@ -15,6 +15,8 @@ from revops.dbtcli import DbtResult, run_dbt
 from revops.settings import PROJECT_DIR
 
 FIXTURES = PROJECT_DIR / "tests" / "fixtures"
+# The integration-test dbt project: this project as a local package plus the fixture-only seeds.
+INTEGRATION_PROJECT = PROJECT_DIR / "tests" / "integration_tests"
 
 
 def run_script(script: str, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -35,12 +37,14 @@ def run_script(script: str, *args: str, env: Mapping[str, str] | None = None) ->
 
 
 class Warehouse:
-    """A temp DuckDB warehouse with its own dbt target path."""
+    """A temp DuckDB warehouse with its own dbt target path; dbt runs in `project_dir` (the project, or
+    the integration-test project for the fixtures that need its seeds)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, project_dir: Path = PROJECT_DIR) -> None:
         self.root = root
         self.path = root / "warehouse.duckdb"
         self.target = root / "target"
+        self.project_dir = project_dir
 
     def load(self, raw_dir: Path, *extra: str) -> subprocess.CompletedProcess:
         result = run_script(
@@ -49,7 +53,13 @@ class Warehouse:
         return result
 
     def dbt(self, *args: str, dbt_vars: Mapping[str, Any] | None = None) -> DbtResult:
-        return run_dbt(list(args), duckdb_path=self.path, target_path=self.target, dbt_vars=dbt_vars)
+        return run_dbt(
+            list(args),
+            duckdb_path=self.path,
+            target_path=self.target,
+            dbt_vars=dbt_vars,
+            project_dir=self.project_dir,
+        )
 
     def build(self, raw_dir: Path, dbt_vars: Mapping[str, Any] | None = None) -> DbtResult:
         loaded = self.load(raw_dir)
@@ -80,3 +90,12 @@ def warehouse_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str
         return Warehouse(tmp_path_factory.mktemp(name))
 
     return make
+
+
+@pytest.fixture(scope="session")
+def integration_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/integration_tests with this project installed as its local package (`dbt deps`)."""
+    logs = tmp_path_factory.mktemp("integration_deps")
+    result = run_dbt(["deps"], env={"DBT_LOG_PATH": str(logs)}, project_dir=INTEGRATION_PROJECT)
+    assert result.ok, result.output[-3000:]
+    return INTEGRATION_PROJECT

@@ -1,8 +1,9 @@
 """Team accountability marts equal hand-computed expectations on a hand-made fixture.
 
 tests/fixtures/accountability/raw is loaded through the real loader and `dbt build` runs with
-as_of_date 2026-10-15 (as_of_at 2026-10-15 23:59:59) and the fixture's KPI seeds
-(accountability_seed_set=fixture: seeds/accountability/fixture/). Every column of the five
+as_of_date 2026-10-15 (as_of_at 2026-10-15 23:59:59) and the fixture's KPI seeds, which live in
+the integration-test dbt project (tests/integration_tests/seeds, accountability_seed_set=fixture),
+never in the production seeds. Every column of the five
 accountability marts must equal tests/fixtures/accountability/expected/*.csv, whose values were
 computed by hand from the rules (tests/fixtures/accountability/README.md); never regenerate them
 from model output. Counts, amounts, dates, timestamps, flags and texts compare exactly; double
@@ -12,8 +13,8 @@ columns (rates, attainments, effects, logarithms) within 1e-9.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -53,8 +54,10 @@ MARTS: dict[str, TableSpec] = {
 
 
 @pytest.fixture(scope="session")
-def accountability_warehouse(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
-    warehouse = warehouse_factory("accountability")
+def accountability_warehouse(
+    tmp_path_factory: pytest.TempPathFactory, integration_project: Path
+) -> Warehouse:
+    warehouse = Warehouse(tmp_path_factory.mktemp("accountability"), project_dir=integration_project)
     warehouse.build(RAW, dbt_vars=DBT_VARS)
     return warehouse
 

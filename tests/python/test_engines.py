@@ -7,8 +7,7 @@ loader into a temporary DuckDB, publishes the raw tables to the engine and runs
 of schema `marts` is read from the engine and compared with DuckDB's, row for row: exactly, except
 doubles, which may differ in the last bits (FLOAT_REL_TOL).
 
-Also here: pii_hash gives the same salted SHA-256 on every engine (checked against Python's
-hashlib), and on PostgreSQL the BI role reads the marts and is refused on raw, staging,
+Also here: on PostgreSQL the BI role reads the marts and is refused on raw, staging,
 intermediate and seeds.
 
 Markers: `postgres` (needs a server: scripts/engines/start_postgres.sh) and `spark` (pyspark +
@@ -17,20 +16,15 @@ Java 17). scripts/test.sh runs them when the engine is available and says which 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import os
-import tempfile
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from conftest import FIXTURES, Warehouse, run_script
-from revops.dbtcli import run_dbt
 from revops.engines import (
     EngineTarget,
     PostgresSettings,
@@ -46,9 +40,6 @@ from revops.engines import (
 CORE_RAW = FIXTURES / "core" / "raw"
 MARTS = "marts"
 
-# pii_hash inputs: ASCII, an apostrophe (escaped differently per engine), Japanese text, null.
-PII_SAMPLES = ("taro@alpha.example.jp", "o'brien@example.com", "山田 太郎", None)
-DEMO_SALT = "revops-demo-salt"
 # Doubles: sums of doubles depend on the order an engine adds them in (seen: 3.347083777957912 on
 # DuckDB and Spark, 3.3470837779579115 on PostgreSQL). Everything else is compared exactly.
 FLOAT_REL_TOL = 1e-12
@@ -102,42 +93,6 @@ def assert_same_rows(engine: str, relation: str, duck: QueryResult, other: Query
             pytest.fail(f"{engine} {relation}: row differs\n  DuckDB:  {duck_row}\n  {engine}: {other_row}")
 
 
-def compiled_sql(target: str, inline: str) -> str:
-    """`dbt compile --inline` for a target, without connecting to the engine."""
-    with tempfile.TemporaryDirectory(prefix="revops-compile-") as workdir:
-        result = run_dbt(
-            ["compile", "--quiet", "--no-populate-cache", "--target", target, "--inline", inline],
-            target_path=Path(workdir),
-        )
-    assert result.ok, result.output[-3000:]
-    return result.output.strip()
-
-
-def pii_hash_sql(target: str) -> str:
-    """pii_hash over PII_SAMPLES, compiled for the target (literals escaped the target's way)."""
-    sets, selects = [], []
-    for index, value in enumerate(PII_SAMPLES):
-        if value is None:
-            sets.append(f'{{% set sample_{index} = "cast(null as " ~ dbt.type_string() ~ ")" %}}')
-        else:
-            literal = json.dumps(value, ensure_ascii=False)
-            sets.append(f'{{% set sample_{index} = "\'" ~ dbt.escape_single_quotes({literal}) ~ "\'" %}}')
-        selects.append(f"select {index} as sample_id, {{{{ pii_hash(sample_{index}) }}}} as hashed")
-    return compiled_sql(target, "".join(sets) + " union all ".join(selects))
-
-
-def expected_hashes() -> dict[int, str | None]:
-    salt = os.environ.get("REVOPS_PII_SALT", DEMO_SALT)
-    return {
-        index: None if value is None else hashlib.sha256((salt + value).encode("utf-8")).hexdigest()
-        for index, value in enumerate(PII_SAMPLES)
-    }
-
-
-def hashes_of(result: QueryResult) -> dict[int, str | None]:
-    return {int(sample_id): hashed for sample_id, hashed in result[1]}
-
-
 def assert_suite_passed(engine: str, completed) -> None:
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output[-8000:]
@@ -161,19 +116,6 @@ def duckdb_marts(duckdb_core: Warehouse) -> dict[str, QueryResult]:
         relations
     )
     return EngineTarget("duckdb", duckdb_path=duckdb_core.path).query(mart_queries(relations))
-
-
-def test_pii_hash_on_duckdb_is_salted_sha256(duckdb_core: Warehouse) -> None:
-    hashed = EngineTarget("duckdb", duckdb_path=duckdb_core.path).query({"h": pii_hash_sql("duckdb")})["h"]
-    assert hashes_of(hashed) == expected_hashes()
-
-
-def test_pii_hash_changes_with_the_salt(duckdb_core: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REVOPS_PII_SALT", "another salt with a ' quote")
-    hashed = EngineTarget("duckdb", duckdb_path=duckdb_core.path).query({"h": pii_hash_sql("duckdb")})["h"]
-    assert hashes_of(hashed) == expected_hashes()
-    monkeypatch.delenv("REVOPS_PII_SALT")
-    assert hashes_of(hashed) != expected_hashes()
 
 
 # --------------------------------------------------------------------------- PostgreSQL
@@ -212,12 +154,6 @@ def test_postgres_marts_equal_duckdb(
     postgres_marts = EngineTarget("postgres", postgres=postgres_core).query(mart_queries(list(duckdb_marts)))
     for relation, duck in duckdb_marts.items():
         assert_same_rows("postgres", relation, duck, postgres_marts[relation])
-
-
-@pytest.mark.postgres
-def test_pii_hash_on_postgres_matches_python(postgres_core: PostgresSettings) -> None:
-    hashed = EngineTarget("postgres", postgres=postgres_core).query({"h": pii_hash_sql("postgres")})["h"]
-    assert hashes_of(hashed) == expected_hashes()
 
 
 @pytest.mark.postgres
@@ -265,7 +201,7 @@ def test_bi_reader_reads_marts_and_is_refused_elsewhere(
 @pytest.fixture(scope="module")
 def spark_core(tmp_path_factory: pytest.TempPathFactory, duckdb_marts: dict[str, QueryResult]):
     """The core fixture built by the engine suite into a Spark warehouse of its own; then the marts
-    and the pii_hash samples read back in one Spark session."""
+    read back in one Spark session."""
     reason = spark_available()
     assert reason is None, f"Spark is not available ({reason})"
     settings = SparkSettings(tmp_path_factory.mktemp("spark"))
@@ -273,9 +209,7 @@ def spark_core(tmp_path_factory: pytest.TempPathFactory, duckdb_marts: dict[str,
         "engine_suite.py", "--engine", "spark", "--raw-dir", str(CORE_RAW), "--no-scratch", env=settings.env()
     )
     assert_suite_passed("spark", completed)
-    queries = mart_queries(list(duckdb_marts))
-    queries["pii_hash"] = pii_hash_sql("spark")
-    return EngineTarget("spark", spark=settings).query(queries)
+    return EngineTarget("spark", spark=settings).query(mart_queries(list(duckdb_marts)))
 
 
 @pytest.mark.spark
@@ -284,8 +218,3 @@ def test_spark_marts_equal_duckdb(
 ) -> None:
     for relation, duck in duckdb_marts.items():
         assert_same_rows("spark", relation, duck, spark_core[relation])
-
-
-@pytest.mark.spark
-def test_pii_hash_on_spark_matches_python(spark_core: dict[str, QueryResult]) -> None:
-    assert hashes_of(spark_core["pii_hash"]) == expected_hashes()

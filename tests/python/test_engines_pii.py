@@ -5,8 +5,7 @@ full build of the core fixture (whose leads have real-looking e-mail addresses),
 view of schema `marts` — today's and any added later — is scanned:
   * no column is named like a personal column (a hash of one is named `<column>_hash`);
   * no value of any column contains any personal value loaded into raw (case-insensitive), so a
-    renamed, concatenated or reformatted copy is caught too. pii_hash() output passes: a salted
-    SHA-256 contains no e-mail address.
+    renamed, concatenated or reformatted copy is caught too.
 The same scan run on schema staging must find the e-mail addresses, so the scan can fail.
 """
 

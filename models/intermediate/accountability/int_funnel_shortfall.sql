@@ -12,136 +12,18 @@
 -- what happens instead (see decomposition_method below); the `unattributed`
 -- row carries any gap that cannot be given to a factor, so the effects of a
 -- group always sum to its gap. Nothing is divided by zero and no row is dropped.
+-- A half that is not over (is_mature false) is `immature`: no factor effect,
+-- no bottleneck; `unattributed` carries its gap.
+-- The two funnels come from int_shortfall_plan_vs_actual.
+-- Longer than 150 lines on purpose: the factor rows, the method and the
+-- effects are one computation (each step reads the one before), and one unit
+-- test pins them together (_int_accountability__unit_tests.yml).
 {%- set factors = shortfall_factors() %}
 {%- set measures = shortfall_measures() %}
-{%- set plan_metrics = factors | map(attribute='numerator') | list %}
-{%- set plan_metric_list = "'" ~ plan_metrics | join("', '") ~ "'" %}
 with
 
-targets as (
-    select * from {{ ref('int_kpi_targets') }}
-),
-
-actuals_by_half as (
-    select * from {{ ref('int_metric_actuals_by_half') }}
-),
-
-fiscal_months as (
-    select * from {{ ref('int_fiscal_months') }}
-),
-
-as_of as (
-    select * from {{ ref('int_as_of') }}
-),
-
-fiscal_halves as (
-    select distinct
-        fiscal_year,
-        fiscal_half,
-        next_half_start
-    from fiscal_months
-),
-
-plan_targets as (
-    select
-        fiscal_year,
-        fiscal_half,
-        business_unit,
-        metric,
-        max(target) as target_value
-    from targets
-    where metric in ({{ plan_metric_list }})
-    group by fiscal_year, fiscal_half, business_unit, metric
-),
-
-planned_halves as (
-    select distinct
-        fiscal_year,
-        fiscal_half
-    from plan_targets
-),
-
-decomposed_groups as (
-    select
-        fiscal_year,
-        fiscal_half,
-        business_unit
-    from plan_targets
-    union
-    select
-        actuals_by_half.fiscal_year,
-        actuals_by_half.fiscal_half,
-        actuals_by_half.business_unit
-    from actuals_by_half
-    inner join planned_halves
-        on actuals_by_half.fiscal_year = planned_halves.fiscal_year
-            and actuals_by_half.fiscal_half = planned_halves.fiscal_half
-),
-
-plan_funnel as (
-    select
-        decomposed_groups.fiscal_year,
-        decomposed_groups.fiscal_half,
-        decomposed_groups.business_unit,
-        {%- for metric in plan_metrics %}
-            max(case when plan_targets.metric = '{{ metric }}' then plan_targets.target_value end) as plan_{{ metric }},
-        {%- endfor %}
-        count(plan_targets.metric) as plan_metrics_given
-    from decomposed_groups
-    left join plan_targets
-        on decomposed_groups.fiscal_year = plan_targets.fiscal_year
-            and decomposed_groups.fiscal_half = plan_targets.fiscal_half
-            and decomposed_groups.business_unit = plan_targets.business_unit
-    group by decomposed_groups.fiscal_year, decomposed_groups.fiscal_half, decomposed_groups.business_unit
-),
-
-plan_metric_actuals as (
-    select
-        fiscal_year,
-        fiscal_half,
-        business_unit,
-        metric,
-        actual
-    from actuals_by_half
-    where metric in ({{ plan_metric_list }})
-),
-
-actual_funnel as (
-    select
-        decomposed_groups.fiscal_year,
-        decomposed_groups.fiscal_half,
-        decomposed_groups.business_unit,
-        {%- for metric in plan_metrics %}
-            coalesce(
-                max(case when plan_metric_actuals.metric = '{{ metric }}' then plan_metric_actuals.actual end), 0
-            ) as actual_{{ metric }},
-        {%- endfor %}
-        count(plan_metric_actuals.metric) as actual_metrics_given
-    from decomposed_groups
-    left join plan_metric_actuals
-        on decomposed_groups.fiscal_year = plan_metric_actuals.fiscal_year
-            and decomposed_groups.fiscal_half = plan_metric_actuals.fiscal_half
-            and decomposed_groups.business_unit = plan_metric_actuals.business_unit
-    group by decomposed_groups.fiscal_year, decomposed_groups.fiscal_half, decomposed_groups.business_unit
-),
-
-funnel as (
-    select
-        plan_funnel.*,
-        {%- for metric in plan_metrics %}
-            actual_funnel.actual_{{ metric }},
-        {%- endfor %}
-        -- Own-stage counts have no window: the half is mature once it is over.
-        {{ kpi_is_mature('fiscal_halves.next_half_start', 'null', 'as_of.as_of_at') }} as is_mature
-    from plan_funnel
-    inner join actual_funnel
-        on plan_funnel.fiscal_year = actual_funnel.fiscal_year
-            and plan_funnel.fiscal_half = actual_funnel.fiscal_half
-            and plan_funnel.business_unit = actual_funnel.business_unit
-    left join fiscal_halves
-        on plan_funnel.fiscal_year = fiscal_halves.fiscal_year
-            and plan_funnel.fiscal_half = fiscal_halves.fiscal_half
-    cross join as_of
+plan_vs_actual as (
+    select * from {{ ref('int_shortfall_plan_vs_actual') }}
 ),
 
 factor_rows as (
@@ -166,7 +48,7 @@ factor_rows as (
                     actual_{{ factor.numerator }} as actual_numerator,
                     {{ 'actual_' ~ factor.denominator if factor.denominator else 'cast(null as ' ~ type_money() ~ ')' }}
                         as actual_denominator
-                from funnel
+                from plan_vs_actual
                 union all
             {%- endif %}
         {%- endfor %}
@@ -185,7 +67,7 @@ factor_rows as (
             cast(null as {{ type_money() }}) as plan_denominator,
             cast(null as {{ type_money() }}) as actual_numerator,
             cast(null as {{ type_money() }}) as actual_denominator
-        from funnel
+        from plan_vs_actual
         {%- if not measure_loop.last %}
             union all
         {%- endif %}
@@ -214,6 +96,7 @@ with_method as (
         group_checks.first_zero_plan_factor,
         factor_rows.actual_outcome - factor_rows.plan_outcome as gap,
         case
+            when not factor_rows.is_mature then 'immature'
             when group_checks.missing_plan_counts > 0 then 'missing_plan'
             when group_checks.zero_counts = 0 then 'log_mean_divisia'
             when factor_rows.actual_outcome = factor_rows.plan_outcome then 'no_gap'
@@ -221,7 +104,8 @@ with_method as (
             when factor_rows.plan_outcome = 0 then 'zero_plan'
             else 'not_decomposable'
         end as decomposition_method,
-        group_checks.missing_plan_counts = 0
+        factor_rows.is_mature
+        and group_checks.missing_plan_counts = 0
         and (
             group_checks.zero_counts = 0
             or factor_rows.actual_outcome = factor_rows.plan_outcome

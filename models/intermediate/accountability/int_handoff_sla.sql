@@ -9,6 +9,8 @@
 -- end of the var('sal_sla_business_days')-th business day after the MQL's date
 -- (sla_due_on); a response after that day, or no response by the end of it at
 -- as_of_at, is a breach.
+-- Slightly over 150 lines: the response, the business-day count and the SLA
+-- status are one judgement per handed-over MQL, pinned by one unit test.
 {%- set sla_days = var('sal_sla_business_days') | int %}
 {%- if sla_days < 1 %}
     {{ exceptions.raise_compiler_error("var sal_sla_business_days must be at least 1, got " ~ sla_days) }}

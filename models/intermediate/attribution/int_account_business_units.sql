@@ -2,8 +2,11 @@
 -- unit's leads active within var('conflict_window_days') before the as-of
 -- instant (its last event in the window), its opportunities open at
 -- the as-of instant (counted in the opportunity's own unit), its won deals
--- (new deals signed by then) and the owners involved. A unit is engaged when
+-- (int_lead_won_deals signed by then) and the owners involved. A unit is engaged when
 -- it has an active lead or an open opportunity.
+-- Longer than 150 lines on purpose: active leads, open opportunities, wins and
+-- owners are four views of one company x unit at one as-of instant, joined into
+-- one row; split apart, each would repeat the conflict window and the company key.
 with
 
 lead_companies as (
@@ -22,8 +25,8 @@ opportunities as (
     select * from {{ ref('stg_crm__opportunities') }}
 ),
 
-deals as (
-    select * from {{ ref('stg_crm__deals') }}
+lead_won_deals as (
+    select * from {{ ref('int_lead_won_deals') }}
 ),
 
 conflict_window as (
@@ -71,13 +74,12 @@ won_deals as (
     select
         company_opportunities.company_key,
         company_opportunities.business_unit,
-        deals.deal_id
-    from deals
+        lead_won_deals.deal_id
+    from lead_won_deals
     inner join company_opportunities
-        on deals.opportunity_id = company_opportunities.opportunity_id
+        on lead_won_deals.opportunity_id = company_opportunities.opportunity_id
     cross join conflict_window
-    where deals.deal_type = 'new'
-        and cast(deals.signed_on as {{ dbt.type_timestamp() }}) <= conflict_window.as_of_at
+    where cast(lead_won_deals.signed_on as {{ dbt.type_timestamp() }}) <= conflict_window.as_of_at
 ),
 
 unit_owners as (

@@ -7,6 +7,9 @@
 -- campaign and credit 1 in every model. docs/attribution.md defines the
 -- models; attribution_models(), position_based_credit() and
 -- attribution_credit() hold the weights and the rules (one column per model).
+-- Longer than 150 lines on purpose: the six attribution models are computed side
+-- by side over one ordered set of touches (one pass, one column per model), so
+-- that a lead x stage's credits provably sum to 1 in every model at once.
 {{ config(
     materialized=lead_incremental_materialization(),
     incremental_strategy='lead_replace',

@@ -18,18 +18,8 @@ leads as (
     {{- incremental_lead_filter() }}
 ),
 
-activities as (
-    select * from {{ ref('stg_crm__lead_activities') }}
-    {{- incremental_lead_filter() }}
-),
-
-status_changes as (
-    select * from {{ ref('stg_crm__lead_status_changes') }}
-    {{- incremental_lead_filter() }}
-),
-
-opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+events as (
+    select * from {{ ref('int_funnel_events') }}
     {{- incremental_lead_filter() }}
 ),
 
@@ -66,27 +56,14 @@ normalised as (
         on leads.lead_id = {{ last_name_step }}.lead_id
 ),
 
+-- A lead's engagement events (int_funnel_events): when a team is working it.
 lead_events as (
     select
         lead_id,
-        lead_created_at as event_at
-    from leads
-    union all
-    select
-        lead_id,
-        activity_at as event_at
-    from activities
-    union all
-    select
-        lead_id,
-        changed_at as event_at
-    from status_changes
-    union all
-    select
-        lead_id,
-        opportunity_created_at as event_at
-    from opportunities
-    where lead_id is not null
+        event_at
+    from events
+    where event_type in ('lead_created', 'activity', 'status_change', 'opportunity_created')
+        and lead_id is not null
 ),
 
 lead_event_spans as (

@@ -4,186 +4,11 @@
 -- its weighted attainments. Actuals come from the metric catalogue
 -- (int_metric_actuals_by_half): own-stage metrics count stage entries in the
 -- half, forward metrics are attributed to the half of their anchor.
+-- The rules: int_kpi_attainment.
 with
 
-scorecard as (
-    select * from {{ ref('int_kpi_scorecard') }}
-),
-
-targets as (
-    select * from {{ ref('int_kpi_targets') }}
-),
-
-actuals_by_half as (
-    select * from {{ ref('int_metric_actuals_by_half') }}
-),
-
-metrics as (
-    select * from {{ ref('int_kpi_metrics') }}
-),
-
-fiscal_months as (
-    select * from {{ ref('int_fiscal_months') }}
-),
-
-as_of as (
-    select * from {{ ref('int_as_of') }}
-),
-
-fiscal_halves as (
-    select distinct
-        fiscal_year,
-        fiscal_half,
-        half_start,
-        next_half_start
-    from fiscal_months
-),
-
-half_business_units as (
-    select
-        fiscal_year,
-        fiscal_half,
-        business_unit
-    from targets
-    union
-    select
-        fiscal_year,
-        fiscal_half,
-        business_unit
-    from actuals_by_half
-),
-
-scored_rows as (
-    select
-        scorecard.fiscal_year,
-        scorecard.fiscal_half,
-        half_business_units.business_unit,
-        scorecard.team,
-        scorecard.metric
-    from scorecard
-    inner join half_business_units
-        on scorecard.fiscal_year = half_business_units.fiscal_year
-            and scorecard.fiscal_half = half_business_units.fiscal_half
-),
-
-row_keys as (
-    select
-        fiscal_year,
-        fiscal_half,
-        business_unit,
-        team,
-        metric
-    from scored_rows
-    union
-    select
-        fiscal_year,
-        fiscal_half,
-        business_unit,
-        team,
-        metric
-    from targets
-),
-
-metric_rows as (
-    select
-        row_keys.fiscal_year,
-        row_keys.fiscal_half,
-        row_keys.business_unit,
-        row_keys.team,
-        row_keys.metric,
-        metrics.metric_order,
-        metrics.metric_kind,
-        coalesce(actuals_by_half.actual, 0) as actual,
-        targets.target,
-        scorecard.weight,
-        coalesce(actuals_by_half.anchors, 0) as anchors,
-        coalesce(actuals_by_half.anchors_window_complete, 0) as anchors_window_complete,
-        actuals_by_half.window_complete_share,
-        fiscal_halves.half_start,
-        fiscal_halves.next_half_start,
-        actuals_by_half.latest_window_ends_at
-    from row_keys
-    left join metrics
-        on row_keys.metric = metrics.metric
-    left join fiscal_halves
-        on row_keys.fiscal_year = fiscal_halves.fiscal_year
-            and row_keys.fiscal_half = fiscal_halves.fiscal_half
-    left join actuals_by_half
-        on row_keys.fiscal_year = actuals_by_half.fiscal_year
-            and row_keys.fiscal_half = actuals_by_half.fiscal_half
-            and row_keys.business_unit = actuals_by_half.business_unit
-            and row_keys.metric = actuals_by_half.metric
-    left join targets
-        on row_keys.fiscal_year = targets.fiscal_year
-            and row_keys.fiscal_half = targets.fiscal_half
-            and row_keys.business_unit = targets.business_unit
-            and row_keys.team = targets.team
-            and row_keys.metric = targets.metric
-    left join scorecard
-        on row_keys.fiscal_year = scorecard.fiscal_year
-            and row_keys.fiscal_half = scorecard.fiscal_half
-            and row_keys.team = scorecard.team
-            and row_keys.metric = scorecard.metric
-),
-
-metric_scores as (
-    select
-        metric_rows.fiscal_year,
-        metric_rows.fiscal_half,
-        metric_rows.business_unit,
-        metric_rows.team,
-        metric_rows.metric,
-        metric_rows.metric_order,
-        metric_rows.metric_kind,
-        metric_rows.actual,
-        metric_rows.target,
-        {{ safe_divide('metric_rows.actual', 'metric_rows.target') }} as attainment,
-        metric_rows.weight,
-        metric_rows.weight * {{ safe_divide('metric_rows.actual', 'metric_rows.target') }} as weighted_attainment,
-        {{ kpi_is_mature('metric_rows.next_half_start', 'metric_rows.latest_window_ends_at', 'as_of.as_of_at') }}
-            as is_mature,
-        metric_rows.anchors,
-        metric_rows.anchors_window_complete,
-        metric_rows.window_complete_share,
-        metric_rows.half_start,
-        metric_rows.next_half_start,
-        {{ kpi_matures_at('metric_rows.next_half_start', 'metric_rows.latest_window_ends_at', 'as_of.as_of_at') }}
-            as matures_at
-    from metric_rows
-    cross join as_of
-),
-
-blended_scores as (
-    select
-        fiscal_year,
-        fiscal_half,
-        business_unit,
-        team,
-        'blended' as metric,
-        {{ kpi_metrics() | length + 1 }} as metric_order,
-        'blended' as metric_kind,
-        cast(null as {{ type_money() }}) as actual,
-        cast(null as {{ type_money() }}) as target,  -- noqa: RF04
-        -- The sum of the weighted attainments; null when any weighted metric has no attainment.
-        case when count(weighted_attainment) = count(*) then sum(weighted_attainment) end as attainment,
-        sum(weight) as weight,
-        case when count(weighted_attainment) = count(*) then sum(weighted_attainment) end as weighted_attainment,
-        min(case when is_mature then 1 else 0 end) = 1 as is_mature,
-        cast(null as {{ dbt.type_bigint() }}) as anchors,
-        cast(null as {{ dbt.type_bigint() }}) as anchors_window_complete,
-        cast(null as {{ type_ratio() }}) as window_complete_share,
-        min(half_start) as half_start,
-        max(next_half_start) as next_half_start,
-        case when count(matures_at) = count(*) then max(matures_at) end as matures_at
-    from metric_scores
-    where weight is not null
-    group by fiscal_year, fiscal_half, business_unit, team
-),
-
-all_rows as (
-    select * from metric_scores
-    union all
-    select * from blended_scores
+attainment as (
+    select * from {{ ref('int_kpi_attainment') }}
 ),
 
 final as (
@@ -196,7 +21,7 @@ final as (
         cast(metric_order as integer) as metric_order,
         cast(metric_kind as {{ dbt.type_string() }}) as metric_kind,
         cast(actual as {{ type_money() }}) as actual,
-        cast(target as {{ type_money() }}) as target,  -- noqa: RF04
+        cast(target as {{ type_money() }}) as target,
         cast(attainment as {{ type_ratio() }}) as attainment,
         cast(weight as {{ type_ratio() }}) as weight,
         cast(weighted_attainment as {{ type_ratio() }}) as weighted_attainment,
@@ -205,9 +30,9 @@ final as (
         cast(anchors_window_complete as {{ dbt.type_bigint() }}) as anchors_window_complete,
         cast(window_complete_share as {{ type_ratio() }}) as window_complete_share,
         cast(half_start as date) as half_start,
-        cast({{ dbt.dateadd('day', -1, 'next_half_start') }} as date) as half_end,
+        cast(half_end as date) as half_end,
         cast(matures_at as {{ dbt.type_timestamp() }}) as matures_at
-    from all_rows
+    from attainment
 )
 
 select * from final

@@ -1,182 +1,12 @@
--- Campaign efficiency under every attribution model, by fiscal half: credit
--- at every stage through renewal next to the campaign's cost in that half.
--- One row per campaign x model x fiscal year x half in which the campaign has
--- credit, sourced leads or cost (the no-touch campaign included). A stage
--- counts in the half of its entered time; cost in the half of its cost date.
--- sourced_* count leads the campaign created; influenced_* count leads it
--- touched within the stage's lookback window without having created them.
--- Credits are summed as exact decimals (attribution_exact), so the sums are
--- the same in every build whatever order the engine adds them in.
--- (`cost` is a column name fixed by the BI contract, hence the noqa: RF04.)
+-- Campaign efficiency under every attribution model, by fiscal half (the BI
+-- contract): one row per campaign x model x fiscal year x half in which the
+-- campaign has credit, sourced leads or cost. The rules, and what every column
+-- counts: int_campaign_attribution_by_half.
 {%- set stage_columns = attribution_stage_columns() %}
 with
 
-credits as (
-    select * from {{ ref('fct_attribution_credit') }}
-),
-
-touch_credits as (
-    select * from {{ ref('int_attribution_touch_credits') }}
-),
-
-stage_entries as (
-    select * from {{ ref('int_lead_stage_entries') }}
-),
-
-campaign_costs as (
-    select * from {{ ref('int_campaign_costs_reporting_currency') }}
-),
-
-campaigns as (
-    select * from {{ ref('stg_crm__campaigns') }}
-),
-
-attribution_models as (
-    {%- for model in attribution_models() %}
-        select '{{ model }}' as attribution_model
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
-),
-
-attributed as (
-    select
-        campaign_id,
-        attribution_model,
-        fiscal_year,
-        fiscal_half,
-        {%- for stage, label in stage_columns %}
-            cast(
-                sum(case when stage = '{{ stage }}' then {{ attribution_exact('credit') }} else 0 end)
-                as {{ type_ratio() }}
-            ) as attributed_{{ label }},
-        {%- endfor %}
-        cast(
-            sum(case when stage = 'won' then {{ attribution_exact('credited_won_amount', 6) }} else 0 end)
-            as {{ type_ratio() }}
-        ) as attributed_won_amount
-    from credits
-    group by campaign_id, attribution_model, fiscal_year, fiscal_half
-),
-
-sourced as (
-    select
-        source_campaign_id as campaign_id,
-        {{ fiscal_year('entered_at') }} as fiscal_year,
-        {{ fiscal_half('entered_at') }} as fiscal_half,
-        {%- for stage, label in stage_columns %}
-            count(case when stage = '{{ stage }}' then lead_id end) as sourced_{{ label }}
-            {%- if not loop.last %},{% endif %}
-        {%- endfor %}
-    from stage_entries
-    where source_campaign_id is not null
-    group by
-        source_campaign_id,
-        {{ fiscal_year('entered_at') }},
-        {{ fiscal_half('entered_at') }}
-),
-
-influencing_touches as (
-    select distinct
-        lead_id,
-        stage,
-        campaign_id,
-        {{ fiscal_year('stage_entered_at') }} as fiscal_year,
-        {{ fiscal_half('stage_entered_at') }} as fiscal_half
-    from touch_credits
-    where touch_count > 0
-        and (source_campaign_id is null or campaign_id <> source_campaign_id)
-),
-
-influenced as (
-    select
-        campaign_id,
-        fiscal_year,
-        fiscal_half,
-        {%- for stage, label in stage_columns %}
-            count(case when stage = '{{ stage }}' then lead_id end) as influenced_{{ label }}
-            {%- if not loop.last %},{% endif %}
-        {%- endfor %}
-    from influencing_touches
-    group by campaign_id, fiscal_year, fiscal_half
-),
-
-half_costs as (
-    select
-        campaign_id,
-        {{ fiscal_year('cost_date') }} as fiscal_year,
-        {{ fiscal_half('cost_date') }} as fiscal_half,
-        sum(amount_reporting) as cost  -- noqa: RF04
-    from campaign_costs
-    group by
-        campaign_id,
-        {{ fiscal_year('cost_date') }},
-        {{ fiscal_half('cost_date') }}
-),
-
-campaign_halves as (
-    select
-        campaign_id,
-        fiscal_year,
-        fiscal_half
-    from attributed
-    union
-    select
-        campaign_id,
-        fiscal_year,
-        fiscal_half
-    from sourced
-    union
-    select
-        campaign_id,
-        fiscal_year,
-        fiscal_half
-    from half_costs
-),
-
-combined as (
-    select
-        campaign_halves.campaign_id,
-        campaigns.campaign_name,
-        campaigns.channel,
-        campaigns.business_unit,
-        attribution_models.attribution_model,
-        campaign_halves.fiscal_year,
-        campaign_halves.fiscal_half,
-        {%- for stage, label in stage_columns %}
-            coalesce(attributed.attributed_{{ label }}, 0) as attributed_{{ label }},
-        {%- endfor %}
-        coalesce(attributed.attributed_won_amount, 0) as attributed_won_amount,
-        coalesce(half_costs.cost, 0) as cost,  -- noqa: RF04
-        {%- for stage, label in stage_columns %}
-            coalesce(sourced.sourced_{{ label }}, 0) as sourced_{{ label }},
-        {%- endfor %}
-        {%- for stage, label in stage_columns %}
-            coalesce(influenced.influenced_{{ label }}, 0) as influenced_{{ label }}
-            {%- if not loop.last %},{% endif %}
-        {%- endfor %}
-    from campaign_halves
-    cross join attribution_models
-    left join campaigns
-        on campaign_halves.campaign_id = campaigns.campaign_id
-    left join attributed
-        on campaign_halves.campaign_id = attributed.campaign_id
-            and attribution_models.attribution_model = attributed.attribution_model
-            and campaign_halves.fiscal_year = attributed.fiscal_year
-            and campaign_halves.fiscal_half = attributed.fiscal_half
-    left join sourced
-        on campaign_halves.campaign_id = sourced.campaign_id
-            and campaign_halves.fiscal_year = sourced.fiscal_year
-            and campaign_halves.fiscal_half = sourced.fiscal_half
-    left join influenced
-        on campaign_halves.campaign_id = influenced.campaign_id
-            and campaign_halves.fiscal_year = influenced.fiscal_year
-            and campaign_halves.fiscal_half = influenced.fiscal_half
-    left join half_costs
-        on campaign_halves.campaign_id = half_costs.campaign_id
-            and campaign_halves.fiscal_year = half_costs.fiscal_year
-            and campaign_halves.fiscal_half = half_costs.fiscal_half
+attribution_by_half as (
+    select * from {{ ref('int_campaign_attribution_by_half') }}
 ),
 
 final as (
@@ -192,11 +22,11 @@ final as (
             cast(attributed_{{ label }} as {{ type_ratio() }}) as attributed_{{ label }},
         {%- endfor %}
         cast(attributed_won_amount as {{ type_money() }}) as attributed_won_amount,
-        cast(cost as {{ type_money() }}) as cost,  -- noqa: RF04
+        cast(cost as {{ type_money() }}) as cost,
         {%- for stage, label in stage_columns %}
-            {{ safe_divide('cost', 'attributed_' ~ label) }} as cost_per_attributed_{{ stage }},
+            cost_per_attributed_{{ stage }},
         {%- endfor %}
-        {{ safe_divide('attributed_won_amount - cost', 'cost') }} as roi,
+        roi,
         {%- for stage, label in stage_columns %}
             cast(sourced_{{ label }} as {{ dbt.type_bigint() }}) as sourced_{{ label }},
         {%- endfor %}
@@ -204,7 +34,7 @@ final as (
             cast(influenced_{{ label }} as {{ dbt.type_bigint() }}) as influenced_{{ label }}
             {%- if not loop.last %},{% endif %}
         {%- endfor %}
-    from combined
+    from attribution_by_half
 )
 
 select * from final

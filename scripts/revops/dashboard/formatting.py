@@ -23,7 +23,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 Lang = Literal["ja", "en"]
-LANGS: tuple[str, ...] = ("ja", "en")
 MISSING = "—"
 
 _JA_UNITS: tuple[tuple[int, str], ...] = ((10**8, "億円"), (10**4, "万円"))

@@ -140,7 +140,12 @@ class Activities:
     def build(cls, definitions: tuple[Definition, ...]) -> Activities:
         names: list[str] = []
         for definition in definitions:
-            names += [t for t in definition.points if t not in names]
+            # Types the seed lists at 0 points (and not as a hand-raise) come with the zero types below.
+            names += [
+                t
+                for t in definition.points
+                if t not in names and (definition.points[t] or t in definition.hand_raise)
+            ]
         for mix in (*FIRST_TOUCH.values(), COLD_MIX, WARM_MIX, POST_MIX):
             names += [t for t in mix if t not in names]
         names += [t for t in ZERO_TYPES if t not in names]

@@ -1,0 +1,204 @@
+"""The benchmark (docs/nightly.md#benchmark): per lead count, generate the
+exports, cut the last day off as a nightly delta, and measure the full and the
+nightly pipeline, each phase in a fresh process, plus the direct-DuckDB lower
+bound. `revops benchmark` (revops.cli.benchmark) is its command line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from revops.measure import PhaseResult, run_measured
+from revops.nightly import INCREMENTAL_BUILD_ARGS
+from revops.settings import PROJECT_DIR
+
+console = Console()
+
+GOAL_FULL_SECONDS = 600
+GOAL_PEAK_MIB = 8 * 1024
+GOAL_NIGHTLY_SHARE = 0.05
+GOAL_DBT_OVER_DIRECT = 1.5
+
+
+class PhaseFailed(RuntimeError):
+    """A measured phase exited non-zero (its log is named in the message)."""
+
+
+class Bench:
+    def __init__(
+        self, leads: int, seed: int, root: Path, memory_limit: str, threads: int, exclude: str | None = None
+    ) -> None:
+        self.leads, self.seed, self.root = leads, seed, root
+        self.exclude = ["--exclude", exclude] if exclude else []
+        self.python = sys.executable
+        self.scripts = PROJECT_DIR / "scripts"
+        self.dbt = str(Path(self.python).with_name("dbt"))
+        self.warehouse = root / "warehouse.duckdb"
+        self.memory_limit, self.threads = memory_limit, threads
+        self.results: list[PhaseResult] = []
+        self.env = dict(
+            os.environ,
+            REVOPS_DUCKDB_PATH=str(self.warehouse),
+            DBT_LOG_PATH=str(root / "logs"),
+            PYTHONPATH=str(self.scripts),
+        )
+
+    def phase(self, name: str, command: list[str]) -> PhaseResult:
+        console.print(f"[bold]{self.leads:,} leads[/bold]: {name} …")
+        log = self.root / f"{name.replace(' ', '_').replace('/', '_')}.log"
+        result = run_measured(name, command, cwd=PROJECT_DIR, env=self.env, log=log)
+        self.results.append(result)
+        console.print(
+            f"  {result.seconds:.1f}s wall, {result.cpu_seconds:.1f}s CPU, {result.peak_rss_mib:,.0f} MiB peak"
+        )
+        if result.returncode != 0:
+            console.print(f"[red]{name} failed (exit {result.returncode}); see {log}[/red]")
+            raise PhaseFailed(f"{name} failed (exit {result.returncode}); see {log}")
+        return result
+
+    def dbt_build(self, name: str, target: Path, *args: str) -> PhaseResult:
+        return self.phase(
+            name,
+            [self.dbt, "build", *args, *self.exclude, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+             "--target-path", str(target)],
+        )  # fmt: skip
+
+    def direct(self, name: str, target: Path, before: Path, incremental: bool) -> dict:
+        out = self.root / f"{name.replace(' ', '_').replace('/', '_')}.json"
+        command = [
+            self.python, "-m", "revops.measure", "direct", "--target", str(target), "--database", str(before),
+            "--catalog", self.warehouse.stem, "--seeds-from", str(self.warehouse), "--out", str(out),
+            "--memory-limit", self.memory_limit, "--threads", str(self.threads), "--no-preserve-insertion-order",
+        ]  # fmt: skip
+        if incremental:
+            command.append("--incremental")
+        self.phase(name, command)
+        before.unlink(missing_ok=True)
+        return json.loads(out.read_text(encoding="utf-8"))
+
+    def publish(self, name: str, run_id: str) -> PhaseResult:
+        return self.phase(
+            name,
+            [self.python, "-m", "revops.measure", "publish", "--warehouse", str(self.warehouse),
+             "--publish-dir", str(self.root / "published"), "--run-id", run_id],
+        )  # fmt: skip
+
+    def run(self, direct: bool) -> dict:
+        raw, exports = self.root / "raw", self.root / "exports"
+        if not (exports / "initial").is_dir():
+            self.phase(
+                "generate",
+                [self.python, str(self.scripts / "generate.py"), "--leads", str(self.leads), "--seed", str(self.seed),
+                 "--out", str(raw)],
+            )  # fmt: skip
+            self.phase(
+                "split last day",
+                [self.python, str(self.scripts / "split_deltas.py"), "--raw-dir", str(raw), "--out", str(exports),
+                 "--days", "1", "--no-final"],
+            )  # fmt: skip
+            shutil.rmtree(raw)
+        delta = next(exports.glob("day_*"))
+        self.warehouse.unlink(missing_ok=True)
+        load = [self.python, str(self.scripts / "load.py"), "--raw-dir"]
+        self.phase("full/load", [*load, str(exports / "initial")])
+        before_full = self.root / "direct_full.duckdb"
+        shutil.copyfile(self.warehouse, before_full)
+        self.dbt_build("full/dbt build", self.root / "target_full", "--full-refresh")
+        self.publish("full/publish", "00000000T000000Z-full00")
+        direct_full = (
+            self.direct("full/direct", self.root / "target_full", before_full, False) if direct else None
+        )
+        before_nightly = self.root / "direct_nightly.duckdb"
+        self.phase("nightly/load", [*load, str(delta), "--mode", "upsert"])
+        shutil.copyfile(self.warehouse, before_nightly)
+        self.dbt_build("nightly/dbt build", self.root / "target_nightly", *INCREMENTAL_BUILD_ARGS)
+        self.publish("nightly/publish", "00000000T000001Z-night0")
+        direct_nightly = (
+            self.direct("nightly/direct", self.root / "target_nightly", before_nightly, True)
+            if direct
+            else None
+        )
+        before_nightly.unlink(missing_ok=True)
+        return {
+            "leads": self.leads,
+            "phases": [result.__dict__ | {"peak_rss_mib": result.peak_rss_mib} for result in self.results],
+            "direct_full": direct_full and {k: v for k, v in direct_full.items() if k != "nodes"},
+            "direct_nightly": direct_nightly and {k: v for k, v in direct_nightly.items() if k != "nodes"},
+            "slowest_full": _slowest(self.root / "target_full"),
+            "slowest_nightly": _slowest(self.root / "target_nightly"),
+        }
+
+
+def _slowest(target: Path, count: int = 8) -> list[tuple[str, float]]:
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    ranked = sorted(results, key=lambda result: -result["execution_time"])[:count]
+    return [(result["unique_id"].split(".", 2)[-1], round(result["execution_time"], 1)) for result in ranked]
+
+
+def _by_name(summary: dict) -> dict[str, dict]:
+    return {phase["name"]: phase for phase in summary["phases"]}
+
+
+def print_summaries(summaries: list[dict]) -> None:
+    table = Table(title="revops_funnel benchmark", title_justify="left")
+    for column in ("leads", "phase", "wall s", "CPU s", "peak RSS MiB"):
+        table.add_column(column, justify="right")
+    for summary in summaries:
+        for phase in summary["phases"]:
+            table.add_row(
+                f"{summary['leads']:,}",
+                phase["name"],
+                f"{phase['seconds']:.1f}",
+                f"{phase['cpu_seconds']:.1f}",
+                f"{phase['peak_rss_mib']:,.0f}",
+            )
+    console.print(table)
+    goals = Table(title="goals", title_justify="left")
+    for column in ("leads", "measure", "value", "goal", "met"):
+        goals.add_column(column, justify="right")
+    for summary in summaries:
+        phases = _by_name(summary)
+        full = sum(phases[name]["seconds"] for name in ("full/load", "full/dbt build", "full/publish"))
+        nightly = sum(
+            phases[name]["seconds"] for name in ("nightly/load", "nightly/dbt build", "nightly/publish")
+        )
+        # The pipeline's peak; the direct-DuckDB lower bound is a measurement, not part of the pipeline.
+        peak = max(
+            phases[name]["peak_rss_mib"]
+            for name in phases
+            if name.startswith(("full/", "nightly/")) and not name.endswith("/direct")
+        )
+        rows = [
+            ("full pipeline wall s", full, GOAL_FULL_SECONDS, full <= GOAL_FULL_SECONDS),
+            ("peak RSS MiB", peak, GOAL_PEAK_MIB, peak <= GOAL_PEAK_MIB),
+            ("nightly / full", nightly / full, GOAL_NIGHTLY_SHARE, nightly / full <= GOAL_NIGHTLY_SHARE),
+        ]
+        for kind in ("full", "nightly"):
+            direct = summary.get(f"direct_{kind}")
+            if direct:
+                lower = direct["models_seconds"] + direct["tests_seconds"]
+                ratio = phases[f"{kind}/dbt build"]["seconds"] / lower
+                rows.append(
+                    (
+                        f"{kind}: dbt / direct DuckDB",
+                        ratio,
+                        GOAL_DBT_OVER_DIRECT,
+                        ratio <= GOAL_DBT_OVER_DIRECT,
+                    )
+                )
+        for measure, value, goal, met in rows:
+            goals.add_row(
+                f"{summary['leads']:,}", measure, f"{value:,.2f}", f"{goal:,}", "yes" if met else "NO"
+            )
+    console.print(goals)
+    for summary in summaries:
+        for kind in ("full", "nightly"):
+            slowest = ", ".join(f"{name} {seconds}s" for name, seconds in summary[f"slowest_{kind}"])
+            console.print(f"{summary['leads']:,} {kind} slowest nodes: {slowest}", soft_wrap=True)

@@ -1,0 +1,93 @@
+"""Validate a raw export directory against the contract and load it into schema `raw`.
+
+revops load --raw-dir DIR [--mode full|upsert] [--encoding cp932] [--strict] [--dry-run]
+    [--timezone TZ] [--source contract|salesforce]
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from revops.cli_options import Encoding, MaxErrors, RawDir, Source, Timezone
+from revops.loader import load_dir, run_cli
+from revops.sources import SourceName
+from revops.upsert import render_changes, upsert_dir
+
+app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
+
+
+class Mode(StrEnum):
+    full = "full"
+    upsert = "upsert"
+
+
+@app.command()
+def main(
+    raw_dir: RawDir,
+    encoding: Encoding = "utf-8",
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="If any row would be quarantined, write nothing and exit 1."),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and report only; write nothing.")
+    ] = False,
+    timezone: Timezone = None,
+    max_errors: MaxErrors = 20,
+    mode: Annotated[
+        Mode,
+        typer.Option(
+            "--mode",
+            help="full: the directory is a complete export and replaces schema raw; upsert: a delta merged "
+            "into it (docs/nightly.md).",
+        ),
+    ] = Mode.full,
+    source: Source = SourceName.contract,
+) -> None:
+    """Validate every contract file in --raw-dir and replace schema raw of the warehouse
+    (REVOPS_DUCKDB_PATH) with it in one transaction.
+
+    Rows that break the contract go to raw.quarantine with the reason instead of being
+    loaded; a quarantined row's line_number counts CSV records (header = line 1, a
+    quoted field spanning lines counts as one line) or parquet rows (first = 1).
+
+    Exit codes: 0 loaded (or validated with --dry-run); 1 --strict and rows would be
+    quarantined: nothing is written; 2 a file is missing, unreadable or lacks a
+    required column, or the write failed: nothing is written and the previous raw
+    data stays exactly as it was.
+
+    --mode upsert merges a delta directory instead (only the tables that changed: new, changed
+    and `_deleted` rows), with the same checks and exit codes; see docs/nightly.md.
+    """
+    if mode == Mode.upsert and source != SourceName.contract:
+        raise typer.BadParameter(f"--mode upsert is for the contract source; {source} exports load in full")
+    if mode == Mode.upsert:
+        code = run_cli(
+            lambda progress: upsert_dir(
+                raw_dir,
+                encoding=encoding,
+                timezone=timezone,
+                strict=strict,
+                dry_run=dry_run,
+                progress=progress,
+            ),
+            max_errors,
+            render_changes,
+        )
+        raise typer.Exit(code)
+    code = run_cli(
+        lambda progress: load_dir(
+            raw_dir,
+            encoding=encoding,
+            timezone=timezone,
+            strict=strict,
+            dry_run=dry_run,
+            progress=progress,
+            source=source,
+        ),
+        max_errors,
+    )
+    raise typer.Exit(code)

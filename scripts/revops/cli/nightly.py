@@ -1,0 +1,121 @@
+"""The nightly job: load the night's exports, dbt build, publish the marts for BI.
+
+revops nightly --raw-dir exports/2026-11-26 [--mode upsert|full] [--keep 7]
+    [--source contract|salesforce]
+
+BI reads published/revops.duckdb (schema marts and the run log ops.run_log),
+replaced in one atomic rename only after every error-severity test passed.
+See docs/nightly.md.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from revops.cli_options import Source
+from revops.nightly import NightlyOptions, run_nightly
+from revops.settings import PROJECT_DIR, duckdb_path
+from revops.sources import SourceName
+
+app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
+
+
+class Mode(StrEnum):
+    full = "full"
+    upsert = "upsert"
+
+
+def _vars(value: str | None) -> dict:
+    if not value:
+        return {}
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise typer.BadParameter(f"--vars: not JSON: {error}") from error
+    if not isinstance(parsed, dict):
+        raise typer.BadParameter("--vars: must be a JSON object")
+    return parsed
+
+
+@app.command()
+def main(
+    raw_dir: Annotated[
+        Path | None,
+        typer.Option("--raw-dir", help="The night's export directory. Without it, only build and publish."),
+    ] = None,
+    mode: Annotated[
+        Mode | None,
+        typer.Option(
+            "--mode",
+            help="full: the directory is a complete export (replaces raw); upsert: a delta to merge "
+            "(default; the contract source only: Salesforce exports are always full).",
+        ),
+    ] = None,
+    source: Source = SourceName.contract,
+    warehouse: Annotated[
+        Path | None,
+        typer.Option(
+            "--warehouse", help="Working warehouse (default: REVOPS_DUCKDB_PATH or warehouse/revops.duckdb)."
+        ),
+    ] = None,
+    publish_dir: Annotated[
+        Path, typer.Option("--publish-dir", help="Where publications go; BI reads <dir>/revops.duckdb.")
+    ] = PROJECT_DIR / "published",
+    keep: Annotated[int, typer.Option("--keep", min=1, help="How many publications to keep.")] = 7,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="Rebuild the incremental models from scratch.")
+    ] = False,
+    dbt_vars: Annotated[str | None, typer.Option("--vars", help="dbt vars as a JSON object.")] = None,
+    target_path: Annotated[
+        Path, typer.Option("--target-path", help="dbt target path (artifacts, run_results.json, logs).")
+    ] = PROJECT_DIR / "target" / "nightly",
+    encoding: Annotated[str, typer.Option("--encoding", help="CSV encoding, e.g. cp932.")] = "utf-8",
+    timezone: Annotated[
+        str | None, typer.Option("--timezone", help="Reporting timezone (default: dbt var).")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail the load if any row would be quarantined.")
+    ] = False,
+) -> None:
+    """Load, build and publish. Exit 0 published; 1 dbt build failed; 2 load failed; 3 publication failed;
+    4 another nightly run is in progress.
+
+    A failed run leaves the current publication untouched and is logged (ops.run_log in the warehouse).
+    """
+    if mode is None:
+        mode = Mode.upsert if source == SourceName.contract else Mode.full
+    if mode == Mode.upsert and source != SourceName.contract:
+        raise typer.BadParameter(f"--mode upsert is for the contract source; {source} exports load in full")
+    options = NightlyOptions(
+        warehouse=(warehouse or duckdb_path()).resolve(),
+        publish_dir=publish_dir.resolve(),
+        target_path=target_path.resolve(),
+        raw_dir=raw_dir.resolve() if raw_dir else None,
+        mode=mode.value,  # type: ignore[arg-type]
+        keep=keep,
+        full_refresh=full_refresh,
+        dbt_vars=_vars(dbt_vars),
+        encoding=encoding,
+        timezone=timezone,
+        strict=strict,
+        source=source.value,
+    )
+    result = run_nightly(options, Console(stderr=True))
+    record = result.record
+    timings = ", ".join(
+        f"{name} {seconds:.1f}s"
+        for name, seconds in (
+            ("load", record.load_seconds),
+            ("build", record.build_seconds),
+            ("publish", record.publish_seconds),
+        )
+        if seconds is not None
+    )
+    Console().print(f"run {record.run_id}: {record.status} ({timings})", highlight=False)
+    raise typer.Exit(result.exit_code)
