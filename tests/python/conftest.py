@@ -80,3 +80,13 @@ def warehouse_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str
         return Warehouse(tmp_path_factory.mktemp(name))
 
     return make
+
+
+@pytest.fixture(scope="session")
+def core_warehouse(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
+    """tests/fixtures/core/raw loaded and built (`dbt build`, default vars) once per test session,
+    shared by the tests that only read it (core marts, engines, PII). A test that changes a
+    warehouse builds its own."""
+    warehouse = warehouse_factory("core")
+    warehouse.build(FIXTURES / "core" / "raw")
+    return warehouse
