@@ -3,8 +3,23 @@
 # packages; Debian's chromium, fonts-noto-cjk and postgresql when missing), starts the
 # services the tests use, then runs lint, conventions and the pytest suites
 # (DuckDB always; PostgreSQL and Spark engine suites; headless-browser tests).
+# The Spark suite starts (and stops) its own standalone cluster on 127.0.0.1 with pyspark's
+# launcher. Prints where the time went at the end (README "Tests").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+timings=()
+phase_started=$SECONDS
+phase_done() {
+    timings+=("$1 $((SECONDS - phase_started))s")
+    phase_started=$SECONDS
+}
+report_timings() {
+    local status=$?
+    timings+=("total ${SECONDS}s")
+    echo "== test.sh time: ${timings[*]} (exit $status)"
+}
+trap report_timings EXIT
 
 if [ -f requirements-engines.txt ]; then export EXTRA_REQUIREMENTS=requirements-engines.txt; fi
 bash scripts/setup.sh
@@ -25,11 +40,14 @@ if ! command -v java >/dev/null 2>&1; then
     apt_install openjdk-17-jre-headless || true
 fi
 
+phase_done "setup"
+
 export REVOPS_DUCKDB_PATH="${REVOPS_DUCKDB_PATH:-$(mktemp -d)/lint.duckdb}"
 
 echo "== ruff"
 .venv/bin/ruff check scripts tests
 .venv/bin/ruff format --check scripts tests
+phase_done "ruff"
 
 echo "== sqlfluff (dbt templater)"
 .venv/bin/sqlfluff lint models tests/dbt --disable-progress-bar
@@ -39,6 +57,7 @@ echo "== sqlfluff (dbt templater)"
 .venv/bin/sqlfluff lint models/staging/salesforce tests/dbt/salesforce --config tests/sqlfluff_salesforce.cfg \
     --disable-progress-bar
 echo "sqlfluff: clean"
+phase_done "sqlfluff"
 
 echo "== engines"
 deselect=()
@@ -54,8 +73,11 @@ for engine in postgres spark; do
     fi
 done
 echo "engines: duckdb suite WILL RUN (always)"
+phase_done "engine checks"
 marker=""
 for expression in "${deselect[@]}"; do marker="${marker:+$marker and }$expression"; done
 
 echo "== pytest"
-.venv/bin/pytest ${marker:+-m "$marker"} "$@"
+# --durations: the slowest tests (fixture set-up included) in every run's output.
+.venv/bin/pytest --durations=15 ${marker:+-m "$marker"} "$@"
+phase_done "pytest"

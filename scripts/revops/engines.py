@@ -8,12 +8,13 @@ copied, with their types, into schema/database `raw` of that engine; dbt then bu
 - PostgreSQL: one transaction; each table is emptied (or recreated when its columns changed) and
   filled with `COPY ... FROM STDIN` from a CSV that DuckDB writes. Readers see the old rows until
   the commit.
-- Spark: a local SparkSession with the settings of the dbt `spark` profile writes each table as a
+- Spark: a SparkSession with the settings of the dbt `spark` profile (in-process `local[2]`, or the
+  driver of the standalone cluster that REVOPS_SPARK_MASTER names) registers each table as a
   parquet table in database `raw`. The session runs in a child process: the embedded Derby
   metastore admits one JVM at a time, and dbt's own session needs it next.
 
 Engine settings come from the same environment variables the dbt profiles read
-(REVOPS_PG_HOST/PORT/USER/PASSWORD/DBNAME, REVOPS_SPARK_DIR, REVOPS_SPARK_DRIVER_MEMORY); the Spark
+(REVOPS_PG_HOST/PORT/USER/PASSWORD/DBNAME, REVOPS_SPARK_DIR, REVOPS_SPARK_MASTER, ...); the Spark
 session parameters are rendered from profiles.yml itself, so both sides always agree.
 """
 
@@ -57,48 +58,45 @@ class EngineError(Exception):
 # --------------------------------------------------------------------------- profiles
 
 
-def _env_var(name: str, default: str | None = None) -> str:
-    value = os.environ.get(name, default)
+def _env_var(name: str, default: str | None = None, environment: Mapping[str, str] | None = None) -> str:
+    value = (os.environ if environment is None else environment).get(name, default)
     if value is None:
         raise EngineError(f"environment variable {name} is not set")
     return value
 
 
-@lru_cache(maxsize=8)
-def _rendered_profiles(environment: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    """profiles.yml with its `{{ env_var(...) }}` expressions rendered like dbt does."""
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    env.filters["as_number"] = lambda value: value
-    env_map = dict(environment)
+@lru_cache(maxsize=1)
+def _profile_outputs() -> dict[str, Any]:
+    """The outputs of the project's profile in profiles.yml, not rendered."""
+    with PROFILES_FILE.open(encoding="utf-8") as handle:
+        return dict(yaml.safe_load(handle)[PROFILE_NAME]["outputs"])
 
-    def env_var(name: str, default: str | None = None) -> str:
-        value = env_map.get(name, default)
-        if value is None:
-            raise EngineError(f"environment variable {name} is not set")
-        return value
 
-    def render(node: Any) -> Any:
-        if isinstance(node, dict):
-            return {key: render(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [render(value) for value in node]
-        if isinstance(node, str) and "{{" in node:
-            return env.from_string(node).render(env_var=env_var)
+def _render(node: Any, environment: Mapping[str, str]) -> Any:
+    """A profile value with its `{{ env_var(...) }}` expressions rendered like dbt does."""
+    if isinstance(node, dict):
+        return {key: _render(value, environment) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_render(value, environment) for value in node]
+    if not (isinstance(node, str) and "{{" in node):
         return node
 
-    with PROFILES_FILE.open(encoding="utf-8") as handle:
-        return render(yaml.safe_load(handle))
+    def env_var(name: str, default: str | None = None) -> str:
+        return _env_var(name, default, environment)
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    env.filters["as_number"] = lambda value: value
+    return env.from_string(node).render(env_var=env_var)
 
 
 def profile_output(target: str, env_overrides: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The rendered `outputs.<target>` of the project's dbt profile, as dbt would see it with this
-    process's environment plus `env_overrides`."""
-    environment = {**os.environ, **(env_overrides or {})}
-    profiles = _rendered_profiles(tuple(sorted(environment.items())))
-    outputs = profiles[PROFILE_NAME]["outputs"]
+    process's environment plus `env_overrides`. Like dbt, only that output is rendered, so another
+    output may need variables that are not set here (e.g. the Databricks one)."""
+    outputs = _profile_outputs()
     if target not in outputs:
         raise EngineError(f"profiles.yml has no output {target!r}")
-    return dict(outputs[target])
+    return dict(_render(outputs[target], {**os.environ, **(env_overrides or {})}))
 
 
 # --------------------------------------------------------------------------- settings
@@ -147,17 +145,33 @@ class PostgresSettings:
 class SparkSettings:
     directory: Path
     """Holds the spark warehouse, the Derby metastore and derby.log (env REVOPS_SPARK_DIR)."""
+    master: str | None = None
+    """The profile's spark.master (env REVOPS_SPARK_MASTER), e.g. spark://127.0.0.1:7077; None: the
+    profile's default, an in-process local[2]."""
 
     @classmethod
     def from_env(cls) -> SparkSettings:
         directory = Path(_env_var("REVOPS_SPARK_DIR", "warehouse/spark"))
-        return cls(directory if directory.is_absolute() else PROJECT_DIR / directory)
+        return cls(
+            directory if directory.is_absolute() else PROJECT_DIR / directory,
+            os.environ.get("REVOPS_SPARK_MASTER") or None,
+        )
 
     def env(self) -> dict[str, str]:
-        return {"REVOPS_SPARK_DIR": str(self.directory)}
+        env = {"REVOPS_SPARK_DIR": str(self.directory)}
+        if self.master:
+            env["REVOPS_SPARK_MASTER"] = self.master
+            if self.master.startswith(("spark://127.0.0.1:", "spark://localhost:")):
+                # A master on the loopback interface: the driver listens there too, for its executors.
+                env["SPARK_LOCAL_IP"] = "127.0.0.1"
+        return env
+
+    def with_master(self, master: str | None) -> SparkSettings:
+        return replace(self, master=master)
 
     def describe(self) -> str:
-        return f"local Spark session, warehouse and metastore in {self.directory}"
+        where = f"Spark cluster {self.master}" if self.master else "local Spark session"
+        return f"{where}, warehouse and metastore in {self.directory}"
 
 
 def spark_session_parameters(settings: SparkSettings) -> dict[str, str]:
@@ -427,7 +441,9 @@ def _spark_worker(command: str, settings: SparkSettings, arguments: Mapping[str,
         [str(PROJECT_DIR / "scripts"), *filter(None, [environment.get("PYTHONPATH")])]
     )
     environment.update(settings.env())
-    payload = json.dumps({"command": command, "directory": str(settings.directory), **arguments})
+    payload = json.dumps(
+        {"command": command, "directory": str(settings.directory), "master": settings.master, **arguments}
+    )
     completed = subprocess.run(
         [sys.executable, "-m", "revops.engines", payload],
         cwd=settings.directory,
@@ -531,12 +547,13 @@ def query_spark(settings: SparkSettings, queries: Mapping[str, str]) -> dict[str
         return results
 
 
-def _spark_session(settings: SparkSettings):
+def _spark_session(settings: SparkSettings, app_name: str):
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName("revops-engines").enableHiveSupport()
+    builder = SparkSession.builder.enableHiveSupport()
     for key, value in spark_session_parameters(settings).items():
         builder = builder.config(key, value)
+    builder = builder.config("spark.app.name", app_name)
     builder = builder.config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
@@ -546,8 +563,8 @@ def _spark_session(settings: SparkSettings):
 def _run_spark_command(request: dict[str, Any]) -> dict[str, Any]:
     from pyspark.sql import functions
 
-    settings = SparkSettings(Path(request["directory"]))
-    session = _spark_session(settings)
+    settings = SparkSettings(Path(request["directory"]), request.get("master"))
+    session = _spark_session(settings, f"revops-{request['command']}")
     try:
         if request["command"] == "publish":
             session.sql(f"create database if not exists {RAW_SCHEMA}")

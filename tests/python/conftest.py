@@ -99,3 +99,13 @@ def integration_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_dbt(["deps"], env={"DBT_LOG_PATH": str(logs)}, project_dir=INTEGRATION_PROJECT)
     assert result.ok, result.output[-3000:]
     return INTEGRATION_PROJECT
+
+
+@pytest.fixture(scope="session")
+def core_warehouse(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
+    """tests/fixtures/core/raw loaded and built (`dbt build`, default vars) once per test session,
+    shared by the tests that only read it (core marts, engines, PII). A test that changes a
+    warehouse builds its own."""
+    warehouse = warehouse_factory("core")
+    warehouse.build(FIXTURES / "core" / "raw")
+    return warehouse

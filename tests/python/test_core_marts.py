@@ -9,7 +9,6 @@ tests/fixtures/core/README.md); never regenerate them from model output.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
 
@@ -52,11 +51,7 @@ MARTS: dict[str, TableSpec] = {
 }
 
 
-@pytest.fixture(scope="session")
-def core_warehouse(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
-    warehouse = warehouse_factory("core_marts")
-    warehouse.build(RAW)
-    return warehouse
+# core_warehouse (conftest.py): RAW built once per session, shared with the engine and PII tests.
 
 
 @pytest.mark.parametrize("mart", sorted(MARTS))

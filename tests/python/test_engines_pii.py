@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import FIXTURES, Warehouse
+from conftest import Warehouse
 from revops.contract import contract
 from revops.rawio import sql_name
-
-CORE_RAW = FIXTURES / "core" / "raw"
 
 
 def personal_columns() -> list[tuple[str, str]]:
@@ -70,10 +68,9 @@ def scan(warehouse: Warehouse, schema: str) -> tuple[list[str], list[str]]:
 
 
 @pytest.fixture(scope="module")
-def core_build(warehouse_factory) -> Warehouse:
-    warehouse = warehouse_factory("engines_pii")
-    warehouse.build(CORE_RAW)
-    return warehouse
+def core_build(core_warehouse: Warehouse) -> Warehouse:
+    """The core fixture's full build (conftest.py, shared; only read here)."""
+    return core_warehouse
 
 
 def test_contract_marks_the_lead_email_personal() -> None:
