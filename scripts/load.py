@@ -1,7 +1,7 @@
 """Validate a raw export directory against the contract and load it into schema `raw`.
 
-.venv/bin/python scripts/load.py --raw-dir DIR [--mode full|upsert] [--encoding cp932] [--strict] [--dry-run]
-    [--timezone TZ]
+.venv/bin/python scripts/load.py --raw-dir DIR [--mode full|upsert] [--encoding [FILE=]ENC] [--strict] [--dry-run]
+    [--timezone TZ] [--source-timezone TZ] [--export-time TIME]
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from revops.cli_options import Encoding, MaxErrors, RawDir, Timezone
+from revops.cli_options import Encoding, ExportTime, MaxErrors, RawDir, SourceTimezone, Timezone
 from revops.loader import load_dir, run_cli
 from revops.upsert import render_changes, upsert_dir
 
@@ -26,7 +26,7 @@ class Mode(StrEnum):
 @app.command()
 def main(
     raw_dir: RawDir,
-    encoding: Encoding = "utf-8",
+    encoding: Encoding = None,
     strict: Annotated[
         bool,
         typer.Option("--strict", help="If any row would be quarantined, write nothing and exit 1."),
@@ -35,6 +35,8 @@ def main(
         bool, typer.Option("--dry-run", help="Validate and report only; write nothing.")
     ] = False,
     timezone: Timezone = None,
+    source_timezone: SourceTimezone = None,
+    export_time: ExportTime = None,
     max_errors: MaxErrors = 20,
     mode: Annotated[
         Mode,
@@ -60,26 +62,20 @@ def main(
     --mode upsert merges a delta directory instead (only the tables that changed: new, changed
     and `_deleted` rows), with the same checks and exit codes; see docs/nightly.md.
     """
+    options = {
+        "encoding": encoding,
+        "timezone": timezone,
+        "source_timezone": source_timezone,
+        "export_time": export_time,
+        "strict": strict,
+        "dry_run": dry_run,
+    }
     if mode == Mode.upsert:
         code = run_cli(
-            lambda progress: upsert_dir(
-                raw_dir,
-                encoding=encoding,
-                timezone=timezone,
-                strict=strict,
-                dry_run=dry_run,
-                progress=progress,
-            ),
-            max_errors,
-            render_changes,
+            lambda progress: upsert_dir(raw_dir, progress=progress, **options), max_errors, render_changes
         )
-        raise typer.Exit(code)
-    code = run_cli(
-        lambda progress: load_dir(
-            raw_dir, encoding=encoding, timezone=timezone, strict=strict, dry_run=dry_run, progress=progress
-        ),
-        max_errors,
-    )
+    else:
+        code = run_cli(lambda progress: load_dir(raw_dir, progress=progress, **options), max_errors)
     raise typer.Exit(code)
 
 

@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from revops.cli_options import Encoding, ExportTime, SourceTimezone, Timezone
 from revops.nightly import NightlyOptions, run_nightly
 from revops.settings import PROJECT_DIR, duckdb_path
 
@@ -70,10 +71,10 @@ def main(
     target_path: Annotated[
         Path, typer.Option("--target-path", help="dbt target path (artifacts, run_results.json, logs).")
     ] = PROJECT_DIR / "target" / "nightly",
-    encoding: Annotated[str, typer.Option("--encoding", help="CSV encoding, e.g. cp932.")] = "utf-8",
-    timezone: Annotated[
-        str | None, typer.Option("--timezone", help="Reporting timezone (default: dbt var).")
-    ] = None,
+    encoding: Encoding = None,
+    timezone: Timezone = None,
+    source_timezone: SourceTimezone = None,
+    export_time: ExportTime = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail the load if any row would be quarantined.")
     ] = False,
@@ -92,8 +93,10 @@ def main(
         keep=keep,
         full_refresh=full_refresh,
         dbt_vars=_vars(dbt_vars),
-        encoding=encoding,
+        encoding=tuple(encoding or ()),
         timezone=timezone,
+        source_timezone=source_timezone,
+        export_time=export_time,
         strict=strict,
     )
     result = run_nightly(options, Console(stderr=True))
