@@ -1,7 +1,13 @@
 -- The single "as of" instant every maturity, SLA and window judgement uses:
--- var('as_of_date') when set (end of that day), otherwise the latest event in
--- the loaded data. Never the wall clock, so a rebuild gives the same numbers.
+-- var('as_of_date') when set (end of that day), otherwise the earlier of the
+-- latest event in the loaded data and the export time the loader recorded
+-- (raw.load_metadata; event times beyond it + future_tolerance_hours were
+-- quarantined). Never the wall clock, so a rebuild gives the same numbers.
 with
+
+load_metadata as (
+    select * from {{ ref('stg_loader__load_metadata') }}
+),
 
 events as (
     select * from {{ ref('int_funnel_events') }}
@@ -14,16 +20,40 @@ event_times as (
     where event_type != 'lead_updated'
 ),
 
+latest_event as (
+    select max(event_at) as event_at from event_times
+),
+
+latest_load as (
+    select max(loaded_at_utc) as loaded_at_utc from load_metadata
+),
+
+latest_export as (
+    select max(load_metadata.export_time) as export_time
+    from load_metadata
+    inner join latest_load
+        on load_metadata.loaded_at_utc = latest_load.loaded_at_utc
+),
+
 final as (
     select
         {%- if var('as_of_date') %}
-            max({{ dbt.dateadd('second', 86399, "cast('" ~ var('as_of_date') ~ "' as " ~ dbt.type_timestamp() ~ ")") }})
+            {{ dbt.dateadd('second', 86399, "cast('" ~ var('as_of_date') ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
                 as as_of_at,
+            'var' as as_of_source
         {%- else %}
-            max(event_at) as as_of_at,
+            case
+                when latest_export.export_time < latest_event.event_at then latest_export.export_time
+                else latest_event.event_at
+            end as as_of_at,
+            case
+                when latest_export.export_time < latest_event.event_at then 'export_time'
+                else 'latest_event'
+            end as as_of_source
         {%- endif %}
-        {{ "'var'" if var('as_of_date') else "'latest_event'" }} as as_of_source
-    from event_times
+    from latest_event
+    left join latest_export
+        on 1 = 1
 )
 
 select * from final

@@ -48,6 +48,10 @@ class Column:
     references: Reference | None = None
     min: float | None = None
     pii: bool = False
+    event: bool = False
+    """An event time: later than the export time (+ tolerance) is a typo and quarantined."""
+    when_absent: str = ""
+    """Optional inputs: what the marts cannot measure when the column is absent or empty."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,8 @@ def _parse_column(raw: dict, field_names: Callable[[str], str] | None = None) ->
         references=reference,
         min=spec.get("min"),
         pii=bool(spec.get("pii", False)),
+        event=bool(spec.get("event", False)),
+        when_absent=str(spec.get("when_absent", "")).strip(),
     )
 
 

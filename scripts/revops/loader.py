@@ -2,14 +2,22 @@
 
 Python API (the CLIs scripts/load.py and scripts/validate.py are thin wrappers):
 
-    validate_dir(raw_dir, encoding="utf-8", timezone=None) -> Report   # touches no warehouse
-    load_dir(raw_dir, db_path=None, encoding="utf-8", timezone=None,
-             strict=False, dry_run=False) -> Report
+    validate_dir(raw_dir, encoding=None, timezone=None) -> Report   # touches no warehouse
+    load_dir(raw_dir, db_path=None, encoding=None, timezone=None, source_timezone=None,
+             export_time=None, strict=False, dry_run=False) -> Report
+
+`encoding`: None detects each CSV file's (revops.rawio); "cp932" forces one;
+["campaigns.csv=cp932"] overrides one file. `source_timezone`: how naive
+timestamps are read (default settings.default_source_timezone()). `export_time`:
+when the export was taken (ISO 8601; default now); event times later than it
+plus var future_tolerance_hours are quarantined (revops.loadmeta).
 
 All checks run in a private in-memory DuckDB before the warehouse is opened.
 Only when every file is readable and complete (and, with `strict`, no row was
 quarantined) is the warehouse attached and every raw table plus
-`raw.quarantine` replaced in one transaction; otherwise it is left untouched.
+`raw.quarantine` replaced in one transaction, together with the loader's own
+tables (revops.loadmeta: raw.load_metadata, raw.load_notes,
+raw.business_calendar); otherwise it is left untouched.
 
 Raw tables: the contract columns in contract order, typed (string/enum/currency
 VARCHAR, decimal DECIMAL(20,4), boolean BOOLEAN, date DATE, timestamp TIMESTAMP
@@ -28,21 +36,24 @@ import codecs
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal, Protocol, TextIO
+from zoneinfo import ZoneInfo
 
 import duckdb
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
-from revops import settings
-from revops.contract import QUARANTINE_TABLE, Table
+from revops import loadmeta, settings
+from revops.contract import QUARANTINE_TABLE, RAW_SCHEMA, Table, contract
 from revops.rawio import (
-    DEFAULT_ENCODING,
+    AUTO_ENCODING,
+    EncodingChoice,
     Problem,
     RawFile,
     RawFileError,
@@ -56,6 +67,7 @@ from revops.sources import RawSource, SourceName, raw_source
 from revops.validation import (
     QUARANTINE_COLUMNS,
     QUARANTINE_STAGE,
+    Parsing,
     create_quarantine_stage,
     raw_columns,
     split_issue,
@@ -102,12 +114,18 @@ class TableReport:
     """An optional table without a file: loaded empty (fewer signals), reported."""
     issues: list[RowIssue] = field(default_factory=list)
     """Problems of the first ISSUE_SAMPLE quarantined rows, in line order."""
+    encoding: str = ""
+    """The encoding the file was read with ("" for parquet); `(detected)` when not given."""
+    rows_noted: int = 0
+    """Loaded rows with a load note (an optional reference set to null)."""
+    empty_optional_columns: tuple[str, ...] = ()
+    """Optional columns with a `when_absent` effect that are present but empty in every loaded row."""
 
 
 @dataclass
 class Report:
     raw_dir: Path
-    encoding: str
+    encoding: EncodingChoice | str
     timezone: str
     tables: list[TableReport] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -117,10 +135,28 @@ class Report:
     loaded: bool = False
     source: SourceName = SourceName.contract
     schema: str = "raw"
+    source_timezone: str = ""
+    """How naive timestamps are read; empty = the reporting timezone."""
+    export_time: datetime | None = None
+    """When the export was taken, naive reporting time."""
+    tolerance_hours: int = 24
+    writes: bool = True
+    """False for validate_dir, which never opens a warehouse."""
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def parsing(self) -> Parsing:
+        limit = None
+        if self.export_time is not None:
+            limit = self.export_time + timedelta(hours=self.tolerance_hours)
+        return Parsing(self.timezone, self.source_timezone or self.timezone, limit)
+
+    @property
+    def rows_noted(self) -> int:
+        return sum(table.rows_noted for table in self.tables)
 
     @property
     def rows_read(self) -> int:
@@ -176,9 +212,9 @@ class _Session:
         self, raw_file: RawFile, order: int, report: Report, progress: ProgressHook
     ) -> TableReport:
         name = raw_file.table.name
-        staged = stage(self.connection, raw_file, report.encoding, self.workdir)
+        staged = stage(self.connection, raw_file, self.workdir)
         progress.advance(name, "read")
-        result = validate_table(self.connection, staged, order, report.timezone, self.ok_views)
+        result = validate_table(self.connection, staged, order, report.parsing, self.ok_views)
         progress.advance(name, "check")
         self.ok_views[name] = result.ok_view
         return TableReport(
@@ -190,6 +226,9 @@ class _Session:
             extra_columns=raw_file.extra_columns,
             missing_optional_columns=raw_file.missing_optional_columns,
             issues=self._issue_sample(name),
+            encoding=file_encoding_label(raw_file),
+            rows_noted=result.rows_noted,
+            empty_optional_columns=self._empty_optional_columns(raw_file, result.ok_view),
         )
 
     def _empty_table(self, table: Table, report: Report, progress: ProgressHook, steps: int) -> TableReport:
@@ -206,6 +245,19 @@ class _Session:
         for _ in VALIDATION_STEPS:
             progress.advance(table.name, "missing (optional)")
         return TableReport(table=table.name, path=report.raw_dir / f"{table.stem}.csv", missing_file=True)
+
+    def _empty_optional_columns(self, raw_file: RawFile, ok_view: str) -> tuple[str, ...]:
+        watched = [
+            column.name
+            for column in raw_file.table.columns
+            if column.when_absent and column.name in raw_file.positions
+        ]
+        if not watched:
+            return ()
+        counts = self.connection.execute(
+            f"SELECT {', '.join(f'count({sql_name(name)})' for name in watched)} FROM {sql_name(ok_view)}"
+        ).fetchall()[0]
+        return tuple(name for name, count in zip(watched, counts, strict=True) if count == 0)
 
     def _issue_sample(self, table: str) -> list[RowIssue]:
         rows = self.connection.execute(
@@ -228,12 +280,44 @@ class _Session:
                     self._replace_table(table_report)
                     progress.advance(table_report.table, "write")
                 self._replace_quarantine()
+                connection.execute(f"CREATE SCHEMA IF NOT EXISTS warehouse.{sql_name(RAW_SCHEMA)}")
+                self.write_loader_tables(f"warehouse.{RAW_SCHEMA}", report, mode="full", replace=True)
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
             connection.execute("COMMIT")
         finally:
             connection.execute("DETACH warehouse")
+
+    def write_loader_tables(self, schema: str, report: Report, *, mode: str, replace: bool) -> None:
+        """raw.load_metadata, raw.load_notes and raw.business_calendar (revops.loadmeta), in the
+        loader's own schema raw whatever the source system. The export time is recorded in the
+        reporting timezone, which int_as_of compares it in (a source that keeps UTC converts it)."""
+        assert report.export_time is not None
+        reporting = settings.reporting_timezone()
+        export_time = report.export_time
+        if report.timezone != reporting:
+            export_time = (
+                export_time.replace(tzinfo=ZoneInfo(report.timezone))
+                .astimezone(ZoneInfo(reporting))
+                .replace(tzinfo=None)
+            )
+        loadmeta.write_metadata(
+            self.connection,
+            schema,
+            replace=replace,
+            export_time=export_time,
+            tolerance_hours=report.tolerance_hours,
+            source_timezone=report.parsing.source_timezone,
+            reporting_timezone=reporting,
+            mode=mode,
+            raw_dir=str(report.raw_dir),
+        )
+        prefix = "" if replace else report.raw_dir.resolve().name + "/"
+        loadmeta.write_notes(self.connection, schema, replace=replace, file_prefix=prefix)
+        loadmeta.write_calendar(
+            self.connection, schema, self.tables, export_time, f"warehouse.{sql_name(self.source.schema)}"
+        )
 
     def _replace_table(self, table_report: TableReport) -> None:
         table = next(candidate for candidate in self.tables if candidate.name == table_report.table)
@@ -280,44 +364,86 @@ def _session(source: RawSource | None = None) -> Iterator[_Session]:
             connection.close()
 
 
-def _check_options(report: Report) -> None:
+def file_encoding_label(raw_file: RawFile) -> str:
+    if raw_file.format != "csv":
+        return ""
+    return f"{raw_file.encoding} (detected)" if raw_file.detected else raw_file.encoding
+
+
+def _check_options(report: Report, export_time: str | None = None) -> None:
+    """Check the options; resolve the export time (naive reporting time) into the report."""
+    choice = EncodingChoice.parse(report.encoding)
+    report.encoding = choice
+    for encoding in choice.encodings():
+        if encoding == AUTO_ENCODING:
+            continue
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            report.problems.append(Problem(f"--encoding: unknown encoding {encoding!r}"))
+    zones = [
+        ("--timezone", report.timezone),
+        ("--source-timezone", report.source_timezone or report.timezone),
+    ]
+    for option, zone in zones:
+        try:
+            with duckdb.connect() as connection:
+                connection.execute(
+                    f"SELECT timezone({sql_string(zone)}, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
+                )
+        except duckdb.Error:
+            report.problems.append(Problem(f"{option}: unknown timezone {zone!r}"))
+    if report.problems:
+        return
+    report.tolerance_hours = settings.future_tolerance_hours()
     try:
-        codecs.lookup(report.encoding)
-    except LookupError:
-        report.problems.append(Problem(f"--encoding: unknown encoding {report.encoding!r}"))
-    try:
-        with duckdb.connect() as connection:
-            connection.execute(
-                f"SELECT timezone({sql_string(report.timezone)}, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
-            )
-    except duckdb.Error:
-        report.problems.append(Problem(f"--timezone: unknown timezone {report.timezone!r}"))
+        report.export_time = loadmeta.parse_export_time(
+            export_time, report.parsing.source_timezone, report.timezone
+        )
+    except loadmeta.ExportTimeError as error:
+        report.problems.append(Problem(str(error)))
+
+
+def new_report(
+    cls: type[Report],
+    raw_dir: Path,
+    encoding: EncodingChoice | str | Sequence[str] | None,
+    timezone: str | None,
+    source_timezone: str | None,
+    export_time: str | None,
+    *,
+    source: SourceName | str = SourceName.contract,
+    **fields: object,
+) -> Report:
+    """A report with the options resolved and checked (problems recorded in it).
+
+    `timezone` is the zone the loaded timestamps are kept in (the reporting timezone, or the source
+    system's own: Salesforce keeps UTC, as a connector does); `source_timezone` how naive ones are read
+    (default per source: settings.default_source_timezone)."""
+    system = raw_source(source)
+    report = cls(
+        raw_dir=Path(raw_dir),
+        encoding=EncodingChoice.parse(encoding),
+        timezone=system.timezone or timezone or settings.reporting_timezone(),
+        source_timezone=source_timezone or settings.default_source_timezone(system.name, reporting=timezone),
+        source=system.name,
+        schema=system.schema,
+        **fields,  # type: ignore[arg-type]
+    )
+    _check_options(report, export_time)
+    return report
 
 
 def _run(
-    raw_dir: Path,
-    encoding: str,
-    timezone: str | None,
-    strict: bool,
+    report: Report,
     progress: ProgressHook | None,
     then: Callable[[_Session, Report, ProgressHook], None] | None = None,
     then_steps: int = 0,
-    source: SourceName | str = SourceName.contract,
 ) -> Report:
-    system = raw_source(source)
-    report = Report(
-        raw_dir=Path(raw_dir),
-        encoding=encoding,
-        timezone=system.timezone or timezone or settings.reporting_timezone(),
-        strict=strict,
-        source=system.name,
-        schema=system.schema,
-    )
     hook: ProgressHook = progress or _NoProgress()
-    _check_options(report)
     if not report.ok:
         return report
-    with _session(system) as session:
+    with _session(raw_source(report.source)) as session:
         session.validate(report, hook, len(VALIDATION_STEPS) + then_steps)
         if then is not None and report.ok:
             then(session, report, hook)
@@ -326,15 +452,28 @@ def _run(
 
 def validate_dir(
     raw_dir: Path,
-    encoding: str = DEFAULT_ENCODING,
+    encoding: EncodingChoice | str | Sequence[str] | None = None,
     timezone: str | None = None,
     *,
+    source_timezone: str | None = None,
+    export_time: str | None = None,
     strict: bool = False,
     progress: ProgressHook | None = None,
     source: SourceName | str = SourceName.contract,
 ) -> Report:
-    """Run every check on the directory; write nothing anywhere."""
-    return _run(raw_dir, encoding, timezone, strict, progress, source=source)
+    """Run every check on the directory; open no warehouse and write nothing anywhere."""
+    report = new_report(
+        Report,
+        raw_dir,
+        encoding,
+        timezone,
+        source_timezone,
+        export_time,
+        source=source,
+        strict=strict,
+        writes=False,
+    )
+    return _run(report, progress)
 
 
 _WRITERS: dict[WriteMode, Callable[[_Session, Path, Report, ProgressHook], None]] = {
@@ -346,8 +485,10 @@ def load_dir(
     raw_dir: Path,
     db_path: Path | None = None,
     *,
-    encoding: str = DEFAULT_ENCODING,
+    encoding: EncodingChoice | str | Sequence[str] | None = None,
     timezone: str | None = None,
+    source_timezone: str | None = None,
+    export_time: str | None = None,
     strict: bool = False,
     dry_run: bool = False,
     mode: WriteMode = "replace",
@@ -370,18 +511,18 @@ def load_dir(
             return
         report.loaded = True
 
-    report = _run(
+    report = new_report(
+        Report,
         raw_dir,
         encoding,
         timezone,
-        strict,
-        progress,
-        then=write,
-        then_steps=0 if dry_run else 1,
+        source_timezone,
+        export_time,
         source=source,
+        strict=strict,
+        db_path=target,
     )
-    report.db_path = target
-    return report
+    return _run(report, progress, then=write, then_steps=0 if dry_run else 1)
 
 
 def print_problems(report: Report, max_errors: int, stream: TextIO | None = None) -> None:
@@ -408,14 +549,15 @@ def render_report(report: Report, console: Console) -> None:
     grid = RichTable(title=f"raw files in {report.raw_dir}", title_justify="left")
     grid.add_column("table")
     grid.add_column("file")
-    for name in ("read", "loaded", "quarantined"):
+    grid.add_column("encoding")
+    for name in ("read", "loaded", "quarantined", "notes"):
         grid.add_column(name, justify="right")
     for table in report.tables:
-        counts = (table.rows_read, table.rows_loaded, table.rows_quarantined)
-        grid.add_row(table.table, table.path.name, *(f"{count:,}" for count in counts))
+        counts = (table.rows_read, table.rows_loaded, table.rows_quarantined, table.rows_noted)
+        grid.add_row(table.table, table.path.name, table.encoding, *(f"{count:,}" for count in counts))
     if report.tables:
-        totals = (report.rows_read, report.rows_loaded, report.rows_quarantined)
-        grid.add_row("total", "", *(f"{count:,}" for count in totals))
+        totals = (report.rows_read, report.rows_loaded, report.rows_quarantined, report.rows_noted)
+        grid.add_row("total", "", "", *(f"{count:,}" for count in totals))
         console.print(grid)
     notes = [f"note: {path.name} ignored (not a contract table file)" for path in report.unknown_files]
     for table in report.tables:
@@ -429,18 +571,51 @@ def render_report(report: Report, console: Console) -> None:
         if table.missing_optional_columns:
             missing = ", ".join(table.missing_optional_columns)
             notes.append(f"note: {table.path.name}: missing optional columns loaded as NULL: {missing}")
+        notes.extend(dependency_lines(table))
+        if table.rows_noted:
+            notes.append(
+                f"note: {table.path.name}: {table.rows_noted:,} rows kept with an optional reference set to "
+                "null (see raw.load_notes)"
+            )
+    if report.export_time is not None:
+        notes.append(
+            f"export time {report.export_time:%Y-%m-%d %H:%M:%S} ({report.timezone}); event times after it "
+            f"+ {report.tolerance_hours} h are quarantined; naive timestamps read as {report.parsing.source_timezone}"
+        )
     for line in [*notes, _summary(report)]:
         console.print(line, soft_wrap=True, markup=False, highlight=False)
 
 
+def dependency_lines(table: TableReport) -> list[str]:
+    """`crm_mql_at: absent → mart_definition_drift not measured` for optional inputs the marts need."""
+    contract_table = next(candidate for candidate in contract() if candidate.name == table.table)
+    lines = []
+    for column in contract_table.columns:
+        if not column.when_absent:
+            continue
+        if column.name in table.missing_optional_columns:
+            lines.append(f"{table.table}.{column.name}: absent → {column.when_absent}")
+        elif column.name in table.empty_optional_columns:
+            lines.append(f"{table.table}.{column.name}: empty in every row → {column.when_absent}")
+    return lines
+
+
 def _summary(report: Report) -> str:
+    if not report.writes:
+        if not report.ok:
+            return "invalid: fix the problems above (validate.py opens no warehouse)"
+        verdict = "would fail --strict" if report.strict and report.rows_quarantined else "valid"
+        return (
+            f"{verdict}: {report.rows_loaded:,} rows would load, {report.rows_quarantined:,} would be quarantined "
+            "(validate.py opens no warehouse)"
+        )
     if not report.ok:
-        return "failed: nothing was written"
+        return "failed: nothing was written; the warehouse is as it was"
     if report.loaded:
         return f"loaded {report.rows_loaded:,} rows into {report.db_path} (schema {report.schema})"
     if report.strict and report.rows_quarantined:
         return f"--strict: {report.rows_quarantined:,} rows would be quarantined; nothing was written"
-    return "validated only: nothing was written"
+    return "dry run: validated only; nothing was written"
 
 
 class RichProgress:
@@ -475,7 +650,7 @@ def run_cli(
             report = action(RichProgress(progress))
     except Exception:
         traceback.print_exc()
-        print("internal error: nothing was written", file=sys.stderr)
+        print("internal error: any write was rolled back", file=sys.stderr)
         return 2
     console = Console(width=max(Console().width, 120))
     render_report(report, console)

@@ -70,8 +70,11 @@ class NightlyOptions:
     keep: int = 7
     full_refresh: bool = False
     dbt_vars: Mapping[str, Any] = field(default_factory=dict)
-    encoding: str = "utf-8"
+    encoding: tuple[str, ...] | str | None = None
+    """None: detected per file; see revops.rawio.EncodingChoice."""
     timezone: str | None = None
+    source_timezone: str | None = None
+    export_time: str | None = None
     strict: bool = False
     source: str = "contract"
     """The source system (revops.sources): also passed to dbt as var crm_source."""
@@ -196,6 +199,8 @@ class NightlyRun:
                 options.warehouse,
                 encoding=options.encoding,
                 timezone=options.timezone,
+                source_timezone=options.source_timezone,
+                export_time=options.export_time,
                 strict=options.strict,
                 progress=hook,
                 source=options.source,
@@ -206,6 +211,8 @@ class NightlyRun:
                 options.warehouse,
                 encoding=options.encoding,
                 timezone=options.timezone,
+                source_timezone=options.source_timezone,
+                export_time=options.export_time,
                 strict=options.strict,
                 progress=hook,
             )

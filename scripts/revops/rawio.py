@@ -1,10 +1,14 @@
 """Find the export file of each contract table and stage it in DuckDB, all VARCHAR.
 
 A raw directory holds one file per contract table, `<table>.csv` or
-`<table>.parquet`. CSV files have a header row and are UTF-8, with or without a
-BOM, unless another encoding is given: DuckDB's read_csv decodes only UTF-8
-without a downloaded extension, so such files are first transcoded, streaming,
-to a temporary UTF-8 copy. Parquet columns are cast to VARCHAR, so both formats
+`<table>.parquet`. CSV files have a header row. Each file's encoding is detected
+on its own (real exports mix them: the CRM writes UTF-8 while someone re-saved
+campaigns.csv from Excel as Shift-JIS): a UTF-8 BOM means UTF-8; otherwise a
+file that decodes as UTF-8 throughout is UTF-8; anything else is read as cp932
+(Windows Shift-JIS). `--encoding ENC` forces one encoding for every file and
+`--encoding FILE=ENC` one file's (EncodingChoice). DuckDB's read_csv decodes
+only UTF-8 without a downloaded extension, so other files are first transcoded,
+streaming, to a temporary UTF-8 copy. Parquet columns are cast to VARCHAR, so both formats
 go through the same checks.
 
 Header names are matched to the contract exactly, after trimming surrounding
@@ -25,7 +29,7 @@ from __future__ import annotations
 import codecs
 import csv
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -36,7 +40,10 @@ from revops.contract import Table
 
 FileFormat = Literal["csv", "parquet"]
 FORMATS: tuple[FileFormat, ...] = ("csv", "parquet")
-DEFAULT_ENCODING = "utf-8"
+AUTO_ENCODING = "auto"
+DEFAULT_ENCODING = AUTO_ENCODING
+FALLBACK_ENCODING = "cp932"
+_DETECT_CHUNK = 1 << 24
 RECORD = "(record)"
 """The pseudo-column named by problems of a whole CSV record."""
 
@@ -55,6 +62,60 @@ def sql_name(name: str) -> str:
 
 def is_utf8(encoding: str) -> bool:
     return codecs.lookup(encoding).name in {"utf-8", "utf-8-sig"}
+
+
+@dataclass(frozen=True)
+class EncodingChoice:
+    """The encodings asked for: one for every file (`auto` = detect) and per-file overrides."""
+
+    default: str = AUTO_ENCODING
+    per_file: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def parse(cls, values: EncodingChoice | str | Sequence[str] | None) -> EncodingChoice:
+        """`["cp932"]`, `["campaigns.csv=cp932"]`, `"auto"`, or None (detect every file)."""
+        if isinstance(values, EncodingChoice):
+            return values
+        if values is None:
+            return cls()
+        items = [values] if isinstance(values, str) else list(values)
+        default = AUTO_ENCODING
+        per_file: list[tuple[str, str]] = []
+        for item in items:
+            name, sep, encoding = item.partition("=")
+            if sep:
+                per_file.append((name.strip(), encoding.strip()))
+            else:
+                default = item.strip()
+        return cls(default, tuple(per_file))
+
+    def for_file(self, path: Path) -> str:
+        for name, encoding in self.per_file:
+            if name in (path.name, path.stem):
+                return encoding
+        return self.default
+
+    def encodings(self) -> tuple[str, ...]:
+        return (self.default, *(encoding for _, encoding in self.per_file))
+
+    def __str__(self) -> str:
+        return ", ".join([self.default, *(f"{name}={encoding}" for name, encoding in self.per_file)])
+
+
+def detect_encoding(path: Path) -> str:
+    """utf-8-sig (BOM), utf-8 (decodes throughout), else cp932; streams the file once."""
+    with path.open("rb") as handle:
+        if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:
+            return "utf-8-sig"
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            for chunk in iter(lambda: handle.read(_DETECT_CHUNK), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return FALLBACK_ENCODING
+    return "utf-8"
 
 
 @dataclass(frozen=True)
@@ -92,6 +153,9 @@ class RawFile:
     header: tuple[str, ...]
     file_header: tuple[str, ...] = ()
     """The header as written in the file, when `header` renamed it to contract names (match_header)."""
+    encoding: str = ""
+    """The encoding the CSV file is read with (detected or given); empty for parquet."""
+    detected: bool = False
 
     @property
     def positions(self) -> dict[str, int]:
@@ -136,14 +200,15 @@ class Staged:
 def locate(
     raw_dir: Path,
     tables: tuple[Table, ...],
-    encoding: str,
+    encoding: EncodingChoice | str | None,
     header_key: Callable[[str], str] | None = None,
 ) -> tuple[list[RawFile], list[Problem]]:
-    """Find and check the header of every table's file; collect every problem.
+    """Find and check the header of every table's file, resolving its encoding; collect every problem.
 
     A table whose file is missing is a problem only when the table is required. `header_key`, when
     given, matches header names to contract columns by key (Salesforce: API names or snake_case).
     """
+    choice = EncodingChoice.parse(encoding)
     if not raw_dir.is_dir():
         return [], [Problem("not a directory", raw_dir)]
     files: list[RawFile] = []
@@ -162,15 +227,28 @@ def locate(
             continue
         path = present[0]
         fmt: FileFormat = "csv" if path.suffix == ".csv" else "parquet"
+        asked = choice.for_file(path) if fmt == "csv" else ""
         try:
-            header = read_header(path, fmt, encoding)
+            file_encoding = detect_encoding(path) if asked == AUTO_ENCODING else asked
+            header = read_header(path, fmt, file_encoding, detected=asked == AUTO_ENCODING)
+        except OSError as error:
+            problems.append(Problem(f"cannot read file: {error}", path))
+            continue
         except RawFileError as error:
             problems.append(error.problem)
             continue
         file_header = header
         if header_key is not None:
             header = match_header(header, table, header_key)
-        raw_file = RawFile(table=table, path=path, format=fmt, header=header, file_header=file_header)
+        raw_file = RawFile(
+            table=table,
+            path=path,
+            format=fmt,
+            header=header,
+            file_header=file_header,
+            encoding=file_encoding,
+            detected=asked == AUTO_ENCODING,
+        )
         problems.extend(_header_problems(raw_file))
         files.append(raw_file)
     return files, problems
@@ -208,7 +286,7 @@ def _header_problems(raw_file: RawFile) -> list[Problem]:
     return problems
 
 
-def read_header(path: Path, fmt: FileFormat, encoding: str) -> tuple[str, ...]:
+def read_header(path: Path, fmt: FileFormat, encoding: str, detected: bool = False) -> tuple[str, ...]:
     if fmt == "parquet":
         try:
             with duckdb.connect() as connection:
@@ -223,7 +301,7 @@ def read_header(path: Path, fmt: FileFormat, encoding: str) -> tuple[str, ...]:
         with path.open(encoding=codec, newline="") as handle:
             header = next(csv.reader(handle), None)
     except UnicodeDecodeError as error:
-        raise RawFileError(Problem(_decode_message(encoding, error), path)) from error
+        raise RawFileError(Problem(_decode_message(encoding, error, detected), path)) from error
     except (OSError, csv.Error) as error:
         raise RawFileError(Problem(f"cannot read file: {error}", path)) from error
     if not header:
@@ -231,9 +309,14 @@ def read_header(path: Path, fmt: FileFormat, encoding: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in header)
 
 
-def _decode_message(encoding: str, error: UnicodeDecodeError) -> str:
-    hint = "; Shift-JIS exports need --encoding cp932" if is_utf8(encoding) else ""
-    return f"not valid {encoding} text ({error.reason}){hint}"
+def _decode_message(encoding: str, error: UnicodeDecodeError, detected: bool = False) -> str:
+    if detected:
+        return (
+            f"neither UTF-8 nor {encoding} text ({error.reason} at byte {error.start}); "
+            f"give its encoding with --encoding FILE=ENCODING"
+        )
+    hint = "; Shift-JIS exports: leave --encoding out (detected per file) or --encoding FILE=cp932"
+    return f"not valid {encoding} text ({error.reason}){hint if is_utf8(encoding) else ''}"
 
 
 def _first_line(error: BaseException) -> str:
@@ -241,7 +324,7 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def transcode(path: Path, encoding: str, target: Path) -> Path:
+def transcode(path: Path, encoding: str, target: Path, detected: bool = False) -> Path:
     """Stream `path` from `encoding` into a UTF-8 copy at `target`."""
     try:
         with (
@@ -250,21 +333,24 @@ def transcode(path: Path, encoding: str, target: Path) -> Path:
         ):
             shutil.copyfileobj(source, sink, _CHUNK_CHARS)
     except UnicodeDecodeError as error:
-        raise RawFileError(Problem(_decode_message(encoding, error), path)) from error
+        raise RawFileError(Problem(_decode_message(encoding, error, detected), path)) from error
     except OSError as error:
         raise RawFileError(Problem(f"cannot read file: {error}", path)) from error
     return target
 
 
-def stage(connection: duckdb.DuckDBPyConnection, raw_file: RawFile, encoding: str, workdir: Path) -> Staged:
-    """Read the whole file into table src_<table> (VARCHAR columns c0..cN)."""
+def stage(connection: duckdb.DuckDBPyConnection, raw_file: RawFile, workdir: Path) -> Staged:
+    """Read the whole file into table src_<table> (VARCHAR columns c0..cN), in its own encoding."""
     src = f"src_{raw_file.table.name}"
     connection.execute(f"DROP TABLE IF EXISTS {sql_name(src)}")
     if raw_file.format == "parquet":
         return _stage_parquet(connection, raw_file, src)
+    encoding = raw_file.encoding
     if is_utf8(encoding):
         return _stage_csv(connection, raw_file, src, raw_file.path, encoding)
-    utf8_copy = transcode(raw_file.path, encoding, workdir / f"{raw_file.table.name}.utf8.csv")
+    utf8_copy = transcode(
+        raw_file.path, encoding, workdir / f"{raw_file.table.name}.utf8.csv", raw_file.detected
+    )
     try:
         return _stage_csv(connection, raw_file, src, utf8_copy, encoding)
     finally:
@@ -322,7 +408,7 @@ def _collect_rejects(
     ).fetchall()
     if undecodable:
         line, message = undecodable[0]
-        hint = "; Shift-JIS exports need --encoding cp932" if is_utf8(encoding) else ""
+        hint = "; Shift-JIS exports: leave --encoding out (detected per file) or --encoding FILE=cp932"
         raise RawFileError(Problem(f"not valid UTF-8 text ({message}){hint}", raw_file.path, line=int(line)))
     rejects, gaps = f"rejects_{name}", f"reject_gaps_{name}"
     connection.execute(

@@ -38,3 +38,21 @@ def dbt_vars() -> dict[str, Any]:
 
 def reporting_timezone() -> str:
     return str(dbt_vars()["reporting_timezone"])
+
+
+SOURCE_DEFAULT_TIMEZONES: dict[str, str] = {"salesforce": "UTC"}
+"""Sources whose exports write naive timestamps in another zone than the reporting one."""
+
+
+def default_source_timezone(source: str | None = None, reporting: str | None = None) -> str:
+    """How naive timestamps of `source` are read when --source-timezone is not given.
+
+    The project's own CSV contract writes reporting time (`reporting`, default the dbt var);
+    Salesforce's API and data loader write UTC. One place to say so per source.
+    """
+    return SOURCE_DEFAULT_TIMEZONES.get(source or "") or reporting or reporting_timezone()
+
+
+def future_tolerance_hours() -> int:
+    """An event time later than the export time by more than this is quarantined (dbt var)."""
+    return int(dbt_vars().get("future_tolerance_hours", 24))

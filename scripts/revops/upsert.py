@@ -1,7 +1,7 @@
 """Incremental loading: merge a delta export directory into schema `raw` (docs/nightly.md).
 
-    upsert_dir(raw_dir, db_path=None, encoding="utf-8", timezone=None,
-               strict=False, dry_run=False) -> UpsertReport
+    upsert_dir(raw_dir, db_path=None, encoding=None, timezone=None, source_timezone=None,
+               export_time=None, strict=False, dry_run=False) -> UpsertReport
 
 A delta directory holds `<table>.csv` / `<table>.parquet` files like a full
 export, but only for the tables that changed (a missing file: no change), and
@@ -43,6 +43,7 @@ scripts/nightly.py clears after a successful build.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,14 +58,15 @@ from revops.loader import (
     ProgressHook,
     Report,
     TableReport,
-    _check_options,
     _NoProgress,
     _Session,
     _session,
+    file_encoding_label,
+    new_report,
 )
 from revops.rawio import (
-    DEFAULT_ENCODING,
     FORMATS,
+    EncodingChoice,
     Problem,
     RawFile,
     RawFileError,
@@ -207,17 +209,17 @@ class _Upsert:
     def _validate_file(self, raw_file: RawFile, order: int) -> None:
         table = raw_file.table
         connection = self.connection
-        staged = stage(connection, raw_file, self.report.encoding, self.session.workdir)
+        staged = stage(connection, raw_file, self.session.workdir)
         self.progress.advance(table.name, "read")
         upserts, deletes = self._split_deletes(staged)
         result = validate_table(
-            connection, upserts, order, self.report.timezone, self.known, self._stored_self_keys(table)
+            connection, upserts, order, self.report.parsing, self.known, self._stored_self_keys(table)
         )
         rows_read, rows_quarantined = result.rows_read, result.rows_quarantined
         self.session.ok_views[table.name] = result.ok_view
         self.has_deletes[table.name] = deletes is not None
         if deletes is not None:
-            deleted = validate_table(connection, deletes, order, self.report.timezone, self.known)
+            deleted = validate_table(connection, deletes, order, self.report.parsing, self.known)
             rows_read += deleted.rows_read
             rows_quarantined += deleted.rows_quarantined
             connection.execute(
@@ -238,6 +240,8 @@ class _Upsert:
                 rows_quarantined=rows_quarantined,
                 extra_columns=tuple(name for name in raw_file.extra_columns if name != DELETED_COLUMN),
                 missing_optional_columns=raw_file.missing_optional_columns,
+                encoding=file_encoding_label(raw_file),
+                rows_noted=result.rows_noted,
             )
         )
 
@@ -506,6 +510,9 @@ class _Upsert:
                 self._apply(self.tables[table_report.table])
                 self.progress.advance(table_report.table, "write")
             self._append_quarantine()
+            self.session.write_loader_tables(
+                f"{WAREHOUSE}.{RAW_SCHEMA}", self.report, mode="upsert", replace=False
+            )
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -643,23 +650,21 @@ def upsert_dir(
     raw_dir: Path,
     db_path: Path | None = None,
     *,
-    encoding: str = DEFAULT_ENCODING,
+    encoding: EncodingChoice | str | Sequence[str] | None = None,
     timezone: str | None = None,
+    source_timezone: str | None = None,
+    export_time: str | None = None,
     strict: bool = False,
     dry_run: bool = False,
     progress: ProgressHook | None = None,
 ) -> UpsertReport:
     """Validate the delta directory and (unless dry_run, a problem, or strict with quarantined rows) merge it."""
     target = Path(db_path) if db_path is not None else settings.duckdb_path()
-    report = UpsertReport(
-        raw_dir=Path(raw_dir),
-        encoding=encoding,
-        timezone=timezone or settings.reporting_timezone(),
-        strict=strict,
-        db_path=target,
+    report = new_report(
+        UpsertReport, raw_dir, encoding, timezone, source_timezone, export_time, strict=strict, db_path=target
     )
+    assert isinstance(report, UpsertReport)
     hook: ProgressHook = progress or _NoProgress()
-    _check_options(report)
     if not report.raw_dir.is_dir():
         report.problems.append(Problem("not a directory", report.raw_dir))
     if not target.exists():

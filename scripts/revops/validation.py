@@ -23,11 +23,16 @@ read (JSON text).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 
+from revops import normalise
 from revops.contract import Column, Table
+from revops.normalise import FALSE_WORDS, TRUE_WORDS
 from revops.rawio import RECORD, Staged, sql_name, sql_string
+
+__all__ = ["FALSE_WORDS", "TRUE_WORDS", "Parsing", "typed_sql", "validate_table"]
 
 SQL_TYPES: dict[str, str] = {
     "string": "VARCHAR",
@@ -38,17 +43,16 @@ SQL_TYPES: dict[str, str] = {
     "date": "DATE",
     "timestamp": "TIMESTAMP",
 }
-TRUE_WORDS = ("true", "t", "yes", "1")
-FALSE_WORDS = ("false", "f", "no", "0")
-_OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)"
-_TIME = r"[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?"
-TIMESTAMP_RE = rf"\d{{4}}-\d{{2}}-\d{{2}}(?:{_TIME}{_OFFSET}?)?"
-OFFSET_RE = rf"{_TIME}{_OFFSET}$"
-DATE_RE = r"\d{4}-\d{2}-\d{2}"
-DECIMAL_RE = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-CURRENCY_RE = r"[A-Z]{3}"
-
 QUARANTINE_STAGE = "quarantine"
+NOTES_STAGE = "load_notes"
+NOTES_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("table_name", "VARCHAR"),
+    ("source_file", "VARCHAR"),
+    ("line_number", "BIGINT"),
+    ("column_name", "VARCHAR"),
+    ("value", "VARCHAR"),
+    ("reason", "VARCHAR"),
+)
 QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("table_name", "VARCHAR"),
     ("source_file", "VARCHAR"),
@@ -60,11 +64,22 @@ LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (("_source_file", "VARCHAR"), ("_
 
 
 @dataclass(frozen=True)
+class Parsing:
+    """How one load reads values: the timezones, and the latest event time it accepts."""
+
+    reporting_timezone: str
+    source_timezone: str
+    future_limit: datetime | None = None
+    """Naive reporting time (export time + future_tolerance_hours); a later event time is quarantined."""
+
+
+@dataclass(frozen=True)
 class TableResult:
     rows_read: int
     rows_loaded: int
     rows_quarantined: int
     ok_view: str
+    rows_noted: int = 0
 
 
 def sql_type(column: Column) -> str:
@@ -81,6 +96,7 @@ def create_quarantine_stage(connection: duckdb.DuckDBPyConnection) -> None:
         f"CREATE OR REPLACE TABLE {QUARANTINE_STAGE} (table_order INTEGER, table_name VARCHAR, "
         "source_file VARCHAR, line_number BIGINT, issues VARCHAR[], raw_record VARCHAR)"
     )
+    connection.execute(f"DROP TABLE IF EXISTS {NOTES_STAGE}")
 
 
 def _quoted(value_sql: str) -> str:
@@ -92,65 +108,95 @@ def _message(column: Column, text: str, value_sql: str | None = None) -> str:
     return literal if value_sql is None else f"{literal} || ': ' || {_quoted(value_sql)}"
 
 
-def typed_sql(column: Column, value: str, timezone: str) -> str | None:
-    """SQL converting the VARCHAR `value` to the column's type; NULL when unparsable."""
+def typed_sql(column: Column, value: str, timezone: str, source_timezone: str | None = None) -> str | None:
+    """SQL converting the VARCHAR `value` to the column's type; NULL when not an accepted form.
+
+    `timezone` is the reporting timezone; naive timestamps are read in `source_timezone`
+    (default: the reporting timezone). Plain strings are returned as they are (None).
+    """
     if column.type == "timestamp":
-        with_offset = f"timezone({sql_string(timezone)}, try_cast({value} AS TIMESTAMPTZ))"
-        return (
-            f"CASE WHEN regexp_full_match({value}, {sql_string(TIMESTAMP_RE)}) THEN "
-            f"CASE WHEN regexp_matches({value}, {sql_string(OFFSET_RE)}) THEN {with_offset} "
-            f"ELSE try_cast({value} AS TIMESTAMP) END END"
-        )
+        return normalise.timestamp(value, timezone, source_timezone or timezone)
     if column.type == "date":
-        return (
-            f"CASE WHEN regexp_full_match({value}, {sql_string(DATE_RE)}) THEN try_cast({value} AS DATE) END"
-        )
+        return normalise.date(value)
     if column.type == "decimal":
-        return (
-            f"CASE WHEN regexp_full_match({value}, {sql_string(DECIMAL_RE)}) "
-            f"THEN try_cast({value} AS DECIMAL(20,4)) END"
-        )
+        return normalise.number(value)
     if column.type == "boolean":
-        true_words = ", ".join(map(sql_string, TRUE_WORDS))
-        false_words = ", ".join(map(sql_string, FALSE_WORDS))
-        return (
-            f"CASE WHEN lower({value}) IN ({true_words}) THEN true "
-            f"WHEN lower({value}) IN ({false_words}) THEN false END"
-        )
+        return normalise.boolean(value)
+    if column.type == "enum" and column.values:
+        return normalise.enum(value, column.values)
+    if column.type == "currency":
+        return normalise.currency(value)
     return None
 
 
 _TYPE_RULES: dict[str, str] = {
-    "timestamp": "not an ISO 8601 timestamp",
-    "date": "not a YYYY-MM-DD date",
-    "decimal": "not a decimal number",
-    "boolean": "not a boolean (true/false, 1/0, yes/no, t/f)",
+    "timestamp": f"not a timestamp (accepted: {normalise.TIMESTAMP_FORMS})",
+    "date": f"not a date (accepted: {normalise.DATE_FORMS})",
+    "decimal": f"not a number (accepted: {normalise.NUMBER_FORMS})",
+    "boolean": f"not a boolean (accepted: {normalise.BOOLEAN_FORMS})",
+    "currency": f"not a currency code (accepted: {normalise.CURRENCY_FORMS})",
 }
 
 
-def issue_sqls(table: Table, column: Column, value: str, typed: str, reference_key: str | None) -> list[str]:
+def typed_name(column: Column) -> str:
+    """The name of the typed copy of a column inside the check query (plain strings have none)."""
+    return f"__typed_{column.name}"
+
+
+def _typed_ref(table: Table, name: str) -> str:
+    column = table.column(name)
+    has_typed = typed_sql(column, "x", "UTC") is not None
+    return f"v.{sql_name(typed_name(column) if has_typed else name)}"
+
+
+def _required_condition(table: Table, column: Column) -> str:
+    return " AND ".join(
+        f"{_typed_ref(table, other)} = {sql_string(v)}" for other, v in column.required_when.items()
+    )
+
+
+def is_optional_reference(table: Table, column: Column) -> bool:
+    """A reference that may point nowhere: set to null with a load note instead of quarantining the row."""
+    return column.references is not None and not column.required and not _is_self_reference(table, column)
+
+
+def _reference_required_sql(table: Table, column: Column) -> str:
+    """SQL: in this row, the (optional) reference is required (its required_when holds)."""
+    return _required_condition(table, column) if column.required_when else "false"
+
+
+def issue_sqls(
+    table: Table,
+    column: Column,
+    value: str,
+    typed: str,
+    reference_key: str | None,
+    future_limit: datetime | None = None,
+) -> list[str]:
     """One SQL expression per rule of the column: the issue text, or NULL when the rule holds."""
     issues: list[str] = []
     if column.required:
         issues.append(f"CASE WHEN {value} IS NULL THEN {_message(column, 'required value missing')} END")
     if column.required_when:
-        condition = " AND ".join(
-            f"v.{sql_name(other)} = {sql_string(v)}" for other, v in column.required_when.items()
-        )
+        condition = _required_condition(table, column)
         described = " and ".join(f"{other} is {v!r}" for other, v in column.required_when.items())
         text = f"required value missing (required when {described})"
         issues.append(f"CASE WHEN {value} IS NULL AND {condition} THEN {_message(column, text)} END")
     if column.type in _TYPE_RULES:
-        message = _message(column, _TYPE_RULES[column.type], value)
+        text = sql_string(_TYPE_RULES[column.type])
+        ambiguity = normalise.ambiguity(column.type, value)
+        if ambiguity is not None:
+            text = f"coalesce({ambiguity}, {text})"
+        message = f"{sql_string(column.name + ': ')} || {text} || ': ' || {_quoted(value)}"
         issues.append(f"CASE WHEN {value} IS NOT NULL AND {typed} IS NULL THEN {message} END")
     if column.type == "enum" and column.values:
-        allowed = ", ".join(map(sql_string, column.values))
         message = _message(column, f"not one of {', '.join(column.values)}", value)
-        issues.append(f"CASE WHEN {value} NOT IN ({allowed}) THEN {message} END")
-    if column.type == "currency":
-        message = _message(column, "not a 3-letter ISO 4217 currency code", value)
+        issues.append(f"CASE WHEN {value} IS NOT NULL AND {typed} IS NULL THEN {message} END")
+    if column.event and future_limit is not None and column.type in ("timestamp", "date"):
+        limit = future_limit.isoformat(sep=" ")
+        message = _message(column, f"in the future (after the export time + tolerance, {limit})", value)
         issues.append(
-            f"CASE WHEN NOT regexp_full_match({value}, {sql_string(CURRENCY_RE)}) THEN {message} END"
+            f"CASE WHEN CAST({typed} AS TIMESTAMP) > TIMESTAMP {sql_string(limit)} THEN {message} END"
         )
     if column.min is not None:
         message = _message(column, f"below the minimum {column.min}", value)
@@ -160,8 +206,24 @@ def issue_sqls(table: Table, column: Column, value: str, typed: str, reference_k
     if reference_key is not None and column.references is not None:
         target = f"{column.references.table}.{column.references.column}"
         message = _message(column, f"references missing {target}", value)
-        issues.append(f"CASE WHEN {value} IS NOT NULL AND {reference_key} IS NULL THEN {message} END")
+        required = (
+            "true" if not is_optional_reference(table, column) else _reference_required_sql(table, column)
+        )
+        issues.append(
+            f"CASE WHEN {value} IS NOT NULL AND {reference_key} IS NULL AND ({required}) THEN {message} END"
+        )
     return issues
+
+
+def note_sql(table: Table, column: Column, value: str, reference_key: str) -> str:
+    """SQL: a note struct when the optional reference points nowhere and is set to null, else NULL."""
+    assert column.references is not None
+    target = f"{column.references.table}.{column.references.column}"
+    reason = sql_string(f"references missing {target}; set to null, row kept")
+    return (
+        f"CASE WHEN {value} IS NOT NULL AND {reference_key} IS NULL AND NOT ({_reference_required_sql(table, column)}) "
+        f"THEN {{'column_name': {sql_string(column.name)}, 'value': {value}, 'reason': {reason}}} END"
+    )
 
 
 def _is_self_reference(table: Table, column: Column) -> bool:
@@ -172,29 +234,36 @@ def validate_table(
     connection: duckdb.DuckDBPyConnection,
     staged: Staged,
     table_order: int,
-    timezone: str,
+    parsing: Parsing | str,
     ok_views: dict[str, str],
     self_reference_keys: dict[str, str] | None = None,
 ) -> TableResult:
     """Validate one staged table; the parents it references must be in `ok_views` already.
 
+    `parsing` may be just the reporting timezone (naive times read in it, no future check).
     `self_reference_keys` (incremental loads, revops.upsert): self-referencing column -> a
     relation with a non-null VARCHAR column `k` of key values already loaded, which count as
     present besides the rows of this file.
+
+    Loaded rows whose optional reference pointed nowhere (set to null) get one row each in the
+    staging table `load_notes` (created here when missing).
     """
+    if isinstance(parsing, str):
+        parsing = Parsing(reporting_timezone=parsing, source_timezone=parsing)
     table = staged.raw_file.table
     chk = f"chk_{table.name}"
     late = f"late_{table.name}"
-    _check_rows(connection, staged, chk, timezone, ok_views)
+    _check_rows(connection, staged, chk, parsing, ok_views)
     connection.execute(f"CREATE OR REPLACE TABLE {sql_name(late)} (_rid BIGINT, issue VARCHAR)")
     _find_duplicates(connection, table, chk, late)
     _find_broken_self_references(connection, table, chk, late, self_reference_keys or {})
     ok_view = f"ok_{table.name}"
     connection.execute(
-        f"CREATE OR REPLACE VIEW {sql_name(ok_view)} AS SELECT * EXCLUDE (_rid, _issues) "
+        f"CREATE OR REPLACE VIEW {sql_name(ok_view)} AS SELECT * EXCLUDE (_rid, _issues, _notes) "
         f"FROM {sql_name(chk)} c WHERE {_alive('c', late)}"
     )
     _stage_quarantine(connection, staged, chk, late, table_order)
+    rows_noted = _stage_notes(connection, staged, chk, late, table_order)
     rows_read = _count(connection, f"SELECT count(*) FROM {sql_name(chk)}") + staged.reject_count
     rows_loaded = _count(connection, f"SELECT count(*) FROM {sql_name(ok_view)}")
     rows_quarantined = _count(
@@ -205,7 +274,7 @@ def validate_table(
             f"{table.name}: read {rows_read} != loaded {rows_loaded} + quarantined {rows_quarantined}"
         )
     connection.execute(f"DROP TABLE {sql_name(staged.src)}")
-    return TableResult(rows_read, rows_loaded, rows_quarantined, ok_view)
+    return TableResult(rows_read, rows_loaded, rows_quarantined, ok_view, rows_noted)
 
 
 def _count(connection: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -213,7 +282,11 @@ def _count(connection: duckdb.DuckDBPyConnection, sql: str) -> int:
 
 
 def _check_rows(
-    connection: duckdb.DuckDBPyConnection, staged: Staged, chk: str, timezone: str, ok_views: dict[str, str]
+    connection: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    chk: str,
+    parsing: Parsing,
+    ok_views: dict[str, str],
 ) -> None:
     table = staged.raw_file.table
     positions = staged.raw_file.positions
@@ -226,17 +299,19 @@ def _check_rows(
     typed_columns: list[str] = []
     outputs: list[str] = []
     issues: list[str] = []
+    notes: list[str] = []
     joins: list[str] = []
     for index, column in enumerate(table.columns):
         value = f"v.{sql_name(column.name)}"
-        typed = typed_sql(column, f"r.{sql_name(column.name)}", timezone)
+        typed = typed_sql(
+            column, f"r.{sql_name(column.name)}", parsing.reporting_timezone, parsing.source_timezone
+        )
         if typed is None:
             typed_ref = value
         else:
-            typed_name = sql_name(f"__typed_{index}")
-            typed_columns.append(f"{typed} AS {typed_name}")
-            typed_ref = f"v.{typed_name}"
-        outputs.append(f"{typed_ref} AS {sql_name(column.name)}")
+            typed_columns.append(f"{typed} AS {sql_name(typed_name(column))}")
+            typed_ref = f"v.{sql_name(typed_name(column))}"
+        output = typed_ref
         reference_key = None
         if column.references is not None and not _is_self_reference(table, column):
             alias = f"ref_{index}"
@@ -246,15 +321,47 @@ def _check_rows(
                 f"FROM {sql_name(parent)}) {alias} ON {alias}.k = {value}"
             )
             reference_key = f"{alias}.k"
-        issues.extend(issue_sqls(table, column, value, typed_ref, reference_key))
+            if is_optional_reference(table, column):
+                note = note_sql(table, column, value, reference_key)
+                notes.append(note)
+                output = f"CASE WHEN ({note}) IS NULL THEN {typed_ref} END"
+        outputs.append(f"{output} AS {sql_name(column.name)}")
+        issues.extend(issue_sqls(table, column, value, typed_ref, reference_key, parsing.future_limit))
     typed_select = ", ".join(["*", *typed_columns])
     issue_list = f"list_filter([{', '.join(issues)}]::VARCHAR[], lambda x: x IS NOT NULL)" if issues else "[]"
+    note_type = "STRUCT(column_name VARCHAR, value VARCHAR, reason VARCHAR)"
+    note_list = (
+        f"list_filter([{', '.join(notes)}]::{note_type}[], lambda x: x IS NOT NULL)"
+        if notes
+        else f"[]::{note_type}[]"
+    )
     connection.execute(
         f"CREATE OR REPLACE TABLE {sql_name(chk)} AS "
         f"WITH r AS (SELECT s.rowid AS _rid, {staged.row_sql} AS _row, {values} FROM {sql_name(staged.src)} s), "
         f"v AS (SELECT {typed_select}, {staged.line_sql} AS _line FROM r) "
         f"SELECT v._rid, v._line, {', '.join(outputs)}, "
-        f"CAST({issue_list} AS VARCHAR[]) AS _issues FROM v {' '.join(joins)}"
+        f"CAST({issue_list} AS VARCHAR[]) AS _issues, {note_list} AS _notes FROM v {' '.join(joins)}"
+    )
+
+
+def _stage_notes(
+    connection: duckdb.DuckDBPyConnection, staged: Staged, chk: str, late: str, table_order: int
+) -> int:
+    """Stage the notes of the rows that are loaded; return how many rows have one."""
+    connection.execute(
+        f"CREATE TABLE IF NOT EXISTS {NOTES_STAGE} (table_order INTEGER, "
+        + ", ".join(f"{sql_name(name)} {sql_type}" for name, sql_type in NOTES_COLUMNS)
+        + ")"
+    )
+    head = f"{table_order}, {sql_string(staged.raw_file.table.name)}, {sql_string(staged.raw_file.path.name)}"
+    connection.execute(
+        f"INSERT INTO {NOTES_STAGE} SELECT {head}, _line, note.column_name, note.value, note.reason "
+        f"FROM (SELECT c._line, unnest(c._notes) AS note FROM {sql_name(chk)} c "
+        f"WHERE len(c._notes) > 0 AND {_alive('c', late)}) ORDER BY _line"
+    )
+    return _count(
+        connection,
+        f"SELECT count(*) FROM {sql_name(chk)} c WHERE len(c._notes) > 0 AND {_alive('c', late)}",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -17,6 +18,10 @@ from revops.settings import PROJECT_DIR
 FIXTURES = PROJECT_DIR / "tests" / "fixtures"
 # The integration-test dbt project: this project as a local package plus the fixture-only seeds.
 INTEGRATION_PROJECT = PROJECT_DIR / "tests" / "integration_tests"
+FIXTURE_EXPORT_TIME = "2099-12-31T00:00:00+09:00"
+"""The hand-made fixtures are exports of a fixed moment, not of the wall clock (some lie after today):
+every load in the suite without --export-time uses this (revops.loadmeta, env REVOPS_EXPORT_TIME)."""
+os.environ.setdefault("REVOPS_EXPORT_TIME", FIXTURE_EXPORT_TIME)
 
 
 def run_script(script: str, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:

@@ -47,8 +47,9 @@ def test_upsert_applies_every_rule_with_exact_counts(base_warehouse: Warehouse) 
     assert report.ok and report.loaded, report.problems
     assert report.changes == {
         "campaigns": TableChanges(replaced=1),
-        "leads": TableChanges(inserted=2, replaced=1, unchanged=1, deleted=1, quarantined=4),
-        "lead_activities": TableChanges(inserted=2, replaced=1, unchanged=1, deleted=1, quarantined=2),
+        # L7's unknown source campaign C9 is an optional reference: set to null, noted, row kept (so A10 too)
+        "leads": TableChanges(inserted=3, replaced=1, unchanged=1, deleted=1, quarantined=3),
+        "lead_activities": TableChanges(inserted=3, replaced=1, unchanged=1, deleted=1, quarantined=1),
         "lead_status_changes": TableChanges(inserted=1, unchanged=1, deleted=1),
         "deals": TableChanges(inserted=1),
     }
@@ -56,8 +57,8 @@ def test_upsert_applies_every_rule_with_exact_counts(base_warehouse: Warehouse) 
         assert table.rows_read == table.rows_loaded + table.rows_quarantined, table
     assert [(t.table, t.rows_read, t.rows_loaded, t.rows_quarantined) for t in report.tables] == [
         ("campaigns", 1, 1, 0),
-        ("leads", 9, 5, 4),
-        ("lead_activities", 7, 5, 2),
+        ("leads", 9, 6, 3),
+        ("lead_activities", 7, 6, 1),
         ("lead_status_changes", 3, 3, 0),
         ("deals", 1, 1, 0),
     ]
@@ -76,10 +77,12 @@ def test_upsert_leaves_the_exact_merged_rows(base_warehouse: Warehouse) -> None:
         ("L3", "BU2", None, "leads.csv", 4),  # unchanged
         ("L4", "BU1", datetime(2026, 4, 4, 10), "leads.csv", 5),  # delete refused: A5 references it
         ("L6", "BU1", datetime(2026, 4, 11, 10), "delta/leads.csv", 7),
+        ("L7", "BU1", None, "delta/leads.csv", 8),  # unknown source campaign C9 set to null (load note)
         ("L8", "BU2", None, "delta/leads.csv", 9),  # its delete in the same file was refused
-    ]  # L5 deleted (its only activity A6 deleted in the same delta); L7 quarantined
+    ]  # L5 deleted (its only activity A6 deleted in the same delta)
     assert raw_rows(base_warehouse, "lead_activities", "activity_id, lead_id, activity_type") == [
         ("A1", "L1", "demo_request"),
+        ("A10", "L7", "page_view"),
         ("A2", "L2", "webinar_attend"),
         ("A4", "L3", "page_view"),
         ("A5", "L4", "page_view"),
@@ -105,14 +108,8 @@ def test_upsert_quarantines_with_exact_reasons(base_warehouse: Warehouse) -> Non
         (
             "lead_activities",
             "delta/lead_activities.csv",
-            7,
-            "lead_id: references missing leads.lead_id: 'L7'",
-        ),
-        (
-            "lead_activities",
-            "delta/lead_activities.csv",
             8,
-            "_deleted: not a boolean (true/false, 1/0, yes/no, t/f): 'maybe'",
+            "_deleted: not a boolean (accepted: true/false, TRUE/FALSE, t/f, 1/0, yes/no, はい/いいえ): 'maybe'",
         ),
         (
             "leads",
@@ -127,7 +124,6 @@ def test_upsert_quarantines_with_exact_reasons(base_warehouse: Warehouse) -> Non
             "lead_id: cannot delete, still referenced by lead_activities.lead_id "
             "(delete those rows first, in the same delta)",
         ),
-        ("leads", "delta/leads.csv", 8, "source_campaign_id: references missing campaigns.campaign_id: 'C9'"),
         ("leads", "delta/leads.csv", 10, "lead_id: deleted and upserted in the same file (nothing done)"),
     ]
 
@@ -135,9 +131,9 @@ def test_upsert_quarantines_with_exact_reasons(base_warehouse: Warehouse) -> Non
 def test_upsert_logs_every_touched_lead(base_warehouse: Warehouse) -> None:
     report = upsert_dir(UPSERT / "delta", base_warehouse.path)
     # L1: replaced, its activity replaced, D2 renews its deal; L2: new activity A8 and campaign C2
-    # changed; L3: status change deleted; L5: deleted; L6: new; L8: new. L2 (C2) and L5 (C2) also
-    # via the changed campaign. Not L4 (delete refused) nor L7 (quarantined).
-    expected = ["L1", "L2", "L3", "L5", "L6", "L8"]
+    # changed; L3: status change deleted; L5: deleted; L6: new; L7: new (its unknown source campaign
+    # set to null); L8: new. L2 (C2) and L5 (C2) also via the changed campaign. Not L4 (delete refused).
+    expected = ["L1", "L2", "L3", "L5", "L6", "L7", "L8"]
     assert report.changed_leads == len(expected)
     assert base_warehouse.query(f"SELECT DISTINCT lead_id FROM raw.{CHANGE_LOG_TABLE} ORDER BY 1") == [
         (lead,) for lead in expected
@@ -149,10 +145,10 @@ def test_upsert_of_the_same_delta_twice_changes_nothing_more(base_warehouse: War
     before = {table.name: raw_rows(base_warehouse, table.name, "*") for table in contract()}
     again = upsert_dir(UPSERT / "delta", base_warehouse.path)
     assert again.loaded
-    # A1, A7, A8 equal the loaded rows; A6 and A9 are deletes of absent rows.
-    assert again.changes["lead_activities"] == TableChanges(unchanged=5, quarantined=2)
-    # L1, L3, L6, L8 equal; L5 already deleted; L2 still older, L4 still referenced, L7, L8's delete.
-    assert again.changes["leads"] == TableChanges(unchanged=5, quarantined=4)
+    # A1, A7, A8, A10 equal the loaded rows; A6 and A9 are deletes of absent rows.
+    assert again.changes["lead_activities"] == TableChanges(unchanged=6, quarantined=1)
+    # L1, L3, L6, L7, L8 equal; L5 already deleted; L2 still older, L4 still referenced, L8's delete.
+    assert again.changes["leads"] == TableChanges(unchanged=6, quarantined=3)
     assert again.changes["lead_status_changes"] == TableChanges(unchanged=3)
     assert again.changed_leads == 0
     assert {table.name: raw_rows(base_warehouse, table.name, "*") for table in contract()} == before
@@ -163,7 +159,7 @@ def test_upsert_strict_and_dry_run_write_nothing(base_warehouse: Warehouse) -> N
     strict = upsert_dir(UPSERT / "delta", base_warehouse.path, strict=True)
     assert strict.ok and not strict.loaded and strict.exit_code == 1
     dry = upsert_dir(UPSERT / "delta", base_warehouse.path, dry_run=True)
-    assert dry.ok and not dry.loaded and dry.rows_quarantined == 6
+    assert dry.ok and not dry.loaded and dry.rows_quarantined == 4
     assert {table.name: raw_rows(base_warehouse, table.name, "*") for table in contract()} == before
     assert base_warehouse.query("SELECT count(*) FROM raw.quarantine") == [(0,)]
 

@@ -1,7 +1,10 @@
 -- Drift between the CRM/MA tool's own MQL flag (crm_mql_at) and the agreed
 -- definition, per month (of the first of the two MQL times) and business
--- unit. The rate tests on this mart warn above var drift_warn_rate and fail
--- the build above var drift_error_rate.
+-- unit. A slice where the CRM flag is empty for every lead (the export has no
+-- crm_mql_at, or the MA tool does not flag that unit) is `not_measured`: its
+-- rates are null, because an absent flag is not a disagreement. The rate tests
+-- judge measured slices only: they warn above var drift_warn_rate and fail the
+-- build above var drift_error_rate.
 with
 
 lead_drift as (
@@ -21,6 +24,13 @@ slice_counts as (
     group by signal_month, business_unit
 ),
 
+measured as (
+    select
+        *,
+        case when both_count + crm_only_count > 0 then 'measured' else 'not_measured' end as drift_measurement
+    from slice_counts
+),
+
 final as (
     select
         signal_month as mql_month,
@@ -31,10 +41,16 @@ final as (
         cast(both_count as {{ dbt.type_bigint() }}) as both_count,
         cast(crm_only_count as {{ dbt.type_bigint() }}) as crm_only_count,
         cast(agreed_only_count as {{ dbt.type_bigint() }}) as agreed_only_count,
-        {{ safe_divide('both_count', 'mql_leads') }} as agreement_rate,
-        {{ safe_divide('crm_only_count + agreed_only_count', 'mql_leads') }} as disagreement_rate,
-        cast(median_hours_crm_minus_agreed as {{ type_ratio() }}) as median_hours_crm_minus_agreed
-    from slice_counts
+        case
+            when drift_measurement = 'measured' then {{ safe_divide('both_count', 'mql_leads') }}
+        end as agreement_rate,
+        case
+            when drift_measurement = 'measured'
+                then {{ safe_divide('crm_only_count + agreed_only_count', 'mql_leads') }}
+        end as disagreement_rate,
+        cast(median_hours_crm_minus_agreed as {{ type_ratio() }}) as median_hours_crm_minus_agreed,
+        cast(drift_measurement as {{ dbt.type_string() }}) as drift_measurement
+    from measured
 )
 
 select * from final

@@ -1,7 +1,7 @@
 """Validate a raw export directory against the contract and load it into schema `raw`.
 
-revops load --raw-dir DIR [--mode full|upsert] [--encoding cp932] [--strict] [--dry-run]
-    [--timezone TZ] [--source contract|salesforce]
+revops load --raw-dir DIR [--mode full|upsert] [--encoding [FILE=]ENC] [--strict] [--dry-run]
+    [--timezone TZ] [--source-timezone TZ] [--export-time TIME] [--source contract|salesforce]
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from revops.cli_options import Encoding, MaxErrors, RawDir, Source, Timezone
+from revops.cli_options import Encoding, ExportTime, MaxErrors, RawDir, Source, SourceTimezone, Timezone
 from revops.loader import load_dir, run_cli
 from revops.sources import SourceName
 from revops.upsert import render_changes, upsert_dir
@@ -27,7 +27,7 @@ class Mode(StrEnum):
 @app.command()
 def main(
     raw_dir: RawDir,
-    encoding: Encoding = "utf-8",
+    encoding: Encoding = None,
     strict: Annotated[
         bool,
         typer.Option("--strict", help="If any row would be quarantined, write nothing and exit 1."),
@@ -36,6 +36,8 @@ def main(
         bool, typer.Option("--dry-run", help="Validate and report only; write nothing.")
     ] = False,
     timezone: Timezone = None,
+    source_timezone: SourceTimezone = None,
+    export_time: ExportTime = None,
     max_errors: MaxErrors = 20,
     mode: Annotated[
         Mode,
@@ -64,30 +66,20 @@ def main(
     """
     if mode == Mode.upsert and source != SourceName.contract:
         raise typer.BadParameter(f"--mode upsert is for the contract source; {source} exports load in full")
+    options = {
+        "encoding": encoding,
+        "timezone": timezone,
+        "source_timezone": source_timezone,
+        "export_time": export_time,
+        "strict": strict,
+        "dry_run": dry_run,
+    }
     if mode == Mode.upsert:
         code = run_cli(
-            lambda progress: upsert_dir(
-                raw_dir,
-                encoding=encoding,
-                timezone=timezone,
-                strict=strict,
-                dry_run=dry_run,
-                progress=progress,
-            ),
-            max_errors,
-            render_changes,
+            lambda progress: upsert_dir(raw_dir, progress=progress, **options), max_errors, render_changes
         )
-        raise typer.Exit(code)
-    code = run_cli(
-        lambda progress: load_dir(
-            raw_dir,
-            encoding=encoding,
-            timezone=timezone,
-            strict=strict,
-            dry_run=dry_run,
-            progress=progress,
-            source=source,
-        ),
-        max_errors,
-    )
+    else:
+        code = run_cli(
+            lambda progress: load_dir(raw_dir, progress=progress, source=source, **options), max_errors
+        )
     raise typer.Exit(code)

@@ -1,7 +1,7 @@
 """The nightly job: load the night's exports, dbt build, publish the marts for BI.
 
 revops nightly --raw-dir exports/2026-11-26 [--mode upsert|full] [--keep 7]
-    [--source contract|salesforce]
+    [--source contract|salesforce] [--source-timezone TZ] [--export-time TIME]
 
 BI reads published/revops.duckdb (schema marts and the run log ops.run_log),
 replaced in one atomic rename only after every error-severity test passed.
@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from revops.cli_options import Source
+from revops.cli_options import Encoding, ExportTime, Source, SourceTimezone, Timezone
 from revops.nightly import NightlyOptions, run_nightly
 from revops.settings import PROJECT_DIR, duckdb_path
 from revops.sources import SourceName
@@ -75,10 +75,10 @@ def main(
     target_path: Annotated[
         Path, typer.Option("--target-path", help="dbt target path (artifacts, run_results.json, logs).")
     ] = PROJECT_DIR / "target" / "nightly",
-    encoding: Annotated[str, typer.Option("--encoding", help="CSV encoding, e.g. cp932.")] = "utf-8",
-    timezone: Annotated[
-        str | None, typer.Option("--timezone", help="Reporting timezone (default: dbt var).")
-    ] = None,
+    encoding: Encoding = None,
+    timezone: Timezone = None,
+    source_timezone: SourceTimezone = None,
+    export_time: ExportTime = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail the load if any row would be quarantined.")
     ] = False,
@@ -101,8 +101,10 @@ def main(
         keep=keep,
         full_refresh=full_refresh,
         dbt_vars=_vars(dbt_vars),
-        encoding=encoding,
+        encoding=tuple(encoding or ()),
         timezone=timezone,
+        source_timezone=source_timezone,
+        export_time=export_time,
         strict=strict,
         source=source.value,
     )

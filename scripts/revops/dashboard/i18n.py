@@ -26,6 +26,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.as_of": {"ja": "データ基準日", "en": "Data as of"},
     "page.as_of_source.latest_event": {"ja": "最新イベント", "en": "latest event"},
     "page.as_of_source.var": {"ja": "指定日", "en": "set date"},
+    "page.as_of_source.export_time": {"ja": "エクスポート時刻", "en": "export time"},
     "page.as_of_source.latest_stage": {"ja": "最新のステージ時刻", "en": "latest stage time"},
     "page.filter_half": {"ja": "半期", "en": "Fiscal half"},
     "page.filter_unit": {"ja": "事業部", "en": "Business unit"},

@@ -60,8 +60,8 @@ class Limits:
             min_leads=int(values.get("drift_min_mql_leads", 0)),
         )
 
-    def status(self, mql_leads: int, disagreement_rate: float) -> str:
-        if mql_leads < self.min_leads:
+    def status(self, mql_leads: int, disagreement_rate: float | None) -> str:
+        if disagreement_rate is None or mql_leads < self.min_leads:
             return "not_judged"
         if disagreement_rate > self.error:
             return "error"
@@ -97,7 +97,8 @@ def build_drift(context: Context) -> Section | None:
         """
     )
     for row in rows:
-        row["status"] = limits.status(int(row["mql_leads"]), float(row["disagreement_rate"]))
+        rate = row["disagreement_rate"]
+        row["status"] = limits.status(int(row["mql_leads"]), None if rate is None else float(rate))
         row["half"] = half_key(row["fiscal_year"], row["fiscal_half"])
     units = sorted({row["business_unit"] for row in rows})
     for unit in [ALL_UNITS, *units]:
@@ -110,8 +111,9 @@ def build_drift(context: Context) -> Section | None:
 def _slice(context: Context, limits: Limits, rows: list[dict], half: str) -> Slice:
     texts = context.texts
     in_half = [row for row in rows if row["half"] == half]
-    leads = sum(int(row["mql_leads"]) for row in in_half)
-    both = sum(int(row["both_count"]) for row in in_half)
+    measured = [row for row in in_half if row["disagreement_rate"] is not None]  # not_measured: no CRM flag
+    leads = sum(int(row["mql_leads"]) for row in measured)
+    both = sum(int(row["both_count"]) for row in measured)
     agreement = both / leads if leads else None
     status = _worst([row["status"] for row in in_half])
     warned = sum(1 for row in in_half if row["status"] == "warn")

@@ -1,0 +1,157 @@
+r"""The value formats real CRM/MA and Japanese Excel exports write, as DuckDB SQL.
+
+Every function takes the SQL of a VARCHAR value (never NULL-unsafe) and returns
+the SQL of the typed value, NULL when the text is not one of the accepted forms.
+Everything runs inside DuckDB, so a multi-gigabyte file is normalised while it
+streams, never row by row in Python.
+
+Accepted forms (docs/contract.md lists them for exporters):
+
+* Full-width ASCII (digits, letters, `／`, `：`, `，`, `．`, `－`, the
+  ideographic space) is read as its half-width form first (the mapping is
+  jaconv's), and surrounding whitespace is ignored.
+* Timestamps: `YYYY-MM-DD` or `YYYY/MM/DD`, month and day with one or two
+  digits, then optionally ` ` or `T`, the hour with one or two digits, `:MM`,
+  optionally `:SS` and a fraction; optionally an offset `Z`, `+09`, `+0900`,
+  `+09:00`. With an offset the instant is converted to the reporting timezone;
+  without one it is read in the source timezone (`--source-timezone`).
+* Dates: the same date forms; a time of exactly midnight (`2026/4/1 0:00`, as
+  Excel writes date cells) is accepted and dropped.
+* Numbers: `1234`, `-1234.5`, `1e3`; thousands separators `1,234,567.5`; a
+  leading `¥` or `￥`, or `\` (byte 0x5C, which Japanese Excel writes for ¥ in
+  Shift-JIS files and Japanese fonts show as ¥).
+* Booleans: true/false, TRUE/FALSE, t/f, 1/0, yes/no, はい/いいえ.
+* Enum values: compared ignoring letter case, surrounding whitespace,
+  full-width form, and the difference between space, `-` and `_`; the contract's
+  spelling is loaded.
+* Currencies: three letters, any case.
+
+Ambiguous values are rejected with a reason naming the accepted forms:
+`04/01/2026` (month/day or day/month?) and `1.234` (a decimal, or 1,234 with a
+European thousands separator?).
+"""
+
+from __future__ import annotations
+
+import jaconv
+
+from revops.rawio import sql_string
+
+_FULL_WIDTH = "".join(chr(code) for code in range(0xFF01, 0xFF5F)) + "\u3000\uffe5"
+_HALF_WIDTH = jaconv.z2h(_FULL_WIDTH[:-1], kana=False, ascii=True, digit=True) + "¥"
+
+_DATE = r"\d{4}[-/]\d{1,2}[-/]\d{1,2}"
+_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)"
+_OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)"
+TIMESTAMP_PATTERN = f"{_DATE}(?:{_TIME}{_OFFSET}?)?"
+TIMESTAMP_WITH_OFFSET_PATTERN = f"{_DATE}{_TIME}{_OFFSET}"
+DATE_PATTERN = rf"{_DATE}(?:[T ]0?0:00(?::00(?:\.0+)?)?)?"
+AMBIGUOUS_DATE_PATTERN = r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}(?:[T ].*)?"
+_PLAIN_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_GROUPED_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+_YEN = r"[¥\\]?"
+NUMBER_PATTERN = rf"[+-]?{_YEN}(?:{_PLAIN_NUMBER}|{_GROUPED_NUMBER})"
+AMBIGUOUS_NUMBER_PATTERN = rf"[+-]?{_YEN}[1-9]\d{{0,2}}\.\d{{3}}"
+CURRENCY_PATTERN = r"[A-Z]{3}"
+TRUE_WORDS = ("true", "t", "yes", "1", "はい")
+FALSE_WORDS = ("false", "f", "no", "0", "いいえ")
+
+TIMESTAMP_FORMS = "YYYY-MM-DD or YYYY/M/D, optionally with H:MM[:SS[.fff]] and an offset (Z, +09:00)"
+DATE_FORMS = "YYYY-MM-DD or YYYY/M/D"
+NUMBER_FORMS = "1234.5, 1,234,567, ¥1,234,567 or ￥1,234,567 (full-width digits too)"
+BOOLEAN_FORMS = "true/false, TRUE/FALSE, t/f, 1/0, yes/no, はい/いいえ"
+CURRENCY_FORMS = "a 3-letter ISO 4217 code"
+
+
+def half_width(value: str) -> str:
+    """SQL: `value` trimmed, with full-width ASCII, ￥ and the ideographic space made half-width."""
+    return f"trim(translate({value}, {sql_string(_FULL_WIDTH)}, {sql_string(_HALF_WIDTH)}))"
+
+
+def _dashed(text: str) -> str:
+    """`2026/4/1 9:05` -> `2026-4-1 9:05`, which DuckDB's cast reads (one-digit parts included)."""
+    return f"replace({text}, '/', '-')"
+
+
+def _matches(text: str, pattern: str) -> str:
+    return f"regexp_full_match({text}, {sql_string(pattern)})"
+
+
+def timestamp(value: str, reporting_timezone: str, source_timezone: str) -> str:
+    """SQL: the timestamp as naive reporting time, NULL when not an accepted form."""
+    text = half_width(value)
+    reporting = sql_string(reporting_timezone)
+    naive = f"try_cast({_dashed(text)} AS TIMESTAMP)"
+    if source_timezone != reporting_timezone:
+        naive = f"timezone({reporting}, timezone({sql_string(source_timezone)}, {naive}))"
+    with_offset = f"timezone({reporting}, try_cast({_dashed(text)} AS TIMESTAMPTZ))"
+    return (
+        f"CASE WHEN {_matches(text, TIMESTAMP_PATTERN)} THEN "
+        f"CASE WHEN {_matches(text, TIMESTAMP_WITH_OFFSET_PATTERN)} THEN {with_offset} ELSE {naive} END END"
+    )
+
+
+def date(value: str) -> str:
+    """SQL: the date, NULL when not an accepted form."""
+    text = half_width(value)
+    return f"CASE WHEN {_matches(text, DATE_PATTERN)} THEN try_cast({_dashed(text)} AS DATE) END"
+
+
+def number(value: str) -> str:
+    """SQL: the number as DECIMAL(20,4), NULL when not an accepted form (or ambiguous)."""
+    text = half_width(value)
+    digits = f"replace(replace(replace({text}, '¥', ''), '\\', ''), ',', '')"
+    return (
+        f"CASE WHEN {_matches(text, NUMBER_PATTERN)} AND NOT {_matches(text, AMBIGUOUS_NUMBER_PATTERN)} "
+        f"THEN try_cast({digits} AS DECIMAL(20,4)) END"
+    )
+
+
+def boolean(value: str) -> str:
+    """SQL: the boolean, NULL when not an accepted word."""
+    word = f"lower({half_width(value)})"
+    true_words = ", ".join(map(sql_string, TRUE_WORDS))
+    false_words = ", ".join(map(sql_string, FALSE_WORDS))
+    return f"CASE WHEN {word} IN ({true_words}) THEN true WHEN {word} IN ({false_words}) THEN false END"
+
+
+def _enum_key(text: str) -> str:
+    return f"lower(regexp_replace({text}, '[\\s_-]+', '_', 'g'))"
+
+
+def enum_key(allowed: str) -> str:
+    """The Python spelling of the comparison key of an allowed enum value."""
+    import re
+
+    return re.sub(r"[\s_-]+", "_", allowed.strip()).lower()
+
+
+def enum(value: str, values: tuple[str, ...]) -> str:
+    """SQL: the contract's spelling of the enum value, NULL when it matches none."""
+    key = _enum_key(half_width(value))
+    cases = " ".join(f"WHEN {sql_string(enum_key(allowed))} THEN {sql_string(allowed)}" for allowed in values)
+    return f"CASE {key} {cases} END"
+
+
+def currency(value: str) -> str:
+    """SQL: the upper-case ISO 4217 code, NULL when not three letters."""
+    code = f"upper({half_width(value)})"
+    return f"CASE WHEN regexp_full_match({code}, {sql_string(CURRENCY_PATTERN)}) THEN {code} END"
+
+
+def ambiguity(column_type: str, value: str) -> str | None:
+    """SQL: why the text is ambiguous (NULL when it is not), for the types that have ambiguous forms."""
+    text = half_width(value)
+    if column_type in ("timestamp", "date"):
+        forms = TIMESTAMP_FORMS if column_type == "timestamp" else DATE_FORMS
+        return (
+            f"CASE WHEN regexp_full_match({text}, {sql_string(AMBIGUOUS_DATE_PATTERN)}) THEN "
+            f"{sql_string('ambiguous date (month/day or day/month?); write ' + forms)} END"
+        )
+    if column_type == "decimal":
+        return (
+            f"CASE WHEN regexp_full_match({text}, {sql_string(AMBIGUOUS_NUMBER_PATTERN)}) THEN "
+            f"{sql_string('ambiguous number (a decimal point or a thousands separator?); write ' + NUMBER_FORMS)}"
+            " END"
+        )
+    return None

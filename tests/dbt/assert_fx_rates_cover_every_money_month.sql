@@ -1,0 +1,67 @@
+{#-
+    Every money row in another currency than var reporting_currency needs a rate
+    in seeds/fx_rates.csv for its month (deals: signing month; opportunities:
+    creation month; campaign costs: cost month). When some are missing the build
+    fails with one message listing exactly the (month, currency) rows to add,
+    rather than a count of null converted amounts.
+-#}
+{%- set missing_sql -%}
+with
+
+deals as (
+    select * from {{ ref('stg_crm__deals') }}
+),
+
+opportunities as (
+    select * from {{ ref('stg_crm__opportunities') }}
+),
+
+campaign_costs as (
+    select * from {{ ref('stg_crm__campaign_costs') }}
+),
+
+fx_rates as (
+    select * from {{ ref('fx_rates') }}
+),
+
+money_months as (
+    select {{ month_start('signed_on') }} as rate_month, currency from deals
+    union all
+    select {{ month_start('opportunity_created_at') }} as rate_month, currency
+    from opportunities
+    where amount is not null
+    union all
+    select {{ month_start('cost_date') }} as rate_month, currency from campaign_costs
+),
+
+final as (
+    select distinct
+        money_months.rate_month,
+        money_months.currency
+    from money_months
+    left join fx_rates
+        on money_months.currency = fx_rates.currency
+            and money_months.rate_month = fx_rates.month
+    where money_months.currency <> '{{ var("reporting_currency") }}'
+        and fx_rates.rate_to_reporting is null
+)
+
+select * from final
+{%- endset -%}
+
+{#- only when the test runs (not when sqlfluff or `dbt compile` renders it) -#}
+{%- if execute and flags.WHICH in ['build', 'test'] -%}
+    {%- set missing = run_query(missing_sql ~ ' order by rate_month, currency') -%}
+    {%- if missing.rows | length > 0 -%}
+        {%- set pairs = [] -%}
+        {%- for row in missing.rows -%}
+            {%- do pairs.append(row[0] | string ~ ',' ~ row[1]) -%}
+        {%- endfor -%}
+        {{ exceptions.raise_compiler_error(
+            "Missing FX rates: add these " ~ pairs | length ~ " (month, currency) rows to seeds/fx_rates.csv "
+            ~ "(month,currency,rate_to_reporting): " ~ pairs | join('; ')
+        ) }}
+    {%- endif -%}
+{%- endif -%}
+
+{{ missing_sql }}
