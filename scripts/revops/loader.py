@@ -571,7 +571,7 @@ def render_report(report: Report, console: Console) -> None:
         if table.missing_optional_columns:
             missing = ", ".join(table.missing_optional_columns)
             notes.append(f"note: {table.path.name}: missing optional columns loaded as NULL: {missing}")
-        notes.extend(dependency_lines(table))
+        notes.extend(dependency_lines(table, raw_source(report.source).tables))
         if table.rows_noted:
             notes.append(
                 f"note: {table.path.name}: {table.rows_noted:,} rows kept with an optional reference set to "
@@ -586,9 +586,10 @@ def render_report(report: Report, console: Console) -> None:
         console.print(line, soft_wrap=True, markup=False, highlight=False)
 
 
-def dependency_lines(table: TableReport) -> list[str]:
-    """`crm_mql_at: absent → mart_definition_drift not measured` for optional inputs the marts need."""
-    contract_table = next(candidate for candidate in contract() if candidate.name == table.table)
+def dependency_lines(table: TableReport, tables: tuple[Table, ...] | None = None) -> list[str]:
+    """`crm_mql_at: absent → mart_definition_drift not measured` for optional inputs the marts need
+    (`tables`: the source system's contract, default the CSV contract)."""
+    contract_table = next(candidate for candidate in (tables or contract()) if candidate.name == table.table)
     lines = []
     for column in contract_table.columns:
         if not column.when_absent:
