@@ -24,3 +24,18 @@
 {% macro month_start(expression) -%}
     cast({{ dbt.date_trunc('month', expression) }} as date)
 {%- endmacro %}
+
+{#- Fiscal quarter (1-4) of a date: Q1 is the first three months of the fiscal year. -#}
+{% macro fiscal_quarter(date_expression) -%}
+    (cast(mod(cast(extract(month from {{ date_expression }}) as integer) - {{ var('fiscal_year_start_month') }} + 12, 12) / 3 as integer) + 1)
+{%- endmacro %}
+
+{#- First day of the fiscal quarter of a date (or timestamp), as a date. -#}
+{% macro fiscal_quarter_start(date_expression) -%}
+    cast({{ dbt.dateadd(
+        'month',
+        '-1 * mod(cast(extract(month from ' ~ date_expression ~ ') as integer) - '
+            ~ var('fiscal_year_start_month') ~ ' + 12, 3)',
+        month_start(date_expression)
+    ) }} as date)
+{%- endmacro %}

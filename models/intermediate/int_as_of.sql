@@ -23,6 +23,10 @@ deals as (
     select * from {{ ref('stg_crm__deals') }}
 ),
 
+opportunity_history as (
+    select * from {{ ref('stg_crm__opportunity_history') }}
+),
+
 event_times as (
     select max(lead_created_at) as event_at from leads
     union all
@@ -33,6 +37,8 @@ event_times as (
     select max(opportunity_created_at) as event_at from opportunities
     union all
     select max(closed_at) as event_at from opportunities
+    union all
+    select max(changed_at) as event_at from opportunity_history
     union all
     select max(cast(signed_on as {{ dbt.type_timestamp() }})) as event_at from deals
 ),
