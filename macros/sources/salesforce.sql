@@ -61,13 +61,15 @@
                 {%- do present.append(column.name | lower) -%}
             {%- endfor -%}
         {%- endif -%}
-        select
-        {%- for name, column in node.columns.items() %}
+        {%- set selected = [] -%}
+        {%- for name, column in node.columns.items() -%}
             {%- set column_spec = (column.meta or {}).get('contract', {}) -%}
             {%- set physical = salesforce_field_column(column_spec.field_var) if column_spec.get('field_var') else name -%}
-            {{ salesforce_cast(adapter.quote(physical) if physical in present else 'null', column_spec.get('type', 'string')) }}
-                as {{ name }}{{ ',' if not loop.last }}
+            {%- set expression = adapter.quote(physical) if physical in present else 'null' -%}
+            {%- do selected.append(salesforce_cast(expression, column_spec.get('type', 'string')) ~ ' as ' ~ name) -%}
         {%- endfor %}
+        select
+            {{ selected | join(',\n            ') }}
         {%- if existing is none %}
         where 1 = 0
         {%- else %}

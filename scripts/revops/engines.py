@@ -170,10 +170,10 @@ def spark_session_parameters(settings: SparkSettings) -> dict[str, str]:
 # --------------------------------------------------------------------------- raw tables in DuckDB
 
 
-def _duckdb_raw(connection: duckdb.DuckDBPyConnection, table: str) -> str:
+def _duckdb_raw(connection: duckdb.DuckDBPyConnection, table: str, schema: str = RAW_SCHEMA) -> str:
     """raw.<table>, qualified with the catalog (a file named raw.duckdb is catalog `raw` too)."""
     (catalog,) = connection.execute("select current_database()").fetchone()
-    return f"{sql_name(catalog)}.{sql_name(RAW_SCHEMA)}.{sql_name(table)}"
+    return f"{sql_name(catalog)}.{sql_name(schema)}.{sql_name(table)}"
 
 
 @dataclass(frozen=True)
@@ -184,8 +184,9 @@ class RawTable:
     rows: int
 
 
-def raw_tables(duckdb_path: Path) -> tuple[RawTable, ...]:
-    """The base tables of schema `raw` in the DuckDB warehouse, with their column types."""
+def raw_tables(duckdb_path: Path, schema: str = RAW_SCHEMA) -> tuple[RawTable, ...]:
+    """The base tables of schema `raw` (or `schema`, e.g. salesforce) in the DuckDB warehouse, with their
+    column types."""
     if not duckdb_path.exists():
         raise EngineError(f"no DuckDB warehouse at {duckdb_path}")
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
@@ -194,7 +195,7 @@ def raw_tables(duckdb_path: Path) -> tuple[RawTable, ...]:
             for row in connection.execute(
                 "select table_name from information_schema.tables "
                 "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
-                [RAW_SCHEMA],
+                [schema],
             ).fetchall()
         ]
         tables = []
@@ -202,12 +203,14 @@ def raw_tables(duckdb_path: Path) -> tuple[RawTable, ...]:
             columns = connection.execute(
                 "select column_name, data_type from information_schema.columns "
                 "where table_schema = ? and table_name = ? order by ordinal_position",
-                [RAW_SCHEMA, name],
+                [schema, name],
             ).fetchall()
-            (rows,) = connection.execute(f"select count(*) from {_duckdb_raw(connection, name)}").fetchone()
+            (rows,) = connection.execute(
+                f"select count(*) from {_duckdb_raw(connection, name, schema)}"
+            ).fetchone()
             tables.append(RawTable(name, tuple((str(c), str(t)) for c, t in columns), int(rows)))
     if not tables:
-        raise EngineError(f"{duckdb_path} has no tables in schema {RAW_SCHEMA}: load it first")
+        raise EngineError(f"{duckdb_path} has no tables in schema {schema}: load it first")
     return tuple(tables)
 
 
@@ -308,13 +311,13 @@ def drop_postgres_database(settings: PostgresSettings) -> None:
         connection.close()
 
 
-def _postgres_columns(cursor, table: str) -> tuple[tuple[str, str], ...]:
+def _postgres_columns(cursor, table: str, schema: str = RAW_SCHEMA) -> tuple[tuple[str, str], ...]:
     cursor.execute(
         "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
         "join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace "
         "where n.nspname = %s and c.relname = %s and c.relkind = 'r' and a.attnum > 0 "
         "and not a.attisdropped order by a.attnum",
-        (RAW_SCHEMA, table),
+        (schema, table),
     )
     return tuple((str(name), str(kind)) for name, kind in cursor.fetchall())
 
@@ -325,8 +328,11 @@ def _normalise_pg_type(kind: str) -> str:
     )
 
 
-def publish_postgres(duckdb_path: Path, settings: PostgresSettings) -> dict[str, int]:
-    """Replace schema `raw` of the PostgreSQL database with the DuckDB raw tables (one transaction).
+def publish_postgres(
+    duckdb_path: Path, settings: PostgresSettings, schema: str = RAW_SCHEMA
+) -> dict[str, int]:
+    """Replace schema `raw` (or `schema`, e.g. salesforce) of the PostgreSQL database with the DuckDB
+    tables of the same schema (one transaction).
 
     A table whose columns are unchanged is emptied and refilled, so dbt's views over it survive;
     one whose columns changed is dropped (with the views over it) and created anew.
@@ -334,7 +340,7 @@ def publish_postgres(duckdb_path: Path, settings: PostgresSettings) -> dict[str,
     """
     from psycopg2 import sql
 
-    tables = raw_tables(duckdb_path)
+    tables = raw_tables(duckdb_path, schema)
     published: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="revops-publish-") as workdir:
         connection = postgres_connect(settings)
@@ -344,14 +350,14 @@ def publish_postgres(duckdb_path: Path, settings: PostgresSettings) -> dict[str,
                 connection.cursor() as cursor,
                 duckdb.connect(str(duckdb_path), read_only=True) as source,
             ):
-                cursor.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(RAW_SCHEMA)))
+                cursor.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
                 for table in tables:
                     wanted = tuple((name, postgres_type(kind)) for name, kind in table.columns)
                     existing = tuple(
                         (name, _normalise_pg_type(kind))
-                        for name, kind in _postgres_columns(cursor, table.name)
+                        for name, kind in _postgres_columns(cursor, table.name, schema)
                     )
-                    target = sql.Identifier(RAW_SCHEMA, table.name)
+                    target = sql.Identifier(schema, table.name)
                     if existing == wanted:
                         cursor.execute(sql.SQL("truncate table {}").format(target))
                     else:
@@ -367,7 +373,7 @@ def publish_postgres(duckdb_path: Path, settings: PostgresSettings) -> dict[str,
                         )
                     csv_path = Path(workdir) / f"{table.name}.csv"
                     source.execute(
-                        f"copy {_duckdb_raw(source, table.name)} to {sql_string(str(csv_path))} "
+                        f"copy {_duckdb_raw(source, table.name, schema)} to {sql_string(str(csv_path))} "
                         "(format csv, header false, nullstr '\\N')"
                     )
                     copy = sql.SQL("copy {} ({}) from stdin with (format csv, null '\\N')").format(

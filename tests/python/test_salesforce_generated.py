@@ -170,6 +170,30 @@ def test_every_mart_is_equal_row_for_row(both_builds: tuple[Warehouse, Warehouse
     assert not problems, "\n".join(problems)
 
 
+def test_extra_campaign_halves_hold_cost_only(both_builds: tuple[Warehouse, Warehouse]) -> None:
+    """The Salesforce build's extra mart_campaign_attribution rows are halves its even spreading put cost in."""
+    contract, salesforce = both_builds
+    keys = ", ".join(INHERENT["mart_campaign_attribution"].keys)
+    measures = [
+        name
+        for (name,) in salesforce.query(
+            "select column_name from duckdb_columns() where schema_name = 'marts' "
+            "and table_name = 'mart_campaign_attribution' "
+            "and regexp_matches(column_name, '^(attributed|sourced|influenced)_')"
+        )
+    ]
+    assert measures
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{contract.path}' as contract_build (read_only)")
+        connection.execute(f"attach '{salesforce.path}' as salesforce_build (read_only)")
+        (extra_with_measures,) = connection.execute(
+            f"select count(*) from salesforce_build.marts.mart_campaign_attribution "
+            f"where ({keys}) not in (select ({keys}) from contract_build.marts.mart_campaign_attribution) "
+            f"and ({' or '.join(f'coalesce({name}, 0) <> 0' for name in measures)})"
+        ).fetchall()[0]
+    assert extra_with_measures == 0
+
+
 def test_salesforce_holds_every_won_amount(both_builds: tuple[Warehouse, Warehouse]) -> None:
     contract, salesforce = both_builds
     (contract_won,) = contract.query("select sum(won_amount) from marts.fct_opportunity")[0]

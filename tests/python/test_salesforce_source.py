@@ -178,3 +178,104 @@ def test_snake_case_matches_the_dbt_macro() -> None:
     assert salesforce.snake_case("ConvertedOpportunityId") == "converted_opportunity_id"
     assert salesforce.snake_case("MQL_Date__c") == "mql_date_c"
     assert salesforce.header_key("CREATEDDATE") == salesforce.header_key("created_date")
+
+
+@pytest.mark.postgres
+def test_salesforce_fixture_builds_on_postgres_with_the_same_marts(salesforce_build, tmp_path: Path) -> None:
+    """The Salesforce tables published to PostgreSQL build the same hand-computed marts there."""
+    import uuid
+
+    from revops.dbtcli import run_dbt
+    from revops.engines import (
+        EngineTarget,
+        PostgresSettings,
+        create_postgres_database,
+        drop_postgres_database,
+        postgres_available,
+        publish_postgres,
+    )
+
+    warehouse, _, _ = salesforce_build
+    settings = PostgresSettings.from_env()
+    reason = postgres_available(settings)
+    assert reason is None, f"PostgreSQL is not available ({reason}); run scripts/engines/start_postgres.sh"
+    database = create_postgres_database(settings, f"revops_sf_{uuid.uuid4().hex[:10]}")
+    try:
+        publish_postgres(warehouse.path, database, schema="salesforce")
+        target = EngineTarget("postgres", postgres=database)
+        built = run_dbt(
+            ["build", "--target", "postgres"],
+            target_path=tmp_path / "target",
+            dbt_vars=SALESFORCE_VARS,
+            env=target.env(),
+        )
+        assert built.ok, built.output[-4000:]
+        for relation in ("marts.fct_opportunity", "marts.fct_lead_funnel"):
+            columns, rows = target.query({relation: f"select * from {relation}"})[relation]
+            actual = [dict(zip(columns, row, strict=True)) for row in rows]
+            assert_mart_equals_expected(relation.split(".")[1], RELATIONS[relation], EXPECTED, actual)
+    finally:
+        drop_postgres_database(database)
+
+
+def test_nightly_runs_on_salesforce_exports(tmp_path: Path) -> None:
+    from conftest import run_script
+
+    warehouse, published = tmp_path / "work.duckdb", tmp_path / "published"
+    upsert = run_script("nightly.py", "--source", "salesforce", "--mode", "upsert", "--raw-dir", str(RAW))
+    assert upsert.returncode == 2 and "--mode upsert is for the contract source" in upsert.stderr
+    completed = run_script(
+        "nightly.py",
+        "--source",
+        "salesforce",
+        "--raw-dir",
+        str(RAW),
+        "--warehouse",
+        str(warehouse),
+        "--publish-dir",
+        str(published),
+        "--target-path",
+        str(tmp_path / "target"),
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr[-4000:]
+    with duckdb.connect(str(published / "revops.duckdb"), read_only=True) as connection:
+        rows = connection.execute(
+            "select lead_origin, count(*) from marts.fct_opportunity group by 1 order by 1"
+        )
+        assert rows.fetchall() == [("account", 2), ("contact", 2), ("lead", 1)]
+
+
+def test_connector_schema_with_fivetran_deletes_missing_columns_and_objects(warehouse: Warehouse) -> None:
+    """A connector's schema: `_fivetran_deleted` honoured, a missing column null, a missing optional object
+    empty, a missing required object a clear error."""
+    assert load_salesforce(warehouse, RAW).returncode == 0
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute("alter table salesforce.lead add column _fivetran_deleted boolean default false")
+        connection.execute(
+            "update salesforce.lead set _fivetran_deleted = true where id = '00Q000000000004AAA'"
+        )
+        connection.execute("alter table salesforce.opportunity drop column currency_iso_code")
+        connection.execute("drop table salesforce.event")
+        connection.execute("drop table salesforce.opportunity_history")
+    built = warehouse.dbt("build", dbt_vars=SALESFORCE_VARS)
+    assert built.ok, built.output[-4000:]
+    leads = {lead_id for (lead_id,) in warehouse.query("select lead_id from marts.fct_lead_funnel")}
+    assert leads == {"00Q000000000001AAA", "00Q000000000002AAA", "003000000000003AAA"}
+    assert warehouse.query("select count(*), sum(won_amount) from marts.fct_opportunity") == [(5, 2750000)]
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute("drop table salesforce.campaign")
+    failed = warehouse.dbt("build", "--select", "stg_salesforce__campaign", dbt_vars=SALESFORCE_VARS)
+    assert not failed.ok
+    assert "Salesforce object Campaign is required" in failed.output
+
+
+def test_cp932_export_round_trips_japanese(warehouse: Warehouse, tmp_path: Path) -> None:
+    export = _copy(tmp_path)
+    for path in export.glob("*.csv"):
+        path.write_bytes(path.read_text(encoding="utf-8").encode("cp932"))
+    assert load_salesforce(warehouse, export).returncode == 2
+    loaded = load_salesforce(warehouse, export, "--encoding", "cp932")
+    assert loaded.returncode == 0, loaded.stderr
+    assert warehouse.query("select name from salesforce.user_role where id = '00E000000000002AAA'") == [
+        ("インサイドセールス",)
+    ]

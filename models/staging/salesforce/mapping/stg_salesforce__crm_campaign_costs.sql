@@ -9,9 +9,25 @@ campaigns as (
 ),
 
 digits as (
-    {%- for digit in range(10) %}
-    select {{ digit }} as digit{{ ' union all' if not loop.last }}
-    {%- endfor %}
+    select 0 as digit
+    union all
+    select 1 as digit
+    union all
+    select 2 as digit
+    union all
+    select 3 as digit
+    union all
+    select 4 as digit
+    union all
+    select 5 as digit
+    union all
+    select 6 as digit
+    union all
+    select 7 as digit
+    union all
+    select 8 as digit
+    union all
+    select 9 as digit
 ),
 
 -- 0 .. 9999: campaigns up to 27 years long
@@ -23,17 +39,27 @@ day_offsets as (
     cross join digits as ones
 ),
 
-costed as (
+dated as (
     select
         campaign_id,
         actual_cost,
         coalesce(currency_iso_code, {{ default_currency('salesforce') }}) as currency,
         coalesce(start_date, end_date) as first_day,
-        {{ dbt.datediff('coalesce(start_date, end_date)', 'coalesce(end_date, start_date)', 'day') }} + 1
-            as day_count
+        coalesce(end_date, start_date) as last_day
     from campaigns
     where actual_cost is not null
-        and coalesce(start_date, end_date) is not null
+),
+
+costed as (
+    select
+        campaign_id,
+        actual_cost,
+        currency,
+        first_day,
+        {{ dbt.datediff('first_day', 'last_day', 'day') }}
+        + 1 as day_count
+    from dated
+    where first_day is not null
 ),
 
 daily as (
@@ -60,7 +86,7 @@ final as (
         daily.currency
     from daily
     inner join day_offsets
-        on day_offsets.day_offset < daily.day_count
+        on daily.day_count > day_offsets.day_offset
 )
 
 select * from final

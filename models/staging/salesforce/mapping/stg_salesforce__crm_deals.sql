@@ -41,7 +41,7 @@ renewed_candidates as (
     from won as renewals
     inner join won as earlier
         on {{ salesforce_id15('renewals.account_id') }} = {{ salesforce_id15('earlier.account_id') }}
-            and earlier.signed_on < renewals.signed_on
+            and renewals.signed_on > earlier.signed_on
             and earlier.deal_type in ('new', 'renewal')
     where renewals.deal_type = 'renewal'
 ),
