@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 
-from conftest import FIXTURES, Warehouse
+from conftest import FIXTURES, Warehouse, run_script
 from expected_tables import TableSpec, assert_mart_equals_expected
 
 PIPELINE = FIXTURES / "pipeline"
@@ -127,3 +127,53 @@ def test_unmapped_stage_warns(pipeline_warehouse: Warehouse) -> None:
     result = pipeline_warehouse.dbt("test", "-s", "stg_crm__opportunities_stage_in_pipeline_stages")
     assert result.ok
     assert "WARN 1" in result.output
+
+
+@pytest.fixture(scope="module")
+def generated_warehouse(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
+    warehouse = warehouse_factory("pipeline_generated")
+    raw = warehouse.root / "raw"
+    made = run_script("generate.py", "--leads", "4000", "--seed", "11", "--out", str(raw))
+    assert made.returncode == 0, made.stderr
+    warehouse.build(raw)
+    return warehouse
+
+
+def test_generated_history_has_every_movement(generated_warehouse: Warehouse) -> None:
+    """The generator's history pushes, pulls in, reopens and changes amounts (revops/generator/history.py)."""
+    seen = dict(
+        generated_warehouse.query(
+            "select movement, count(*) from intermediate.int_pipeline_movements group by 1"
+        )
+    )
+    assert set(seen) == set(MOVEMENTS), seen
+    assert all(count > 0 for count in seen.values()), seen
+
+
+def test_generated_waterfall_identities(generated_warehouse: Warehouse) -> None:
+    """starting + entries - exits (+ increased - decreased) = ending, and won = bookings, on generated data."""
+    entries = ("created", "pulled_in", "reopened")
+    exits = ("won", "lost", "pushed_out", "pulled_earlier")
+    rows = generated_warehouse.query_dicts("select * from marts.mart_pipeline_waterfall")
+    assert rows
+    for row in rows:
+        counts = (
+            row["starting_count"]
+            + sum(row[f"{m}_count"] for m in entries)
+            - sum(row[f"{m}_count"] for m in exits)
+        )
+        amounts = (
+            row["starting_amount"]
+            + sum(row[f"{m}_amount"] for m in entries)
+            - sum(row[f"{m}_amount"] for m in exits)
+            + row["increased_amount"]
+            - row["decreased_amount"]
+        )
+        assert (counts, amounts) == (row["ending_count"], row["ending_amount"]), row
+    bookings = generated_warehouse.query(
+        "select count(*), sum(amount) from marts.fct_opportunity where is_won and closed_at is not null"
+    )[0]
+    won = generated_warehouse.query(
+        "select sum(won_count), sum(won_amount) from marts.mart_pipeline_waterfall"
+    )[0]
+    assert won == bookings
