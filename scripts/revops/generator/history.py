@@ -76,17 +76,26 @@ def history(
     first_amount = np.where(changed, _round_amount(opps.amount * factor, opps.usd), opps.amount)
     regress = (rng.random(m) < REGRESSION) & (final_stage >= 2)
     reopened = opps.closed & (rng.random(m) < REOPENED)
+    # A life shorter than a day has one row, in its final open state (and its close): no two rows
+    # at one instant.
+    lived = span >= DAY
 
     # (share of life, stage, amount, close day, include) per template row; open stages are capped at
     # the opportunity's own final one.
     rows = [
-        (0.00, np.zeros(m, np.int64), first_amount, first_close, np.ones(m, bool)),
-        (0.20, np.minimum(1, final_stage), first_amount, first_close, final_stage >= 1),
-        (0.30, np.zeros(m, np.int64), first_amount, first_close, regress),
-        (0.40, np.minimum(2, final_stage), opps.amount, first_close, final_stage >= 2),
-        (0.55, np.minimum(2, final_stage), opps.amount, opps.close_day, push > 0),
-        (0.75, np.minimum(3, final_stage), opps.amount, opps.close_day, reopened),
-        (0.85, final_stage, opps.amount, opps.close_day, np.ones(m, bool)),
+        (
+            0.00,
+            np.where(lived, 0, final_stage),
+            np.where(lived, first_amount, opps.amount),
+            np.where(lived, first_close, opps.close_day),
+            np.ones(m, bool),
+        ),
+        (0.20, np.minimum(1, final_stage), first_amount, first_close, lived & (final_stage >= 1)),
+        (0.30, np.zeros(m, np.int64), first_amount, first_close, lived & regress),
+        (0.40, np.minimum(2, final_stage), opps.amount, first_close, lived & (final_stage >= 2)),
+        (0.55, np.minimum(2, final_stage), opps.amount, opps.close_day, lived & (push > 0)),
+        (0.75, np.minimum(3, final_stage), opps.amount, opps.close_day, lived & reopened),
+        (0.85, final_stage, opps.amount, opps.close_day, lived),
     ]
     parts: dict[str, list[pa.Array]] = {name: [] for name in HISTORY_COLUMNS}
     forecast = pa.array(list(STAGE_FORECAST), pa.string())
