@@ -30,3 +30,13 @@
     {{ dbt.concat(["'Q'", 'cast(cast(floor(mod(cast(extract(month from ' ~ date_expression ~ ') as integer) - '
         ~ var('fiscal_year_start_month') ~ ' + 12, 12) / 3) as integer) + 1 as ' ~ dbt.type_string() ~ ')']) }}
 {%- endmacro %}
+
+{#- First day of the fiscal quarter of a date (or timestamp), as a date. -#}
+{% macro fiscal_quarter_start(date_expression) -%}
+    cast({{ dbt.dateadd(
+        'month',
+        '-1 * mod(cast(extract(month from ' ~ date_expression ~ ') as integer) - '
+            ~ var('fiscal_year_start_month') ~ ' + 12, 3)',
+        month_start(date_expression)
+    ) }} as date)
+{%- endmacro %}

@@ -9,7 +9,9 @@
 --     creation, activities, status changes and opportunity creations, when a
 --     team is working the lead; closes and signings are outcomes, not work.
 -- A deal signed on the lead's opportunity is a `deal_signed` event of that
--- lead; a renewal of such a deal is also a `renewal_signed` event of it. A
+-- lead; a renewal of such a deal is also a `renewal_signed` event of it; a
+-- change in the opportunity's history (stage, amount, close date, forecast
+-- category: opportunity_history) is an `opportunity_changed` event. A
 -- view: every reader filters it (event type, cutoff), and nothing is stored.
 {{ config(materialized='view') }}
 with
@@ -32,6 +34,10 @@ opportunities as (
 
 deals as (
     select * from {{ ref('stg_crm__deals') }}
+),
+
+opportunity_history as (
+    select * from {{ ref('stg_crm__opportunity_history') }}
 ),
 
 deal_leads as (
@@ -83,6 +89,14 @@ final as (
         closed_at as event_at
     from opportunities
     where closed_at is not null
+    union all
+    select
+        opportunities.lead_id,
+        'opportunity_changed' as event_type,
+        opportunity_history.changed_at as event_at
+    from opportunity_history
+    inner join opportunities
+        on opportunity_history.opportunity_id = opportunities.opportunity_id
     union all
     select
         lead_id,

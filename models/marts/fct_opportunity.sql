@@ -29,6 +29,22 @@ lead_companies as (
     select * from {{ ref('int_account_lead_companies') }}
 ),
 
+stage_runs as (
+    select * from {{ ref('int_opportunity_stage_runs') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of') }}
+),
+
+current_stage_runs as (
+    select
+        opportunity_id,
+        started_at as stage_entered_at
+    from stage_runs
+    where ended_at is null
+),
+
 opportunity_deals as (
     select
         opportunity_id,
@@ -57,8 +73,18 @@ final as (
         cast(opportunities_reporting.amount_reporting as {{ type_money() }}) as amount,
         cast(coalesce(opportunity_deals.won_amount, 0) as {{ type_money() }}) as won_amount,
         opportunity_deals.deal_type,
-        leads.source_campaign_id
+        leads.source_campaign_id,
+        opportunities.close_date,
+        -- Pipeline (docs/pipeline.md): days from created to closed, or to as-of while open; days in
+        -- the current stage at as-of (null when closed).
+        {{ days_between('opportunities.opportunity_created_at', 'coalesce(opportunities.closed_at, as_of.as_of_at)') }}
+            as days_open,
+        case
+            when not opportunities.is_closed
+                then {{ days_between('current_stage_runs.stage_entered_at', 'as_of.as_of_at') }}
+        end as current_stage_age_days
     from opportunities
+    cross join as_of
     inner join opportunities_reporting
         on opportunities.opportunity_id = opportunities_reporting.opportunity_id
     left join opportunity_deals
@@ -70,6 +96,8 @@ final as (
         on opportunities.lead_id = leads.lead_id
     left join lead_companies
         on opportunities.lead_id = lead_companies.lead_id
+    left join current_stage_runs
+        on opportunities.opportunity_id = current_stage_runs.opportunity_id
 )
 
 select * from final

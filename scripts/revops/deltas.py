@@ -12,6 +12,7 @@ row is delivered on its *arrival day*, in the reporting timezone:
   their lead; opportunities: created (an open version: no closed_at/is_won,
   stage `商談中`), then, on the day closed, the closed version (a changed row);
 * deals: the day signed, never before their opportunity or renewed deal;
+  opportunity history rows: the day of the change, never before their opportunity;
   campaign costs: their day; campaigns and owners: in the initial export.
 
 Rows arriving after `end` (default: the last day a lead was created) have not
@@ -55,6 +56,7 @@ ARRIVAL_SQL: dict[str, list[str]] = {
     "opportunities": ["created_at"],
     "deals": ["signed_at"],
     "campaign_costs": ["cost_date"],
+    "opportunity_history": ["changed_at"],
 }
 PARENTS: dict[str, list[tuple[str, str, str]]] = {
     # table: (column, parent table, parent key) whose arrival bounds the row's
@@ -62,6 +64,7 @@ PARENTS: dict[str, list[tuple[str, str, str]]] = {
     "lead_status_changes": [("lead_id", "leads", "lead_id")],
     "opportunities": [("lead_id", "leads", "lead_id")],
     "deals": [("opportunity_id", "opportunities", "opportunity_id")],
+    "opportunity_history": [("opportunity_id", "opportunities", "opportunity_id")],
 }
 
 
@@ -136,7 +139,13 @@ class _Splitter:
                 f"row_number() OVER () AS _row, 'upsert' AS _kind FROM ({_source_sql(self.raw_dir, table)}) r"
             )
         self._version_leads()
-        for name in ("lead_activities", "lead_status_changes", "opportunities", "deals"):
+        for name in (
+            "lead_activities",
+            "lead_status_changes",
+            "opportunities",
+            "deals",
+            "opportunity_history",
+        ):
             for column, parent, key in PARENTS[name]:
                 self._bound_by_parent(name, column, parent, key)
             if name == "opportunities":

@@ -18,7 +18,7 @@ def test_contract_tables_in_load_order() -> None:
     names = [t.name for t in contract()]
     assert set(names) == {
         "leads", "lead_activities", "lead_status_changes", "opportunities",
-        "deals", "campaigns", "campaign_costs", "owners",
+        "deals", "campaigns", "campaign_costs", "owners", "opportunity_history",
     }  # fmt: skip
     for position, current in enumerate(contract()):
         for column in current.columns:

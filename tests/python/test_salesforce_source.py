@@ -33,7 +33,11 @@ RATIOS = frozenset(
 )
 RELATIONS: dict[str, TableSpec] = {
     "marts.fct_lead_funnel": TableSpec(key=("lead_id",), numbers=frozenset({"won_amount"})),
-    "marts.fct_opportunity": TableSpec(key=("opportunity_id",), numbers=frozenset({"amount", "won_amount"})),
+    "marts.fct_opportunity": TableSpec(
+        key=("opportunity_id",),
+        numbers=frozenset({"amount", "won_amount"}),
+        doubles=frozenset({"days_open", "current_stage_age_days"}),
+    ),
     "marts.mart_campaign_efficiency": TableSpec(
         key=("campaign_id",),
         numbers=frozenset({"total_cost", "leads", "mqls", "sals", "opportunities", "won_deals", "renewals"})

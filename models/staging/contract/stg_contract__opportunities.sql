@@ -21,7 +21,12 @@ final as (
         cast(coalesce(currency, {{ default_currency() }}) as {{ dbt.type_string() }}) as currency,
         closed_at is not null as is_closed,
         cast(closed_at as {{ dbt.type_timestamp() }}) as closed_at,
-        cast(is_won as {{ dbt.type_boolean() }}) as is_won
+        cast(is_won as {{ dbt.type_boolean() }}) as is_won,
+        -- Expected close date while open; a closed one closes on the day of closed_at.
+        case
+            when closed_at is not null then cast(closed_at as date)
+            else cast(close_date as date)
+        end as close_date
     from source
 )
 

@@ -19,7 +19,8 @@ final as (
         currency,
         is_closed,
         closed_at,
-        is_won
+        is_won,
+        close_date
     from source_system
 )
 

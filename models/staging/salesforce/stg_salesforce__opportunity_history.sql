@@ -12,6 +12,7 @@ final as (
         stage_name,
         amount,
         close_date,
+        forecast_category,
         created_date as changed_at
     from source
 )

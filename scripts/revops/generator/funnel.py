@@ -34,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from revops.generator import config, fmt, vocab
+from revops.generator import config, fmt, history, vocab
 from revops.generator.scoring import Definition
 from revops.generator.world import EPOCH, SECONDS_PER_DAY, Campaign, CampaignSampler, Owners, Timeline
 
@@ -662,7 +662,11 @@ def generate_batch(
         for code, unit in enumerate(config.BUSINESS_UNITS)
     }
     o_signed_day = opportunities["_signed_day"]
-    for extra in ("_signed_day", "_amount", "_currency", "_won"):
+    opportunity_history = {
+        name: pa.concat_arrays([values, free["_history"][name]])
+        for name, values in opportunities["_history"].items()
+    }
+    for extra in ("_signed_day", "_amount", "_currency", "_won", "_history"):
         opportunities.pop(extra)
         free.pop(extra)
     opportunity_table = {
@@ -745,6 +749,7 @@ def generate_batch(
             "lead_status_changes": status_changes,
             "opportunities": opportunity_table,
             "deals": deals,
+            "opportunity_history": opportunity_history,
         },
         channel=channel,
         drawn=furthest,
@@ -790,6 +795,27 @@ def _opportunities(
     amount = np.where(usd, np.round(jpy / 150 / 100) * 100, np.round(jpy / 10_000) * 10_000)
     amount = np.maximum(amount, np.where(usd, 100, 10_000)).astype(np.int64) * 100
     currency = np.where(usd, 1, np.where(rng.random(m) < config.EMPTY_CURRENCY, -1, 0))
+    currency_text = fmt.take(pa.array(["JPY", "USD"]), np.maximum(currency, 0), currency >= 0)
+    # Expected close date: the signing day it was drawn with; the day it closed once closed.
+    close_day = np.where(closed, _jst_day(closed_at), signed_day)
+    opportunity_history = history.history(
+        rng.spawn(1)[0],
+        history.Opportunities(
+            ids=ids,
+            created=created,
+            closed_at=closed_at,
+            closed=closed,
+            won=won,
+            open_stage=stage,
+            close_day=close_day,
+            amount=amount,
+            usd=usd,
+            currency=currency_text,
+            export_at=int(world.export_at),
+        ),
+        stage_names,
+        len(OPEN_STAGES),
+    )
     return {
         "_ids": ids,
         "opportunity_id": ids,
@@ -798,9 +824,11 @@ def _opportunities(
         "created_at": fmt.timestamps(created, _utc(rng, m)),
         "stage": fmt.take(stage_names, stage),
         "amount": fmt.decimals(amount, False),
-        "currency": fmt.take(pa.array(["JPY", "USD"]), np.maximum(currency, 0), currency >= 0),
+        "currency": currency_text,
         "closed_at": fmt.with_nulls(fmt.timestamps(closed_at, _utc(rng, m)), closed),
         "is_won": fmt.take(pa.array(["false", "true"]), won.astype(np.int64), closed),
+        "close_date": fmt.dates(close_day),
+        "_history": opportunity_history,
         "_signed_day": signed_day,
         "_amount": amount,
         "_currency": currency,

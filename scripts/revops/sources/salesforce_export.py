@@ -16,7 +16,8 @@ How the contract maps onto Salesforce objects (docs/sources/salesforce.md, "The 
 - lead_activities -> Task (Type = the activity type, WhatId = the campaign);
 - lead_status_changes -> LeadHistory rows on Status (accepted -> Working - Contacted, rejected ->
   Closed - Not Converted, disqualified -> Unqualified, nurture -> Nurture);
-- opportunities -> Opportunity; one with a new deal is won on the deal's signing date for the deal's
+- opportunity_history -> OpportunityHistory (ForecastCategory as Salesforce's API values);
+- opportunities -> Opportunity (CloseDate: the expected close date while open); one with a new deal is won on the deal's signing date for the deal's
   amount; a renewal or expansion deal becomes its own won Opportunity (Type Renewal / Upsell) on the
   account of the deal it renews or of its opportunity.
 """
@@ -53,6 +54,13 @@ STATUS_VALUES = {
     "disqualified": "Unqualified",
     "nurture": "Nurture",
 }
+FORECAST_CATEGORIES = {
+    "pipeline": "Pipeline",
+    "best_case": "BestCase",
+    "commit": "Forecast",
+    "closed": "Closed",
+    "omitted": "Omitted",
+}
 CONTRACT_TABLES = (
     "owners",
     "campaigns",
@@ -62,6 +70,7 @@ CONTRACT_TABLES = (
     "lead_status_changes",
     "opportunities",
     "deals",
+    "opportunity_history",
 )
 
 
@@ -135,7 +144,7 @@ OBJECTS: dict[str, str] = {
     + _utc("opportunities.created_at")
     + " AS CreatedDate, coalesce(won.signed_at, CASE WHEN closed_at IS NOT NULL THEN "
     + _jst_date("closed_at")
-    + " END) AS CloseDate, "
+    + " END, opportunities.close_date) AS CloseDate, "
     "CAST(won.opportunity_id IS NOT NULL OR closed_at IS NOT NULL AS VARCHAR) AS IsClosed, "
     "CAST(won.opportunity_id IS NOT NULL AS VARCHAR) AS IsWon, owner_id AS OwnerId, "
     "business_unit AS Business_Unit__c FROM opportunities LEFT JOIN ("
@@ -167,6 +176,13 @@ OBJECTS: dict[str, str] = {
     "activity_type AS Type, CAST(NULL AS VARCHAR) AS Subject, CAST(NULL AS VARCHAR) AS OwnerId, "
     + _utc("activity_at")
     + " AS CreatedDate FROM lead_activities ORDER BY 1",
+    "OpportunityHistory": "SELECT 'OH-' || lpad(CAST(row_number() OVER (ORDER BY opportunity_id, changed_at, stage) "
+    "AS VARCHAR), 10, '0') AS Id, 'false' AS IsDeleted, opportunity_id AS OpportunityId, stage AS StageName, "
+    "amount AS Amount, close_date AS CloseDate, "
+    + _case("forecast_category", FORECAST_CATEGORIES)
+    + " AS ForecastCategory, "
+    + _utc("changed_at")
+    + " AS CreatedDate FROM opportunity_history ORDER BY 1",
     "LeadHistory": "SELECT 'LH-' || lpad(CAST(row_number() OVER (ORDER BY lead_id, changed_at, status, owner_id) "
     "AS VARCHAR), 10, '0') AS Id, 'false' AS IsDeleted, lead_id AS LeadId, 'Status' AS Field, "
     "CAST(NULL AS VARCHAR) AS OldValue, "

@@ -1,0 +1,223 @@
+-- One row per opportunity x state interval [valid_from, valid_to) (docs/pipeline.md, "State at an
+-- instant"). The rows that make the intervals:
+-- * history rows (stg_crm__opportunity_history), from changed_at, or from created_at when earlier
+--   (so before the first row the first row's state applies from created_at). A closed opportunity
+--   keeps only rows before closed_at, and of its closed-stage rows only those a later open row
+--   reopened (a close recorded just before closed_at is the close itself);
+-- * without history rows: the current row from created_at, as open until closed_at;
+-- * a closed opportunity: the current row, closed, from closed_at (or created_at when later).
+-- Rows at the same instant: the close first, then the latest history row.
+-- Only the final close can be won: a won close later reopened was not booked (is_won false).
+-- Amounts are in the reporting currency at the rate of the opportunity's creation month, so FX never
+-- moves the pipeline.
+with
+
+opportunities as (
+    select * from {{ ref('stg_crm__opportunities') }}
+),
+
+history as (
+    select * from {{ ref('stg_crm__opportunity_history') }}
+),
+
+stages as (
+    select * from {{ ref('pipeline_stages') }}
+),
+
+fx_rates as (
+    select * from {{ ref('fx_rates') }}
+),
+
+owners as (
+    select * from {{ ref('stg_crm__owners') }}
+),
+
+history_stages as (
+    select
+        history.opportunity_id,
+        history.changed_at,
+        history.crm_stage,
+        history.amount,
+        coalesce(history.currency, opportunities.currency) as currency,
+        history.close_date,
+        history.forecast_category,
+        coalesce(stages.is_closed, false) as is_stage_closed,
+        opportunities.opportunity_created_at,
+        opportunities.closed_at
+    from history
+    inner join opportunities
+        on history.opportunity_id = opportunities.opportunity_id
+    left join stages
+        on history.crm_stage = stages.crm_stage
+),
+
+last_reopen as (
+    select
+        opportunity_id,
+        max(changed_at) as last_open_changed_at
+    from history_stages
+    where not is_stage_closed
+    group by opportunity_id
+),
+
+history_rows as (
+    select
+        history_stages.opportunity_id,
+        case
+            when history_stages.changed_at < history_stages.opportunity_created_at
+                then history_stages.opportunity_created_at
+            else history_stages.changed_at
+        end as valid_from,
+        history_stages.changed_at as recorded_at,
+        1 as row_priority,
+        history_stages.crm_stage,
+        history_stages.amount,
+        history_stages.currency,
+        history_stages.close_date,
+        history_stages.forecast_category,
+        history_stages.is_stage_closed as is_closed,
+        false as is_won
+    from history_stages
+    left join last_reopen
+        on history_stages.opportunity_id = last_reopen.opportunity_id
+    where
+        history_stages.closed_at is null
+        or (
+            history_stages.changed_at < history_stages.closed_at
+            and (
+                not history_stages.is_stage_closed
+                or history_stages.changed_at < last_reopen.last_open_changed_at
+            )
+        )
+),
+
+historyless_rows as (
+    select
+        opportunities.opportunity_id,
+        opportunities.opportunity_created_at as valid_from,
+        opportunities.opportunity_created_at as recorded_at,
+        0 as row_priority,
+        case when not opportunities.is_closed then opportunities.crm_stage end as crm_stage,
+        opportunities.amount,
+        opportunities.currency,
+        opportunities.close_date,
+        cast(null as {{ dbt.type_string() }}) as forecast_category,
+        false as is_closed,
+        false as is_won
+    from opportunities
+    where
+        not exists (
+            select 1 from history
+            where history.opportunity_id = opportunities.opportunity_id
+        )
+        and (not opportunities.is_closed or opportunities.closed_at > opportunities.opportunity_created_at)
+),
+
+closing_rows as (
+    select
+        opportunity_id,
+        case
+            when closed_at > opportunity_created_at then closed_at
+            else opportunity_created_at
+        end as valid_from,
+        closed_at as recorded_at,
+        2 as row_priority,
+        crm_stage,
+        amount,
+        currency,
+        close_date,
+        case when is_won then 'closed' else 'omitted' end as forecast_category,
+        true as is_closed,
+        coalesce(is_won, false) as is_won
+    from opportunities
+    where is_closed
+),
+
+state_rows as (
+    select * from history_rows
+    union all
+    select * from historyless_rows
+    union all
+    select * from closing_rows
+),
+
+ranked_rows as (
+    select
+        state_rows.*,
+        row_number() over (
+            partition by state_rows.opportunity_id, state_rows.valid_from
+            order by
+                state_rows.row_priority desc,
+                state_rows.recorded_at desc,
+                state_rows.crm_stage desc,
+                state_rows.amount desc
+        ) as instant_rank
+    from state_rows
+),
+
+intervals as (
+    select
+        ranked_rows.*,
+        lead(ranked_rows.valid_from)
+            over (partition by ranked_rows.opportunity_id order by ranked_rows.valid_from)
+            as valid_to,
+        row_number() over (partition by ranked_rows.opportunity_id order by ranked_rows.valid_from) as state_number
+    from ranked_rows
+    where ranked_rows.instant_rank = 1
+),
+
+final as (
+    select
+        intervals.opportunity_id,
+        intervals.state_number,
+        intervals.valid_from,
+        intervals.valid_to,
+        intervals.crm_stage as stage,
+        stages.stage_order,
+        cast(
+            {{ reporting_amount('intervals.amount', 'intervals.currency', 'fx_rates.rate_to_reporting') }}
+            as {{ type_money() }}
+        ) as amount,
+        intervals.close_date,
+        case
+            when intervals.is_closed then coalesce(intervals.forecast_category, stages.forecast_category, 'omitted')
+            else coalesce(intervals.forecast_category, stages.forecast_category, 'pipeline')
+        end as forecast_category,
+        case
+            when intervals.row_priority = 2 and intervals.is_won then 1
+            when intervals.row_priority = 2 then 0
+            else stages.default_probability
+        end as probability,
+        intervals.is_closed,
+        intervals.is_won,
+        -- The quarter whose pipeline it is in (open with a close date), and the quarter it closed in.
+        case
+            when not intervals.is_closed then {{ fiscal_quarter_start('intervals.close_date') }}
+        end as pipeline_quarter_start,
+        case
+            when intervals.is_closed then {{ fiscal_quarter_start('intervals.close_date') }}
+        end as closed_quarter_start,
+        intervals.row_priority = 2 as is_final_close,
+        -- The instant the state counts from in quarter windows: a close back-dated before the
+        -- opportunity was created counts at closed_at (created already closed, in its close quarter).
+        case
+            when intervals.state_number = 1 and intervals.row_priority = 2 then opportunities.closed_at
+            else intervals.valid_from
+        end as moved_at,
+        opportunities.opportunity_created_at as created_at,
+        opportunities.business_unit,
+        opportunities.owner_id,
+        owners.team as owner_team
+    from intervals
+    inner join opportunities
+        on intervals.opportunity_id = opportunities.opportunity_id
+    left join stages
+        on intervals.crm_stage = stages.crm_stage
+    left join fx_rates
+        on intervals.currency = fx_rates.currency
+            and {{ month_start('opportunities.opportunity_created_at') }} = fx_rates.month
+    left join owners
+        on opportunities.owner_id = owners.owner_id
+)
+
+select * from final

@@ -1,0 +1,188 @@
+-- Field-sales performance per fiscal quarter x business unit x owner (docs/pipeline.md,
+-- "Performance"): opportunities created in the quarter (at their first amount), final closes in it
+-- (won / lost, at their final amount), win rates (won / closed), median sales cycle of the won
+-- (created to closed, days), median days of the stage runs that ended in the quarter, slipped
+-- opportunities (close date moved later from one open state to the next, at least once in the
+-- quarter; a reopen is not a slip), and, for the
+-- as-of quarter, open opportunities stalled (滞留): no state change for more than var
+-- stalled_opportunity_days at as-of.
+with
+
+quarters as (
+    select * from {{ ref('int_pipeline_quarters') }}
+),
+
+states as (
+    select * from {{ ref('int_opportunity_states') }}
+),
+
+stage_runs as (
+    select * from {{ ref('int_opportunity_stage_runs') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of') }}
+),
+
+created as (
+    select
+        {{ fiscal_quarter_start('created_at') }} as quarter_start,
+        business_unit,
+        owner_id,
+        count(*) as created_count,
+        sum(coalesce(amount, 0)) as created_amount
+    from states
+    where state_number = 1
+    group by {{ fiscal_quarter_start('created_at') }}, business_unit, owner_id
+),
+
+closed as (
+    select
+        closed_quarter_start as quarter_start,
+        business_unit,
+        owner_id,
+        count(*) as closed_count,
+        sum(coalesce(amount, 0)) as closed_amount,
+        sum(case when is_won then 1 else 0 end) as won_count,
+        sum(case when is_won then coalesce(amount, 0) else 0 end) as won_amount,
+        sum(case when is_won then 0 else 1 end) as lost_count,
+        sum(case when is_won then 0 else coalesce(amount, 0) end) as lost_amount,
+        {{ median('case when is_won then ' ~ days_between('created_at', 'moved_at') ~ ' end') }}
+            as median_sales_cycle_days
+    from states
+    where is_final_close
+    group by closed_quarter_start, business_unit, owner_id
+),
+
+stage_days as (
+    select
+        {{ fiscal_quarter_start('ended_at') }} as quarter_start,
+        business_unit,
+        owner_id,
+        {{ median(days_between('started_at', 'ended_at')) }} as median_days_in_stage
+    from stage_runs
+    where ended_at is not null
+    group by {{ fiscal_quarter_start('ended_at') }}, business_unit, owner_id
+),
+
+close_date_changes as (
+    select
+        opportunity_id,
+        business_unit,
+        owner_id,
+        valid_from,
+        is_closed,
+        close_date,
+        lag(close_date) over (partition by opportunity_id order by valid_from) as previous_close_date,
+        lag(is_closed) over (partition by opportunity_id order by valid_from) as previous_is_closed
+    from states
+),
+
+slipped as (
+    select
+        {{ fiscal_quarter_start('valid_from') }} as quarter_start,
+        business_unit,
+        owner_id,
+        count(distinct opportunity_id) as slipped_count
+    from close_date_changes
+    where not is_closed and not previous_is_closed and close_date > previous_close_date
+    group by {{ fiscal_quarter_start('valid_from') }}, business_unit, owner_id
+),
+
+stalled as (
+    select
+        {{ fiscal_quarter_start('as_of.as_of_at') }} as quarter_start,
+        states.business_unit,
+        states.owner_id,
+        count(*) as stalled_count
+    from states
+    cross join as_of
+    where
+        not states.is_closed
+        and states.valid_to is null
+        and {{ days_between('states.valid_from', 'as_of.as_of_at') }} > {{ var('stalled_opportunity_days') }}
+    group by {{ fiscal_quarter_start('as_of.as_of_at') }}, states.business_unit, states.owner_id
+),
+
+keys as (
+    select
+        quarter_start,
+        business_unit,
+        owner_id
+    from created
+    union
+    select
+        quarter_start,
+        business_unit,
+        owner_id
+    from closed
+    union
+    select
+        quarter_start,
+        business_unit,
+        owner_id
+    from stage_days
+    union
+    select
+        quarter_start,
+        business_unit,
+        owner_id
+    from slipped
+    union
+    select
+        quarter_start,
+        business_unit,
+        owner_id
+    from stalled
+),
+
+final as (
+    select
+        quarters.fiscal_year,
+        quarters.fiscal_quarter,
+        quarters.quarter_start,
+        keys.business_unit,
+        keys.owner_id,
+        coalesce(created.created_count, 0) as created_count,
+        coalesce(created.created_amount, 0) as created_amount,
+        coalesce(closed.closed_count, 0) as closed_count,
+        coalesce(closed.closed_amount, 0) as closed_amount,
+        coalesce(closed.won_count, 0) as won_count,
+        coalesce(closed.won_amount, 0) as won_amount,
+        coalesce(closed.lost_count, 0) as lost_count,
+        coalesce(closed.lost_amount, 0) as lost_amount,
+        {{ safe_divide('closed.won_count', 'closed.closed_count') }} as win_rate_count,
+        {{ safe_divide('closed.won_amount', 'closed.closed_amount') }} as win_rate_amount,
+        {{ safe_divide('closed.won_amount', 'closed.won_count') }} as average_won_amount,
+        closed.median_sales_cycle_days,
+        stage_days.median_days_in_stage,
+        coalesce(slipped.slipped_count, 0) as slipped_count,
+        case
+            when quarters.window_end > quarters.as_of_at then coalesce(stalled.stalled_count, 0)
+        end as stalled_count
+    from keys
+    inner join quarters
+        on keys.quarter_start = quarters.quarter_start
+    left join created
+        on keys.quarter_start = created.quarter_start
+            and keys.business_unit = created.business_unit
+            and {{ null_safe_equal('keys.owner_id', 'created.owner_id') }}
+    left join closed
+        on keys.quarter_start = closed.quarter_start
+            and keys.business_unit = closed.business_unit
+            and {{ null_safe_equal('keys.owner_id', 'closed.owner_id') }}
+    left join stage_days
+        on keys.quarter_start = stage_days.quarter_start
+            and keys.business_unit = stage_days.business_unit
+            and {{ null_safe_equal('keys.owner_id', 'stage_days.owner_id') }}
+    left join slipped
+        on keys.quarter_start = slipped.quarter_start
+            and keys.business_unit = slipped.business_unit
+            and {{ null_safe_equal('keys.owner_id', 'slipped.owner_id') }}
+    left join stalled
+        on keys.quarter_start = stalled.quarter_start
+            and keys.business_unit = stalled.business_unit
+            and {{ null_safe_equal('keys.owner_id', 'stalled.owner_id') }}
+)
+
+select * from final

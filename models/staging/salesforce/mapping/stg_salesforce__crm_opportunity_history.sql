@@ -1,0 +1,35 @@
+-- OpportunityHistory as canonical history rows. The currency is the opportunity's (a history row
+-- has none of its own); ForecastCategory's API values map onto the project's forecast categories
+-- (an unknown value is left empty, so the stage's default applies).
+with
+
+history as (
+    select * from {{ ref('stg_salesforce__opportunity_history') }}
+),
+
+opportunities as (
+    select * from {{ ref('stg_salesforce__crm_opportunities') }}
+),
+
+final as (
+    select
+        opportunities.opportunity_id,
+        history.changed_at,
+        history.stage_name as crm_stage,
+        history.amount,
+        opportunities.currency,
+        history.close_date,
+        case lower(replace(history.forecast_category, ' ', ''))
+            when 'pipeline' then 'pipeline'
+            when 'bestcase' then 'best_case'
+            when 'forecast' then 'commit'
+            when 'commit' then 'commit'
+            when 'closed' then 'closed'
+            when 'omitted' then 'omitted'
+        end as forecast_category
+    from history
+    inner join opportunities
+        on {{ salesforce_id15('history.opportunity_id') }} = {{ salesforce_id15('opportunities.opportunity_id') }}
+)
+
+select * from final
