@@ -10,6 +10,8 @@
 -- Only the final close can be won: a won close later reopened was not booked (is_won false).
 -- Amounts are in the reporting currency at the rate of the opportunity's creation month, so FX never
 -- moves the pipeline.
+-- Longer than 150 lines on purpose: the state-at-instant rules (history rows, created_at, the close,
+-- reopenings, one FX rate) are one ordering of one set of rows; split, the ordering would be repeated.
 with
 
 opportunities as (

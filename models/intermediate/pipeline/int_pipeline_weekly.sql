@@ -3,6 +3,8 @@
 -- pipeline is open with its close date in the quarter; won to date is the quarter's won exits
 -- (int_pipeline_movements) before the week. The forecasts: won to date + commit, and that + best case.
 -- final_won_amount: the quarter's won amount once the quarter is over (null while it is open).
+-- Longer than 150 lines on purpose: coverage and the ヨミ forecasts read the same week instants and
+-- states; split, each would repeat the state-at-instant join.
 with
 
 weeks as (

@@ -6,6 +6,8 @@
 -- quarter; a reopen is not a slip), and, for the
 -- as-of quarter, open opportunities stalled (滞留): no state change for more than var
 -- stalled_opportunity_days at as-of.
+-- Longer than 150 lines on purpose: created, closed, slipped, stage-run and stalled counts are each
+-- aggregated per quarter x unit x owner in their own step and joined onto one grid.
 with
 
 quarters as (

@@ -16,6 +16,8 @@
 -- - outcome at the as-of date: active, renewed, churned or due;
 -- - the customer-success owner: the owner on its renewal's opportunity, else
 --   on its own opportunity, else on its chain's won opportunity.
+-- Longer than 150 lines on purpose: the renewal chain is walked with a fixed number of joins (no
+-- recursive CTE on Spark), and the term, ARR, renewal timing and outcome each need the chain.
 with
 
 deals as (

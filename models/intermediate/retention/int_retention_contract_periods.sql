@@ -7,6 +7,8 @@
 -- a contract whose contract_end falls in the period carries its outcome at the
 -- as-of date. Later spells of the same customer (win-backs) are not cohort
 -- movements. retention_aggregates() sums these rows.
+-- Longer than 150 lines on purpose: the cohort, its renewals and its movements share one period grid
+-- and one set of joins; split, each part would repeat them.
 with
 
 periods as (

@@ -11,6 +11,9 @@
 --   CAC / (new ARR per new customer / 12 x var gross_margin_rate); magic number
 --   = net new ARR of the half / the previous half's marketing + sales cost.
 -- inputs_present / inputs_missing name the inputs behind the figures.
+-- Longer than 150 lines on purpose: each input (campaign costs, team costs, new customers, new ARR,
+-- the previous half's costs) is aggregated per half x unit in its own step, and every figure carries
+-- which inputs were present; split, the half x unit grid and the presence flags would be repeated.
 with
 
 periods as (
