@@ -22,6 +22,7 @@ import pytest
 from conftest import FIXTURES, Warehouse
 from expected_tables import TableSpec, assert_mart_equals_expected, read_csv
 from revops.sources import salesforce
+from test_retention import MARTS as RETENTION_MARTS
 
 SALESFORCE = FIXTURES / "salesforce"
 RAW = SALESFORCE / "raw"
@@ -34,6 +35,9 @@ RATIOS = frozenset(
 RELATIONS: dict[str, TableSpec] = {
     "marts.fct_lead_funnel": TableSpec(key=("lead_id",), numbers=frozenset({"won_amount"})),
     "marts.fct_opportunity": TableSpec(key=("opportunity_id",), numbers=frozenset({"amount", "won_amount"})),
+    # The retention marts are compared as test_retention compares its own fixture's.
+    "marts.fct_contract": RETENTION_MARTS["fct_contract"][0],
+    "marts.mart_arr_bridge": RETENTION_MARTS["mart_arr_bridge"][0],
     "marts.mart_campaign_efficiency": TableSpec(
         key=("campaign_id",),
         numbers=frozenset({"total_cost", "leads", "mqls", "sals", "opportunities", "won_deals", "renewals"})
