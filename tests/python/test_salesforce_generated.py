@@ -37,11 +37,33 @@ class Inherent:
     not_compared: str = ""
     """Why the mart cannot be compared row for row at all (it is still built from both and non-empty)."""
 
+    translated: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """column -> (SQL over the contract build's row `mart_row` giving the value Salesforce carries, why).
+    Unlike `columns`, a translated column is still compared."""
+
 
 PIPELINE = (
     "pipeline states begin at closed_at, which Salesforce only has as CloseDate 00:00 (the contract has the "
     "time, so history rows of the closing day differ), and renewals and expansions are their own won "
     "opportunities in Salesforce (docs/pipeline.md)"
+)
+
+# A new deal's id in the contract build, as Salesforce names it: its won Opportunity's Id.
+DEAL_AS_OPPORTUNITY = (
+    "coalesce((select deals.opportunity_id from contract_build.intermediate.int_deals_reporting_currency as deals "
+    "where deals.deal_id = mart_row.{column} and deals.deal_type = 'new'), mart_row.{column})"
+)
+# Rows whose company key comes from a lead without a Website but with an e-mail (either build's key).
+WEBSITE_LESS = "select id from salesforce_build.salesforce.lead where nullif(trim(website), '') is null and email is not null"
+KEYED_BY_EMAIL_DOMAIN = " or ".join(
+    f"company_key in (select company_key from {build}.intermediate.int_account_lead_companies "
+    f"where lead_id in ({WEBSITE_LESS}))"
+    for build in ("contract_build", "salesforce_build")
+)
+EMAIL_DOMAIN = "Salesforce takes the e-mail's domain when Website is empty"
+NO_DEAL_OBJECT = (
+    "Salesforce has no deal object: a won opportunity is the deal, so a new deal is named by its "
+    "Opportunity Id (renewal and expansion deals are exported as opportunities under their own ids)"
 )
 
 INHERENT: dict[str, Inherent] = {
@@ -102,6 +124,25 @@ INHERENT: dict[str, Inherent] = {
         keys=("campaign_id", "attribution_model", "fiscal_year", "fiscal_half"),
         extra_rows="a campaign half with cost only: " + CAMPAIGN_COSTS,
     ),
+    "fct_contract": Inherent(
+        columns={"company_key": EMAIL_DOMAIN, "customer_key": EMAIL_DOMAIN},
+        when=KEYED_BY_EMAIL_DOMAIN,
+        translated={
+            "deal_id": (DEAL_AS_OPPORTUNITY.format(column="deal_id"), NO_DEAL_OBJECT),
+            "renewed_from_deal_id": (
+                DEAL_AS_OPPORTUNITY.format(column="renewed_from_deal_id"),
+                NO_DEAL_OBJECT + "; which deal a renewal renews (in Salesforce: the account's latest won "
+                "new-or-renewal deal signed before it) is compared",
+            ),
+            "customer_key": (
+                "case when mart_row.customer_key like 'opportunity:%' "
+                "then 'account:A' || substr(mart_row.customer_key, 13) else mart_row.customer_key end",
+                "the contract has no accounts: an opportunity without a lead is its own `opportunity:<id>` "
+                "customer there, and in the export it sits alone on Account `A<id>` (`account:A<id>`)",
+            ),
+        },
+    ),
+    "mart_unit_economics": Inherent(columns={"marketing_cost": CAMPAIGN_COSTS}),
     "mart_forward_kpi": Inherent(
         columns=dict.fromkeys(
             ("actual", "attainment", "weighted_attainment"), "a won opportunity's Amount is its signed amount"
@@ -134,6 +175,13 @@ def both_builds(warehouse_factory: Callable[[str], Warehouse]) -> tuple[Warehous
         assert built.ok, built.output[-4000:]
         builds.append(warehouse)
     return builds[0], builds[1]
+
+
+def _compared(inherent: Inherent, name: str, value: str) -> str:
+    """The select item comparing column `name` (as `value`): null where it inherently differs."""
+    if name in inherent.columns:
+        return f"case when {inherent.when} then null else {value} end as {name}"
+    return f"{value} as {name}"
 
 
 def _marts(warehouse: Warehouse) -> list[str]:
@@ -170,14 +218,16 @@ def test_every_mart_is_equal_row_for_row(both_builds: tuple[Warehouse, Warehouse
                     [mart],
                 ).fetchall()
             ]
-            compared = ", ".join(
-                f"case when {inherent.when} then null else {name} end as {name}"
-                if name in inherent.columns
-                else name
+
+            salesforce_values = ", ".join(_compared(inherent, name, name) for name in columns)
+            as_in_salesforce = ", ".join(
+                _compared(
+                    inherent, name, inherent.translated[name][0] if name in inherent.translated else name
+                )
                 for name in columns
             )
-            contract_rows = f"select {compared} from contract_build.marts.{mart}"
-            salesforce_rows = f"select {compared} from salesforce_build.marts.{mart}"
+            contract_rows = f"select {as_in_salesforce} from contract_build.marts.{mart} as mart_row"
+            salesforce_rows = f"select {salesforce_values} from salesforce_build.marts.{mart}"
             if inherent.keys:
                 keys = ", ".join(inherent.keys)
                 salesforce_rows += f" where ({keys}) in (select ({keys}) from contract_build.marts.{mart})"

@@ -2,9 +2,13 @@
 -- revenue marts need (docs/retention.md):
 -- - the customer: the company key of the lead on the contract's opportunity
 --   (int_account_lead_companies, as for business-unit conflicts; `lead:<id>`
---   when the lead names no company, `opportunity:<id>` without a lead) within
---   the opportunity's business unit. A renewal takes them from the contract
---   it renews, up its renewal chain to the first new or expansion deal;
+--   when the lead names no company) within the opportunity's business unit.
+--   An opportunity without a person (lead_origin `account`: an expansion or
+--   cross-sell opened on a CRM account) takes the customer of its account's
+--   person-linked opportunities (the won ones first, then the earliest), else
+--   `account:<id>`; without an account either, `opportunity:<id>`. A renewal
+--   takes them from the contract it renews, up its renewal chain to the first
+--   new or expansion deal;
 -- - the term: contract_start / contract_end, or var default_contract_months
 --   from the signing date when a date is missing (or the end precedes the start);
 -- - ARR = amount in the reporting currency x 365 / contract days (both ends);
@@ -42,6 +46,44 @@ campaigns as (
 
 as_of as (
     select * from {{ ref('int_as_of') }}
+),
+
+opportunity_customers as (
+    -- The customer of each opportunity with a person: its lead's company key,
+    -- else `lead:<id>`.
+    select
+        opportunities.opportunity_id,
+        opportunities.account_id,
+        opportunities.is_won,
+        opportunities.opportunity_created_at,
+        lead_companies.company_key,
+        coalesce(
+            lead_companies.company_key,
+            {{ dbt.concat(["'lead:'", 'opportunities.lead_id']) }}
+        ) as customer_key
+    from opportunities
+    left join lead_companies
+        on opportunities.lead_id = lead_companies.lead_id
+    where opportunities.lead_id is not null
+),
+
+account_customers as (
+    -- The customer an account's person-linked opportunities belong to (won
+    -- ones first, then the earliest), for its opportunities without a person.
+    -- The CSV contract has no accounts: none.
+    select
+        account_id,
+        company_key,
+        customer_key,
+        row_number() over (
+            partition by account_id
+            order by
+                case when is_won then 0 else 1 end,
+                opportunity_created_at,
+                opportunity_id
+        ) as account_rank
+    from opportunity_customers
+    where account_id is not null
 ),
 
 as_of_day as (
@@ -103,20 +145,25 @@ anchor_attributes as (
         opportunities.owner_id as anchor_owner_id,
         opportunities.lead_id,
         coalesce(
-            lead_companies.company_key,
-            {{ dbt.concat(["'lead:'", 'opportunities.lead_id']) }},
+            opportunity_customers.customer_key,
+            account_customers.customer_key,
+            {{ dbt.concat(["'account:'", 'opportunities.account_id']) }},
             {{ dbt.concat(["'opportunity:'", 'anchor.opportunity_id']) }},
             {{ dbt.concat(["'deal:'", 'anchored.anchor_deal_id']) }}
         ) as customer_key,
-        lead_companies.company_key,
+        coalesce(opportunity_customers.company_key, account_customers.company_key) as company_key,
         campaigns.channel as lead_source_channel
     from anchored
     left join signed_deals as anchor
         on anchored.anchor_deal_id = anchor.deal_id
     left join opportunities
         on anchor.opportunity_id = opportunities.opportunity_id
-    left join lead_companies
-        on opportunities.lead_id = lead_companies.lead_id
+    left join opportunity_customers
+        on opportunities.opportunity_id = opportunity_customers.opportunity_id
+    left join account_customers
+        on opportunities.lead_id is null
+            and opportunities.account_id = account_customers.account_id
+            and account_customers.account_rank = 1
     left join leads
         on opportunities.lead_id = leads.lead_id
     left join campaigns

@@ -1,4 +1,5 @@
--- Opportunities not deleted in Salesforce (nor by the connector), renamed.
+-- Opportunities not deleted in Salesforce (nor by the connector), renamed. The contract term comes
+-- from the custom fields vars salesforce_contract_start_field / _end_field name (null without them).
 with
 
 source as (
@@ -19,7 +20,9 @@ final as (
         is_closed,
         is_won,
         owner_id,
-        business_unit_c as business_unit
+        business_unit_c as business_unit,
+        contract_start_date_c as contract_start,
+        contract_end_date_c as contract_end
     from source
 )
 

@@ -19,7 +19,9 @@ How the contract maps onto Salesforce objects (docs/sources/salesforce.md, "The 
 - opportunity_history -> OpportunityHistory (ForecastCategory as Salesforce's API values);
 - opportunities -> Opportunity (CloseDate: the expected close date while open); one with a new deal is won on the deal's signing date for the deal's
   amount; a renewal or expansion deal becomes its own won Opportunity (Type Renewal / Upsell) on the
-  account of the deal it renews or of its opportunity.
+  account of the deal it renews or of its opportunity, owned by its opportunity's owner (none without
+  one). Every won Opportunity carries its deal's contract term as Contract_Start_Date__c /
+  Contract_End_Date__c (the default custom fields).
 """
 
 from __future__ import annotations
@@ -147,17 +149,20 @@ OBJECTS: dict[str, str] = {
     + " END, opportunities.close_date) AS CloseDate, "
     "CAST(won.opportunity_id IS NOT NULL OR closed_at IS NOT NULL AS VARCHAR) AS IsClosed, "
     "CAST(won.opportunity_id IS NOT NULL AS VARCHAR) AS IsWon, owner_id AS OwnerId, "
-    "business_unit AS Business_Unit__c FROM opportunities LEFT JOIN ("
+    "business_unit AS Business_Unit__c, won.contract_start AS Contract_Start_Date__c, "
+    "won.contract_end AS Contract_End_Date__c FROM opportunities LEFT JOIN ("
     "SELECT opportunity_id, min(signed_at) AS signed_at, CAST(sum(CAST(amount AS DECIMAL(20,4))) AS VARCHAR) "
-    "AS amount, max(currency) AS currency FROM deals WHERE deal_type = 'new' GROUP BY opportunity_id) won "
+    "AS amount, max(currency) AS currency, min(contract_start) AS contract_start, "
+    "max(contract_end) AS contract_end FROM deals WHERE deal_type = 'new' GROUP BY opportunity_id) won "
     "ON opportunities.opportunity_id = won.opportunity_id "
     "UNION ALL SELECT later.deal_id, 'false', 'A' || coalesce(renewed_opportunity.lead_id, "
     "renewed_opportunity.opportunity_id, own_opportunity.lead_id, own_opportunity.opportunity_id, later.deal_id), "
     "later.deal_id, CASE later.deal_type WHEN 'renewal' THEN 'Renewal' ELSE 'Upsell' END, 'Closed Won', "
     "later.amount, later.currency, "
     + _utc("later.signed_at || 'T00:00:00'")
-    + ", later.signed_at, 'true', 'true', NULL, "
-    "coalesce(renewed_opportunity.business_unit, own_opportunity.business_unit) "
+    + ", later.signed_at, 'true', 'true', own_opportunity.owner_id, "
+    "coalesce(renewed_opportunity.business_unit, own_opportunity.business_unit), "
+    "later.contract_start, later.contract_end "
     "FROM deals later LEFT JOIN deals renewed ON later.renewed_from_deal_id = renewed.deal_id "
     "LEFT JOIN opportunities renewed_opportunity ON renewed.opportunity_id = renewed_opportunity.opportunity_id "
     "LEFT JOIN opportunities own_opportunity ON later.opportunity_id = own_opportunity.opportunity_id "

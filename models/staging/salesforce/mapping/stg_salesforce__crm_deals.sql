@@ -3,7 +3,9 @@
 -- new, renewal or expansion; no Type is `new`, and so is a Type the seed does not map (a warn test
 -- lists those). A renewal renews the same account's latest won new or renewal deal signed before
 -- it (ties: the later created, then the larger Id); none when the account has no earlier one.
--- Salesforce has no contract start/end on an opportunity: both are null.
+-- contract_start / contract_end: the opportunity's contract-term custom fields (vars
+-- salesforce_contract_start_field / salesforce_contract_end_field); null when the org has no such
+-- field, and int_contracts then gives the contract var default_contract_months from CloseDate.
 with
 
 opportunities as (
@@ -23,7 +25,9 @@ won as (
         opportunities.opportunity_created_at,
         coalesce(opportunity_types.deal_type, 'new') as deal_type,
         coalesce(opportunities.amount, 0) as amount,
-        opportunities.currency
+        opportunities.currency,
+        opportunities.contract_start,
+        opportunities.contract_end
     from opportunities
     left join opportunity_types
         on opportunities.opportunity_type = opportunity_types.opportunity_type
@@ -54,8 +58,8 @@ final as (
         won.deal_type,
         won.amount,
         won.currency,
-        cast(null as date) as contract_start,
-        cast(null as date) as contract_end,
+        won.contract_start,
+        won.contract_end,
         renewed_candidates.renewed_from_deal_id
     from won
     left join renewed_candidates

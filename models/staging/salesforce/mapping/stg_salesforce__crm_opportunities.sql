@@ -78,7 +78,9 @@ final as (
         end as closed_at,
         coalesce(opportunities.is_won, false) as is_won,
         opportunities.opportunity_type,
-        opportunities.close_date
+        opportunities.close_date,
+        opportunities.contract_start,
+        opportunities.contract_end
     from opportunities
     left join conversions
         on {{ salesforce_id15('opportunities.opportunity_id') }} = conversions.opportunity_id15
