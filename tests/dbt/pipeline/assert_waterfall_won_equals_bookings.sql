@@ -1,6 +1,7 @@
 -- The waterfall's won movements are the quarter's bookings (docs/pipeline.md): every won
 -- opportunity of fct_opportunity whose close date falls in a reported quarter, by count and amount
--- (amounts at the creation month's rate). Returns the quarter x business units that disagree.
+-- (amounts at the creation month's rate), closed by the as-of instant (the waterfall ends there).
+-- Returns the quarter x business units that disagree.
 with
 
 waterfall as (
@@ -11,15 +12,20 @@ opportunities as (
     select * from {{ ref('fct_opportunity') }}
 ),
 
+as_of as (
+    select * from {{ ref('int_as_of') }}
+),
+
 bookings as (
     select
-        {{ fiscal_quarter_start('closed_at') }} as quarter_start,
-        business_unit,
+        {{ fiscal_quarter_start('opportunities.closed_at') }} as quarter_start,
+        opportunities.business_unit,
         count(*) as booked_count,
-        sum(coalesce(amount, 0)) as booked_amount
+        sum(coalesce(opportunities.amount, 0)) as booked_amount
     from opportunities
-    where is_won and closed_at is not null
-    group by {{ fiscal_quarter_start('closed_at') }}, business_unit
+    cross join as_of
+    where opportunities.is_won and opportunities.closed_at <= as_of.as_of_at
+    group by {{ fiscal_quarter_start('opportunities.closed_at') }}, opportunities.business_unit
 ),
 
 compared as (
