@@ -143,6 +143,12 @@ INHERENT: dict[str, Inherent] = {
         },
     ),
     "mart_unit_economics": Inherent(columns={"marketing_cost": CAMPAIGN_COSTS}),
+    # One row per campaign x cost date x currency: the dates themselves differ, so no row can be matched.
+    "fct_campaign_costs": Inherent(not_compared=CAMPAIGN_COSTS),
+    "fct_kpi_metric_events": Inherent(
+        columns={"metric_value": "a won opportunity's Amount is its signed amount"},
+        when="metric = 'pipeline_from_mqls'",
+    ),
     "mart_forward_kpi": Inherent(
         columns=dict.fromkeys(
             ("actual", "attainment", "weighted_attainment"), "a won opportunity's Amount is its signed amount"
