@@ -298,6 +298,7 @@ def test_encoding_is_detected_per_file_and_can_be_forced_per_file(tmp_path: Path
         "lead_status_changes": "utf-8",
         "opportunities": "utf-8",
         "deals": "utf-8",
+        "opportunity_history": "",  # optional and not exported: loaded empty, no file read
     }
 
 
