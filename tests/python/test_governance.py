@@ -1054,7 +1054,9 @@ def test_stale_export_warns_then_errors(tmp_path: Path) -> None:
         for table, (column, days, _status) in ages.items():
             connection.execute(f"create table raw.{table} ({column} timestamp)")
             connection.execute(f"insert into raw.{table} values (?)", [now - dt.timedelta(days=days)])
-    result = project.dbt("source", "freshness", "--select", *(f"source:revops_contract.{table}" for table in ages))
+    result = project.dbt(
+        "source", "freshness", "--select", *(f"source:revops_contract.{table}" for table in ages)
+    )
     assert not result.ok
     sources = json.loads((project.target / "sources.json").read_text(encoding="utf-8"))
     statuses = {r["unique_id"].rsplit(".", 1)[1]: r["status"] for r in sources["results"]}
