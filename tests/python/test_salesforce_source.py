@@ -211,6 +211,8 @@ def test_salesforce_fixture_builds_on_postgres_with_the_same_marts(salesforce_bu
     database = create_postgres_database(settings, f"revops_sf_{uuid.uuid4().hex[:10]}")
     try:
         publish_postgres(warehouse.path, database, schema="salesforce")
+        # The loader's own tables (load metadata, business calendar) live in schema raw for every source.
+        publish_postgres(warehouse.path, database, schema="raw")
         target = EngineTarget("postgres", postgres=database)
         built = run_dbt(
             ["build", "--target", "postgres"],
