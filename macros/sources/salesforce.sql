@@ -31,7 +31,10 @@
     SQL selecting every contract column of Salesforce object `table` (snake_case,
     e.g. 'lead'), typed, times converted from UTC to reporting time, named as in
     the contract; rows deleted in Salesforce (is_deleted) or by the connector
-    (_fivetran_deleted, when the column exists) are left out.
+    (_fivetran_deleted, when the column exists) are left out. Every `id` and
+    `*_id` column is a Salesforce Id, read in its 18-character form (salesforce_id18),
+    so a reference written with a 15-character Id equals the record's own Id in every
+    join downstream.
 
     A custom field (meta.contract.field_var) is read from the column its var
     names. A column the relation lacks is null, so an org without multi-currency
@@ -66,7 +69,11 @@
             {%- set column_spec = (column.meta or {}).get('contract', {}) -%}
             {%- set physical = salesforce_field_column(column_spec.field_var) if column_spec.get('field_var') else name -%}
             {%- set expression = adapter.quote(physical) if physical in present else 'null' -%}
-            {%- do selected.append(salesforce_cast(expression, column_spec.get('type', 'string')) ~ ' as ' ~ name) -%}
+            {%- set typed = salesforce_cast(expression, column_spec.get('type', 'string')) -%}
+            {%- if name == 'id' or name.endswith('_id') -%}
+                {%- set typed = salesforce_id18(typed) -%}
+            {%- endif -%}
+            {%- do selected.append(typed ~ ' as ' ~ name) -%}
         {%- endfor %}
         select
             {{ selected | join(',\n            ') }}
@@ -90,4 +97,31 @@
     either way match. -#}
 {% macro salesforce_id15(column) -%}
     substring({{ column }}, 1, 15)
+{%- endmacro %}
+
+
+{#- SQL: the 18-character form of a Salesforce Id. A 15-character Id is case-sensitive; the
+    18-character one appends a 3-character checksum of its case: for each 5-character chunk,
+    bit j is set when character j is an upper-case letter, and the 5-bit number indexes
+    ABCDEFGHIJKLMNOPQRSTUVWXYZ012345 (001A0000006Vm9r -> 001A0000006Vm9rIAC). Any other
+    length (18 characters, null) is returned unchanged. -#}
+{% macro salesforce_id18(column) -%}
+    {%- set checksum = [] -%}
+    {%- for chunk in range(3) -%}
+        {%- set bits = [] -%}
+        {%- for position in range(5) -%}
+            {%- set character = 'substring(' ~ column ~ ', ' ~ (chunk * 5 + position + 1) ~ ', 1)' -%}
+            {%- do bits.append(
+                'case when upper(' ~ character ~ ') = ' ~ character ~ ' and lower(' ~ character ~ ') <> '
+                ~ character ~ ' then ' ~ (2 ** position) ~ ' else 0 end'
+            ) -%}
+        {%- endfor -%}
+        {%- do checksum.append(
+            "substring('ABCDEFGHIJKLMNOPQRSTUVWXYZ012345', 1 + " ~ bits | join(' + ') ~ ', 1)'
+        ) -%}
+    {%- endfor -%}
+    case
+        when {{ dbt.length(column) }} = 15 then {{ dbt.concat([column] + checksum) }}
+        else {{ column }}
+    end
 {%- endmacro %}
