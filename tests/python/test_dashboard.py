@@ -1523,3 +1523,23 @@ def test_a_warehouse_without_pipeline_data_says_so(
             assert page.inner_text(f"#section-{section} .scope") == Texts(lang)("page.scope_quarter_unit")
     finally:
         page.context.close()
+
+
+@pytest.mark.browser
+def test_every_pipeline_number_equals_the_marts_for_every_quarter(
+    demo_page: tuple[Any, Any], demo: Warehouse
+) -> None:
+    """Generated data (three units, pushes, reopenings): every fiscal quarter x unit the pipeline offers."""
+    page, _log = demo_page
+    quarters = options(page, "#filter-quarter")
+    assert len(quarters) >= 4 and quarters == sorted(quarters, reverse=True)
+    units = options(page, "#filter-unit")
+    assert len(units) >= 4
+    checked = 0
+    for quarter in quarters:
+        for unit in units:
+            choose_quarter(page, quarter, unit)
+            for section in PIPELINE_SECTIONS:
+                checked += CHECKS[section](page, demo, "", unit)
+    assert checked > len(quarters) * len(units) * len(PIPELINE_SECTIONS)
+    choose_quarter(page, page_payload(page)["filters"]["quarter"], ALL_UNITS)

@@ -324,7 +324,7 @@ def _coverage_slice(context: Context, rows: list[dict], all_units: list[str]) ->
         by_unit[row["business_unit"]].append(row)
     below = []
     figure = empty_figure(
-        legend={"orientation": "h", "y": -0.2},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         xaxis=grid_axis(title={"text": texts("coverage.axis_week")}, dtick=1),
         yaxis=grid_axis(title={"text": texts("coverage.axis_coverage")}, rangemode="tozero"),
     )
