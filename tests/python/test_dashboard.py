@@ -45,6 +45,8 @@ RAW = FIXTURES / "core" / "raw"
 # the 2026-04 cohort matures on 2026-07-30, so it is immature.
 AS_OF = "2026-07-05"
 STAGES = ("lead", "mql", "sal", "opportunity", "won", "renewed")
+PIPELINE_STEPS = ("starting", "created", "pulled_in", "reopened", "won", "lost", "pushed_out")
+PIPELINE_STEPS += ("pulled_earlier", "increased", "decreased", "ending")
 
 
 # --------------------------------------------------------------------------- formatting rules
@@ -1138,7 +1140,106 @@ def check_revenue(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
     return len(units) + 5
 
 
+def selected_quarter(page: Any) -> str:
+    return page.evaluate("() => document.body.dataset.quarter")
+
+
+def quarter_rows(warehouse: Warehouse, mart: str, columns: str, quarter: str, unit: str) -> list[dict]:
+    year, fiscal = quarter.split("-")
+    return dicts(
+        warehouse,
+        f"""select business_unit, {columns} from marts.{mart}
+        where fiscal_year = ? and fiscal_quarter = ? and {unit_filter()} order by business_unit""",
+        [int(year), fiscal, unit, unit],
+    )
+
+
+def check_pipeline(page: Any, warehouse: Warehouse, _half: str, unit: str) -> int:
+    """The waterfall of the chosen quarter: every step's count and amount, the units' sums for all units."""
+    steps = [f"{step}_{measure}" for step in PIPELINE_STEPS for measure in ("count", "amount")]
+    rows = quarter_rows(warehouse, "mart_pipeline_waterfall", ", ".join(steps), selected_quarter(page), unit)
+    numbers = shown(page, "pipeline")
+    if not rows:
+        assert numbers == {}
+        return 1
+    for column in steps:
+        total = sum(row[column] for row in rows)
+        text = formatting.count(total) if column.endswith("_count") else formatting.yen(total, "ja")
+        assert numbers[column] == (text, floats(total)), column
+    return len(steps)
+
+
+def times_text(value: float | None, lang: str = "ja") -> str:
+    if value is None:
+        return "—"
+    return formatting.number(value, 2) + ("倍" if lang == "ja" else "×")
+
+
+def check_coverage(page: Any, warehouse: Warehouse, _half: str, unit: str) -> int:
+    """Coverage by week of the chosen quarter: each unit's weeks, and its latest week on a card."""
+    columns = "week_of_quarter, open_amount, won_to_date_amount, target_amount, coverage"
+    rows = quarter_rows(warehouse, "mart_pipeline_coverage", columns, selected_quarter(page), unit)
+    numbers = shown(page, "coverage")
+    if not rows:
+        assert numbers == {}
+        return 1
+    latest: dict[str, dict] = {}
+    for row in sorted(rows, key=lambda row: row["week_of_quarter"]):
+        key = f"{row['business_unit']}:{row['week_of_quarter']}"
+        for name, column in (
+            ("open", "open_amount"),
+            ("won", "won_to_date_amount"),
+            ("target", "target_amount"),
+        ):
+            value = row[column]
+            assert numbers[f"{name}:{key}"] == (formatting.yen(value, "ja"), floats(value)), (name, key)
+        assert numbers[f"coverage:{key}"] == (times_text(row["coverage"]), row["coverage"]), key
+        latest[row["business_unit"]] = row
+    for each, row in latest.items():
+        assert numbers[f"coverage_latest:{each}"] == (times_text(row["coverage"]), row["coverage"]), each
+    return len(rows)
+
+
+PERFORMANCE_COLUMNS = ("closed_count", "won_count", "win_rate_count", "win_rate_amount")
+PERFORMANCE_COLUMNS += ("median_sales_cycle_days", "stalled_count")
+PERFORMANCE_CARDS = ("win_rate_count", "win_rate_amount", "median_sales_cycle_days")  # one unit's cards
+
+
+def performance_text(column: str, value: Any) -> str:
+    if column.startswith("win_rate"):
+        return formatting.rate(value)
+    return formatting.number(value) if column == "median_sales_cycle_days" else formatting.count(value)
+
+
+def check_performance(page: Any, warehouse: Warehouse, _half: str, unit: str) -> int:
+    """Win rate, cycle and stalled deals of the chosen quarter: each unit's row; the unit's cards."""
+    rows = quarter_rows(
+        warehouse,
+        "mart_sales_performance_by_unit",
+        ", ".join(PERFORMANCE_COLUMNS),
+        selected_quarter(page),
+        unit,
+    )
+    numbers = shown(page, "performance")
+    if not rows:
+        assert numbers == {}
+        return 1
+    for row in rows:
+        for column in PERFORMANCE_COLUMNS:
+            value = row[column]
+            assert numbers[f"{column}:{row['business_unit']}"] == (performance_text(column, value), value)
+            if unit != ALL_UNITS and column in PERFORMANCE_CARDS:
+                assert numbers[column] == (performance_text(column, value), value)
+    stalled = [row["stalled_count"] for row in rows if row["stalled_count"] is not None]
+    total = sum(stalled) if stalled else None
+    assert numbers["stalled_count"] == (formatting.count(total), total)
+    return len(rows)
+
+
 CHECKS: dict[str, Callable[[Any, Warehouse, str, str], int]] = {
+    "pipeline": check_pipeline,
+    "coverage": check_coverage,
+    "performance": check_performance,
     "revenue": check_revenue,
     "shortfall": check_shortfall,
     "kpi": check_kpi,
@@ -1209,3 +1310,236 @@ def test_every_number_equals_the_marts_for_every_filter(which: str, request: pyt
             )
             assert drift[status] == expected, status
     choose(page, options(page, "#filter-half")[0], ALL_UNITS)
+
+
+# --------------------------------------------------------------------------- the pipeline sections
+
+PIPELINE_RAW = FIXTURES / "pipeline" / "raw"
+PIPELINE_SECTIONS = ("pipeline", "coverage", "performance")
+# The hand-computed marts of tests/fixtures/pipeline (README.md there, expected/*.csv, test_pipeline.py):
+# one business unit (saas), as of 2026-07-08 10:00, FY2026 Q2 in progress.
+PIPELINE_WATERFALL = {
+    "2026-Q1": {
+        "starting": (0, 0),
+        "created": (3, 14_000_000),
+        "pulled_in": (2, 16_000_000),
+        "reopened": (1, 3_000_000),
+        "won": (3, 20_000_000),
+        "lost": (2, 4_000_000),
+        "pushed_out": (1, 10_000_000),
+        "pulled_earlier": (0, 0),
+        "increased": (1, 1_000_000),
+        "decreased": (0, 0),
+        "ending": (0, 0),
+    },
+    "2026-Q2": {
+        "starting": (2, 7_000_000),
+        "created": (1, 1_500_000),
+        "pulled_in": (0, 0),
+        "reopened": (0, 0),
+        "won": (0, 0),
+        "lost": (0, 0),
+        "pushed_out": (0, 0),
+        "pulled_earlier": (0, 0),
+        "increased": (1, 3_000_000),
+        "decreased": (0, 0),
+        "ending": (3, 11_500_000),
+    },
+}
+# week -> (open, won to date, target, coverage)
+PIPELINE_COVERAGE = {
+    "2026-Q1": {
+        1: (0, 0, 72_000_000, 0.0),
+        2: (13_000_000, 0, 72_000_000, 13 / 72),
+        6: (10_000_000, 0, 72_000_000, 10 / 72),
+        9: (3_000_000, 0, 72_000_000, 3 / 72),
+        13: (13_000_000, 6_000_000, 72_000_000, 13 / 66),
+    },
+    "2026-Q2": {1: (7_000_000, 0, 72_000_000, 7 / 72), 2: (10_000_000, 0, 72_000_000, 10 / 72)},
+}
+# closed, won, win rate by count, by amount, median sales cycle (days), stalled (as-of quarter only)
+PIPELINE_PERFORMANCE = {
+    "2026-Q1": (4, 3, 0.75, 20 / 21, 81 + 1 / 24, None),
+    "2026-Q2": (0, 0, None, None, None, 1),
+}
+PIPELINE_TEXTS = {
+    "ja": {
+        "2026-Q1": {
+            "won_amount": "2,000万円",
+            "pushed_out_amount": "1,000万円",
+            "created_amount": "1,400万円",
+        },
+        "2026-Q2": {"starting_amount": "700万円", "ending_amount": "1,150万円", "created_amount": "150万円"},
+        "coverage": ("0.20倍", "0.14倍"),
+        "rates": ("75.0%", "95.2%", "81.0"),
+        "quarter": "2026年度 第2四半期 (進行中)",
+        "title": "パイプラインの増減 (四半期のウォーターフォール)",
+        "stalled": "30日を超えて動きのない進行中の商談 (滞留): 1件",
+        "current": "進行中の四半期: 期末は基準日 2026-07-08 10:00 時点の値です。",
+    },
+    "en": {
+        "2026-Q1": {"won_amount": "¥20.0M", "pushed_out_amount": "¥10.0M", "created_amount": "¥14.0M"},
+        "2026-Q2": {"starting_amount": "¥7.0M", "ending_amount": "¥11.5M", "created_amount": "¥1.5M"},
+        "coverage": ("0.20×", "0.14×"),
+        "rates": ("75.0%", "95.2%", "81.0"),
+        "quarter": "FY2026 Q2 (in progress)",
+        "title": "Pipeline movement (the quarter's waterfall)",
+        "stalled": "Open deals that have not moved for more than 30 days (stalled): 1",
+        "current": "Quarter in progress: the ending is as of 2026-07-08 10:00.",
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def pipeline_fixture(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
+    warehouse = warehouse_factory("dashboard_pipeline")
+    warehouse.build(PIPELINE_RAW)
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def pipeline_pages(pipeline_fixture: Warehouse) -> dict[str, Path]:
+    return render_pages(pipeline_fixture)
+
+
+def choose_quarter(page: Any, quarter: str, unit: str) -> None:
+    page.select_option("#filter-quarter", quarter)
+    page.select_option("#filter-unit", unit)
+    page.wait_for_function(
+        "([quarter, unit]) => document.body.dataset.quarter === quarter && document.body.dataset.unit === unit",
+        arg=[quarter, unit],
+    )
+
+
+def test_the_pipeline_sections_read_their_marts_only() -> None:
+    """Every pipeline figure is a mart column: the sections need exactly the marts they read, and the
+    exposure declares them (test_the_exposure_declares_the_marts_the_dashboard_reads)."""
+    needs = {spec.id: spec.needs for spec in SECTIONS if spec.id in PIPELINE_SECTIONS}
+    assert needs == {
+        "pipeline": ("marts.mart_pipeline_waterfall",),
+        "coverage": ("marts.mart_pipeline_coverage",),
+        "performance": ("marts.mart_sales_performance_by_unit",),
+    }
+
+
+def test_the_pipeline_quarter_filter_opens_on_the_quarter_in_progress(pipeline_fixture: Warehouse) -> None:
+    with Marts(pipeline_fixture.path) as marts:
+        payload, _omitted, failed = build_payload(marts, "ja")
+    assert failed == ()
+    assert payload["filters"]["quarter"] == "2026-Q2"
+    assert payload["filters"]["quarters"] == [
+        {"key": "2026-Q2", "label": "2026年度 第2四半期 (進行中)"},
+        {"key": "2026-Q1", "label": "2026年度 第1四半期"},
+    ]
+    # The quarter keys never reach the half filter.
+    assert all("-Q" not in half["key"] for half in payload["filters"]["halves"])
+    by_id = {section["id"]: section for section in payload["sections"]}
+    assert all(by_id[section]["filters"] == ["quarter", "unit"] for section in PIPELINE_SECTIONS)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_pipeline_sections_equal_the_hand_computed_fixture(
+    lang: str, browser: DashboardBrowser, pipeline_pages: dict[str, Path], pipeline_fixture: Warehouse
+) -> None:
+    page, log = browser.open(pipeline_pages[lang])
+    texts = PIPELINE_TEXTS[lang]
+    try:
+        assert log.console_errors == [] and log.page_errors == [] and log.refused == []
+        assert page.inner_text("#section-pipeline h2") == texts["title"]
+        assert page.is_visible("#filter-quarter")
+        assert page.evaluate("() => document.body.dataset.quarter") == "2026-Q2"  # the quarter in progress
+        assert page.inner_text("#filter-quarter option:checked") == texts["quarter"]
+        for quarter in ("2026-Q1", "2026-Q2"):
+            for unit in (ALL_UNITS, "saas"):  # one unit: all units read the same
+                choose_quarter(page, quarter, unit)
+                waterfall = shown(page, "pipeline")
+                for step, (count, amount) in PIPELINE_WATERFALL[quarter].items():
+                    assert waterfall[f"{step}_count"] == (str(count), count), (quarter, step)
+                    assert waterfall[f"{step}_amount"][1] == amount, (quarter, step)
+                    assert waterfall[f"{step}_amount"][0] == formatting.yen(amount, lang), (quarter, step)
+                for key, text in texts[quarter].items():
+                    assert waterfall[key][0] == text, (quarter, key)
+                callouts = page.inner_text("#section-pipeline .callouts")
+                assert (texts["current"] in callouts) == (quarter == "2026-Q2")
+                coverage = shown(page, "coverage")
+                for week, (open_amount, won, target, ratio) in PIPELINE_COVERAGE[quarter].items():
+                    assert coverage[f"open:saas:{week}"] == (formatting.yen(open_amount, lang), open_amount)
+                    assert coverage[f"won:saas:{week}"][1] == won
+                    assert coverage[f"target:saas:{week}"][1] == target
+                    assert coverage[f"coverage:saas:{week}"][1] == pytest.approx(ratio, abs=1e-9), week
+                latest = coverage["coverage_latest:saas"]
+                assert latest[0] == texts["coverage"][0 if quarter == "2026-Q1" else 1]
+                performance = shown(page, "performance")
+                closed, won_count, rate_count, rate_amount, cycle, stalled = PIPELINE_PERFORMANCE[quarter]
+                assert performance["closed_count:saas"] == (str(closed), closed)
+                assert performance["won_count:saas"] == (str(won_count), won_count)
+                for key, expected in (
+                    ("win_rate_count:saas", rate_count),
+                    ("win_rate_amount:saas", rate_amount),
+                    ("median_sales_cycle_days:saas", cycle),
+                ):
+                    value = performance[key][1]
+                    assert value == (None if expected is None else pytest.approx(expected, abs=1e-9)), key
+                if quarter == "2026-Q1":
+                    assert [performance[key][0] for key in (
+                        "win_rate_count:saas", "win_rate_amount:saas", "median_sales_cycle_days:saas"
+                    )] == list(texts["rates"])  # fmt: skip
+                assert performance["stalled_count"] == (formatting.count(stalled), stalled)
+                stalled_callout = texts["stalled"] in page.inner_text("#section-performance .callouts")
+                assert stalled_callout == (stalled == 1)
+                if unit == "saas":
+                    assert performance["win_rate_count"] == performance["win_rate_count:saas"]
+                # And the generic checks: every number equals the marts for this quarter and unit.
+                for section in PIPELINE_SECTIONS:
+                    if lang == "ja":
+                        assert CHECKS[section](page, pipeline_fixture, "", unit) > 0, (section, quarter, unit)
+    finally:
+        page.context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_warehouse_without_pipeline_data_says_so(
+    lang: str, browser: DashboardBrowser, pipeline_fixture: Warehouse, tmp_path: Path
+) -> None:
+    copy = tmp_path / "no_pipeline.duckdb"
+    shutil.copy(pipeline_fixture.path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        for mart in ("mart_pipeline_waterfall", "mart_pipeline_coverage", "mart_sales_performance_by_unit"):
+            connection.execute(f"delete from marts.{mart}")
+    rendered = render(copy, lang)
+    assert rendered.failed == ()
+    assert set(PIPELINE_SECTIONS) <= set(rendered.sections)
+    html = tmp_path / f"no_pipeline_{lang}.html"
+    html.write_text(rendered.html, encoding="utf-8")
+    page, log = browser.open(html)
+    try:
+        assert log.console_errors == [] and log.page_errors == [] and log.refused == []
+        assert page.is_hidden("#quarter-control")  # no quarter to choose
+        for section in PIPELINE_SECTIONS:
+            assert page.inner_text(f"#section-{section} .callouts") == Texts(lang)("pipeline.empty"), section
+            assert page.locator(f"#section-{section} [data-key]").count() == 0, section
+            assert page.inner_text(f"#section-{section} .scope") == Texts(lang)("page.scope_quarter_unit")
+    finally:
+        page.context.close()
+
+
+@pytest.mark.browser
+def test_every_pipeline_number_equals_the_marts_for_every_quarter(
+    demo_page: tuple[Any, Any], demo: Warehouse
+) -> None:
+    """Generated data (three units, pushes, reopenings): every fiscal quarter x unit the pipeline offers."""
+    page, _log = demo_page
+    quarters = options(page, "#filter-quarter")
+    assert len(quarters) >= 4 and quarters == sorted(quarters, reverse=True)
+    units = options(page, "#filter-unit")
+    assert len(units) >= 4
+    checked = 0
+    for quarter in quarters:
+        for unit in units:
+            choose_quarter(page, quarter, unit)
+            for section in PIPELINE_SECTIONS:
+                checked += CHECKS[section](page, demo, "", unit)
+    assert checked > len(quarters) * len(units) * len(PIPELINE_SECTIONS)
+    choose_quarter(page, page_payload(page)["filters"]["quarter"], ALL_UNITS)

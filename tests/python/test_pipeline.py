@@ -94,6 +94,19 @@ MARTS: dict[str, TableSpec] = {
         ),
         doubles_are_floats=True,
     ),
+    "mart_sales_performance_by_unit": TableSpec(
+        key=KEY,
+        numbers=frozenset(
+            {"fiscal_year", "average_won_amount", "stalled_count"}
+            | {
+                f"{kind}_{measure}"
+                for kind in ("created", "closed", "won", "lost")
+                for measure in ("count", "amount")
+            }
+        ),
+        doubles=frozenset({"win_rate_count", "win_rate_amount", "median_sales_cycle_days"}),
+        doubles_are_floats=True,
+    ),
 }
 
 

@@ -49,8 +49,7 @@ closed as (
         sum(case when is_won then coalesce(amount, 0) else 0 end) as won_amount,
         sum(case when is_won then 0 else 1 end) as lost_count,
         sum(case when is_won then 0 else coalesce(amount, 0) end) as lost_amount,
-        {{ median('case when is_won then ' ~ days_between('created_at', 'moved_at') ~ ' end') }}
-            as median_sales_cycle_days
+        {{ median_sales_cycle_days('is_won', 'created_at', 'moved_at') }} as median_sales_cycle_days
     from states
     where is_final_close
     group by closed_quarter_start, business_unit, owner_id
@@ -153,9 +152,9 @@ final as (
         coalesce(closed.won_amount, 0) as won_amount,
         coalesce(closed.lost_count, 0) as lost_count,
         coalesce(closed.lost_amount, 0) as lost_amount,
-        {{ safe_divide('closed.won_count', 'closed.closed_count') }} as win_rate_count,
-        {{ safe_divide('closed.won_amount', 'closed.closed_amount') }} as win_rate_amount,
-        {{ safe_divide('closed.won_amount', 'closed.won_count') }} as average_won_amount,
+        {{ sales_close_rates(
+            'closed.won_count', 'closed.closed_count', 'closed.won_amount', 'closed.closed_amount'
+        ) }},
         closed.median_sales_cycle_days,
         stage_days.median_days_in_stage,
         coalesce(slipped.slipped_count, 0) as slipped_count,

@@ -164,12 +164,21 @@ class Section:
     # The halves this section calls immature, from its mart's own `is_mature`; None: the page's rule
     # (half_is_immature). Either way a section filtered by half is badged when the chosen half is one.
     immature_halves: set[str] | None = None
+    # The period its slices are keyed by: a fiscal half ("2026-H1") or a fiscal quarter ("2026-Q2").
+    period: str = "half"
+    current_quarters: set[str] = field(default_factory=set)  # quarters in progress at as-of
 
     def add(self, half: str, unit: str, content: Slice) -> None:
         self.slices[slice_key(half, unit)] = content.to_json()
 
-    def halves(self) -> set[str]:
+    def periods(self) -> set[str]:
         return {key.split("|")[0] for key in self.slices} - {ANY}
+
+    def halves(self) -> set[str]:
+        return self.periods() if self.period == "half" else set()
+
+    def quarters(self) -> set[str]:
+        return self.periods() if self.period == "quarter" else set()
 
     def units(self) -> set[str]:
         return {key.split("|")[1] for key in self.slices} - {ANY, ALL_UNITS}

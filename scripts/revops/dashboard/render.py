@@ -21,6 +21,7 @@ from revops.dashboard.fonts import FAMILY, FILES, embedded_font
 from revops.dashboard.formatting import Lang
 from revops.dashboard.i18n import Texts
 from revops.dashboard.sections import SECTIONS
+from revops.dashboard.sections.pipeline import quarter_label
 from revops.dashboard.warehouse import Marts
 from revops.settings import dbt_vars
 
@@ -52,6 +53,8 @@ def build_payload(marts: Marts, lang: Lang) -> tuple[dict[str, Any], tuple[str, 
     halves: set[str] = set()
     units: set[str] = set()
     funnel_halves: set[str] = set()
+    quarters: set[str] = set()
+    current_quarters: set[str] = set()
     for spec in SECTIONS:
         if not all(marts.has(relation) for relation in spec.needs):
             omitted.append(spec.id)
@@ -69,6 +72,8 @@ def build_payload(marts: Marts, lang: Lang) -> tuple[dict[str, Any], tuple[str, 
         content["wide"] = spec.wide
         sections.append(content)
         halves |= section.halves()
+        quarters |= section.quarters()
+        current_quarters |= section.current_quarters
         units |= section.units()
         if spec.id == "funnel":
             funnel_halves = section.halves()
@@ -80,6 +85,7 @@ def build_payload(marts: Marts, lang: Lang) -> tuple[dict[str, Any], tuple[str, 
         "asOfSource": texts(f"page.as_of_source.{as_of_source}"),
         "filters": {
             **_half_filter(context, halves, funnel_halves),
+            **_quarter_filter(context, quarters, current_quarters),
             "units": [{"key": ALL_UNITS, "label": texts.label("unit", ALL_UNITS)}]
             + [{"key": unit, "label": texts.label("unit", unit)} for unit in sorted(units)],
             "unit": ALL_UNITS,
@@ -111,6 +117,21 @@ def _half_filter(context: Context, halves: set[str], funnel_halves: set[str]) ->
     else:
         note = texts("page.default_no_mature", days=context.maturity_days)
     return {"halves": options, "half": default, "defaultNote": note}
+
+
+def _quarter_filter(context: Context, quarters: set[str], current: set[str]) -> dict[str, Any]:
+    """The fiscal quarters of the sections keyed by quarter (newest first, the one in progress marked)
+    and the default: the quarter in progress at as-of (the marts' is_current_quarter), else the latest."""
+    texts = context.texts
+    options = [
+        {
+            "key": key,
+            "label": quarter_label(context, key) + (texts("page.current_suffix") if key in current else ""),
+        }
+        for key in sorted(quarters, reverse=True)
+    ]
+    default = max((current & quarters) or quarters or {""})
+    return {"quarters": options, "quarter": default}
 
 
 def _pair_half_widths(sections: list[dict[str, Any]]) -> None:

@@ -6,7 +6,7 @@
   var data = JSON.parse(document.getElementById("dashboard-data").textContent);
   var T = data.texts;
   var PLOT_CONFIG = { displayModeBar: false, responsive: true };
-  var state = { half: data.filters.half, unit: data.filters.unit };
+  var state = { half: data.filters.half, unit: data.filters.unit, quarter: data.filters.quarter };
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -35,6 +35,7 @@
 
   function scopeText(filters) {
     var half = filters.indexOf("half") >= 0, unit = filters.indexOf("unit") >= 0;
+    if (filters.indexOf("quarter") >= 0) return T["page.scope_quarter_unit"];
     if (half && unit) return T["page.scope_half_unit"];
     if (unit) return T["page.scope_unit"];
     if (half) return T["page.scope_half"];
@@ -51,6 +52,10 @@
     document.getElementById("default-note").textContent = data.filters.defaultNote;
     fillSelect(document.getElementById("filter-half"), data.filters.halves, state.half);
     fillSelect(document.getElementById("filter-unit"), data.filters.units, state.unit);
+    // The quarter filter is offered only when a section is keyed by fiscal quarter (the pipeline).
+    document.getElementById("label-quarter").textContent = T["page.filter_quarter"];
+    fillSelect(document.getElementById("filter-quarter"), data.filters.quarters, state.quarter);
+    document.getElementById("quarter-control").hidden = !data.filters.quarters.length;
     var main = document.getElementById("sections");
     var toc = document.getElementById("toc");
     data.sections.forEach(function (section) {
@@ -88,7 +93,8 @@
   }
 
   function sliceFor(section) {
-    var half = section.filters.indexOf("half") >= 0 ? state.half : "*";
+    var half = section.filters.indexOf("half") >= 0 ? state.half
+      : section.filters.indexOf("quarter") >= 0 ? state.quarter : "*";
     var unit = section.filters.indexOf("unit") >= 0 ? state.unit : "*";
     // A section may also offer a slice for any half ("*|unit") and a fallback for any selection.
     return section.slices[half + "|" + unit] || section.slices["*|" + unit] || section.fallback || null;
@@ -176,6 +182,7 @@
     data.sections.forEach(renderSection);
     document.body.setAttribute("data-half", state.half);
     document.body.setAttribute("data-unit", state.unit);
+    document.body.setAttribute("data-quarter", state.quarter);
   }
 
   frame();
@@ -185,6 +192,10 @@
   });
   document.getElementById("filter-unit").addEventListener("change", function (event) {
     state.unit = event.target.value;
+    renderAll();
+  });
+  document.getElementById("filter-quarter").addEventListener("change", function (event) {
+    state.quarter = event.target.value;
     renderAll();
   });
   // Draw once the embedded font is loaded, so plotly measures its labels in the font it draws them with.

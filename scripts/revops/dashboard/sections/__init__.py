@@ -18,6 +18,7 @@ from revops.dashboard.sections.drift import build_drift
 from revops.dashboard.sections.funnel import build_cohorts, build_funnel
 from revops.dashboard.sections.handoff import build_handoff
 from revops.dashboard.sections.kpi import build_kpi
+from revops.dashboard.sections.pipeline import build_coverage, build_performance, build_pipeline
 from revops.dashboard.sections.revenue import build_revenue
 from revops.dashboard.sections.shortfall import build_shortfall
 
@@ -50,4 +51,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         ),
         build_revenue,
     ),
+    SectionSpec("pipeline", ("marts.mart_pipeline_waterfall",), build_pipeline, wide=False),
+    SectionSpec("coverage", ("marts.mart_pipeline_coverage",), build_coverage, wide=False),
+    SectionSpec("performance", ("marts.mart_sales_performance_by_unit",), build_performance),
 )
