@@ -80,7 +80,7 @@ class Warehouse:
             cache.seed(self.target, self.project_dir, dbt_vars)
         result = run_dbt(
             list(args),
-            duckdb_path=Path(self.path.name),
+            duckdb_path=Path(os.path.relpath(self.path, self.root)),
             target_path=self.target,
             dbt_vars=dbt_vars,
             project_dir=self.project_dir,
