@@ -10,8 +10,9 @@
   can only save a parse, never change a result. The profile's connection values are part of that
   check: a warehouse runs dbt from its own directory with the relative path `warehouse.duckdb`.
 - `xdist_group_of(item)`: the tests that share a module-scoped build run on one worker (the
-  module), with the PostgreSQL and Spark tests of a module in groups of their own that overlap the
-  DuckDB suite; `HEAVY_FIRST` starts the longest groups first. pytest-xdist 3.8 tags a group by
+  module), with a module's Spark tests in a group of their own that overlaps the rest (their
+  DuckDB reference is the run's shared core build; a PostgreSQL test stays with its module, whose
+  build it reads); `HEAVY_FIRST` starts the longest groups first. pytest-xdist 3.8 tags a group by
   rewriting `item._nodeid`, which pytest 9 no longer reads, so its `--dist loadgroup` runs every
   test on its own; `group_scheduler` is that mode again, the groups read from the workers'
   collection (`record_groups`).
@@ -34,12 +35,12 @@ import pytest
 
 SESSION_ENV = "REVOPS_TEST_SESSION_DIR"
 PARTIAL_PARSE = "partial_parse.msgpack"
-ENGINE_MARKERS = ("spark", "postgres")
+OWN_GROUP_MARKERS = ("spark",)
 HEAVY_FIRST = (
     "test_engines-spark",
     "test_governance",
     "test_dashboard",
-    "test_engines-postgres",
+    "test_engines",
     "test_generator",
     "test_salesforce_generated",
     "test_attribution_demo",
@@ -119,7 +120,7 @@ class ParseCache:
 
 def xdist_group_of(item: pytest.Item) -> str:
     module = item.module.__name__ if item.module is not None else item.nodeid.split("::")[0]
-    engine = next((name for name in ENGINE_MARKERS if item.get_closest_marker(name)), None)
+    engine = next((name for name in OWN_GROUP_MARKERS if item.get_closest_marker(name)), None)
     return f"{module}-{engine}" if engine else module
 
 
