@@ -49,15 +49,22 @@ echo "== ruff"
 .venv/bin/ruff format --check scripts tests
 phase_done "ruff"
 
-echo "== sqlfluff (dbt templater)"
-.venv/bin/sqlfluff lint models tests/dbt --disable-progress-bar
-# The Salesforce models are disabled in the default build: lint them with crm_source salesforce,
-# compiled over the Salesforce fixture's objects.
-.venv/bin/python scripts/load.py --source salesforce --raw-dir tests/fixtures/salesforce/raw >/dev/null
-.venv/bin/sqlfluff lint models/staging/salesforce tests/dbt/salesforce --config tests/sqlfluff_salesforce.cfg \
-    --disable-progress-bar
-echo "sqlfluff: clean"
-phase_done "sqlfluff"
+# sqlfluff (dbt templater, ~100 CPU-seconds, one process: its --processes 2 was slower) runs in the
+# background while pytest's workers run, filling the cores pytest leaves idle; its output and
+# result are reported after pytest.
+lint_log=$(mktemp)
+lint() {
+    local started=$SECONDS
+    .venv/bin/sqlfluff lint models tests/dbt --disable-progress-bar
+    # The Salesforce models are disabled in the default build: lint them with crm_source salesforce,
+    # compiled over the Salesforce fixture's objects.
+    .venv/bin/python scripts/load.py --source salesforce --raw-dir tests/fixtures/salesforce/raw >/dev/null
+    .venv/bin/sqlfluff lint models/staging/salesforce tests/dbt/salesforce --config tests/sqlfluff_salesforce.cfg \
+        --disable-progress-bar
+    echo "sqlfluff: clean ($((SECONDS - started))s, alongside pytest)"
+}
+lint >"$lint_log" 2>&1 &
+lint_pid=$!
 
 echo "== engines"
 deselect=()
@@ -78,6 +85,19 @@ marker=""
 for expression in "${deselect[@]}"; do marker="${marker:+$marker and }$expression"; done
 
 echo "== pytest"
-# --durations: the slowest tests (fixture set-up included) in every run's output.
-.venv/bin/pytest --durations=15 ${marker:+-m "$marker"} "$@"
-phase_done "pytest"
+# pytest-xdist: one worker per core plus one (dbt runs at about one core, and the Spark and
+# PostgreSQL groups wait on their servers); --dist loadgroup keeps the tests that share a build on
+# one worker (tests/python/shared_builds.py). --durations: the slowest tests (set-up included).
+workers="${PYTEST_WORKERS:-$(($(nproc) + 1))}"
+pytest_status=0
+.venv/bin/pytest -n "$workers" --dist loadgroup --durations=15 ${marker:+-m "$marker"} "$@" || pytest_status=$?
+phase_done "pytest ($workers workers)"
+
+echo "== sqlfluff (dbt templater)"
+lint_status=0
+wait "$lint_pid" || lint_status=$?
+cat "$lint_log"
+rm -f "$lint_log"
+phase_done "sqlfluff (after pytest)"
+if [ "$lint_status" -ne 0 ]; then echo "sqlfluff: FAILED" >&2; fi
+[ "$pytest_status" -eq 0 ] && [ "$lint_status" -eq 0 ]

@@ -43,9 +43,11 @@ def run_dbt(
     env: Mapping[str, str] | None = None,
     echo: bool = False,
     project_dir: Path = PROJECT_DIR,
+    cwd: Path | None = None,
 ) -> DbtResult:
     """Run `dbt <args>` in the project (or another one using its profiles, e.g. the integration-test
-    project tests/integration_tests); return its exit code and output."""
+    project tests/integration_tests); return its exit code and output. dbt runs in `cwd` (default:
+    the project dir), which a relative `duckdb_path` is resolved against."""
     command = [dbt_executable(), *args, "--project-dir", str(project_dir), "--profiles-dir", str(PROJECT_DIR)]
     if target_path is not None:
         command += ["--target-path", str(target_path)]
@@ -59,10 +61,9 @@ def run_dbt(
         run_env["DBT_LOG_PATH"] = str(target_path / "logs")
     if env:
         run_env.update(env)
+    workdir = cwd or project_dir
     if echo:
-        completed = subprocess.run(command, cwd=project_dir, env=run_env, check=False)
+        completed = subprocess.run(command, cwd=workdir, env=run_env, check=False)
         return DbtResult(completed.returncode, "")
-    completed = subprocess.run(
-        command, cwd=project_dir, env=run_env, check=False, capture_output=True, text=True
-    )
+    completed = subprocess.run(command, cwd=workdir, env=run_env, check=False, capture_output=True, text=True)
     return DbtResult(completed.returncode, completed.stdout + completed.stderr)

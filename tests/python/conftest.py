@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,18 @@ import pytest
 
 from revops.dbtcli import DbtResult, run_dbt
 from revops.settings import PROJECT_DIR
+from shared_builds import (
+    SESSION_ENV,
+    ParseCache,
+    assign_xdist_group,
+    file_lock,
+    group_scheduler,
+    once,
+    record_groups,
+    session_root,
+    start_heavy_groups_first,
+    start_session,
+)
 
 FIXTURES = PROJECT_DIR / "tests" / "fixtures"
 # The integration-test dbt project: this project as a local package plus the fixture-only seeds.
@@ -22,6 +36,7 @@ FIXTURE_EXPORT_TIME = "2099-12-31T00:00:00+09:00"
 """The hand-made fixtures are exports of a fixed moment, not of the wall clock (some lie after today):
 every load in the suite without --export-time uses this (revops.loadmeta, env REVOPS_EXPORT_TIME)."""
 os.environ.setdefault("REVOPS_EXPORT_TIME", FIXTURE_EXPORT_TIME)
+SESSION_KEY = pytest.StashKey[Path]()
 
 
 def run_script(script: str, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -58,13 +73,23 @@ class Warehouse:
         return result
 
     def dbt(self, *args: str, dbt_vars: Mapping[str, Any] | None = None) -> DbtResult:
-        return run_dbt(
+        # dbt runs in the warehouse's directory with a relative DuckDB path, the same in every
+        # warehouse, so a parse saved by another warehouse's build passes dbt's profile check.
+        shared = session_root()
+        cache = ParseCache(shared) if shared else None
+        if cache:
+            cache.seed(self.target, self.project_dir, dbt_vars)
+        result = run_dbt(
             list(args),
-            duckdb_path=self.path,
+            duckdb_path=Path(os.path.relpath(self.path, self.root)),
             target_path=self.target,
             dbt_vars=dbt_vars,
             project_dir=self.project_dir,
+            cwd=self.root,
         )
+        if cache:
+            cache.store(self.target, self.project_dir, dbt_vars)
+        return result
 
     def build(self, raw_dir: Path, dbt_vars: Mapping[str, Any] | None = None) -> DbtResult:
         loaded = self.load(raw_dir)
@@ -73,15 +98,87 @@ class Warehouse:
         assert result.ok, result.output[-6000:]
         return result
 
-    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Inside: every query of this warehouse shares one read-only connection (opening the file
+        costs ~80 ms, which a scan of every column pays hundreds of times). dbt cannot write the
+        warehouse meanwhile."""
         with duckdb.connect(str(self.path), read_only=True) as connection:
+            self._reader = connection
+            try:
+                yield
+            finally:
+                self._reader = None
+
+    @contextmanager
+    def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        reader = getattr(self, "_reader", None)
+        if reader is not None:
+            yield reader
+            return
+        with duckdb.connect(str(self.path), read_only=True) as connection:
+            yield connection
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+        with self._connection() as connection:
             return connection.execute(sql, params or []).fetchall()
 
     def query_dicts(self, sql: str) -> list[dict[str, Any]]:
-        with duckdb.connect(str(self.path), read_only=True) as connection:
+        with self._connection() as connection:
             cursor = connection.execute(sql)
             names = [column[0] for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput") and session_root() is None:
+        config.stash[SESSION_KEY] = start_session()  # xdist's workers inherit it
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    root = config.stash.get(SESSION_KEY, None)
+    if root is not None:
+        shutil.rmtree(root, ignore_errors=True)
+        os.environ.pop(SESSION_ENV, None)
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """`pytest -n N --dist loadgroup` (scripts/test.sh): the tests sharing a module's build on one
+    worker (set here, before xdist reads the groups in its collection hook)."""
+    assign_xdist_group(item)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    start_heavy_groups_first(items)
+    record_groups(items)
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup` that works with pytest 9 (shared_builds.group_scheduler)."""
+    return group_scheduler(config, log) if config.getvalue("dist") == "loadgroup" else None
+
+
+@pytest.fixture(scope="session")
+def shared_build() -> Callable[..., Warehouse]:
+    """`shared_build(name, raw_dir, dbt_vars=None, project_dir=PROJECT_DIR)`: raw_dir loaded and
+    built (`dbt build`) once per test run, whichever xdist worker asks first; the others wait and
+    get the same warehouse. `name` identifies the build: the same name must always mean the same
+    raw dir, vars and project. Only for tests that read the warehouse; a test that changes one
+    builds its own (`warehouse`, `warehouse_factory`)."""
+    root = session_root()
+    assert root is not None
+
+    def build(
+        name: str, raw_dir: Path, dbt_vars: Mapping[str, Any] | None = None, project_dir: Path = PROJECT_DIR
+    ) -> Warehouse:
+        made = once(
+            root / "builds" / name,
+            lambda directory: Warehouse(directory, project_dir).build(raw_dir, dbt_vars),
+        )
+        return Warehouse(made, project_dir)
+
+    return build
 
 
 @pytest.fixture
@@ -101,16 +198,17 @@ def warehouse_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str
 def integration_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """tests/integration_tests with this project installed as its local package (`dbt deps`)."""
     logs = tmp_path_factory.mktemp("integration_deps")
-    result = run_dbt(["deps"], env={"DBT_LOG_PATH": str(logs)}, project_dir=INTEGRATION_PROJECT)
+    root = session_root()
+    assert root is not None
+    with file_lock(root / "integration_deps.lock"):  # one `dbt deps` at a time in the shared project
+        result = run_dbt(["deps"], env={"DBT_LOG_PATH": str(logs)}, project_dir=INTEGRATION_PROJECT)
     assert result.ok, result.output[-3000:]
     return INTEGRATION_PROJECT
 
 
 @pytest.fixture(scope="session")
-def core_warehouse(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
-    """tests/fixtures/core/raw loaded and built (`dbt build`, default vars) once per test session,
+def core_warehouse(shared_build: Callable[..., Warehouse]) -> Warehouse:
+    """tests/fixtures/core/raw loaded and built (`dbt build`, default vars) once per test run,
     shared by the tests that only read it (core marts, engines, PII). A test that changes a
     warehouse builds its own."""
-    warehouse = warehouse_factory("core")
-    warehouse.build(FIXTURES / "core" / "raw")
-    return warehouse
+    return shared_build("core", FIXTURES / "core" / "raw")

@@ -11,6 +11,8 @@ The same scan run on schema staging must find the e-mail addresses, so the scan 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from conftest import Warehouse
@@ -68,9 +70,10 @@ def scan(warehouse: Warehouse, schema: str) -> tuple[list[str], list[str]]:
 
 
 @pytest.fixture(scope="module")
-def core_build(core_warehouse: Warehouse) -> Warehouse:
-    """The core fixture's full build (conftest.py, shared; only read here)."""
-    return core_warehouse
+def core_build(core_warehouse: Warehouse) -> Iterator[Warehouse]:
+    """The core fixture's full build (conftest.py, shared; only read here, through one connection)."""
+    with core_warehouse.reading():
+        yield core_warehouse
 
 
 def test_contract_marks_the_lead_email_personal() -> None:

@@ -1,0 +1,175 @@
+"""What lets the suite run on several pytest-xdist workers and pay dbt's fixed costs once
+(README "Tests"; conftest.py wires it in).
+
+- `session_root()`: one directory per pytest run, shared by the controller and every worker.
+- `once(directory, make)`: `make(directory)` runs once per run across workers (a file lock);
+  everyone else waits for it and reuses the result. Builds that tests only read go through it.
+- `ParseCache`: dbt's partial_parse.msgpack of the first build of a (project, vars, target), copied
+  into every later fresh target path. dbt itself checks the saved manifest against the project's
+  files, vars, profile and env vars, and parses again (partially or fully) what differs, so a copy
+  can only save a parse, never change a result. The profile's connection values are part of that
+  check: a warehouse runs dbt from its own directory with the relative path `warehouse.duckdb`.
+- `xdist_group_of(item)`: the tests that share a module-scoped build run on one worker (the
+  module), with a module's Spark tests in a group of their own that overlaps the rest (their
+  DuckDB reference is the run's shared core build; a PostgreSQL test stays with its module, whose
+  build it reads); `HEAVY_FIRST` starts the longest groups first. pytest-xdist 3.8 tags a group by
+  rewriting `item._nodeid`, which pytest 9 no longer reads, so its `--dist loadgroup` runs every
+  test on its own; `group_scheduler` is that mode again, the groups read from the workers'
+  collection (`record_groups`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SESSION_ENV = "REVOPS_TEST_SESSION_DIR"
+PARTIAL_PARSE = "partial_parse.msgpack"
+OWN_GROUP_MARKERS = ("spark",)
+HEAVY_FIRST = (
+    "test_engines-spark",
+    "test_governance",
+    "test_dashboard",
+    "test_engines",
+    "test_generator",
+    "test_salesforce_generated",
+    "test_attribution_demo",
+    "test_incremental",
+    "test_nightly",
+    "test_retention",
+    "test_exports",
+    "test_pipeline",
+)
+"""xdist groups in the order they start (longest first, measured with --durations=0); the others
+follow in collection order."""
+
+
+def start_session() -> Path:
+    """Called once by the controller (or the only process): make the run's shared directory."""
+    root = Path(tempfile.mkdtemp(prefix="revops-tests-"))
+    os.environ[SESSION_ENV] = str(root)
+    return root
+
+
+def session_root() -> Path | None:
+    value = os.environ.get(SESSION_ENV)
+    return Path(value) if value else None
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def once(directory: Path, make: Callable[[Path], None]) -> Path:
+    """`make(directory)` once per run, whichever worker asks first; a failed attempt is retried
+    (and fails again, with its own message) by the next one who asks."""
+    done = directory / ".done"
+    with file_lock(directory.with_name(directory.name + ".lock")):
+        if not done.exists():
+            shutil.rmtree(directory, ignore_errors=True)
+            directory.mkdir(parents=True)
+            make(directory)
+            done.touch()
+    return directory
+
+
+class ParseCache:
+    """Saved dbt parses per (project dir, vars, dbt target), shared by the run's workers."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root / "dbt-parse"
+
+    def _file(self, project_dir: Path, dbt_vars: Mapping[str, Any] | None) -> Path:
+        key = json.dumps(
+            [str(project_dir), dict(dbt_vars or {}), os.environ.get("REVOPS_TARGET", "")], sort_keys=True
+        )
+        return self.root / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.msgpack"
+
+    def seed(self, target: Path, project_dir: Path, dbt_vars: Mapping[str, Any] | None) -> None:
+        saved = self._file(project_dir, dbt_vars)
+        if saved.exists() and not (target / PARTIAL_PARSE).exists():
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(saved, target / PARTIAL_PARSE)
+
+    def store(self, target: Path, project_dir: Path, dbt_vars: Mapping[str, Any] | None) -> None:
+        saved = self._file(project_dir, dbt_vars)
+        if saved.exists() or not (target / PARTIAL_PARSE).exists():
+            return
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        partial = saved.with_name(f"{saved.name}.{os.getpid()}")
+        shutil.copyfile(target / PARTIAL_PARSE, partial)
+        partial.replace(saved)
+
+
+def xdist_group_of(item: pytest.Item) -> str:
+    module = item.module.__name__ if item.module is not None else item.nodeid.split("::")[0]
+    engine = next((name for name in OWN_GROUP_MARKERS if item.get_closest_marker(name)), None)
+    return f"{module}-{engine}" if engine else module
+
+
+def assign_xdist_group(item: pytest.Item) -> None:
+    """Mark a test with its xdist group, unless it names one itself."""
+    if item.get_closest_marker("xdist_group") is None:
+        item.add_marker(pytest.mark.xdist_group(xdist_group_of(item)))
+
+
+def record_groups(items: list[pytest.Item]) -> None:
+    """In a worker: write each collected test's xdist group for the controller's scheduler."""
+    root = session_root()
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if root is None or worker is None:
+        return
+    groups = {}
+    for item in items:
+        mark = item.get_closest_marker("xdist_group")
+        groups[item.nodeid] = str(mark.args[0]) if mark is not None and mark.args else item.nodeid
+    written = root / "xdist-groups" / f"{worker}.json"
+    written.parent.mkdir(parents=True, exist_ok=True)
+    partial = written.with_suffix(".part")
+    partial.write_text(json.dumps(groups), encoding="utf-8")
+    partial.replace(written)
+
+
+def group_scheduler(config: pytest.Config, log: Any) -> Any:
+    """xdist's LoadScopeScheduling with a scope per xdist group, in collection order (heavy first)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:
+                root = session_root()
+                self.groups = {}
+                for written in sorted((root / "xdist-groups").glob("*.json")) if root else []:
+                    self.groups.update(json.loads(written.read_text(encoding="utf-8")))
+            return self.groups.get(nodeid) or super()._split_scope(nodeid)
+
+    config.option.loadscopereorder = False
+    return GroupScheduling(config, log)
+
+
+def start_heavy_groups_first(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        group = item.get_closest_marker("xdist_group")
+        name = str(group.args[0]) if group is not None and group.args else ""
+        return HEAVY_FIRST.index(name) if name in HEAVY_FIRST else len(HEAVY_FIRST)
+
+    items.sort(key=rank)
