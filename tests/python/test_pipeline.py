@@ -94,6 +94,12 @@ MARTS: dict[str, TableSpec] = {
         ),
         doubles_are_floats=True,
     ),
+    "mart_sales_stage_duration": TableSpec(
+        key=(*KEY, "owner_id", "stage"),
+        numbers=frozenset({"fiscal_year", "stage_order", "ended_run_count"}),
+        doubles=frozenset({"median_days"}),
+        doubles_are_floats=True,
+    ),
 }
 
 

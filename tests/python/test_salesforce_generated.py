@@ -74,6 +74,7 @@ INHERENT: dict[str, Inherent] = {
             "mart_pipeline_waterfall",
             "mart_pipeline_coverage",
             "mart_sales_performance",
+            "mart_sales_stage_duration",
             "mart_forecast_accuracy",
         )
     },
