@@ -34,6 +34,7 @@ PROJECT_PARTS = (
     "models",
     "macros",
     "seeds",
+    "snapshots",
     "tests/dbt",
 )
 RULES = "revops.conventions."
