@@ -1,12 +1,12 @@
 -- The single "as of" instant every maturity, SLA and window judgement uses:
 -- var('as_of_date') when set (end of that day), otherwise the earlier of the
 -- latest event in the loaded data and the export time the loader recorded
--- (raw.load_metadata; event times beyond it + future_tolerance_hours were
+-- (int_latest_export; event times beyond it + future_tolerance_hours were
 -- quarantined). Never the wall clock, so a rebuild gives the same numbers.
 with
 
-load_metadata as (
-    select * from {{ ref('stg_loader__load_metadata') }}
+latest_export as (
+    select * from {{ ref('int_latest_export') }}
 ),
 
 events as (
@@ -22,17 +22,6 @@ event_times as (
 
 latest_event as (
     select max(event_at) as event_at from event_times
-),
-
-latest_load as (
-    select max(loaded_at_utc) as loaded_at_utc from load_metadata
-),
-
-latest_export as (
-    select max(load_metadata.export_time) as export_time
-    from load_metadata
-    inner join latest_load
-        on load_metadata.loaded_at_utc = latest_load.loaded_at_utc
 ),
 
 final as (

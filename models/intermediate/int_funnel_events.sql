@@ -11,7 +11,7 @@
 -- A deal signed on the lead's opportunity is a `deal_signed` event of that
 -- lead; a renewal of such a deal is also a `renewal_signed` event of it; a
 -- change in the opportunity's history (stage, amount, close date, forecast
--- category: opportunity_history) is an `opportunity_changed` event. A
+-- category: int_opportunity_history) is an `opportunity_changed` event. A
 -- view: every reader filters it (event type, cutoff), and nothing is stored.
 {{ config(materialized='view') }}
 with
@@ -37,7 +37,7 @@ deals as (
 ),
 
 opportunity_history as (
-    select * from {{ ref('stg_crm__opportunity_history') }}
+    select * from {{ ref('int_opportunity_history') }}
 ),
 
 deal_leads as (

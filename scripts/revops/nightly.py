@@ -52,7 +52,7 @@ from revops.upsert import CHANGE_LOG_TABLE, UpsertReport, upsert_dir
 LoadMode = Literal["full", "upsert"]
 EXIT_OK, EXIT_BUILD, EXIT_LOAD, EXIT_PUBLISH, EXIT_BUSY = 0, 1, 2, 3, 4
 LOCK_NAME = ".nightly.lock"
-FINGERPRINT_PATHS = ("models", "macros", "seeds", "dbt_project.yml")
+FINGERPRINT_PATHS = ("models", "macros", "seeds", "snapshots", "dbt_project.yml")
 # An incremental night runs the project exactly as last published (same fingerprint), so the
 # unit tests, which depend only on that code, passed on that run and are left out; data tests run.
 INCREMENTAL_BUILD_ARGS = ("--exclude-resource-type", "unit_test")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import subprocess
 from pathlib import Path
 
 import duckdb
 
-from conftest import Warehouse
+from conftest import Warehouse, run_script
 from revops.upsert import CHANGE_LOG_TABLE
 
 MODELS_ONLY = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
@@ -27,6 +28,22 @@ INCREMENTAL_MODELS = (
 RELATIVE_TOLERANCE = 1e-9
 """Double columns are compared to this relative precision: DuckDB's parallel sums of doubles
 (the attribution credits) differ in the last bits between two identical full builds."""
+
+
+def nightly(root: Path, *args: str, keep: int = 2) -> subprocess.CompletedProcess:
+    """scripts/nightly.py with its warehouse, publications and dbt target under root."""
+    return run_script(
+        "nightly.py",
+        "--warehouse",
+        str(root / "warehouse.duckdb"),
+        "--publish-dir",
+        str(root / "published"),
+        "--target-path",
+        str(root / "target"),
+        "--keep",
+        str(keep),
+        *args,
+    )
 
 
 def tables_in(path: Path, schema: str) -> list[str]:

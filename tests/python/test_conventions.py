@@ -34,6 +34,7 @@ PROJECT_PARTS = (
     "models",
     "macros",
     "seeds",
+    "snapshots",
     "tests/dbt",
 )
 RULES = "revops.conventions."
@@ -170,6 +171,7 @@ def test_every_convention_exception_gives_a_reason(manifest: dict[str, Any]) -> 
     assert set(found) == {
         ("int_funnel_events", "has_primary_key_test"),
         ("int_campaign_attribution_by_half", "layers_flow_downstream"),
+        ("int_opportunity_history", "has_primary_key_test"),
     }
     assert all(len(reason) > 20 for reason in found.values())
 

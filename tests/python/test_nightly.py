@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from conftest import run_script
+from nightly_helpers import nightly
 from revops import publish
 from revops.contract import contract
 from revops.deltas import SplitPlan, split_raw
@@ -22,21 +23,6 @@ from revops.runlog import RunRecord, read_run_results, write_record
 
 READER = Path(__file__).with_name("nightly_reader.py")
 READER_SECONDS = 900
-
-
-def nightly(root: Path, *args: str, keep: int = 2) -> subprocess.CompletedProcess:
-    return run_script(
-        "nightly.py",
-        "--warehouse",
-        str(root / "warehouse.duckdb"),
-        "--publish-dir",
-        str(root / "published"),
-        "--target-path",
-        str(root / "target"),
-        "--keep",
-        str(keep),
-        *args,
-    )
 
 
 def digest(path: Path) -> str:

@@ -107,6 +107,12 @@ MARTS: dict[str, TableSpec] = {
         doubles=frozenset({"win_rate_count", "win_rate_amount", "median_sales_cycle_days"}),
         doubles_are_floats=True,
     ),
+    "mart_sales_stage_duration": TableSpec(
+        key=(*KEY, "owner_id", "stage"),
+        numbers=frozenset({"fiscal_year", "stage_order", "ended_run_count"}),
+        doubles=frozenset({"median_days"}),
+        doubles_are_floats=True,
+    ),
 }
 
 

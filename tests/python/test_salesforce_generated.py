@@ -75,6 +75,7 @@ INHERENT: dict[str, Inherent] = {
             "mart_pipeline_coverage",
             "mart_sales_performance",
             "mart_sales_performance_by_unit",
+            "mart_sales_stage_duration",
             "mart_forecast_accuracy",
         )
     },

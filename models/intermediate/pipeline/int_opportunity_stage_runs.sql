@@ -1,6 +1,8 @@
 -- One row per opportunity x run of consecutive states in the same stage (an amount or close-date
 -- change does not leave the stage): how long each stage lasted (滞留日数). A run still going has no
--- ended_at. Closed states are not stage runs.
+-- ended_at. Closed states are not stage runs. An ended run counts in the fiscal quarter it ended in
+-- (ended_quarter_start), with its length in days: int_sales_performance and int_sales_stage_duration
+-- take their medians over these.
 with
 
 states as (
@@ -33,7 +35,7 @@ numbered as (
     from flagged
 ),
 
-final as (
+runs as (
     select
         opportunity_id,
         run_number,
@@ -45,6 +47,15 @@ final as (
     from numbered
     where not is_closed
     group by opportunity_id, run_number
+),
+
+final as (
+    select
+        runs.*,
+        case when runs.ended_at is not null then {{ fiscal_quarter_start('runs.ended_at') }} end
+            as ended_quarter_start,
+        {{ days_between('runs.started_at', 'runs.ended_at') }} as days_in_stage
+    from runs
 )
 
 select * from final

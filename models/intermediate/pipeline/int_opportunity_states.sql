@@ -1,9 +1,10 @@
 -- One row per opportunity x state interval [valid_from, valid_to) (docs/pipeline.md, "State at an
 -- instant"). The rows that make the intervals:
--- * history rows (stg_crm__opportunity_history), from changed_at, or from created_at when earlier
---   (so before the first row the first row's state applies from created_at). A closed opportunity
---   keeps only rows before closed_at, and of its closed-stage rows only those a later open row
---   reopened (a close recorded just before closed_at is the close itself);
+-- * history rows (int_opportunity_history: the source's table, else the nightly snapshot's), from
+--   changed_at, or from created_at when earlier (so before the first row the first row's state
+--   applies from created_at). A closed opportunity keeps only rows before closed_at, and of its
+--   closed-stage rows only those a later open row reopened (a close recorded just before closed_at
+--   is the close itself);
 -- * without history rows: the current row from created_at, as open until closed_at;
 -- * a closed opportunity: the current row, closed, from closed_at (or created_at when later).
 -- Rows at the same instant: the close first, then the latest history row.
@@ -19,7 +20,7 @@ opportunities as (
 ),
 
 history as (
-    select * from {{ ref('stg_crm__opportunity_history') }}
+    select * from {{ ref('int_opportunity_history') }}
 ),
 
 stages as (

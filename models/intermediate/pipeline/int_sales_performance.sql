@@ -7,7 +7,9 @@
 -- as-of quarter, open opportunities stalled (滞留): no state change for more than var
 -- stalled_opportunity_days at as-of.
 -- Longer than 150 lines on purpose: created, closed, slipped, stage-run and stalled counts are each
--- aggregated per quarter x unit x owner in their own step and joined onto one grid.
+-- aggregated per quarter x unit x owner in their own step and joined onto one grid (the grid and its
+-- joins are written once, over per_owner_steps).
+{%- set per_owner_steps = ['created', 'closed', 'stage_days', 'slipped', 'stalled'] %}
 with
 
 quarters as (
@@ -57,13 +59,13 @@ closed as (
 
 stage_days as (
     select
-        {{ fiscal_quarter_start('ended_at') }} as quarter_start,
+        ended_quarter_start as quarter_start,
         business_unit,
         owner_id,
-        {{ median(days_between('started_at', 'ended_at')) }} as median_days_in_stage
+        {{ median('days_in_stage') }} as median_days_in_stage
     from stage_runs
-    where ended_at is not null
-    group by {{ fiscal_quarter_start('ended_at') }}, business_unit, owner_id
+    where ended_quarter_start is not null
+    group by ended_quarter_start, business_unit, owner_id
 ),
 
 close_date_changes as (
@@ -106,35 +108,16 @@ stalled as (
 ),
 
 keys as (
-    select
-        quarter_start,
-        business_unit,
-        owner_id
-    from created
-    union
-    select
-        quarter_start,
-        business_unit,
-        owner_id
-    from closed
-    union
-    select
-        quarter_start,
-        business_unit,
-        owner_id
-    from stage_days
-    union
-    select
-        quarter_start,
-        business_unit,
-        owner_id
-    from slipped
-    union
-    select
-        quarter_start,
-        business_unit,
-        owner_id
-    from stalled
+    {%- for step in per_owner_steps %}
+        select
+            quarter_start,
+            business_unit,
+            owner_id
+        from {{ step }}
+        {%- if not loop.last %}
+            union
+        {%- endif %}
+    {%- endfor %}
 ),
 
 final as (
@@ -164,26 +147,12 @@ final as (
     from keys
     inner join quarters
         on keys.quarter_start = quarters.quarter_start
-    left join created
-        on keys.quarter_start = created.quarter_start
-            and keys.business_unit = created.business_unit
-            and {{ null_safe_equal('keys.owner_id', 'created.owner_id') }}
-    left join closed
-        on keys.quarter_start = closed.quarter_start
-            and keys.business_unit = closed.business_unit
-            and {{ null_safe_equal('keys.owner_id', 'closed.owner_id') }}
-    left join stage_days
-        on keys.quarter_start = stage_days.quarter_start
-            and keys.business_unit = stage_days.business_unit
-            and {{ null_safe_equal('keys.owner_id', 'stage_days.owner_id') }}
-    left join slipped
-        on keys.quarter_start = slipped.quarter_start
-            and keys.business_unit = slipped.business_unit
-            and {{ null_safe_equal('keys.owner_id', 'slipped.owner_id') }}
-    left join stalled
-        on keys.quarter_start = stalled.quarter_start
-            and keys.business_unit = stalled.business_unit
-            and {{ null_safe_equal('keys.owner_id', 'stalled.owner_id') }}
+    {%- for step in per_owner_steps %}
+        left join {{ step }}
+            on keys.quarter_start = {{ step }}.quarter_start
+                and keys.business_unit = {{ step }}.business_unit
+                and {{ null_safe_equal('keys.owner_id', step ~ '.owner_id') }}
+    {%- endfor %}
 )
 
 select * from final
