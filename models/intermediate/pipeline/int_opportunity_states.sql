@@ -1,8 +1,8 @@
 -- One row per opportunity x state interval [valid_from, valid_to) (docs/pipeline.md, "State at an
 -- instant"). The rows that make the intervals:
 -- * history rows (int_opportunity_history: the source's table, else the nightly snapshot's), from
---   changed_at, or from created_at when earlier (so before the first row the first row's state
---   applies from created_at). A closed opportunity keeps only rows before closed_at, and of its
+--   changed_at; the first row, and any row before created_at, from created_at (so before the first
+--   row the first row's state applies from created_at). A closed opportunity keeps only rows before closed_at, and of its
 --   closed-stage rows only those a later open row reopened (a close recorded just before closed_at
 --   is the close itself);
 -- * without history rows: the current row from created_at, as open until closed_at;
@@ -46,7 +46,8 @@ history_stages as (
         history.forecast_category,
         coalesce(stages.is_closed, false) as is_stage_closed,
         opportunities.opportunity_created_at,
-        opportunities.closed_at
+        opportunities.closed_at,
+        min(history.changed_at) over (partition by history.opportunity_id) as first_changed_at
     from history
     inner join opportunities
         on history.opportunity_id = opportunities.opportunity_id
@@ -67,7 +68,9 @@ history_rows as (
     select
         history_stages.opportunity_id,
         case
-            when history_stages.changed_at < history_stages.opportunity_created_at
+            when
+                history_stages.changed_at < history_stages.opportunity_created_at
+                or history_stages.changed_at = history_stages.first_changed_at
                 then history_stages.opportunity_created_at
             else history_stages.changed_at
         end as valid_from,
