@@ -2,9 +2,9 @@
 -- instant"). The rows that make the intervals:
 -- * history rows (int_opportunity_history: the source's table, else the nightly snapshot's), from
 --   changed_at; the first row, and any row before created_at, from created_at (so before the first
---   row the first row's state applies from created_at). A closed opportunity keeps only rows before closed_at, and of its
---   closed-stage rows only those a later open row reopened (a close recorded just before closed_at
---   is the close itself);
+--   row the first row's state applies from created_at). A closed opportunity keeps only rows before
+--   closed_at, and of its closed-stage rows only those a later open row reopened (a close recorded
+--   just before closed_at is the close itself);
 -- * without history rows: the current row from created_at, as open until closed_at;
 -- * a closed opportunity: the current row, closed, from closed_at (or created_at when later).
 -- Rows at the same instant: the close first, then the latest history row.
