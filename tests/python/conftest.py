@@ -114,3 +114,16 @@ def core_warehouse(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
     warehouse = warehouse_factory("core")
     warehouse.build(FIXTURES / "core" / "raw")
     return warehouse
+
+
+@pytest.fixture(scope="session")
+def salesforce_build(warehouse_factory: Callable[[str], Warehouse]) -> tuple[Warehouse, str, str]:
+    """tests/fixtures/salesforce/raw loaded (`load.py --source salesforce`) and built (`dbt build`,
+    crm_source salesforce) once per test session, shared by the Salesforce source tests and the Spark
+    engine test, which only read it. Returns (warehouse, the loader's report, dbt's output)."""
+    warehouse = warehouse_factory("salesforce_fixture")
+    loaded = warehouse.load(FIXTURES / "salesforce" / "raw", "--source", "salesforce")
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    built = warehouse.dbt("build", dbt_vars={"crm_source": "salesforce"})
+    assert built.ok, built.output[-6000:]
+    return warehouse, loaded.stdout, built.output
