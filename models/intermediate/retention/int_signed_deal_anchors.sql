@@ -58,7 +58,16 @@ chain_0 as (
 
 final as (
     select
-        signed_deals.*,
+        signed_deals.deal_id,
+        signed_deals.opportunity_id,
+        signed_deals.signed_on,
+        signed_deals.deal_type,
+        signed_deals.amount,
+        signed_deals.currency,
+        signed_deals.contract_start,
+        signed_deals.contract_end,
+        signed_deals.renewed_from_deal_id,
+        signed_deals.amount_reporting,
         chain_{{ renewal_chain_max_depth() }}.anchor_deal_id
     from signed_deals
     inner join chain_{{ renewal_chain_max_depth() }}
