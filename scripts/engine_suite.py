@@ -23,6 +23,7 @@ from rich.console import Console
 
 from revops.engine_suite import EXIT_UNAVAILABLE, print_summary, run_suite
 from revops.engines import EngineTarget
+from revops.sources import SourceName
 from revops.spark_cluster import ClusterError, cluster_unavailable, local_cluster
 
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
@@ -41,6 +42,13 @@ def main(
         Path | None,
         typer.Option("--raw-dir", help="Raw export directory (one file per contract table)."),
     ] = None,
+    source: Annotated[
+        SourceName,
+        typer.Option(
+            "--source",
+            help="The CRM source of --raw-dir (load.py --source, dbt var crm_source): contract or salesforce.",
+        ),
+    ] = SourceName.contract,
     check: Annotated[
         bool,
         typer.Option("--check", help="Only say whether the engine is available (exit 0) or not (exit 3)."),
@@ -111,6 +119,7 @@ def main(
                 keep=keep,
                 workdir=workdir,
                 data_tests=data_tests,
+                source=source.value,
                 spark_master=started.master_url if started is not None else None,
                 console=console,
             )

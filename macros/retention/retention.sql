@@ -4,8 +4,8 @@
     renewal_chain_max_depth(): how many renewals a contract may be away from
     the first new or expansion deal of its renewal chain (where its business
     unit and company come from). Portable SQL has no
-    recursive CTE on every engine, so int_contracts walks the chain this many
-    steps; a longer chain leaves anchor_deal_id null and its not_null test
+    recursive CTE on every engine, so int_signed_deal_anchors walks the chain
+    this many steps; a longer chain leaves anchor_deal_id null and its not_null test
     fails the build.
 -#}
 {% macro renewal_chain_max_depth() -%}

@@ -34,6 +34,7 @@ from revops.engines import (
     PostgresSettings,
     create_postgres_database,
     drop_postgres_database,
+    loaded_schemas,
 )
 from revops.settings import PROJECT_DIR
 from revops.spark_cluster import die_with_parent
@@ -51,6 +52,8 @@ class SuiteResult:
     statuses: dict[str, int] = field(default_factory=dict)
     node_seconds: dict[str, float] = field(default_factory=dict)
     node_counts: dict[str, int] = field(default_factory=dict)
+    node_times: dict[str, float] = field(default_factory=dict)
+    """Seconds per dbt node (unique_id)."""
     failures: list[str] = field(default_factory=list)
     ok: bool = False
     unavailable: bool = False
@@ -89,11 +92,18 @@ class _Phase:
         self.console.print(f"[bold]engine_suite[/bold] {self.result.engine}: {self.name} took {seconds:.1f}s")
 
 
-def load(raw_dir: Path, duckdb_path: Path) -> tuple[int, str]:
-    """scripts/load.py into `duckdb_path`: (exit code, output)."""
+def load(raw_dir: Path, duckdb_path: Path, source: str = "contract") -> tuple[int, str]:
+    """scripts/load.py --source `source` into `duckdb_path`: (exit code, output)."""
     env = dict(os.environ, REVOPS_DUCKDB_PATH=str(duckdb_path))
     completed = subprocess.run(
-        [sys.executable, str(PROJECT_DIR / "scripts" / "load.py"), "--raw-dir", str(raw_dir)],
+        [
+            sys.executable,
+            str(PROJECT_DIR / "scripts" / "load.py"),
+            "--raw-dir",
+            str(raw_dir),
+            "--source",
+            source,
+        ],
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,
@@ -103,7 +113,14 @@ def load(raw_dir: Path, duckdb_path: Path) -> tuple[int, str]:
     return completed.returncode, completed.stdout + completed.stderr
 
 
-def dbt_build_command(target: EngineTarget, target_path: Path, *, data_tests: bool = True) -> list[str]:
+def dbt_vars_argument(source: str) -> list[str]:
+    """`--vars` choosing the CRM source (none for the default, the contract)."""
+    return [] if source == "contract" else ["--vars", json.dumps({"crm_source": source})]
+
+
+def dbt_build_command(
+    target: EngineTarget, target_path: Path, *, data_tests: bool = True, source: str = "contract"
+) -> list[str]:
     command = [
         dbt_executable(),
         "build",
@@ -115,6 +132,7 @@ def dbt_build_command(target: EngineTarget, target_path: Path, *, data_tests: bo
         str(PROJECT_DIR),
         "--target-path",
         str(target_path),
+        *dbt_vars_argument(source),
     ]
     if not data_tests:
         # Seeds, models and unit tests (resource type `unit_test`); not the data tests (`test`).
@@ -122,14 +140,16 @@ def dbt_build_command(target: EngineTarget, target_path: Path, *, data_tests: bo
     return command
 
 
-def dbt_build(target: EngineTarget, target_path: Path, *, data_tests: bool = True) -> int:
+def dbt_build(
+    target: EngineTarget, target_path: Path, *, data_tests: bool = True, source: str = "contract"
+) -> int:
     """`dbt build --target <engine>`, its output streamed to the console."""
     env = dict(os.environ)
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     env["DBT_LOG_PATH"] = str(target_path / "logs")
     env.update(target.env())
     completed = subprocess.run(
-        dbt_build_command(target, target_path, data_tests=data_tests),
+        dbt_build_command(target, target_path, data_tests=data_tests, source=source),
         cwd=PROJECT_DIR,
         env=env,
         check=False,
@@ -140,7 +160,8 @@ def dbt_build(target: EngineTarget, target_path: Path, *, data_tests: bool = Tru
 
 
 def read_run_results(target_path: Path, result: SuiteResult) -> None:
-    """dbt's run_results.json into the result: statuses, seconds per node type, failures."""
+    """dbt's run_results.json added to the result: statuses, seconds per node and per node type,
+    failures (called once per dbt invocation, it sums over them)."""
     path = target_path / "run_results.json"
     if not path.exists():
         return
@@ -150,9 +171,9 @@ def read_run_results(target_path: Path, result: SuiteResult) -> None:
         result.statuses[status] = result.statuses.get(status, 0) + 1
         kind = str(node["unique_id"]).split(".", 1)[0]
         result.node_counts[kind] = result.node_counts.get(kind, 0) + 1
-        result.node_seconds[kind] = result.node_seconds.get(kind, 0.0) + float(
-            node.get("execution_time") or 0
-        )
+        seconds = float(node.get("execution_time") or 0)
+        result.node_seconds[kind] = result.node_seconds.get(kind, 0.0) + seconds
+        result.node_times[str(node["unique_id"])] = round(seconds, 2)
         if status in {"error", "fail", "runtime error"}:
             result.failures.append(
                 f"{node['unique_id']}: {status}: {(node.get('message') or '').strip()[:300]}"
@@ -170,7 +191,7 @@ def print_summary(result: SuiteResult, console: Console) -> None:
     console.print(f"where: {result.where}")
     if result.published:
         rows = ", ".join(f"{name} {rows}" for name, rows in result.published.items())
-        console.print(f"published raw rows: {rows}")
+        console.print(f"published rows: {rows}")
     if result.statuses:
         console.print(
             "dbt: " + ", ".join(f"{status} {count}" for status, count in sorted(result.statuses.items()))
@@ -196,12 +217,15 @@ def run_suite(
     keep: bool,
     workdir: Path,
     data_tests: bool = True,
+    source: str = "contract",
     spark_master: str | None = None,
     console: Console | None = None,
 ) -> SuiteResult:
     """Load, publish and build; never raises for an engine or dbt failure (see result.ok).
 
-    `spark_master` overrides REVOPS_SPARK_MASTER (e.g. a cluster the caller started).
+    `source` is the CRM source of the raw directory (var crm_source: contract or salesforce); every
+    schema the loader wrote is published. `spark_master` overrides REVOPS_SPARK_MASTER (e.g. a
+    cluster the caller started).
     """
     console = console or Console(highlight=False)
     target = EngineTarget.from_env(engine)
@@ -227,15 +251,15 @@ def run_suite(
 
         duckdb_path = workdir / "loaded.duckdb"
         with _Phase(result, "load", console):
-            code, output = load(raw_dir, duckdb_path)
+            code, output = load(raw_dir, duckdb_path, source)
         if code != 0:
             result.reason = f"the loader failed (exit {code}):\n{output.strip()[-3000:]}"
             return result
         with _Phase(result, "publish", console):
-            result.published = target.publish(duckdb_path)
+            result.published = target.publish(duckdb_path, loaded_schemas(duckdb_path))
         target_path = workdir / "target"
         with _Phase(result, "dbt build", console):
-            code = dbt_build(target, target_path, data_tests=data_tests)
+            code = dbt_build(target, target_path, data_tests=data_tests, source=source)
         read_run_results(target_path, result)
         if code != 0:
             result.reason = f"dbt build exited {code}"

@@ -1,9 +1,12 @@
 """Publish the validated raw tables of a DuckDB warehouse into another engine, and read tables back.
 
 The loader (scripts/load.py) always validates into DuckDB. To build the same dbt project on
-PostgreSQL or Spark, the tables of schema `raw` (the contract tables and `raw.quarantine`) are
-copied, with their types, into schema/database `raw` of that engine; dbt then builds there
-(`dbt build --target postgres|spark`, see docs/engines.md).
+PostgreSQL or Spark, the tables of the schemas the loader wrote are copied, with their types, into
+the schemas/databases of the same names on that engine; dbt then builds there
+(`dbt build --target postgres|spark`, see docs/engines.md). Those schemas are `raw` for the contract
+source (the contract tables and `raw.quarantine`), and for Salesforce `salesforce` (var
+salesforce_schema: the objects and their quarantine) plus `raw` (the loader's own tables):
+`loaded_schemas()`.
 
 - PostgreSQL: one transaction; each table is emptied (or recreated when its columns changed) and
   filled with `COPY ... FROM STDIN` from a CSV that DuckDB writes. Readers see the old rows until
@@ -43,6 +46,8 @@ from revops.settings import PROJECT_DIR
 
 Engine = Literal["duckdb", "postgres", "spark"]
 RAW_SCHEMA = "raw"
+RAW_SCHEMAS: tuple[str, ...] = (RAW_SCHEMA,)
+"""What is published by default: the contract source's schema."""
 PROFILE_NAME = "revops_funnel"
 PROFILES_FILE = PROJECT_DIR / "profiles.yml"
 
@@ -197,6 +202,18 @@ class RawTable:
     rows: int
 
 
+def loaded_schemas(duckdb_path: Path) -> tuple[str, ...]:
+    """The schemas of the DuckDB warehouse that hold base tables (what the loader wrote), `raw` first."""
+    if not duckdb_path.exists():
+        raise EngineError(f"no DuckDB warehouse at {duckdb_path}")
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        rows = connection.execute(
+            "select distinct table_schema from information_schema.tables "
+            "where table_type = 'BASE TABLE' and table_schema not in ('main', 'information_schema')"
+        ).fetchall()
+    return tuple(sorted((str(schema) for (schema,) in rows), key=lambda name: (name != RAW_SCHEMA, name)))
+
+
 def raw_tables(duckdb_path: Path, schema: str = RAW_SCHEMA) -> tuple[RawTable, ...]:
     """The base tables of schema `raw` (or `schema`, e.g. salesforce) in the DuckDB warehouse, with their
     column types."""
@@ -342,18 +359,20 @@ def _normalise_pg_type(kind: str) -> str:
 
 
 def publish_postgres(
-    duckdb_path: Path, settings: PostgresSettings, schema: str = RAW_SCHEMA
+    duckdb_path: Path, settings: PostgresSettings, schemas: Sequence[str] = RAW_SCHEMAS
 ) -> dict[str, int]:
-    """Replace schema `raw` (or `schema`, e.g. salesforce) of the PostgreSQL database with the DuckDB
-    tables of the same schema (one transaction).
+    """Replace each of `schemas` (default `raw`; e.g. `raw` and `salesforce`) of the PostgreSQL
+    database with the DuckDB tables of the same schema, all in one transaction.
 
     A table whose columns are unchanged is emptied and refilled, so dbt's views over it survive;
     one whose columns changed is dropped (with the views over it) and created anew.
-    Returns rows published per table.
+    Returns rows published per table, as `schema.table`.
     """
     from psycopg2 import sql
 
-    tables = raw_tables(duckdb_path, schema)
+    if isinstance(schemas, str):
+        raise TypeError("schemas is a sequence of schema names")
+    to_publish = [(schema, table) for schema in schemas for table in raw_tables(duckdb_path, schema)]
     published: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="revops-publish-") as workdir:
         connection = postgres_connect(settings)
@@ -363,8 +382,9 @@ def publish_postgres(
                 connection.cursor() as cursor,
                 duckdb.connect(str(duckdb_path), read_only=True) as source,
             ):
-                cursor.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
-                for table in tables:
+                for schema in schemas:
+                    cursor.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+                for schema, table in to_publish:
                     wanted = tuple((name, postgres_type(kind)) for name, kind in table.columns)
                     existing = tuple(
                         (name, _normalise_pg_type(kind))
@@ -384,7 +404,7 @@ def publish_postgres(
                                 ),
                             )
                         )
-                    csv_path = Path(workdir) / f"{table.name}.csv"
+                    csv_path = Path(workdir) / f"{schema}.{table.name}.csv"
                     source.execute(
                         f"copy {_duckdb_raw(source, table.name, schema)} to {sql_string(str(csv_path))} "
                         "(format csv, header false, nullstr '\\N')"
@@ -395,7 +415,7 @@ def publish_postgres(
                     with csv_path.open(encoding="utf-8") as handle:
                         cursor.copy_expert(copy.as_string(connection), handle)
                     csv_path.unlink()
-                    published[table.name] = table.rows
+                    published[f"{schema}.{table.name}"] = table.rows
         finally:
             connection.close()
     return published
@@ -478,25 +498,33 @@ def spark_type(duckdb_type: str) -> str:
     return _engine_type(duckdb_type, _SPARK_TYPES, "decimal", "Spark")
 
 
-def publish_spark(duckdb_path: Path, settings: SparkSettings) -> dict[str, int]:
-    """Replace database `raw` of the local Spark warehouse with the DuckDB raw tables.
+def publish_spark(
+    duckdb_path: Path, settings: SparkSettings, schemas: Sequence[str] = RAW_SCHEMAS, *, session: Any = None
+) -> dict[str, int]:
+    """Replace each of `schemas` (default `raw`; e.g. `raw` and `salesforce`) of the local Spark
+    warehouse with the DuckDB tables of the same schema, in one Spark application.
 
-    DuckDB writes each table as one parquet file under REVOPS_SPARK_DIR/raw_files/<table>.<id>/; the
-    Spark session only (re)registers `raw.<table>` over it with the table's declared schema, so no
-    Spark job copies data. Timestamps are written as UTC instants of their wall-clock time, which a
-    Spark session in UTC (the profile's spark.sql.session.timeZone) reads back unchanged.
-    Returns rows published per table.
+    DuckDB writes each table as one parquet file under
+    REVOPS_SPARK_DIR/raw_files/<schema>/<table>.<id>/; the Spark session only (re)registers
+    `<schema>.<table>` over it with the table's declared schema, so no Spark job copies data.
+    Timestamps are written as UTC instants of their wall-clock time, which a Spark session in UTC
+    (the profile's spark.sql.session.timeZone) reads back unchanged.
+    Returns rows published per table, as `schema.table`.
+
+    `session`: a SparkSession of these settings to register the tables in (revops.spark_suite);
+    by default a child process starts one for the publication.
     """
-    tables = raw_tables(duckdb_path)
+    if isinstance(schemas, str):
+        raise TypeError("schemas is a sequence of schema names")
+    to_publish = [(schema, table) for schema in schemas for table in raw_tables(duckdb_path, schema)]
     files_root = settings.directory / "raw_files"
-    files_root.mkdir(parents=True, exist_ok=True)
     publication = uuid.uuid4().hex[:12]
-    specs = {}
+    specs: dict[str, dict[str, Any]] = {}
     with duckdb.connect(str(duckdb_path), read_only=True) as source:
         source.execute("set TimeZone = 'UTC'")
-        for table in tables:
-            location = files_root / f"{table.name}.{publication}"
-            location.mkdir()
+        for schema, table in to_publish:
+            location = files_root / schema / f"{table.name}.{publication}"
+            location.mkdir(parents=True)
             columns = ", ".join(
                 f"cast({sql_name(name)} as timestamptz) as {sql_name(name)}"
                 if kind.upper() == "TIMESTAMP"
@@ -504,24 +532,32 @@ def publish_spark(duckdb_path: Path, settings: SparkSettings) -> dict[str, int]:
                 for name, kind in table.columns
             )
             source.execute(
-                f"copy (select {columns} from {_duckdb_raw(source, table.name)}) "
+                f"copy (select {columns} from {_duckdb_raw(source, table.name, schema)}) "
                 f"to {sql_string(str(location / 'part-00000.parquet'))} (format parquet)"
             )
-            specs[table.name] = {
+            specs[f"{schema}.{table.name}"] = {
+                "schema": schema,
+                "table": table.name,
                 "location": str(location),
                 "columns": [[name, spark_type(kind)] for name, kind in table.columns],
             }
     try:
-        result = _spark_worker("publish", settings, {"tables": specs})
+        if session is None:
+            result = _spark_worker("publish", settings, {"tables": specs})
+        else:
+            result = _register_tables(session, specs)
     except EngineError:
         for spec in specs.values():
             shutil.rmtree(spec["location"], ignore_errors=True)
         raise
-    current = {Path(spec["location"]).name for spec in specs.values()}
-    for stale in files_root.iterdir():
-        if stale.name not in current:
-            shutil.rmtree(stale, ignore_errors=True)
-    expected = {table.name: table.rows for table in tables}
+    current = {Path(spec["location"]) for spec in specs.values()}
+    for legacy in files_root.glob("*.*"):  # the layout before schemas: raw_files/<table>.<id>/
+        shutil.rmtree(legacy, ignore_errors=True)
+    for schema in schemas:  # the previous publication of these schemas; other schemas stay
+        for stale in (files_root / schema).iterdir():
+            if stale not in current:
+                shutil.rmtree(stale, ignore_errors=True)
+    expected = {f"{schema}.{table.name}": table.rows for schema, table in to_publish}
     if result["rows"] != expected:
         raise EngineError(f"Spark holds {result['rows']} rows, DuckDB {expected}")
     return expected
@@ -536,15 +572,56 @@ def query_spark(settings: SparkSettings, queries: Mapping[str, str]) -> dict[str
     with tempfile.TemporaryDirectory(prefix="revops-query-", dir=settings.directory) as workdir:
         outputs = {name: str(Path(workdir) / f"q{index}") for index, name in enumerate(queries)}
         _spark_worker("query", settings, {"queries": dict(queries), "outputs": outputs})
-        results: dict[str, QueryResult] = {}
-        with duckdb.connect() as connection:
-            for name, out in outputs.items():
-                cursor = connection.execute(f"select * from read_parquet({sql_string(out + '/*.parquet')})")
-                results[name] = (
-                    [column[0] for column in cursor.description],
-                    [tuple(row) for row in cursor.fetchall()],
-                )
-        return results
+        return read_query_outputs(outputs)
+
+
+def read_query_outputs(outputs: Mapping[str, str]) -> dict[str, QueryResult]:
+    """The parquet directories `write_query_outputs` wrote, read with DuckDB: (columns, rows) per name."""
+    results: dict[str, QueryResult] = {}
+    with duckdb.connect() as connection:
+        for name, out in outputs.items():
+            cursor = connection.execute(f"select * from read_parquet({sql_string(out + '/*.parquet')})")
+            results[name] = (
+                [column[0] for column in cursor.description],
+                [tuple(row) for row in cursor.fetchall()],
+            )
+    return results
+
+
+def spark_session(settings: SparkSettings, app_name: str):
+    """A SparkSession with the dbt `spark` profile's settings (dbt's session method, in the same
+    process, gets this one back)."""
+    return _spark_session(settings, app_name)
+
+
+def _register_tables(session: Any, tables: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """(Re)register each published table over its parquet location; rows per `schema.table`."""
+    for schema in sorted({spec["schema"] for spec in tables.values()}):
+        session.sql(f"create database if not exists `{schema}`")
+    for spec in tables.values():
+        columns = ", ".join(f"`{column}` {kind}" for column, kind in spec["columns"])
+        location = spec["location"].replace("\\", "\\\\").replace("'", "\\'")
+        table = f"`{spec['schema']}`.`{spec['table']}`"
+        session.sql(f"drop table if exists {table}")
+        session.sql(f"create table {table} ({columns}) using parquet location '{location}'")
+    counts = " union all ".join(
+        f"select '{name}' as table_name, count(*) as row_count from `{spec['schema']}`.`{spec['table']}`"
+        for name, spec in tables.items()
+    )
+    return {"rows": {row["table_name"]: row["row_count"] for row in session.sql(counts).collect()}}
+
+
+def write_query_outputs(session: Any, queries: Mapping[str, str], outputs: Mapping[str, str]) -> None:
+    """Run each named query and write its rows as parquet to outputs[name] (timestamps as naive
+    wall-clock times, which DuckDB reads back unchanged)."""
+    from pyspark.sql import functions
+
+    for name, query in queries.items():
+        frame = session.sql(query)
+        for field in frame.schema.fields:
+            if field.dataType.simpleString() == "timestamp":
+                frame = frame.withColumn(field.name, functions.col(field.name).cast("timestamp_ntz"))
+        frame.coalesce(1).write.mode("overwrite").parquet(outputs[name])
 
 
 def _spark_session(settings: SparkSettings, app_name: str):
@@ -561,32 +638,13 @@ def _spark_session(settings: SparkSettings, app_name: str):
 
 
 def _run_spark_command(request: dict[str, Any]) -> dict[str, Any]:
-    from pyspark.sql import functions
-
     settings = SparkSettings(Path(request["directory"]), request.get("master"))
     session = _spark_session(settings, f"revops-{request['command']}")
     try:
         if request["command"] == "publish":
-            session.sql(f"create database if not exists {RAW_SCHEMA}")
-            for name, spec in request["tables"].items():
-                columns = ", ".join(f"`{column}` {kind}" for column, kind in spec["columns"])
-                location = spec["location"].replace("\\", "\\\\").replace("'", "\\'")
-                session.sql(f"drop table if exists {RAW_SCHEMA}.`{name}`")
-                session.sql(
-                    f"create table {RAW_SCHEMA}.`{name}` ({columns}) using parquet location '{location}'"
-                )
-            counts = " union all ".join(
-                f"select '{name}' as table_name, count(*) as row_count from {RAW_SCHEMA}.`{name}`"
-                for name in request["tables"]
-            )
-            return {"rows": {row["table_name"]: row["row_count"] for row in session.sql(counts).collect()}}
+            return _register_tables(session, request["tables"])
         if request["command"] == "query":
-            for name, query in request["queries"].items():
-                frame = session.sql(query)
-                for field in frame.schema.fields:
-                    if field.dataType.simpleString() == "timestamp":
-                        frame = frame.withColumn(field.name, functions.col(field.name).cast("timestamp_ntz"))
-                frame.coalesce(1).write.mode("overwrite").parquet(request["outputs"][name])
+            write_query_outputs(session, request["queries"], request["outputs"])
             return {"queries": len(request["queries"])}
         raise EngineError(f"unknown Spark command {request['command']!r}")
     finally:
@@ -638,11 +696,13 @@ class EngineTarget:
             return spark_available()
         return None
 
-    def publish(self, duckdb_path: Path) -> dict[str, int]:
+    def publish(self, duckdb_path: Path, schemas: Sequence[str] = RAW_SCHEMAS) -> dict[str, int]:
+        """Publish `schemas` of the DuckDB warehouse (default `raw`; every schema the loader wrote:
+        `loaded_schemas()`); rows per `schema.table`."""
         if self.postgres:
-            return publish_postgres(duckdb_path, self.postgres)
+            return publish_postgres(duckdb_path, self.postgres, schemas)
         if self.spark:
-            return publish_spark(duckdb_path, self.spark)
+            return publish_spark(duckdb_path, self.spark, schemas)
         raise EngineError("DuckDB is where the loader writes; nothing to publish")
 
     def query(self, queries: Mapping[str, str]) -> dict[str, QueryResult]:

@@ -212,3 +212,29 @@ def core_warehouse(shared_build: Callable[..., Warehouse]) -> Warehouse:
     shared by the tests that only read it (core marts, engines, PII). A test that changes a
     warehouse builds its own."""
     return shared_build("core", FIXTURES / "core" / "raw")
+
+
+@pytest.fixture(scope="session")
+def salesforce_build() -> tuple[Warehouse, str, str]:
+    """tests/fixtures/salesforce/raw loaded (`load.py --source salesforce`) and built (`dbt build`,
+    crm_source salesforce) once per test run, whichever xdist worker asks first (as shared_build),
+    shared by the Salesforce source tests and the Spark engine test, which only read it. Returns
+    (warehouse, the loader's report, dbt's output)."""
+    root = session_root()
+    assert root is not None
+
+    def make(directory: Path) -> None:
+        warehouse = Warehouse(directory)
+        loaded = warehouse.load(FIXTURES / "salesforce" / "raw", "--source", "salesforce")
+        assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+        built = warehouse.dbt("build", dbt_vars={"crm_source": "salesforce"})
+        assert built.ok, built.output[-6000:]
+        (directory / "load.out").write_text(loaded.stdout, encoding="utf-8")
+        (directory / "build.out").write_text(built.output, encoding="utf-8")
+
+    made = once(root / "builds" / "salesforce_fixture", make)
+    return (
+        Warehouse(made),
+        (made / "load.out").read_text(encoding="utf-8"),
+        (made / "build.out").read_text(encoding="utf-8"),
+    )

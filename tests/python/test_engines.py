@@ -1,19 +1,22 @@
 """The same dbt project builds on PostgreSQL and on a Spark cluster, and every mart there holds
-exactly the rows it holds on DuckDB for the same raw data (tests/fixtures/core/raw).
+exactly the rows it holds on DuckDB for the same raw data (tests/fixtures/core/raw, and on Spark also
+the hand-made Salesforce fixture tests/fixtures/salesforce/raw with `crm_source: salesforce`).
 
-Each engine is built through the real path: scripts/engine_suite.py loads the fixture with the
-loader into a temporary DuckDB, publishes the raw tables to the engine and runs
-`dbt build --target <engine>`. Then every table and view of schema `marts` is read from the engine
-and compared with DuckDB's, row for row: exactly, except doubles, which may differ in the last bits
-(FLOAT_REL_TOL).
+Each engine is built through the real path: the loader loads the fixture into a temporary DuckDB,
+the schemas it wrote are published to the engine and dbt builds there. Then every table and view of
+schema `marts` is read from the engine and compared with DuckDB's, row for row: exactly, except
+doubles, which may differ in the last bits (FLOAT_REL_TOL).
 
-- PostgreSQL: the full `dbt build` (every data and unit test), twice, the second one incremental.
+- PostgreSQL (scripts/engine_suite.py): the full `dbt build` (every data and unit test), twice, the
+  second one incremental.
 - Spark: a standalone master and two 1-core workers on 127.0.0.1 (revops.spark_cluster), dbt's
-  session driver on spark://127.0.0.1:7077. The build runs every seed, model (contracts enforced)
-  and dbt unit test, but not the data tests: those run on DuckDB's build of the same SQL here
-  (duckdb_core) and cost ~1 s per test on Spark. What guards Spark's own SQL stays on Spark: the
-  unit tests (hand-made inputs through the spark__ macros), the enforced contracts (the spark__
-  contract-type shims), the seeds (the spark__ seed shims) and the mart comparison.
+  session driver on spark://127.0.0.1:7077. Both sources are built one after the other in one
+  Spark application (revops.spark_suite), in the background while DuckDB builds the references.
+  On Spark dbt builds every seed and model (contracts enforced) and the unit tests of
+  SPARK_UNIT_TESTS; the data tests and the other unit tests run on DuckDB's builds of the same SQL
+  (core_warehouse, salesforce_build). What guards Spark's own SQL stays on Spark: those unit tests
+  (hand-made edge cases through the spark__ macros), the enforced contracts (the spark__
+  contract-type shims), the seeds (the spark__ seed shims) and the comparison of every mart.
 
 Also here: on PostgreSQL the BI role reads the marts and is refused on raw, staging,
 intermediate and seeds.
@@ -28,6 +31,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -37,6 +41,7 @@ import pytest
 
 from conftest import FIXTURES, Warehouse, run_script
 from revops.engines import (
+    EngineError,
     EngineTarget,
     PostgresSettings,
     QueryResult,
@@ -48,8 +53,11 @@ from revops.engines import (
     spark_available,
 )
 from revops.spark_cluster import SparkCluster, cluster_unavailable, local_cluster
+from revops.spark_suite import APP_NAME as SPARK_SUITE_APP
+from revops.spark_suite import BuildResult, SparkBuild, SparkBuildsRun
 
 CORE_RAW = FIXTURES / "core" / "raw"
+SALESFORCE_RAW = FIXTURES / "salesforce" / "raw"
 MARTS = "marts"
 
 # Doubles: sums of doubles depend on the order an engine adds them in (seen: 3.347083777957912 on
@@ -215,87 +223,162 @@ def test_bi_reader_reads_marts_and_is_refused_elsewhere(
 
 # --------------------------------------------------------------------------- Spark
 
+# The dbt unit tests that also run on Spark: those whose hand-made inputs go through the spark__
+# dispatch of a macro on its edge cases (the core fixture's marts cover the common cases). Every
+# unit test runs on DuckDB and PostgreSQL.
+SPARK_UNIT_TESTS = (
+    "stage_conversion_rates_and_medians",  # median (spark__median) of even and odd counts, days_between
+    "mql_drift_rates_and_median_per_slice",  # median per slice, safe_divide ratios (spark__type_ratio)
+    "forward_window_follows_the_var",  # dbt.datediff in seconds on Spark: one second past the window
+    "handoff_sla_counts_business_days",  # business-day arithmetic over the calendar, datediff
+)
 
-@pytest.fixture(scope="module")
+
+# Session scope: pytest sets up session fixtures before module ones, and the cluster and the Spark
+# builds must start before DuckDB's session-wide reference builds (core_warehouse, salesforce_build)
+# to run beside them. Only this module uses them.
+@pytest.fixture(scope="session")
 def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkCluster]:
     """A standalone master and two 1-core workers on 127.0.0.1, started with pyspark's own launcher,
-    stopped after the module whatever happened (revops.spark_cluster)."""
+    stopped at the end whatever happened (revops.spark_cluster)."""
     reason = spark_available() or cluster_unavailable()
     assert reason is None, f"Spark is not available ({reason})"
     with local_cluster(tmp_path_factory.mktemp("spark-cluster"), workers=2, cores_per_worker=1) as cluster:
         yield cluster
 
 
-@pytest.fixture(scope="module")
-def spark_core(
-    tmp_path_factory: pytest.TempPathFactory,
-    spark_cluster: SparkCluster,
-    duckdb_marts: dict[str, QueryResult],
-) -> tuple[dict[str, QueryResult], dict]:
-    """The core fixture built by the engine suite on the cluster into a warehouse of its own, with
-    the data tests left to DuckDB (they run there on the same SQL, in duckdb_core's build); then the
-    marts read back in one Spark application. Returns (results, summary)."""
+@pytest.fixture(scope="session")
+def spark_builds_started(
+    tmp_path_factory: pytest.TempPathFactory, spark_cluster: SparkCluster
+) -> Iterator[SparkBuildsRun]:
+    """Both sources built on the cluster, one after the other, in one Spark application
+    (revops.spark_suite): the core fixture (contract source, with SPARK_UNIT_TESTS) and the
+    hand-made Salesforce fixture (`crm_source: salesforce`); every mart of each read back. Started
+    in the background, so that DuckDB's reference builds run meanwhile (spark_builds waits)."""
     settings = SparkSettings(tmp_path_factory.mktemp("spark"), spark_cluster.master_url)
-    summary_path = settings.directory / "summary.json"
-    completed = run_script(
-        "engine_suite.py",
-        "--engine",
-        "spark",
-        "--raw-dir",
-        str(CORE_RAW),
-        "--no-scratch",
-        "--no-data-tests",
-        "--summary-json",
-        str(summary_path),
-        env=settings.env(),
+    builds = [
+        SparkBuild("core", CORE_RAW, "contract", SPARK_UNIT_TESTS),
+        SparkBuild("salesforce", SALESFORCE_RAW, "salesforce"),
+    ]
+    run = SparkBuildsRun(settings, builds, tmp_path_factory.mktemp("spark-builds")).start()
+    try:
+        yield run
+    finally:
+        run.stop()
+
+
+@pytest.fixture(scope="module")
+def spark_builds(
+    spark_builds_started: SparkBuildsRun,
+    duckdb_core: Warehouse,
+    salesforce_build: tuple[Warehouse, str, str],
+    spark_cluster: SparkCluster,
+) -> dict[str, BuildResult]:
+    """The Spark builds' results, once DuckDB's reference builds of the same fixtures are done too.
+    The data tests and the other unit tests run there, on the same SQL (core_warehouse,
+    salesforce_build)."""
+    try:
+        results, output = spark_builds_started.wait()
+    except EngineError as error:
+        pytest.fail(f"{error}\n{spark_cluster.logs()}")
+    for build in spark_builds_started.builds:
+        assert build.name in results, output[-8000:]
+        summary = results[build.name].summary
+        assert summary["ok"], f"{summary['reason']}\n{summary['dbt']['failures']}\n{output[-8000:]}"
+    slowest = sorted(
+        (
+            (seconds, node)
+            for result in results.values()
+            for node, seconds in result.summary["dbt"]["node_times"].items()
+        ),
+        reverse=True,
+    )[:8]
+    print(
+        "Spark: slowest dbt nodes",
+        slowest,
+        {name: result.summary["phases_seconds"] for name, result in results.items()},
     )
-    assert_suite_passed("spark", completed, spark_cluster.logs())
-    queries = mart_queries(list(duckdb_marts))
-    results = EngineTarget("spark", spark=settings).query(queries)
-    return results, json.loads(summary_path.read_text(encoding="utf-8"))
+    return results
+
+
+@pytest.fixture(scope="module")
+def duckdb_salesforce_marts(salesforce_build: tuple[Warehouse, str, str]) -> dict[str, QueryResult]:
+    """The reference for the Salesforce build: the hand-made Salesforce fixture's full `dbt build` on
+    DuckDB (test_salesforce_source's session fixture, every data and unit test included)."""
+    warehouse, _, _ = salesforce_build
+    relations = mart_relations(warehouse)
+    assert "marts.fct_opportunity" in relations
+    return EngineTarget("duckdb", duckdb_path=warehouse.path).query(mart_queries(relations))
 
 
 @pytest.mark.spark
 def test_spark_marts_equal_duckdb(
-    spark_core: tuple[dict[str, QueryResult], dict], duckdb_marts: dict[str, QueryResult]
+    spark_builds: dict[str, BuildResult], duckdb_marts: dict[str, QueryResult]
 ) -> None:
-    results, _ = spark_core
+    results = spark_builds["core"].marts
+    assert sorted(results) == sorted(duckdb_marts)
     for relation, duck in duckdb_marts.items():
         assert_same_rows("spark", relation, duck, results[relation])
 
 
 @pytest.mark.spark
-def test_spark_builds_every_model_and_seed_and_runs_every_unit_test(
-    spark_core: tuple[dict[str, QueryResult], dict], duckdb_core: Warehouse
+def test_spark_salesforce_marts_equal_duckdb(
+    spark_builds: dict[str, BuildResult], duckdb_salesforce_marts: dict[str, QueryResult]
 ) -> None:
-    """What guards Spark's own SQL runs on Spark: every model (with its enforced contract, through
-    the spark__ contract-type shims), every seed (through the spark__ seed shims) and every dbt unit
-    test (hand-made inputs through the spark__ dispatch of median, sorted_listagg,
-    datediff, ...). Only the data tests are left to DuckDB's build of the same project."""
-    _, summary = spark_core
-    kinds = ("model", "seed", "unit_test")
-    expected = Counter(
-        node["resource_type"] for node in duckdb_manifest_nodes(duckdb_core) if node["resource_type"] in kinds
+    """#11: the Salesforce source (its staging over the published `salesforce` and `raw` schemas,
+    the dispatched UTC conversion, the Id and domain handling) builds the same marts on Spark."""
+    results = spark_builds["salesforce"].marts
+    assert sorted(results) == sorted(duckdb_salesforce_marts)
+    assert spark_builds["salesforce"].summary["published_rows"]["salesforce.opportunity"] == 5
+    for relation, duck in duckdb_salesforce_marts.items():
+        assert_same_rows("spark", relation, duck, results[relation])
+
+
+@pytest.mark.spark
+def test_spark_builds_every_model_and_seed_and_the_engine_unit_tests(
+    spark_builds: dict[str, BuildResult],
+    duckdb_core: Warehouse,
+    salesforce_build: tuple[Warehouse, str, str],
+) -> None:
+    """What guards Spark's own SQL runs on Spark: every model of both sources (with its enforced
+    contract, through the spark__ contract-type shims), every seed (through the spark__ seed shims,
+    once: both sources read the same seed files) and the unit tests of SPARK_UNIT_TESTS (hand-made
+    inputs through the spark__ dispatch of median, datediff, ...). The data tests are left to
+    DuckDB's builds of the same SQL."""
+    references = {"core": duckdb_core, "salesforce": salesforce_build[0]}
+    for name, reference in references.items():
+        summary = spark_builds[name].summary
+        expected = Counter(
+            node["resource_type"]
+            for node in duckdb_manifest_nodes(reference)
+            if node["resource_type"] in ("model", "seed")
+        )
+        built = summary["dbt"]["node_counts"]
+        assert built.get("model") == expected["model"] > 0, (name, summary)
+        assert built.get("seed", 0) == (expected["seed"] if name == "core" else 0), (name, summary)
+        assert "test" not in built, summary  # the data tests ran on DuckDB
+        # Every node succeeded: a unit test reports `pass`, a model or seed `success`.
+        assert set(summary["dbt"]["statuses"]) <= {"success", "pass"}, summary
+    core = spark_builds["core"].summary["dbt"]
+    # A unit test of a versioned model is named for the version too (…_v2).
+    ran = sorted(
+        re.sub(r"_v\d+$", "", node.rsplit(".", 1)[-1])
+        for node in core["node_times"]
+        if node.startswith("unit_test.")
     )
-    assert all(expected[kind] > 0 for kind in kinds), expected
-    built = summary["dbt_nodes_by_type"]
-    assert {kind: built.get(kind, 0) for kind in kinds} == dict(expected), summary
-    assert "test" not in built, summary  # the data tests ran on DuckDB
-    # Every node succeeded: a unit test reports `pass`, a model or seed `success`, an exposure `no-op`.
-    statuses = summary["dbt_statuses"]
-    assert set(statuses) <= {"success", "pass", "no-op"}, summary
-    assert statuses.get("pass") == expected["unit_test"], summary
+    assert ran == sorted(SPARK_UNIT_TESTS), core
+    assert core["statuses"].get("pass") == len(SPARK_UNIT_TESTS), core
 
 
 @pytest.mark.spark
 def test_spark_build_ran_on_the_cluster_executors(
-    spark_core: tuple[dict[str, QueryResult], dict], spark_cluster: SparkCluster
+    spark_builds: dict[str, BuildResult], spark_cluster: SparkCluster
 ) -> None:
-    """dbt's session, the publication and the read-back were applications of the standalone master,
-    and each worker ran an executor (a JVM of its own, one core) for dbt's application."""
+    """The publications, both dbt builds and the read-backs were one application of the standalone
+    master, and each worker ran an executor (a JVM of its own, one core) for it."""
     names = Counter(app["name"] for app in spark_cluster.applications())
-    assert names == Counter({"revops-publish": 1, "revops-dbt": 1, "revops-query": 1}), names
+    assert names == Counter({SPARK_SUITE_APP: 1}), names
     executors = spark_cluster.executors_by_worker()
     assert set(executors) == {"worker-1", "worker-2"}
     for worker, apps in executors.items():
-        assert apps.get("revops-dbt", 0) >= 1, f"{worker} ran no executor for dbt: {executors}"
+        assert apps.get(SPARK_SUITE_APP, 0) >= 1, f"{worker} ran no executor for the builds: {executors}"

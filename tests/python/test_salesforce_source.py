@@ -62,16 +62,6 @@ def load_salesforce(warehouse: Warehouse, raw_dir: Path, *extra: str):
     return warehouse.load(raw_dir, "--source", "salesforce", *extra)
 
 
-@pytest.fixture(scope="session")
-def salesforce_build(warehouse_factory: Callable[[str], Warehouse]) -> tuple[Warehouse, str, str]:
-    warehouse = warehouse_factory("salesforce_fixture")
-    loaded = load_salesforce(warehouse, RAW)
-    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
-    built = warehouse.dbt("build", dbt_vars=SALESFORCE_VARS)
-    assert built.ok, built.output[-6000:]
-    return warehouse, loaded.stdout, built.output
-
-
 @pytest.mark.parametrize("relation", sorted(RELATIONS))
 def test_relation_equals_hand_computed_expectation(salesforce_build, relation: str) -> None:
     warehouse, _, _ = salesforce_build
@@ -115,6 +105,43 @@ def test_deleted_lead_is_left_out_and_every_won_amount_is_in_fct_opportunity(sal
     (funnel_won,) = warehouse.query("select sum(won_amount) from marts.fct_lead_funnel")[0]
     # 1,200,000 + 250,000 + 1,000,000 + 300,000; the lead funnel counts only people's new deals.
     assert (won, funnel_won) == (2750000, 1500000)
+
+
+@pytest.mark.parametrize(
+    ("crm_source", "build_fixture"), [("contract", "core_warehouse"), ("salesforce", "salesforce_build")]
+)
+def test_opportunity_reconciliation_fails_on_a_planted_violation(
+    crm_source: str, build_fixture: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """The generic test appears_exactly_once_in (macros/tests), applied to each source's opportunities,
+    catches an opportunity missing from fct_opportunity, one in it twice and one the source lacks."""
+    built = request.getfixturevalue(build_fixture)
+    source = built[0] if isinstance(built, tuple) else built
+    planted = Warehouse(tmp_path)
+    shutil.copy(source.path, planted.path)
+    with duckdb.connect(str(planted.path)) as connection:
+        missing, doubled = (
+            key
+            for (key,) in connection.execute(
+                "select opportunity_id from marts.fct_opportunity order by opportunity_id limit 2"
+            ).fetchall()
+        )
+        connection.execute("delete from marts.fct_opportunity where opportunity_id = ?", [missing])
+        connection.execute(
+            "insert into marts.fct_opportunity select * from marts.fct_opportunity where opportunity_id = ?",
+            [doubled],
+        )
+        connection.execute(
+            "insert into marts.fct_opportunity select * replace ('planted-stray' as opportunity_id) "
+            "from marts.fct_opportunity where opportunity_id = ?",
+            [doubled],
+        )
+    tested = planted.dbt(
+        "test", "--select", "test_name:appears_exactly_once_in", dbt_vars={"crm_source": crm_source}
+    )
+    assert not tested.ok, tested.output[-3000:]
+    # One test (the other source's is disabled), failing on exactly the three planted keys.
+    assert len(re.findall(r"FAIL 3 \S*appears_exactly_once_in", tested.output)) == 1, tested.output[-3000:]
 
 
 def _copy(tmp_path: Path) -> Path:
@@ -210,9 +237,8 @@ def test_salesforce_fixture_builds_on_postgres_with_the_same_marts(salesforce_bu
     assert reason is None, f"PostgreSQL is not available ({reason}); run scripts/engines/start_postgres.sh"
     database = create_postgres_database(settings, f"revops_sf_{uuid.uuid4().hex[:10]}")
     try:
-        publish_postgres(warehouse.path, database, schema="salesforce")
         # The loader's own tables (load metadata, business calendar) live in schema raw for every source.
-        publish_postgres(warehouse.path, database, schema="raw")
+        publish_postgres(warehouse.path, database, ("salesforce", "raw"))
         target = EngineTarget("postgres", postgres=database)
         built = run_dbt(
             ["build", "--target", "postgres"],

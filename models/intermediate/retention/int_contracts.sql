@@ -20,70 +20,22 @@
 -- - outcome at the as-of date: active, renewed, churned or due;
 -- - the customer-success owner: the owner on its renewal's opportunity, else
 --   on its own opportunity, else on its chain's won opportunity.
--- Longer than 150 lines on purpose: the renewal chain is walked with a fixed number of joins (no
--- recursive CTE on Spark), and the term, ARR, renewal timing and outcome each need the chain.
+-- The customer, business unit and term of each deal come from int_contract_terms (its renewal
+-- chain from int_signed_deal_anchors); the ARR, renewal, outcome and owner are computed here.
+-- Longer than 150 lines on purpose: the ARR, the renewal and its timing, the replacement and the
+-- outcome are one chain of steps over the same contracts.
 with
 
-deals as (
-    select * from {{ ref('int_deals_reporting_currency') }}
+contract_terms as (
+    select * from {{ ref('int_contract_terms') }}
 ),
 
 opportunities as (
     select * from {{ ref('stg_crm__opportunities') }}
 ),
 
-lead_companies as (
-    select * from {{ ref('int_account_lead_companies') }}
-),
-
-leads as (
-    select * from {{ ref('stg_crm__leads') }}
-),
-
-campaigns as (
-    select * from {{ ref('stg_crm__campaigns') }}
-),
-
 as_of as (
     select * from {{ ref('int_as_of') }}
-),
-
-opportunity_customers as (
-    -- The customer of each opportunity with a person: its lead's company key,
-    -- else `lead:<id>`.
-    select
-        opportunities.opportunity_id,
-        opportunities.account_id,
-        opportunities.is_won,
-        opportunities.opportunity_created_at,
-        lead_companies.company_key,
-        coalesce(
-            lead_companies.company_key,
-            {{ dbt.concat(["'lead:'", 'opportunities.lead_id']) }}
-        ) as customer_key
-    from opportunities
-    left join lead_companies
-        on opportunities.lead_id = lead_companies.lead_id
-    where opportunities.lead_id is not null
-),
-
-account_customers as (
-    -- The customer an account's person-linked opportunities belong to (won
-    -- ones first, then the earliest), for its opportunities without a person.
-    -- The CSV contract has no accounts: none.
-    select
-        account_id,
-        company_key,
-        customer_key,
-        row_number() over (
-            partition by account_id
-            order by
-                case when is_won then 0 else 1 end,
-                opportunity_created_at,
-                opportunity_id
-        ) as account_rank
-    from opportunity_customers
-    where account_id is not null
 ),
 
 as_of_day as (
@@ -91,132 +43,12 @@ as_of_day as (
     from as_of
 ),
 
-signed_deals as (
-    select deals.*
-    from deals
-    cross join as_of_day
-    where deals.signed_on <= as_of_day.as_of_date
-),
-
-chain_0 as (
-    select
-        deal_id,
-        case when deal_type <> 'renewal' or renewed_from_deal_id is null then deal_id end as anchor_deal_id,
-        case when deal_type = 'renewal' then renewed_from_deal_id end as next_deal_id
-    from signed_deals
-),
-
-{% for step in range(1, renewal_chain_max_depth() + 1) %}
-    chain_{{ step }} as (
-        select
-            walked.deal_id,
-            coalesce(
-                walked.anchor_deal_id,
-                case
-                    when parent.deal_type <> 'renewal' or parent.renewed_from_deal_id is null
-                        then parent.deal_id
-                end
-            ) as anchor_deal_id,
-            case
-                when walked.anchor_deal_id is null and parent.deal_type = 'renewal'
-                    then parent.renewed_from_deal_id
-            end as next_deal_id
-        from chain_{{ step - 1 }} as walked
-        left join signed_deals as parent
-            on walked.next_deal_id = parent.deal_id
-    ),
-
-{% endfor %}
-
-anchored as (
-    select
-        signed_deals.*,
-        chain_{{ renewal_chain_max_depth() }}.anchor_deal_id
-    from signed_deals
-    inner join chain_{{ renewal_chain_max_depth() }}
-        on signed_deals.deal_id = chain_{{ renewal_chain_max_depth() }}.deal_id
-),
-
-anchor_attributes as (
-    select
-        anchored.deal_id,
-        anchored.anchor_deal_id,
-        coalesce(opportunities.business_unit, 'unknown') as business_unit,
-        opportunities.owner_id as anchor_owner_id,
-        opportunities.lead_id,
-        coalesce(
-            opportunity_customers.customer_key,
-            account_customers.customer_key,
-            {{ dbt.concat(["'account:'", 'opportunities.account_id']) }},
-            {{ dbt.concat(["'opportunity:'", 'anchor.opportunity_id']) }},
-            {{ dbt.concat(["'deal:'", 'anchored.anchor_deal_id']) }}
-        ) as customer_key,
-        coalesce(opportunity_customers.company_key, account_customers.company_key) as company_key,
-        campaigns.channel as lead_source_channel
-    from anchored
-    left join signed_deals as anchor
-        on anchored.anchor_deal_id = anchor.deal_id
-    left join opportunities
-        on anchor.opportunity_id = opportunities.opportunity_id
-    left join opportunity_customers
-        on opportunities.opportunity_id = opportunity_customers.opportunity_id
-    left join account_customers
-        on opportunities.lead_id is null
-            and opportunities.account_id = account_customers.account_id
-            and account_customers.account_rank = 1
-    left join leads
-        on opportunities.lead_id = leads.lead_id
-    left join campaigns
-        on leads.source_campaign_id = campaigns.campaign_id
-),
-
-terms as (
-    select
-        anchored.deal_id,
-        coalesce(anchored.contract_start, anchored.signed_on) as contract_start,
-        anchored.contract_start is null
-        or anchored.contract_end is null
-        or anchored.contract_end < coalesce(anchored.contract_start, anchored.signed_on) as is_term_defaulted
-    from anchored
-),
-
-bounded as (
-    select
-        anchored.deal_id,
-        anchored.opportunity_id,
-        anchored.deal_type,
-        anchored.signed_on,
-        anchored.renewed_from_deal_id,
-        anchored.currency,
-        anchored.amount,
-        anchored.amount_reporting,
-        anchored.anchor_deal_id,
-        anchor_attributes.business_unit,
-        anchor_attributes.anchor_owner_id,
-        anchor_attributes.customer_key,
-        anchor_attributes.company_key,
-        anchor_attributes.lead_source_channel,
-        terms.contract_start,
-        case
-            when terms.is_term_defaulted
-                then cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', var('default_contract_months'),
-                    'terms.contract_start')) }} as date)
-            else anchored.contract_end
-        end as contract_end,
-        terms.is_term_defaulted
-    from anchored
-    inner join anchor_attributes
-        on anchored.deal_id = anchor_attributes.deal_id
-    inner join terms
-        on anchored.deal_id = terms.deal_id
-),
-
 valued as (
     select
-        bounded.*,
-        {{ dbt.datediff('bounded.contract_start', 'bounded.contract_end', 'day') }} + 1 as contract_days,  -- noqa: LT05
-        cast({{ dbt.dateadd('day', var('renewal_grace_days'), 'bounded.contract_end') }} as date) as churn_on
-    from bounded
+        contract_terms.*,
+        {{ dbt.datediff('contract_terms.contract_start', 'contract_terms.contract_end', 'day') }} + 1 as contract_days,  -- noqa: LT05
+        cast({{ dbt.dateadd('day', var('renewal_grace_days'), 'contract_terms.contract_end') }} as date) as churn_on
+    from contract_terms
 ),
 
 annualised as (
