@@ -10,7 +10,8 @@
 --   - an opportunity first seen closed was open before, stage unknown: that row applies from
 --     created_at with no stage, as for an opportunity without history.
 -- Spark runs no snapshot (dbt-spark snapshots need Delta, Iceberg or Hudi tables; dbt_project.yml
--- disables it there): no state was seen, and the history table is the only history.
+-- disables it there): no state was seen, and the history table is the only history. The same holds
+-- for a `dbt run` (which runs no snapshot) on a warehouse whose snapshot does not exist yet.
 with
 
 history_table as (
@@ -18,7 +19,7 @@ history_table as (
 ),
 
 snapshot as (
-    {%- if target.type != 'spark' %}
+    {%- if target.type != 'spark' and (not execute or load_relation(ref('snp_crm__opportunities')) is not none) %}
         select * from {{ ref('snp_crm__opportunities') }}
     {%- else %}
         select
