@@ -3,7 +3,8 @@
     the model is exactly one row of `to` (by `field`, default the same name), and
     `to` holds no value the model lacks. A failing row is a key with the number of
     rows it has in `to` and whether the model has it. Used to prove that every
-    source opportunity is one row of fct_opportunity, for every CRM source.
+    source opportunity is one row of fct_opportunity, for every CRM source, and
+    that every loaded lead is one row of fct_lead_funnel.
     Usage (on the source's key column):
         data_tests:
           - appears_exactly_once_in:
