@@ -91,10 +91,16 @@ class Warehouse:
             cache.store(self.target, self.project_dir, dbt_vars)
         return result
 
-    def build(self, raw_dir: Path, dbt_vars: Mapping[str, Any] | None = None) -> DbtResult:
+    def build(
+        self, raw_dir: Path, dbt_vars: Mapping[str, Any] | None = None, *, unit_tests: bool = False
+    ) -> DbtResult:
+        """Load raw_dir and `dbt build` every model, seed, snapshot and data test. The unit tests
+        (hand-made inputs, independent of the loaded data) run only when asked: the core build runs
+        them once per test run (`core_warehouse`), the Salesforce build its own (`salesforce_build`)."""
         loaded = self.load(raw_dir)
         assert loaded.returncode == 0, loaded.stdout + loaded.stderr
-        result = self.dbt("build", dbt_vars=dbt_vars)
+        scope = () if unit_tests else ("--exclude-resource-type", "unit_test")
+        result = self.dbt("build", *scope, dbt_vars=dbt_vars)
         assert result.ok, result.output[-6000:]
         return result
 
@@ -161,8 +167,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 @pytest.fixture(scope="session")
 def shared_build() -> Callable[..., Warehouse]:
-    """`shared_build(name, raw_dir, dbt_vars=None, project_dir=PROJECT_DIR)`: raw_dir loaded and
-    built (`dbt build`) once per test run, whichever xdist worker asks first; the others wait and
+    """`shared_build(name, raw_dir, dbt_vars=None, project_dir=PROJECT_DIR, unit_tests=False)`: raw_dir
+    loaded and built (`dbt build`, unit tests only if asked: `Warehouse.build`) once per test run, whichever xdist worker asks first; the others wait and
     get the same warehouse. `name` identifies the build: the same name must always mean the same
     raw dir, vars and project. Only for tests that read the warehouse; a test that changes one
     builds its own (`warehouse`, `warehouse_factory`)."""
@@ -170,11 +176,17 @@ def shared_build() -> Callable[..., Warehouse]:
     assert root is not None
 
     def build(
-        name: str, raw_dir: Path, dbt_vars: Mapping[str, Any] | None = None, project_dir: Path = PROJECT_DIR
+        name: str,
+        raw_dir: Path,
+        dbt_vars: Mapping[str, Any] | None = None,
+        project_dir: Path = PROJECT_DIR,
+        unit_tests: bool = False,
     ) -> Warehouse:
         made = once(
             root / "builds" / name,
-            lambda directory: Warehouse(directory, project_dir).build(raw_dir, dbt_vars),
+            lambda directory: Warehouse(directory, project_dir).build(
+                raw_dir, dbt_vars, unit_tests=unit_tests
+            ),
         )
         return Warehouse(made, project_dir)
 
@@ -211,7 +223,7 @@ def core_warehouse(shared_build: Callable[..., Warehouse]) -> Warehouse:
     """tests/fixtures/core/raw loaded and built (`dbt build`, default vars) once per test run,
     shared by the tests that only read it (core marts, engines, PII). A test that changes a
     warehouse builds its own."""
-    return shared_build("core", FIXTURES / "core" / "raw")
+    return shared_build("core", FIXTURES / "core" / "raw", unit_tests=True)
 
 
 @pytest.fixture(scope="session")
