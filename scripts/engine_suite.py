@@ -1,7 +1,7 @@
 """Build and test the dbt project on PostgreSQL or Spark from a raw export directory.
 
 .venv/bin/python scripts/engine_suite.py --engine postgres|spark --raw-dir DIR [--no-scratch] [--keep]
-.venv/bin/python scripts/engine_suite.py --engine spark --raw-dir DIR --local-cluster [--no-data-tests]
+.venv/bin/python scripts/engine_suite.py --engine spark --raw-dir DIR --local-cluster [--no-data-tests] [--no-unit-tests]
 .venv/bin/python scripts/engine_suite.py --engine postgres|spark --check
 
 Loads DIR with the loader into a temporary DuckDB, publishes its raw tables to the engine and runs
@@ -73,6 +73,14 @@ def main(
             "unit tests only (the data tests run on DuckDB over the same SQL).",
         ),
     ] = True,
+    unit_tests: Annotated[
+        bool,
+        typer.Option(
+            "--unit-tests/--no-unit-tests",
+            help="Run dbt's unit tests on the engine (default), or leave them out (with --no-data-tests: "
+            "seeds and models only, e.g. a second build of code already tested).",
+        ),
+    ] = True,
     local_cluster_: Annotated[
         bool,
         typer.Option(
@@ -119,6 +127,7 @@ def main(
                 keep=keep,
                 workdir=workdir,
                 data_tests=data_tests,
+                unit_tests=unit_tests,
                 source=source.value,
                 spark_master=started.master_url if started is not None else None,
                 console=console,

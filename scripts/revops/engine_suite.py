@@ -6,7 +6,8 @@ DuckDB (scripts/load.py), the raw tables are published to the engine (revops.eng
 tests/python/test_engines.py runs it and compares every mart with DuckDB's (docs/engines.md).
 
 Data tests: `data_tests=False` builds seeds and models and runs the dbt unit tests, but not the
-data tests. DuckDB runs those data tests on the same models, compiled from the same SQL; what is
+data tests; `unit_tests=False` leaves the unit tests out too (they depend only on the code, not on
+the data: a second build of the same code needs them no more). DuckDB runs those data tests on the same models, compiled from the same SQL; what is
 engine-specific (dispatched macros, contract types, seed loading) is checked on the engine by the
 unit tests, the enforced contracts and the mart comparison.
 """
@@ -119,7 +120,12 @@ def dbt_vars_argument(source: str) -> list[str]:
 
 
 def dbt_build_command(
-    target: EngineTarget, target_path: Path, *, data_tests: bool = True, source: str = "contract"
+    target: EngineTarget,
+    target_path: Path,
+    *,
+    data_tests: bool = True,
+    unit_tests: bool = True,
+    source: str = "contract",
 ) -> list[str]:
     command = [
         dbt_executable(),
@@ -137,11 +143,18 @@ def dbt_build_command(
     if not data_tests:
         # Seeds, models and unit tests (resource type `unit_test`); not the data tests (`test`).
         command += ["--exclude-resource-type", "test"]
+    if not unit_tests:
+        command += ["--exclude-resource-type", "unit_test"]
     return command
 
 
 def dbt_build(
-    target: EngineTarget, target_path: Path, *, data_tests: bool = True, source: str = "contract"
+    target: EngineTarget,
+    target_path: Path,
+    *,
+    data_tests: bool = True,
+    unit_tests: bool = True,
+    source: str = "contract",
 ) -> int:
     """`dbt build --target <engine>`, its output streamed to the console."""
     env = dict(os.environ)
@@ -149,7 +162,7 @@ def dbt_build(
     env["DBT_LOG_PATH"] = str(target_path / "logs")
     env.update(target.env())
     completed = subprocess.run(
-        dbt_build_command(target, target_path, data_tests=data_tests, source=source),
+        dbt_build_command(target, target_path, data_tests=data_tests, unit_tests=unit_tests, source=source),
         cwd=PROJECT_DIR,
         env=env,
         check=False,
@@ -217,6 +230,7 @@ def run_suite(
     keep: bool,
     workdir: Path,
     data_tests: bool = True,
+    unit_tests: bool = True,
     source: str = "contract",
     spark_master: str | None = None,
     console: Console | None = None,
@@ -248,6 +262,8 @@ def run_suite(
         result.where = target.describe() + (" (scratch)" if scratch else "")
         if not data_tests:
             result.where += "; data tests left to DuckDB"
+        if not unit_tests:
+            result.where += "; no unit tests"
 
         duckdb_path = workdir / "loaded.duckdb"
         with _Phase(result, "load", console):
@@ -259,7 +275,7 @@ def run_suite(
             result.published = target.publish(duckdb_path, loaded_schemas(duckdb_path))
         target_path = workdir / "target"
         with _Phase(result, "dbt build", console):
-            code = dbt_build(target, target_path, data_tests=data_tests, source=source)
+            code = dbt_build(target, target_path, data_tests=data_tests, unit_tests=unit_tests, source=source)
         read_run_results(target_path, result)
         if code != 0:
             result.reason = f"dbt build exited {code}"

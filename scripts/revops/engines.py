@@ -588,10 +588,10 @@ def read_query_outputs(outputs: Mapping[str, str]) -> dict[str, QueryResult]:
     return results
 
 
-def spark_session(settings: SparkSettings, app_name: str):
+def spark_session(settings: SparkSettings, app_name: str, extra: Mapping[str, str] | None = None):
     """A SparkSession with the dbt `spark` profile's settings (dbt's session method, in the same
-    process, gets this one back)."""
-    return _spark_session(settings, app_name)
+    process, gets this one back), and `extra` settings on top (static ones too: the session is new)."""
+    return _spark_session(settings, app_name, extra)
 
 
 def _register_tables(session: Any, tables: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -624,11 +624,11 @@ def write_query_outputs(session: Any, queries: Mapping[str, str], outputs: Mappi
         frame.coalesce(1).write.mode("overwrite").parquet(outputs[name])
 
 
-def _spark_session(settings: SparkSettings, app_name: str):
+def _spark_session(settings: SparkSettings, app_name: str, extra: Mapping[str, str] | None = None):
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.enableHiveSupport()
-    for key, value in spark_session_parameters(settings).items():
+    for key, value in {**spark_session_parameters(settings), **(extra or {})}.items():
         builder = builder.config(key, value)
     builder = builder.config("spark.app.name", app_name)
     builder = builder.config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")

@@ -55,6 +55,14 @@ SMALL_DATA_SETTINGS = {
     "spark.sql.adaptive.enabled": "false",
 }
 """Runtime settings for the tests' tiny fixtures, on top of the dbt profile's."""
+APPLICATION_SETTINGS = {
+    # The catalog of this one application, in its memory: no Derby metastore behind every create,
+    # drop and `show table extended` (the builds, the publications and the read-backs all run in
+    # this application, so nothing needs to outlive it). The tables are parquet files in the
+    # warehouse directory as with the profile's Hive catalog.
+    "spark.sql.catalogImplementation": "in-memory",
+}
+"""Static settings of the suite's application, on top of the dbt profile's."""
 
 
 @dataclass(frozen=True)
@@ -177,7 +185,7 @@ def run_in_process(
     os.environ["REVOPS_TARGET"] = "spark"
     os.environ["REVOPS_SPARK_APP_NAME"] = APP_NAME
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    session = spark_session(settings, APP_NAME)
+    session = spark_session(settings, APP_NAME, APPLICATION_SETTINGS)
     for key, value in SMALL_DATA_SETTINGS.items():
         session.conf.set(key, value)
     summaries: list[BuildSummary] = []

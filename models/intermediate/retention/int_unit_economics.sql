@@ -186,15 +186,39 @@ combined as (
             and grid.business_unit = bridge.business_unit
 ),
 
-with_previous as (
+with_preceding as (
+    -- The unit's preceding half in the grid (one row per half x unit); a window, not a self-join:
+    -- Spark would plan `combined` twice.
     select
         combined.*,
-        previous.marketing_cost + previous.sales_cost as previous_sales_and_marketing_cost,
-        previous.period_start is not null and previous.has_team_costs as has_previous_team_costs
+        lag(combined.period_start) over (
+            partition by combined.business_unit order by combined.period_start
+        ) as preceding_period_start,
+        lag(combined.marketing_cost + combined.sales_cost) over (
+            partition by combined.business_unit order by combined.period_start
+        ) as preceding_sales_and_marketing_cost,
+        lag(combined.has_team_costs) over (
+            partition by combined.business_unit order by combined.period_start
+        ) as preceding_has_team_costs
     from combined
-    left join combined as previous
-        on combined.business_unit = previous.business_unit
-            and cast({{ dbt.dateadd('month', -6, 'combined.period_start') }} as date) = previous.period_start
+),
+
+with_previous as (
+    -- The previous half: the preceding one when it starts six months earlier.
+    select
+        with_preceding.*,
+        case
+            when with_preceding.preceding_period_start
+                = cast({{ dbt.dateadd('month', -6, 'with_preceding.period_start') }} as date)
+                then with_preceding.preceding_sales_and_marketing_cost
+        end as previous_sales_and_marketing_cost,
+        coalesce(
+            with_preceding.preceding_period_start
+            = cast({{ dbt.dateadd('month', -6, 'with_preceding.period_start') }} as date)
+            and with_preceding.preceding_has_team_costs,
+            false
+        ) as has_previous_team_costs
+    from with_preceding
 ),
 
 costed as (
