@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -23,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from revops.dbtcli import dbt_executable
+from project_copies import dbt_in
 from revops.settings import PROJECT_DIR
 
 BIN = Path(sys.executable).parent
@@ -53,19 +52,9 @@ def copy_project(root: Path) -> Path:
 
 
 def parse(project: Path, target: Path) -> dict[str, Any]:
-    """`dbt parse` into a temp target; the manifest."""
-    env = dict(os.environ)
-    env.update({"DBT_LOG_PATH": str(target / "logs"), "REVOPS_DUCKDB_PATH": str(target / "parse.duckdb")})
-    command = [dbt_executable(), "parse", "--project-dir", str(project), "--profiles-dir", str(project)]
-    completed = subprocess.run(
-        [*command, "--target-path", str(target)],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
+    """`dbt parse` into a temp target (a saved parse of the run reused: project_copies); the manifest."""
+    result = dbt_in(project, target.parent, ["parse"], target=target)
+    assert result.ok, result.output[-6000:]
     return json.loads((target / "manifest.json").read_text(encoding="utf-8"))
 
 
@@ -92,8 +81,7 @@ def score(project: Path, target: Path) -> dict[str, dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    target = tmp_path_factory.mktemp("parse")
-    return parse(PROJECT_DIR, target)
+    return parse(PROJECT_DIR, tmp_path_factory.mktemp("parse") / "target")
 
 
 def parents(manifest: dict[str, Any], model: str) -> set[str]:

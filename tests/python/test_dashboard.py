@@ -140,10 +140,30 @@ def render_pages(warehouse: Warehouse, langs: tuple[str, ...] = ("ja", "en")) ->
     return out
 
 
+DASHBOARD_READS = ("exposure:executive_dashboard", "int_as_of", "fct_lead_funnel")
+"""What the page reads: the marts its exposure declares (test_the_exposure_declares_the_marts_the_
+dashboard_reads), the as-of, and the funnel it dates a publication of the marts only by."""
+DATA_TESTS = ("--indirect-selection", "cautious")
+MODELS_ONLY = ("--exclude-resource-type", "test")
+
+
+def build_for_the_page(
+    warehouse: Warehouse, raw: Path, scope: tuple[str, ...], dbt_vars: dict[str, str] | None = None
+) -> None:
+    """Load raw and build what the page reads with everything it is made of (no unit tests: they run
+    in the core build); `scope` DATA_TESTS with the data tests on them, MODELS_ONLY where another
+    build already runs those on the same data and vars."""
+    loaded = warehouse.load(raw)
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    selection = ("--select", *(f"+{node}" for node in DASHBOARD_READS), *scope)
+    result = warehouse.dbt("build", *selection, "--exclude-resource-type", "unit_test", dbt_vars=dbt_vars)
+    assert result.ok, result.output[-6000:]
+
+
 @pytest.fixture(scope="module")
 def core(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
     warehouse = warehouse_factory("dashboard_core")
-    warehouse.build(RAW, dbt_vars={"as_of_date": AS_OF})
+    build_for_the_page(warehouse, RAW, DATA_TESTS, dbt_vars={"as_of_date": AS_OF})
     return warehouse
 
 
@@ -153,7 +173,7 @@ def demo(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
     raw = warehouse.root / "raw"
     generated = run_script("generate.py", "--leads", DEMO_LEADS, "--seed", DEMO_SEED, "--out", str(raw))
     assert generated.returncode == 0, generated.stdout + generated.stderr
-    warehouse.build(raw, dbt_vars={"as_of_date": DEMO_AS_OF})
+    build_for_the_page(warehouse, raw, DATA_TESTS, dbt_vars={"as_of_date": DEMO_AS_OF})
     return warehouse
 
 
@@ -1392,8 +1412,10 @@ PIPELINE_TEXTS = {
 
 @pytest.fixture(scope="module")
 def pipeline_fixture(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
+    """The pipeline fixture as test_pipeline.py builds it (same raw files, default vars), whose full
+    build runs the data tests on this data: models only here."""
     warehouse = warehouse_factory("dashboard_pipeline")
-    warehouse.build(PIPELINE_RAW)
+    build_for_the_page(warehouse, PIPELINE_RAW, MODELS_ONLY)
     return warehouse
 
 

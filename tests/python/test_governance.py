@@ -26,7 +26,8 @@ import duckdb
 import pytest
 
 from conftest import FIXTURES, run_script
-from revops.dbtcli import DbtResult, dbt_executable
+from project_copies import dbt_in, parsed_manifest
+from revops.dbtcli import DbtResult
 from revops.definitions_docs import render
 from revops.settings import PROJECT_DIR
 
@@ -101,6 +102,7 @@ class ProjectCopy:
         assert loaded.returncode == 0, loaded.stdout + loaded.stderr
 
     def env(self) -> dict[str, str]:
+        """The environment `mf` runs in (in the copy's directory)."""
         env = dict(os.environ)
         env.update(
             {
@@ -114,15 +116,12 @@ class ProjectCopy:
         )
         return env
 
-    def dbt(self, *args: str, dbt_vars: Mapping[str, Any] | None = None) -> DbtResult:
-        command = [dbt_executable(), *args, "--project-dir", str(self.dir), "--profiles-dir", str(self.dir)]
-        command += ["--target-path", str(self.target)]
-        if dbt_vars:
-            command += ["--vars", json.dumps(dict(dbt_vars))]
-        completed = subprocess.run(
-            command, cwd=self.dir, env=self.env(), capture_output=True, text=True, check=False
-        )
-        return DbtResult(completed.returncode, completed.stdout + completed.stderr)
+    def dbt(
+        self, *args: str, dbt_vars: Mapping[str, Any] | None = None, target: Path | None = None
+    ) -> DbtResult:
+        """`dbt <args>` in the copy, into its target/ (where `mf` reads the semantic manifest) unless
+        `target` is given; a saved parse of the run is reused (project_copies)."""
+        return dbt_in(self.dir, self.root, args, target=target or self.target, dbt_vars=dbt_vars)
 
     def mf_query(self, metrics: list[str], group_by: list[str]) -> list[dict[str, str]]:
         """`mf query` (the MetricFlow CLI) against this copy's warehouse: the rows of its --csv output.
@@ -176,14 +175,31 @@ def governed(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
     return project
 
 
+RESTATED_READS = (
+    "fct_lead_funnel",
+    "int_activities_scored",
+    "int_lead_mql_recorded",
+    "stg_crm__leads",
+    "mart_definition_impact",
+    "mart_definition_drift",
+)
+"""What the tests read of the restated copy; with the parents of the agreement check, its build."""
+
+
 @pytest.fixture(scope="module")
 def restated(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
     """The Ops team's preview (docs/governance.md, step 2): v2 proposed but not yet agreed in the
-    registry, all history restated under it, the agreement check left out."""
+    registry, all history restated under it, the agreement check left out. Built: what the tests
+    read and everything it is made of, with every data test on them (no other build runs them
+    under these vars), and the seeds the agreement check reads."""
     project = ProjectCopy(tmp_path_factory.mktemp("restated"))
     project.use_fixture_definitions(agreed=False)
     project.load()
-    project.build_output = ok(project.dbt("build", "--exclude", "tag:definition_agreement", dbt_vars=RESTATE))
+    selection = ("--select", *(f"+{node}" for node in RESTATED_READS), "+tag:definition_agreement")
+    scope = (*selection, "--exclude", "tag:definition_agreement", "--indirect-selection", "cautious")
+    # The unit tests (hand-made inputs, their own vars) run in governed's build.
+    scope += ("--exclude-resource-type", "unit_test")
+    project.build_output = ok(project.dbt("build", *scope, dbt_vars=RESTATE))
     return project
 
 
@@ -312,6 +328,15 @@ VERSION_VARIANTS = {
 }
 
 
+# Downstream of the overlapping versions: a failed version test must stop them.
+MUST_NOT_BUILD = (
+    "int_activities_scored",
+    "fct_lead_funnel",
+    "mart_stage_conversion",
+    "mart_definition_impact",
+)
+
+
 def variant_seeds_yml() -> str:
     entries = [
         f"""  - name: {name}
@@ -342,7 +367,13 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[ProjectCopy, DbtRe
     project.edit(str(REGISTRY), "\nrenewed,6,1,", "\nchurned,6,1,")
     project.edit(str(REGISTRY), "\nmql,2,1,", "\nmql,3,1,")
     project.load()
-    return project, project.dbt("build", "--store-failures")
+    # The version and registry seeds with their tests, and everything the models that must not be
+    # built are made of (so only a failing test can stop them); the rest of the project is not
+    # what these tests judge.
+    unbuilt = (f"+{model}" for model in MUST_NOT_BUILD)
+    seeds = ("stage_definition_registry", *VERSION_VARIANTS)
+    scope = ("--select", *unbuilt, *seeds, "--indirect-selection", "cautious")
+    return project, project.dbt("build", "--store-failures", *scope)
 
 
 def test_overlapping_versions_fail_the_build(broken: tuple[ProjectCopy, DbtResult]) -> None:
@@ -352,12 +383,7 @@ def test_overlapping_versions_fail_the_build(broken: tuple[ProjectCopy, DbtResul
     pairs = project.query("select * from dbt_test__audit.mql_definition_versions_do_not_overlap")
     assert [(r["version_key"], r["overlapping_version_key"]) for r in pairs] == [(1, 2)]
     built = {r["table_name"] for r in project.query("select table_name from information_schema.tables")}
-    assert not built & {
-        "int_activities_scored",
-        "fct_lead_funnel",
-        "mart_stage_conversion",
-        "mart_definition_impact",
-    }
+    assert not built & set(MUST_NOT_BUILD)
 
 
 @pytest.mark.parametrize("variant", [*VERSION_VARIANTS, "mql_definition_versions"])
@@ -452,8 +478,14 @@ def drift_failures(project: ProjectCopy, test: str) -> set[tuple]:
 def test_drift_warns_and_fails_above_the_limits(
     governed: ProjectCopy, dbt_vars: dict[str, float], fails: bool, warned: set, errored: set
 ) -> None:
+    # Its own target: these vars make dbt parse the project again, and governed's target keeps the
+    # parse (and the manifests) of its build for the tests after this one.
     result = governed.dbt(
-        "build", "--select", "mart_definition_drift", dbt_vars={"drift_min_mql_leads": 1, **dbt_vars}
+        "build",
+        "--select",
+        "mart_definition_drift",
+        dbt_vars={"drift_min_mql_leads": 1, **dbt_vars},
+        target=governed.root / "drift_target",
     )
     assert result.ok is not fails, result.output[-4000:]
     assert ("Failure in test mql_drift_above_error_rate" in result.output) is bool(errored)
@@ -730,26 +762,44 @@ BY_HALF = ("kpi_event__fiscal_year", "kpi_event__fiscal_half", "kpi_event__busin
 HANDOFF_BY_MONTH = ("metric_time__month", "handoff__business_unit")
 
 
+KPI_MARTS = (
+    "fct_kpi_metric_events",
+    "mart_handoff_sla",
+    "mart_forward_kpi",
+    "mart_forward_kpi_monthly",
+    "mart_handoff_sla_monthly",
+)
+"""What the KPI and hand-off tests query, with `mf` or directly."""
+
+
 @pytest.fixture(scope="module")
 def accountable(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
-    """The accountability fixture (tests/fixtures/accountability), built as test_accountability.py does."""
+    """The accountability fixture (tests/fixtures/accountability), built as test_accountability.py does
+    (same raw files, vars and KPI seeds): every model a semantic model reads (`mf validate-configs`
+    checks them all against the warehouse) and every one the tests query, with their parents. Models
+    only: test_accountability.py's full build runs the data tests on this same data."""
     project = ProjectCopy(tmp_path_factory.mktemp("accountable"))
     # The fixture's KPI seeds live in the integration-test project; this copy takes them in.
     shutil.copytree(INTEGRATION_SEEDS, project.dir / "seeds" / "fixture")
     project.load(ACCOUNTABILITY / "raw")
-    project.build_output = ok(project.dbt("build", dbt_vars=ACCOUNTABILITY_VARS))
+    selection = ("--select", "+semantic_model:*", *(f"+{mart}" for mart in (*KPI_MARTS, "int_kpi_metrics")))
+    models_only = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+    project.build_output = ok(project.dbt("build", *selection, *models_only, dbt_vars=ACCOUNTABILITY_VARS))
     return project
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
-    """Generated data: 1,500 leads over 30 months in three business units, default vars and seeds."""
+    """Generated data: 1,500 leads over 30 months in three business units, default vars and seeds.
+    Built: the marts the KPI tests query and what they are made of, with their data tests (no other
+    build runs them on this data)."""
     root = tmp_path_factory.mktemp("generated")
     made = run_script("generate.py", "--leads", "1500", "--seed", "11", "--out", str(root / "raw"))
     assert made.returncode == 0, made.stdout + made.stderr
     project = ProjectCopy(root)
     project.load(root / "raw")
-    project.build_output = ok(project.dbt("build"))
+    selection = ("--select", *(f"+{mart}" for mart in KPI_MARTS), "--indirect-selection", "cautious")
+    project.build_output = ok(project.dbt("build", *selection, "--exclude-resource-type", "unit_test"))
     return project
 
 
@@ -962,7 +1012,8 @@ def test_kpi_and_handoff_metrics_hand_computed(accountable: ProjectCopy) -> None
 
 
 def test_dbt_docs_generate(governed: ProjectCopy) -> None:
-    ok(governed.dbt("docs", "generate"))
+    # --no-compile: governed's build compiled and ran every node already; the docs need the catalog.
+    ok(governed.dbt("docs", "generate", "--no-compile"))
     catalog = json.loads((governed.target / "catalog.json").read_text(encoding="utf-8"))
     documented = {node["metadata"]["name"] for node in catalog["nodes"].values()}
     assert {"mart_definition_drift", "mart_definition_impact", "mart_stage_conversion"} <= documented
@@ -989,25 +1040,6 @@ def test_definitions_page_shows_a_proposed_version(tmp_path: Path) -> None:
     assert "2000-01-01 → 2026-06-30" in page
     assert page.count("not agreed yet / 未合意") == 1
     assert "| `webinar_attend` | 60 |  |" in page
-
-
-def parsed_manifest(project_dir: Path, target: Path) -> Path:
-    """`dbt parse` of a project into a temp target (never the shared target/); the manifest path."""
-    env = dict(os.environ)
-    env.update({"DBT_LOG_PATH": str(target / "logs"), "REVOPS_DUCKDB_PATH": str(target / "parse.duckdb")})
-    command = [
-        dbt_executable(),
-        "parse",
-        "--project-dir",
-        str(project_dir),
-        "--profiles-dir",
-        str(project_dir),
-    ]
-    completed = subprocess.run(
-        [*command, "--target-path", str(target)], cwd=project_dir, env=env, capture_output=True, text=True
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    return target / "manifest.json"
 
 
 @pytest.fixture(scope="module")
@@ -1109,7 +1141,7 @@ def test_conventions_catch_violations(tmp_path: Path) -> None:
         "are not judged).\n    config:\n      contract: {enforced: true}\n",
         "are not judged).\n    config:\n      contract: {enforced: false}\n",
     )
-    returncode, report = dbt_score(parsed_manifest(project.dir, tmp_path / "parse"))
+    returncode, report = dbt_score(parsed_manifest(project.dir, project.root))
     found = violations(report)
     assert returncode == 1
     rules = "revops.conventions."
