@@ -37,6 +37,9 @@ FIXTURE_EXPORT_TIME = "2099-12-31T00:00:00+09:00"
 every load in the suite without --export-time uses this (revops.loadmeta, env REVOPS_EXPORT_TIME)."""
 os.environ.setdefault("REVOPS_EXPORT_TIME", FIXTURE_EXPORT_TIME)
 SESSION_KEY = pytest.StashKey[Path]()
+NO_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+"""The dbt unit tests (hand-made inputs, independent of the loaded data) run once per test run, in
+the core and Salesforce fixture builds (`core_warehouse`, `salesforce_build`); other builds leave them out."""
 
 
 def run_script(script: str, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -99,7 +102,7 @@ class Warehouse:
         them once per test run (`core_warehouse`), the Salesforce build its own (`salesforce_build`)."""
         loaded = self.load(raw_dir)
         assert loaded.returncode == 0, loaded.stdout + loaded.stderr
-        scope = () if unit_tests else ("--exclude-resource-type", "unit_test")
+        scope = () if unit_tests else NO_UNIT_TESTS
         result = self.dbt("build", *scope, dbt_vars=dbt_vars)
         assert result.ok, result.output[-6000:]
         return result
