@@ -25,6 +25,11 @@ INCREMENTAL_MODELS = (
     ("intermediate", "int_lead_mql_by_definition"),
     ("intermediate", "int_lead_company_spans"),
 )
+STATEFUL = ("--select", "+config.materialized:incremental", "+resource_type:snapshot")
+"""The nodes that carry state from one run to the next (every incremental model, the snapshots) and
+their parents. A replay of nights builds these on each night but the last, which builds everything:
+every other model is rebuilt from scratch on each run, so its last build alone decides its rows, and
+the warehouse ends exactly as if every night had built everything."""
 RELATIVE_TOLERANCE = 1e-9
 """Double columns are compared to this relative precision: DuckDB's parallel sums of doubles
 (the attribution credits) differ in the last bits between two identical full builds."""
