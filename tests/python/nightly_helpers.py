@@ -55,8 +55,8 @@ def replayed_night(root: Path, raw_dir: Path, export_time: str, *marts: str) -> 
     """A full-export night as scripts/nightly.py runs it (the export loaded as of its time, then
     `dbt build`, unit tests left out as on an incremental night), the build limited to `marts` and
     their parents with the data tests on them (build_what_is_read). No publication. For the nights
-    of a replay whose point is what the marts read (the nightly snapshot, say), not the job: each
-    such replay also runs a night through nightly() itself, which builds and tests the project."""
+    of a replay whose point is what the marts read (the nightly snapshot, say), not the job itself
+    (test_pipeline_history runs its night 4 through nightly(), which builds and tests the project)."""
     warehouse = Warehouse(root)
     loaded = warehouse.load(raw_dir, "--export-time", export_time)
     assert loaded.returncode == 0, loaded.stdout[-4000:] + loaded.stderr[-4000:]
