@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -37,6 +38,9 @@ FIXTURE_EXPORT_TIME = "2099-12-31T00:00:00+09:00"
 every load in the suite without --export-time uses this (revops.loadmeta, env REVOPS_EXPORT_TIME)."""
 os.environ.setdefault("REVOPS_EXPORT_TIME", FIXTURE_EXPORT_TIME)
 SESSION_KEY = pytest.StashKey[Path]()
+NO_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+"""The dbt unit tests (hand-made inputs, independent of the loaded data) run once per test run, in
+the core and Salesforce fixture builds (`core_warehouse`, `salesforce_build`); other builds leave them out."""
 
 
 def run_script(script: str, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -99,7 +103,7 @@ class Warehouse:
         them once per test run (`core_warehouse`), the Salesforce build its own (`salesforce_build`)."""
         loaded = self.load(raw_dir)
         assert loaded.returncode == 0, loaded.stdout + loaded.stderr
-        scope = () if unit_tests else ("--exclude-resource-type", "unit_test")
+        scope = () if unit_tests else NO_UNIT_TESTS
         result = self.dbt("build", *scope, dbt_vars=dbt_vars)
         assert result.ok, result.output[-6000:]
         return result
@@ -216,6 +220,30 @@ def integration_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         result = run_dbt(["deps"], env={"DBT_LOG_PATH": str(logs)}, project_dir=INTEGRATION_PROJECT)
     assert result.ok, result.output[-3000:]
     return INTEGRATION_PROJECT
+
+
+GENERATED_WORLD = ("--leads", "20000", "--seed", "20240401")
+"""The generated world that test_generator and test_retention both read (scripts/generate.py args)."""
+
+
+@pytest.fixture(scope="session")
+def generated_world(shared_build: Callable[..., Warehouse]) -> tuple[Path, dict, Callable[[], Warehouse]]:
+    """`scripts/generate.py GENERATED_WORLD --planted-rates` once per test run: (its raw dir, its
+    planted rates, a function that returns it built with `dbt build` and default vars, also once per
+    run: shared_build "generated_world"). For tests that only read them."""
+    root = session_root()
+    assert root is not None
+
+    def make(directory: Path) -> None:
+        planted = directory / "planted.json"
+        made = run_script(
+            "generate.py", *GENERATED_WORLD, "--out", str(directory / "raw"), "--planted-rates", str(planted)
+        )
+        assert made.returncode == 0, made.stdout + made.stderr
+
+    made = once(root / "generated_world", make)
+    planted = json.loads((made / "planted.json").read_text(encoding="utf-8"))
+    return made / "raw", planted, lambda: shared_build("generated_world", made / "raw")
 
 
 @pytest.fixture(scope="session")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import duckdb
 
-from conftest import Warehouse, run_script
+from conftest import NO_UNIT_TESTS, Warehouse, run_script
 from revops.upsert import CHANGE_LOG_TABLE
 
-MODELS_ONLY = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+MODELS_ONLY = ("--exclude-resource-type", "test", *NO_UNIT_TESTS)
 INCREMENTAL_MODELS = (
     ("intermediate", "int_activities_scored"),
     ("intermediate", "int_lead_mql_recorded"),
@@ -25,6 +25,11 @@ INCREMENTAL_MODELS = (
     ("intermediate", "int_lead_mql_by_definition"),
     ("intermediate", "int_lead_company_spans"),
 )
+STATEFUL = ("--select", "+config.materialized:incremental", "+resource_type:snapshot")
+"""The nodes that carry state from one run to the next (every incremental model, the snapshots) and
+their parents. A replay of nights builds these on each night but the last, which builds everything:
+every other model is rebuilt from scratch on each run, so its last build alone decides its rows, and
+the warehouse ends exactly as if every night had built everything."""
 RELATIVE_TOLERANCE = 1e-9
 """Double columns are compared to this relative precision: DuckDB's parallel sums of doubles
 (the attribution credits) differ in the last bits between two identical full builds."""
@@ -44,6 +49,26 @@ def nightly(root: Path, *args: str, keep: int = 2) -> subprocess.CompletedProces
         str(keep),
         *args,
     )
+
+
+def replayed_night(root: Path, raw_dir: Path, export_time: str, *marts: str) -> None:
+    """A full-export night as scripts/nightly.py runs it (the export loaded as of its time, then
+    `dbt build`, unit tests left out as on an incremental night), the build limited to `marts` and
+    their parents with the data tests on them (build_what_is_read). No publication. For the nights
+    of a replay whose point is what the marts read (the nightly snapshot, say), not the job itself
+    (test_pipeline_history runs its night 4 through nightly(), which builds and tests the project)."""
+    warehouse = Warehouse(root)
+    loaded = warehouse.load(raw_dir, "--export-time", export_time)
+    assert loaded.returncode == 0, loaded.stdout[-4000:] + loaded.stderr[-4000:]
+    build_what_is_read(warehouse, *marts)
+
+
+def build_what_is_read(warehouse: Warehouse, *models: str) -> None:
+    """`dbt build` of `models` and their parents, with the data tests whose parents are all built
+    (--indirect-selection cautious); the unit tests left out (NO_UNIT_TESTS)."""
+    selected = ("--select", *(f"+{model}" for model in models), "--indirect-selection", "cautious")
+    built = warehouse.dbt("build", *selected, *NO_UNIT_TESTS)
+    assert built.ok, built.output[-6000:]
 
 
 def tables_in(path: Path, schema: str) -> list[str]:

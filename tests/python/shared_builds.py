@@ -46,6 +46,7 @@ HEAVY_FIRST = (
     "test_attribution_demo",
     "test_incremental",
     "test_nightly",
+    "test_pipeline_history",
     "test_retention",
     "test_exports",
     "test_pipeline",

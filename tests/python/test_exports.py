@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, Warehouse, run_script
+from conftest import FIXTURES, NO_UNIT_TESTS, Warehouse, run_script
 from revops.loader import load_dir, validate_dir
 
 RAW = FIXTURES / "exports" / "raw"
@@ -35,7 +35,7 @@ def exported(warehouse_factory) -> tuple[Warehouse, subprocess.CompletedProcess]
     loaded = warehouse.load(RAW, *LOAD_OPTIONS)
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
     # every slice is judged, so the old 100% "agreed_only" drift would fail this build
-    result = warehouse.dbt("build", dbt_vars={"drift_min_mql_leads": 1})
+    result = warehouse.dbt("build", *NO_UNIT_TESTS, dbt_vars={"drift_min_mql_leads": 1})
     assert result.ok, result.output[-6000:]
     return warehouse, loaded
 
@@ -195,7 +195,7 @@ def test_history_from_2010_to_2035_builds(warehouse: Warehouse, tmp_path: Path) 
     raw = _shift_years(RAW, tmp_path / "raw", {"2015": "2010", "2016": "2011", "2062": "2035"})
     loaded = warehouse.load(raw, "--source-timezone", "UTC", "--export-time", "2035-12-31 00:00:00")
     assert loaded.returncode == 0, loaded.stderr
-    result = warehouse.dbt("build")
+    result = warehouse.dbt("build", *NO_UNIT_TESTS)
     assert result.ok, result.output[-6000:]
     assert warehouse.query("select min(calendar_date), max(calendar_date) from raw.business_calendar") == [
         (date(2009, 1, 1), date(2036, 12, 31))

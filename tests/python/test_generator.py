@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import json
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +23,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import Warehouse, run_script
+from conftest import GENERATED_WORLD, Warehouse
 from revops.contract import contract, table
 from revops.generate import generate
 from revops.generator import config, fmt
@@ -37,22 +36,17 @@ STANDARD_ERRORS = 4.0
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    root = tmp_path_factory.mktemp("generated")
-    planted = root / "planted.json"
-    result = run_script(
-        "generate.py", "--leads", str(LEADS), "--seed", str(SEED), "--out", str(root / "raw"),
-        "--planted-rates", str(planted),
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root / "raw", json.loads(planted.read_text(encoding="utf-8"))
+def generated(generated_world: tuple[Path, dict, Callable[[], Warehouse]]) -> tuple[Path, dict]:
+    """`generate.py --leads LEADS --seed SEED --planted-rates` (conftest.GENERATED_WORLD, shared with
+    test_retention)."""
+    assert ("--leads", str(LEADS), "--seed", str(SEED)) == GENERATED_WORLD
+    raw, planted, _ = generated_world
+    return raw, planted
 
 
 @pytest.fixture(scope="module")
-def built(generated: tuple[Path, dict], warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
-    warehouse = warehouse_factory("generated_marts")
-    warehouse.build(generated[0])
-    return warehouse
+def built(generated_world: tuple[Path, dict, Callable[[], Warehouse]]) -> Warehouse:
+    return generated_world[2]()
 
 
 def digests(directory: Path) -> dict[str, str]:

@@ -1,5 +1,6 @@
-"""History without a history table: nights replayed through `revops nightly` (docs/pipeline.md,
-"Where history comes from"; tests/fixtures/pipeline_nights/README.md).
+"""History without a history table: nights replayed as `revops nightly` runs them (docs/pipeline.md,
+"Where history comes from"; tests/fixtures/pipeline_nights/README.md). Night 4 runs the job itself;
+the others load the export and build the history with its parents (nightly_helpers.replayed_night).
 
 Four nights export the opportunities as they stood that night and no opportunity_history. The
 nightly's `dbt build` snapshots them (snapshots/snp_crm__opportunities.yml), and the state rules read
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, Warehouse
-from nightly_helpers import nightly
+from nightly_helpers import nightly, replayed_night
 
 NIGHTS_DIR = FIXTURES / "pipeline_nights"
 SHARED_RAW = FIXTURES / "pipeline" / "raw"
@@ -103,8 +104,13 @@ def _night_raw(root: Path, night: str) -> Path:
     return raw
 
 
-def _nightly(root: Path, night: str) -> None:
+def _nightly(root: Path, night: str, *, job: bool = False) -> None:
+    """The night through scripts/nightly.py (`job`), or as it loads and builds the history
+    (nightly_helpers.replayed_night)."""
     raw = _night_raw(root, night)
+    if not job:
+        replayed_night(root, raw, EXPORT_TIMES[night], "fct_opportunity_history")
+        return
     result = nightly(
         root, "--raw-dir", str(raw), "--mode", "full", "--export-time", EXPORT_TIMES[night], keep=1
     )
@@ -125,12 +131,13 @@ def _snapshot_rows(warehouse: Warehouse) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def replayed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """Run the four nights in order; record the history and the snapshot after each, then night 4 again."""
+    """Run the four nights in order; record the history and the snapshot after each, then night 4 again.
+    Night 4 runs the whole nightly job (every model and data test, then the publication)."""
     root = tmp_path_factory.mktemp("pipeline_nights")
     warehouse = Warehouse(root)
     seen: dict[str, object] = {}
     for night in EXPORT_TIMES:
-        _nightly(root, night)
+        _nightly(root, night, job=night == "night4")
         seen[night] = _intervals(warehouse)
         seen[f"{night}_snapshot"] = _snapshot_rows(warehouse)
     _nightly(root, "night4")

@@ -3,10 +3,12 @@ table produce the same history intervals as the generator's history for the chan
 
 A generated world's opportunities are exported as they stood on four nights: each night's row is the
 opportunity's state in the generator's history at that instant (its latest history row; closed when that
-row's stage is closed, at that row's time), with no opportunity_history table. After the four
-`revops nightly` runs, fct_opportunity_history (built from the nightly snapshot) must give, at each
-night's instant, exactly the state that night exported, for every opportunity; and every interval must
-start at an instant the history can know: a creation, a close, or a night.
+row's stage is closed, at that row's time), with no opportunity_history table. After the four nights,
+each loaded and built as `revops nightly` does it, limited to the history and its parents with their
+data tests (nightly_helpers.replayed_night; test_pipeline_history replays nights through the job
+itself), fct_opportunity_history (built from the nightly snapshot) must give, at each night's instant,
+exactly the state that night exported, for every opportunity; and every interval must start at an
+instant the history can know: a creation, a close, or a night.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import duckdb
 import pytest
 
 from conftest import PROJECT_DIR, Warehouse, run_script
-from nightly_helpers import nightly
+from nightly_helpers import replayed_night
 
 STAGES = PROJECT_DIR / "seeds" / "pipeline" / "pipeline_stages.csv"
 SHARED_TABLES = ("owners", "campaigns")
@@ -129,17 +131,7 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse, list[
     for number, night in enumerate(nights, start=1):
         raw = root / "exports" / f"night{number}"
         _export_night(generated, night, raw)
-        result = nightly(
-            root,
-            "--raw-dir",
-            str(raw),
-            "--mode",
-            "full",
-            "--export-time",
-            f"{night.isoformat()}+09:00",
-            keep=1,
-        )
-        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+        replayed_night(root, raw, f"{night.isoformat()}+09:00", "fct_opportunity_history", "fct_opportunity")
     return Warehouse(root), nights, root / "exports"
 
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, Warehouse
+from conftest import FIXTURES, GENERATED_WORLD, Warehouse
 from expected_tables import TableSpec, assert_mart_equals_expected, read_csv
-from revops.generate import generate
+from nightly_helpers import MODELS_ONLY
 from test_governance import ProjectCopy, ok
 
 RETENTION = FIXTURES / "retention"
@@ -165,13 +165,13 @@ STANDARD_ERRORS = 4.0
 
 @pytest.fixture(scope="module")
 def generated_contracts(
-    tmp_path_factory: pytest.TempPathFactory, warehouse_factory: Callable[[str], Warehouse]
+    generated_world: tuple[Path, dict, Callable[[], Warehouse]],
 ) -> tuple[Warehouse, dict]:
-    raw = tmp_path_factory.mktemp("retention_generated") / "raw"
-    planted = generate(LEADS, SEED, raw).planted
-    warehouse = warehouse_factory("retention_generated_marts")
-    warehouse.build(raw)
-    return warehouse, planted
+    """generate(LEADS, SEED) loaded and built (`dbt build`, default vars): the world test_generator
+    reads too, generated and built once per test run (conftest.generated_world)."""
+    assert ("--leads", str(LEADS), "--seed", str(SEED)) == GENERATED_WORLD
+    _, planted, built = generated_world
+    return built(), planted
 
 
 def test_marts_recover_the_planted_churn_per_unit(generated_contracts: tuple[Warehouse, dict]) -> None:
@@ -262,7 +262,8 @@ def test_identities_and_contract_shapes_on_generated_data(
 def semantic_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
     project = ProjectCopy(tmp_path_factory.mktemp("retention_semantic"))
     project.load(RAW)
-    ok(project.dbt("build", dbt_vars=AS_OF))
+    # The models the metrics read: the data tests on this fixture and as-of run in retention_warehouse.
+    ok(project.dbt("build", *MODELS_ONLY, dbt_vars=AS_OF))
     return project
 
 
