@@ -172,7 +172,9 @@ def direct(
     ),
     database: Path = typer.Option(..., help="A copy of the warehouse as it was before that dbt run."),
     catalog: str = typer.Option(..., help="The catalog name dbt's SQL uses (the warehouse file's stem)."),
-    seeds_from: Path = typer.Option(..., help="A warehouse that holds the seeds (copied first, not timed)."),
+    seeds_from: Path = typer.Option(
+        ..., help="A warehouse that holds the seeds and the snapshot (copied first, not timed)."
+    ),
     incremental: bool = typer.Option(False, help="Replay incremental models' delete + insert."),
     memory_limit: str = typer.Option("", help="DuckDB memory_limit (as the dbt profile sets it)."),
     threads: int = typer.Option(0, help="DuckDB threads (0: DuckDB's default)."),
@@ -192,11 +194,16 @@ def direct(
     connection.execute(f'ATTACH {sql_string(str(database))} AS "{catalog}"')
     connection.execute(f"ATTACH {sql_string(str(seeds_from))} AS __seeds (READ_ONLY)")
     connection.execute(f'USE "{catalog}"')
-    for (name,) in connection.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = '__seeds' AND schema_name = 'seeds'"
+    # Not timed: the seeds, and the snapshot of the opportunities as dbt's run left it (dbt's check of
+    # the night's states, one node; the direct run reads it as int_opportunity_history does).
+    for schema, name in connection.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() "
+        "WHERE database_name = '__seeds' AND schema_name IN ('seeds', 'snapshots')"
     ).fetchall():
-        connection.execute("CREATE SCHEMA IF NOT EXISTS seeds")
-        connection.execute(f'CREATE OR REPLACE TABLE seeds."{name}" AS SELECT * FROM __seeds.seeds."{name}"')
+        connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        connection.execute(
+            f'CREATE OR REPLACE TABLE "{schema}"."{name}" AS SELECT * FROM __seeds."{schema}"."{name}"'
+        )
     connection.execute("DETACH __seeds")
     for schema in {node.relation.split(".")[1].strip('"') for node in nodes if node.relation}:
         connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
