@@ -64,8 +64,14 @@ CURRENCY_FORMS = "a 3-letter ISO 4217 code"
 
 
 def half_width(value: str) -> str:
-    """SQL: `value` trimmed, with full-width ASCII, ￥ and the ideographic space made half-width."""
-    return f"trim(translate({value}, {sql_string(_FULL_WIDTH)}, {sql_string(_HALF_WIDTH)}))"
+    """SQL: `value` trimmed, with full-width ASCII, ￥ and the ideographic space made half-width.
+
+    Every character `translate` maps is outside ASCII, so an ASCII value (as many bytes as
+    characters) is only trimmed: DuckDB's translate costs ~4.6 us a value (2.3M timestamps: 10.7
+    CPU-s), the length check ~0.1 us, and almost every value of a real export is ASCII.
+    """
+    translated = f"translate({value}, {sql_string(_FULL_WIDTH)}, {sql_string(_HALF_WIDTH)})"
+    return f"trim(CASE WHEN strlen({value}) = length({value}) THEN {value} ELSE {translated} END)"
 
 
 def _dashed(text: str) -> str:
