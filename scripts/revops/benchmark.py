@@ -29,6 +29,8 @@ GOAL_NIGHTLY_SHARE = 0.05
 GOAL_NIGHTLY_SECONDS = 12
 GOAL_NIGHTLY_SECONDS_UP_TO_LEADS = 1_000_000
 GOAL_DBT_OVER_DIRECT = 1.3
+PARTIAL_PARSE = "partial_parse.msgpack"
+"""dbt's saved parse in a target directory."""
 
 
 class PhaseFailed(RuntimeError):
@@ -122,7 +124,12 @@ class Bench:
         before_nightly = self.root / "direct_nightly.duckdb"
         self.phase("nightly/load", [*load, str(delta), "--mode", "upsert"])
         shutil.copyfile(self.warehouse, before_nightly)
-        self.dbt_build("nightly/dbt build", self.root / "target_nightly", *INCREMENTAL_BUILD_ARGS)
+        # The nightly job keeps its target directory from night to night (revops.nightly), so its
+        # dbt reads the saved parse of the night before instead of parsing the project again.
+        target_nightly = self.root / "target_nightly"
+        target_nightly.mkdir(exist_ok=True)
+        shutil.copyfile(self.root / "target_full" / PARTIAL_PARSE, target_nightly / PARTIAL_PARSE)
+        self.dbt_build("nightly/dbt build", target_nightly, *INCREMENTAL_BUILD_ARGS)
         self.publish("nightly/publish", "00000000T000001Z-night0")
         direct_nightly = (
             self.direct("nightly/direct", self.root / "target_nightly", before_nightly, True)
