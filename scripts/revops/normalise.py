@@ -133,10 +133,20 @@ def enum_key(allowed: str) -> str:
 
 
 def enum(value: str, values: tuple[str, ...]) -> str:
-    """SQL: the contract's spelling of the enum value, NULL when it matches none."""
+    """SQL: the contract's spelling of the enum value, NULL when it matches none.
+
+    A value already spelled as the contract spells it is taken as it is (an IN list costs a fraction
+    of the comparison key's regexp_replace, and almost every value of an export is spelled so).
+    """
+    keys = [enum_key(allowed) for allowed in values]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"enum values {values} are not distinct once case, space, '-' and '_' are ignored")
     key = _enum_key(half_width(value))
-    cases = " ".join(f"WHEN {sql_string(enum_key(allowed))} THEN {sql_string(allowed)}" for allowed in values)
-    return f"CASE {key} {cases} END"
+    cases = " ".join(
+        f"WHEN {sql_string(k)} THEN {sql_string(allowed)}" for k, allowed in zip(keys, values, strict=True)
+    )
+    spelled = ", ".join(map(sql_string, values))
+    return f"CASE WHEN {value} IN ({spelled}) THEN {value} ELSE (CASE {key} {cases} END) END"
 
 
 def currency(value: str) -> str:
