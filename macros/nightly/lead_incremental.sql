@@ -9,6 +9,7 @@
             unique_key='lead_id',
             on_schema_change='fail',
             lead_watermark='<a time column of the model>',
+            pre_hook="{{ lead_replace_lead_set() }}",
         ) }}
 
     and filters its driving import CTE with {{ incremental_lead_filter() }}.
@@ -32,9 +33,12 @@
     model, or scripts/nightly.py after a code, seed or var change) rebuilds
     everything.
 
-    The delete and the model's filter compute the same set: both read the
-    model's table before anything is deleted (the delete's subquery is
-    evaluated on the table as it was before the statement).
+    The delete and the model's filter read the same set: the pre-hook
+    lead_replace_lead_set() computes it once, into a temporary table, before
+    the model's query and the delete run. (Written inline as a subquery in
+    each, DuckDB estimated the set as large as the events it is drawn from and
+    hashed the whole activities table against it: 4-5 s a model at 1M leads
+    instead of about 1.4 s.)
 
     Spark: dbt-spark accepts only its built-in strategies, and plain parquet
     tables cannot delete rows, so there these models are tables, rebuilt each
@@ -105,7 +109,7 @@
         {%- set events = ref('int_funnel_events') -%}
         {%- set change_log = ref('stg_loader__changed_leads') -%}
         {%- if is_incremental() %}
-    where {{ column }} in ({{ incremental_lead_ids() }})
+    where {{ column }} in (select lead_id from {{ lead_replace_lead_set_relation() }})
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
@@ -120,9 +124,29 @@
     {%- set key = arg_dict['unique_key'] or 'lead_id' -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     delete from {{ target_relation }}
-    where {{ key }} in ({{ incremental_lead_ids() }});
+    where {{ key }} in (select lead_id from {{ lead_replace_lead_set_relation() }});
 
     insert into {{ target_relation }} ({{ columns }})
     select {{ columns }}
     from {{ temp_relation }}
+{%- endmacro %}
+
+{#-
+    The pre-hook of every lead_replace model: on an incremental run, the lead_ids
+    to recompute (incremental_lead_ids()) into a temporary table of the run's
+    connection, which the model's filter and the delete then read; on a full
+    build, nothing (an empty hook is not run). Plain SQL (DuckDB, PostgreSQL);
+    on Spark these models are tables and never incremental.
+-#}
+{% macro lead_replace_lead_set() -%}
+    {%- if is_incremental() -%}
+    drop table if exists {{ lead_replace_lead_set_relation() }};
+    create temporary table {{ lead_replace_lead_set_relation() }} as
+    {{ incremental_lead_ids() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The name of the model's temporary table of affected leads. -#}
+{% macro lead_replace_lead_set_relation() -%}
+    {{ adapter.quote(this.identifier ~ '__lead_set') }}
 {%- endmacro %}

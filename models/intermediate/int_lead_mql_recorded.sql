@@ -8,6 +8,7 @@
     unique_key='lead_id',
     on_schema_change='fail',
     lead_watermark='mql_recorded_at',
+    pre_hook="{{ lead_replace_lead_set() }}",
 ) }}
 with
 

@@ -4,6 +4,7 @@
     unique_key='lead_id',
     on_schema_change='fail',
     lead_watermark='lead_created_at',
+    pre_hook="{{ lead_replace_lead_set() }}",
 ) }}
 with
 

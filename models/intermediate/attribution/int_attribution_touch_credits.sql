@@ -16,6 +16,7 @@
     unique_key='lead_id',
     on_schema_change='fail',
     lead_watermark='touch_at',
+    pre_hook="{{ lead_replace_lead_set() }}",
 ) }}
 with
 

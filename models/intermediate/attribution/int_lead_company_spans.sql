@@ -9,6 +9,7 @@
     unique_key='lead_id',
     on_schema_change='fail',
     lead_watermark='last_event_at',
+    pre_hook="{{ lead_replace_lead_set() }}",
 ) }}
 {%- set last_name_step = 'name_step_' ~ (normalize_company_name_steps('name_key') | length) %}
 with

@@ -12,6 +12,7 @@
     unique_key='lead_id',
     on_schema_change='fail',
     lead_watermark='coalesce(in_force_mql_at, latest_version_mql_at)',
+    pre_hook="{{ lead_replace_lead_set() }}",
 ) }}
 with
 

@@ -10,6 +10,7 @@
     unique_key='lead_id',
     on_schema_change='fail',
     lead_watermark='last_touch_at',
+    pre_hook="{{ lead_replace_lead_set() }}",
 ) }}
 with
 
