@@ -82,6 +82,7 @@ class Bench:
             self.python, "-m", "revops.measure", "direct", "--target", str(target), "--database", str(before),
             "--catalog", self.warehouse.stem, "--seeds-from", str(self.warehouse), "--out", str(out),
             "--memory-limit", self.memory_limit, "--threads", str(self.threads), "--no-preserve-insertion-order",
+            "--dbt-log", str(self.root / "logs" / "dbt.log"),
         ]  # fmt: skip
         if incremental:
             command.append("--incremental")

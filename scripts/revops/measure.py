@@ -146,7 +146,27 @@ def manifest_nodes(target: Path) -> list[Node]:
     return models + tests
 
 
-def _model_sql(node: Node, incremental: bool) -> list[str]:
+_LOG_RECORD_START = re.compile(r"\n(?=(?:\x1b\[0m)?\d\d:\d\d:\d\d\.\d+ )")
+_PRE_HOOK_RECORD = re.compile(
+    r"On (model\.[^:]+): /\* .*? \*/\s*(drop table if exists \"[^\"]+__lead_set\".*)", re.DOTALL
+)
+
+
+def lead_set_pre_hooks(dbt_log: Path) -> dict[str, str]:
+    """The SQL each lead_replace model's pre-hook ran (lead_replace_lead_set), by node, from dbt's
+    debug log: the last run in the log wins. dbt renders a hook only as it runs it, so the manifest
+    does not hold it; the direct replay needs it to create the affected leads' temporary table."""
+    hooks: dict[str, str] = {}
+    if not dbt_log.is_file():
+        return hooks
+    for record in _LOG_RECORD_START.split(dbt_log.read_text(encoding="utf-8", errors="replace")):
+        match = _PRE_HOOK_RECORD.search(record)
+        if match:
+            hooks[match.group(1)] = match.group(2).strip()
+    return hooks
+
+
+def _model_sql(node: Node, incremental: bool, pre_hooks: dict[str, str] | None = None) -> list[str]:
     assert node.relation is not None
     if node.materialized == "view":
         return [f"CREATE OR REPLACE VIEW {node.relation} AS {node.compiled}"]
@@ -154,7 +174,11 @@ def _model_sql(node: Node, incremental: bool) -> list[str]:
         assert node.run_path is not None
         strategy = node.run_path.read_text(encoding="utf-8")
         replayed = _TEMP_RELATION.sub('"__bench_incremental"', strategy)
+        hook = (pre_hooks or {}).get(node.unique_id)
+        if hook is None and "__lead_set" in node.compiled:
+            raise ValueError(f"{node.unique_id}: its lead_replace pre-hook is not in the dbt log (--dbt-log)")
         return [
+            *([hook] if hook else []),
             f"CREATE OR REPLACE TEMP TABLE __bench_incremental AS {node.compiled}",
             replayed,
             "DROP TABLE __bench_incremental",
@@ -180,11 +204,15 @@ def direct(
     threads: int = typer.Option(0, help="DuckDB threads (0: DuckDB's default)."),
     preserve_insertion_order: bool = typer.Option(True, help="DuckDB preserve_insertion_order."),
     out: Path = typer.Option(..., help="JSON file for the timings."),
+    dbt_log: Path = typer.Option(
+        Path("logs/dbt.log"), help="dbt's debug log of that run (the lead_replace pre-hooks' SQL)."
+    ),
 ) -> None:
     """Run the models and tests of a dbt run directly in DuckDB; write the timings."""
     import duckdb
 
     nodes = manifest_nodes(target)
+    pre_hooks = lead_set_pre_hooks(dbt_log) if incremental else {}
     connection = duckdb.connect(":memory:")
     if memory_limit:
         connection.execute(f"SET memory_limit = {sql_string(memory_limit)}")
@@ -212,7 +240,7 @@ def direct(
     for node in nodes:
         started = time.perf_counter()
         if node.resource_type == "model":
-            for statement in _model_sql(node, incremental):
+            for statement in _model_sql(node, incremental, pre_hooks):
                 connection.execute(statement)
         else:
             connection.execute(f"SELECT count(*) FROM ({node.compiled}) AS test_rows").fetchall()
