@@ -63,7 +63,11 @@ lint() {
         --disable-progress-bar
     echo "sqlfluff: clean ($((SECONDS - started))s, alongside pytest)"
 }
-lint >"$lint_log" 2>&1 &
+timed_lint() {
+    local TIMEFORMAT="sqlfluff: %R s wall, %U s user, %S s system"
+    time lint
+}
+timed_lint >"$lint_log" 2>&1 &
 lint_pid=$!
 
 echo "== engines"

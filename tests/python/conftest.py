@@ -21,9 +21,12 @@ from shared_builds import (
     SESSION_ENV,
     ParseCache,
     assign_xdist_group,
+    cpu_by_group,
+    cpu_seconds,
     file_lock,
     group_scheduler,
     once,
+    record_cpu,
     record_groups,
     session_root,
     start_heavy_groups_first,
@@ -143,6 +146,30 @@ class Warehouse:
 def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput") and session_root() is None:
         config.stash[SESSION_KEY] = start_session()  # xdist's workers inherit it
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Each test's CPU seconds (its process and the dbt and loader processes it waited for; servers it
+    started, PostgreSQL and the Spark cluster, are not counted), for the summary per group."""
+    own, children = cpu_seconds()
+    yield
+    own_after, children_after = cpu_seconds()
+    record_cpu(item, own_after - own, children_after - children)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Where the CPU went: CPU seconds per xdist group (README "Tests"), the 15 largest."""
+    root = config.stash.get(SESSION_KEY, None)
+    if root is None:
+        return
+    groups = cpu_by_group(root)
+    if not groups:
+        return
+    total = sum(cpu for _, cpu, _ in groups)
+    terminalreporter.section(f"CPU seconds by test group (total {total:,.0f}, servers not counted)")
+    for group, cpu, tests in groups[:15]:
+        terminalreporter.write_line(f"{cpu:8.0f}  {group} ({tests} tests)")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

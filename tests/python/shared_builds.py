@@ -167,6 +167,42 @@ def group_scheduler(config: pytest.Config, log: Any) -> Any:
     return GroupScheduling(config, log)
 
 
+def cpu_seconds() -> tuple[float, float]:
+    """(this process's user + system CPU seconds, those of its finished children: dbt, the loader)."""
+    times = os.times()
+    return times.user + times.system, times.children_user + times.children_system
+
+
+def record_cpu(item: pytest.Item, own: float, children: float) -> None:
+    """Append one test's CPU seconds (set-up, call and teardown) to the run's CPU log, per worker."""
+    root = session_root()
+    if root is None:
+        return
+    mark = item.get_closest_marker("xdist_group")
+    group = str(mark.args[0]) if mark is not None and mark.args else xdist_group_of(item)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    log = root / "cpu" / f"{worker}.jsonl"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(
+            json.dumps({"test": item.nodeid, "group": group, "own": own, "children": children}) + "\n"
+        )
+
+
+def cpu_by_group(root: Path) -> list[tuple[str, float, int]]:
+    """(group, CPU seconds, tests) for every xdist group of the run, most CPU first."""
+    totals: dict[str, list[float]] = {}
+    for log in sorted((root / "cpu").glob("*.jsonl")):
+        for line in log.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            total = totals.setdefault(row["group"], [0.0, 0])
+            total[0] += row["own"] + row["children"]
+            total[1] += 1
+    return sorted(
+        ((group, cpu, int(tests)) for group, (cpu, tests) in totals.items()), key=lambda row: -row[1]
+    )
+
+
 def start_heavy_groups_first(items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> int:
         group = item.get_closest_marker("xdist_group")
