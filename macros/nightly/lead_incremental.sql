@@ -134,15 +134,20 @@
 {#-
     The pre-hook of every lead_replace model: on an incremental run, the lead_ids
     to recompute (incremental_lead_ids()) into a temporary table of the run's
-    connection, which the model's filter and the delete then read; on a full
-    build, nothing (an empty hook is not run). Plain SQL (DuckDB, PostgreSQL);
-    on Spark these models are tables and never incremental.
+    connection, which the model's filter and the delete then read. Either way
+    it records the leads its tests must read (record_untested_leads,
+    untested_leads.sql). Plain SQL (DuckDB, PostgreSQL); nothing on Spark,
+    where these models are tables and never incremental.
 -#}
 {% macro lead_replace_lead_set() -%}
-    {%- if is_incremental() -%}
+    {%- if target.type == 'spark' -%}
+    {%- elif is_incremental() -%}
     drop table if exists {{ lead_replace_lead_set_relation() }};
     create temporary table {{ lead_replace_lead_set_relation() }} as
-    {{ incremental_lead_ids() }}
+    {{ incremental_lead_ids() }};
+    {{ record_untested_leads(full_rebuild=false) }}
+    {%- else -%}
+    {{ record_untested_leads(full_rebuild=true) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -10,18 +10,25 @@
 -- back to double and added again here, so a sum is off by at most about
 -- (3 x touches + 2 x campaigns) x 1.1e-16: under 1e-12 up to ~3,000 touches.
 -- The amounts add an ulp for each product credit x won amount.
+-- Each lead is judged on its own rows, so an incremental night reads only the
+-- leads the three models rewrote since this test last passed
+-- (untested_leads_where, macros/nightly/untested_leads.sql).
+{%- set lead_models = ['int_lead_stage_entries', 'fct_attribution_credit', 'fct_lead_funnel'] %}
 with
 
 stage_entries as (
     select * from {{ ref('int_lead_stage_entries') }}
+    {{ untested_leads_where(lead_models) }}
 ),
 
 credits as (
     select * from {{ ref('fct_attribution_credit') }}
+    {{ untested_leads_where(lead_models) }}
 ),
 
 lead_funnel as (
     select * from {{ ref('fct_lead_funnel') }}
+    {{ untested_leads_where(lead_models) }}
 ),
 
 attribution_models as (

@@ -1,0 +1,231 @@
+{#-
+    Data tests scoped to the leads not yet tested (docs/nightly.md, "Tests
+    scoped to the untested leads").
+
+    An incremental run of a lead_replace model rewrites only the affected
+    leads' rows; every other row is as it was when the model's tests last all
+    passed. A test that judges each lead's rows on their own (a row-level
+    test, a key that contains the lead, a sum per lead) can therefore only
+    newly fail on rows of leads rewritten since then, and needs to read only
+    those.
+
+    The ledger (main schema, dbt_untested_leads) holds, per model: every lead
+    it rewrote since its tests last all passed, and a marker row per run
+    (lead_id null; full_rebuild true when the run rebuilt the whole table).
+      * the model's pre-hook writes it (record_untested_leads, called by
+        lead_replace_lead_set);
+      * on-run-end clears a model's rows once every data test that reads the
+        model has run and passed in the same invocation
+        (clear_tested_leads). A failed, warned or skipped test keeps them, so
+        the next run tests those leads again;
+      * a test is scoped only when the model ran incrementally in this very
+        invocation and no full rebuild is pending: after a full rebuild, after
+        `dbt test` on its own, and on Spark (no ledger) it reads everything.
+
+    Which tests are scoped: get_where_subquery below (generic tests) and the
+    singular tests that call untested_leads_where().
+-#}
+
+{% macro untested_leads_relation() -%}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='dbt_untested_leads')) }}
+{%- endmacro %}
+
+{#-
+    on-run-start: the ledger, if missing (not on Spark, whose lead models are
+    always rebuilt). Run and committed here: dbt runs the project's hooks in a
+    transaction it may roll back.
+-#}
+{% macro create_untested_leads_ledger() -%}
+    {%- if execute and target.type != 'spark' -%}
+        {%- do adapter.create_schema(untested_leads_relation()) -%}
+        {%- call statement('create_untested_leads_ledger', auto_begin=true) -%}
+    create table if not exists {{ untested_leads_relation() }} (
+        model_id {{ dbt.type_string() }},
+        invocation_id {{ dbt.type_string() }},
+        lead_id {{ dbt.type_string() }},
+        full_rebuild {{ dbt.type_boolean() }}
+    )
+        {%- endcall -%}
+        {%- do adapter.commit() -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    Part of a lead_replace model's pre-hook (lead_replace_lead_set): an
+    incremental run adds its affected leads (the temporary table the pre-hook
+    has just made) and a marker; a full build replaces the model's rows with a
+    full-rebuild marker.
+-#}
+{% macro record_untested_leads(full_rebuild) -%}
+    {%- set ledger = untested_leads_relation() -%}
+    {%- set model_id = "'" ~ model.unique_id ~ "'" -%}
+    {%- set invocation = "'" ~ invocation_id ~ "'" -%}
+    {%- if full_rebuild %}
+    delete from {{ ledger }} where model_id = {{ model_id }};
+    insert into {{ ledger }} (model_id, invocation_id, lead_id, full_rebuild)
+    values ({{ model_id }}, {{ invocation }}, null, true);
+    {%- else %}
+    insert into {{ ledger }} (model_id, invocation_id, lead_id, full_rebuild)
+    select {{ model_id }}, {{ invocation }}, cast(null as {{ dbt.type_string() }}), false
+    union all
+    select {{ model_id }}, {{ invocation }}, lead_set.lead_id, false
+    from {{ lead_replace_lead_set_relation() }} as lead_set;
+    {%- endif %}
+{%- endmacro %}
+
+{#-
+    The untested leads of `model_ids` (unique ids of lead_replace models) as a
+    SQL subquery, or none when the test must read every row: at parse time,
+    outside `dbt build` and `dbt test` (compile, docs, sqlfluff), on Spark,
+    without a ledger, when a model did not run incrementally in this
+    invocation, or when a full rebuild of one is pending.
+-#}
+{% macro untested_leads_subquery(model_ids) -%}
+    {%- if not execute or target.type == 'spark' or not model_ids or flags.WHICH not in ['build', 'test'] -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set ledger = untested_leads_relation() -%}
+    {%- if adapter.get_relation(ledger.database, ledger.schema, ledger.identifier) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set quoted = "'" ~ (model_ids | join("', '")) ~ "'" -%}
+    {%- set state -%}
+        select
+            model_id,
+            sum(case when full_rebuild then 1 else 0 end) as full_rebuilds,
+            sum(case when invocation_id = '{{ invocation_id }}' then 1 else 0 end) as rows_of_this_run
+        from {{ ledger }}
+        where model_id in ({{ quoted }})
+        group by model_id
+    {%- endset -%}
+    {%- set rows = run_query(state).rows -%}
+    {%- set incremental_now = [] -%}
+    {%- for row in rows if row[1] == 0 and row[2] > 0 -%}
+        {%- do incremental_now.append(row[0]) -%}
+    {%- endfor -%}
+    {%- if incremental_now | length < model_ids | length -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return('select lead_id from ' ~ ledger ~ ' where model_id in (' ~ quoted ~ ') and lead_id is not null') }}
+{%- endmacro %}
+
+{#-
+    For singular tests: `where <column> in (the untested leads of the models)`,
+    or nothing when the test must read every row. `models`: names of
+    lead_replace models of this project.
+-#}
+{% macro untested_leads_where(models, column='lead_id') -%}
+    {%- set model_ids = [] -%}
+    {%- for name in models -%}
+        {%- do model_ids.append('model.' ~ project_name ~ '.' ~ name) -%}
+    {%- endfor -%}
+    {%- set subquery = untested_leads_subquery(model_ids) -%}
+    {%- if subquery is not none -%}
+    where {{ column }} in ({{ subquery }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    Generic tests (dbt wraps each tested relation in this macro; it overrides
+    dbt's, keeping its `where` config). A test attached to a lead_replace
+    model reads only the untested leads' rows when it judges each lead on its
+    own:
+      * row-level tests (not_null, accepted_values, relationships from the
+        model, expression_is_true, in_funnel_stages): rows of those leads;
+      * unique and unique_combination whose columns include the lead: rows
+        of those leads;
+      * unique on another single column (activity_id): the rows whose value
+        occurs among those leads' rows, so a duplicate shared with a lead
+        not rewritten is still found.
+    Every other test, and every warn-severity test (whose count is a report
+    of all rows), reads the whole relation.
+-#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- set conditions = [where] if where else [] -%}
+    {%- set scope = untested_leads_test_scope(relation) -%}
+    {%- if scope -%}
+        {%- do conditions.append(scope) -%}
+    {%- endif -%}
+    {%- if conditions -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where ({{ conditions | join(') and (') }})) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- endif -%}
+    {%- do return(relation) -%}
+{%- endmacro %}
+
+{% macro untested_leads_test_scope(relation) -%}
+    {%- set row_level = ['not_null', 'accepted_values', 'relationships', 'expression_is_true', 'in_funnel_stages'] -%}
+    {%- if not execute or model.resource_type != 'test' or not model.get('test_metadata')
+        or (config.get('severity') | lower) != 'error' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set attached = graph.nodes.get(model.get('attached_node') or '') -%}
+    {%- if attached is none or attached.config.get('incremental_strategy') != 'lead_replace' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set lead = attached.config.get('unique_key') or 'lead_id' -%}
+    {%- set test_name = model.test_metadata.name -%}
+    {%- set kwargs = model.test_metadata.kwargs -%}
+    {%- if test_name in row_level -%}
+        {%- set key = [lead] -%}
+    {%- elif test_name == 'unique' -%}
+        {%- set key = [kwargs.get('column_name')] -%}
+    {%- elif test_name == 'unique_combination' -%}
+        {%- set key = kwargs.get('columns') -%}
+    {%- else -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if lead not in key and key | length != 1 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set subquery = untested_leads_subquery([attached.unique_id]) -%}
+    {%- if subquery is none -%}
+        {{ return(none) }}
+    {%- elif lead in key -%}
+        {{ return(lead ~ ' in (' ~ subquery ~ ')') }}
+    {%- endif -%}
+    {{ return(key[0] ~ ' in (select ' ~ key[0] ~ ' from ' ~ relation ~ ' where ' ~ lead ~ ' in (' ~ subquery ~ '))') }}
+{%- endmacro %}
+
+{#-
+    on-run-end: clear the ledger rows of every lead_replace model that built in
+    this invocation and whose every error-severity data test ran and passed in
+    it (warn-severity tests always read everything, so they do not count).
+    Run and committed here, as create_untested_leads_ledger.
+-#}
+{% macro clear_tested_leads(results) -%}
+    {%- if not execute or target.type == 'spark' -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set status_of = {} -%}
+    {%- for result in results -%}
+        {%- do status_of.update({result.node.unique_id: result.status | string}) -%}
+    {%- endfor -%}
+    {%- set tests = [] -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'test'
+        and (node.config.severity | lower) == 'error' -%}
+        {%- do tests.append(node) -%}
+    {%- endfor -%}
+    {%- set cleared = [] -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model'
+        and node.config.get('incremental_strategy') == 'lead_replace'
+        and status_of.get(node.unique_id) == 'success' -%}
+        {%- set untested = [] -%}
+        {%- for test in tests if node.unique_id in test.depends_on.nodes
+            and status_of.get(test.unique_id) != 'pass' -%}
+            {%- do untested.append(test.unique_id) -%}
+        {%- endfor -%}
+        {%- if not untested -%}
+            {%- do cleared.append(node.unique_id) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if cleared -%}
+        {%- call statement('clear_tested_leads', auto_begin=true) -%}
+    delete from {{ untested_leads_relation() }} where model_id in ('{{ cleared | join("', '") }}')
+        {%- endcall -%}
+        {%- do adapter.commit() -%}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,154 @@
+"""Data tests scoped to the untested leads on incremental runs (macros/nightly/untested_leads.sql,
+docs/nightly.md): planted violations that a scoped test must still catch.
+
+On the core fixture, after a full build, rows are planted in raw behind the loader's back (the loader
+itself would refuse or log them), for lead L13, whose events are too old for the lookback:
+- a copy of one of L07's activities under L13 (the same activity_id on two leads);
+- a second copy of L13's lead row.
+L13 goes into the loader's change log, so the incremental run rewrites L13 and not L07. The scoped
+`unique` test on int_activities_scored.activity_id must find the duplicate although one copy
+belongs to a lead it does not read (it reads the rows whose activity_id occurs among the untested
+leads' rows); the scoped `unique` test on int_lead_stages_recorded.lead_id (the first lead model
+that the duplicate lead row reaches; dbt build skips what lies after a failed test) must find L13
+twice. A failed run
+keeps its leads untested: the next run, with nothing new, still fails. Once repaired, the ledger
+empties.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from conftest import FIXTURES, NO_UNIT_TESTS, Warehouse
+from revops.upsert import CHANGE_LOG_COLUMNS, CHANGE_LOG_TABLE
+
+SELECTION = (
+    "--select",
+    "+int_activities_scored",
+    "+fct_lead_funnel",
+    "--indirect-selection",
+    "cautious",
+    # the staging tests would find the planted rows first, and dbt build would then skip the models
+    "--exclude",
+    "path:models/staging,resource_type:test",
+    *NO_UNIT_TESTS,
+)
+ACTIVITY_TEST = "unique_int_activities_scored_activity_id"
+LEAD_TEST = "unique_int_lead_stages_recorded_lead_id"
+LEDGER = "main.dbt_untested_leads"
+
+
+def build(warehouse: Warehouse) -> tuple[bool, dict[str, str], str]:
+    """`dbt build` of SELECTION: (ok, status by node name, the invocation id)."""
+    result = warehouse.dbt("build", *SELECTION)
+    run = json.loads((warehouse.target / "run_results.json").read_text(encoding="utf-8"))
+    statuses = {row["unique_id"].split(".")[2]: row["status"] for row in run["results"]}
+    return result.ok, statuses, run["metadata"]["invocation_id"]
+
+
+def compiled(warehouse: Warehouse, test_name: str) -> str:
+    (path,) = (warehouse.target / "run").rglob(f"{test_name}.sql")
+    return path.read_text(encoding="utf-8")
+
+
+def ledger(warehouse: Warehouse, invocation_id: str | None = None) -> set[tuple[str, str]]:
+    """(model, lead) pairs in the ledger, of one invocation if given."""
+    rows = warehouse.query(
+        f"SELECT model_id, lead_id FROM {LEDGER} WHERE lead_id IS NOT NULL "
+        "AND (? IS NULL OR invocation_id = ?)",
+        [invocation_id, invocation_id],
+    )
+    return {(model.split(".")[-1], lead) for model, lead in rows}
+
+
+def execute(warehouse: Warehouse, *statements: str) -> None:
+    with duckdb.connect(str(warehouse.path)) as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+def change_log(*leads: str) -> list[str]:
+    """Statements that make the loader's change log hold exactly `leads`."""
+    columns = ", ".join(f"{name} {sql_type}" for name, sql_type in CHANGE_LOG_COLUMNS)
+    statements = [
+        f"CREATE TABLE IF NOT EXISTS raw.{CHANGE_LOG_TABLE} ({columns})",
+        f"DELETE FROM raw.{CHANGE_LOG_TABLE}",
+    ]
+    statements += [
+        f"INSERT INTO raw.{CHANGE_LOG_TABLE} VALUES ('{lead}', 'leads', 'planted')" for lead in leads
+    ]
+    return statements
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    warehouse = Warehouse(tmp_path_factory.mktemp("untested_leads"))
+    loaded = warehouse.load(FIXTURES / "core" / "raw")
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    return warehouse
+
+
+SHARED_ACTIVITY = "(SELECT min(activity_id) FROM raw.lead_activities WHERE lead_id = 'L07')"
+
+
+def test_a_scoped_test_still_catches_what_it_caught(planted: Warehouse) -> None:
+    # A full build reads everything and leaves nothing untested.
+    ok, statuses, _ = build(planted)
+    assert ok and statuses[ACTIVITY_TEST] == statuses[LEAD_TEST] == "pass"
+    assert "dbt_untested_leads" not in compiled(planted, LEAD_TEST)
+    assert ledger(planted) == set()
+
+    # Night 1: L13's lead row twice.
+    execute(
+        planted, "INSERT INTO raw.leads SELECT * FROM raw.leads WHERE lead_id = 'L13'", *change_log("L13")
+    )
+    ok, statuses, night = build(planted)
+    assert not ok and statuses[LEAD_TEST] == "fail"
+    assert "dbt_untested_leads" in compiled(planted, LEAD_TEST)  # scoped, and still caught
+    assert ("int_lead_stages_recorded", "L13") in ledger(planted, night)
+
+    # Night 2, nothing new: L13 stays untested after the failure, so the test fails again.
+    execute(planted, *change_log())
+    ok, statuses, night = build(planted)
+    assert not ok and statuses[LEAD_TEST] == "fail"
+    assert ("int_lead_stages_recorded", "L13") not in ledger(planted, night)
+    assert ("int_lead_stages_recorded", "L13") in ledger(planted)
+
+    # Night 3: the lead row repaired; a copy of one of L07's activities under L13.
+    execute(
+        planted,
+        "DELETE FROM raw.leads WHERE rowid = (SELECT max(rowid) FROM raw.leads WHERE lead_id = 'L13')",
+        "INSERT INTO raw.lead_activities SELECT * REPLACE ('L13' AS lead_id) FROM raw.lead_activities "
+        f"WHERE activity_id = {SHARED_ACTIVITY}",
+        *change_log("L13"),
+    )
+    ok, statuses, night = build(planted)
+    assert not ok and statuses[ACTIVITY_TEST] == "fail"
+    assert "dbt_untested_leads" in compiled(planted, ACTIVITY_TEST)
+    rewritten = ledger(planted, night)
+    assert ("int_activities_scored", "L13") in rewritten
+    assert ("int_activities_scored", "L07") not in rewritten  # the duplicate's other lead was not read
+
+    # Night 4, repaired: the tests pass and the ledger empties, except for fct_lead_funnel, one of
+    # whose tests (appears_exactly_once_in, on stg_crm__leads) the selection left out.
+    execute(
+        planted,
+        f"DELETE FROM raw.lead_activities WHERE lead_id = 'L13' AND activity_id = {SHARED_ACTIVITY}",
+        *change_log("L13"),
+    )
+    ok, statuses, _ = build(planted)
+    assert ok and statuses[ACTIVITY_TEST] == statuses[LEAD_TEST] == "pass"
+    assert "dbt_untested_leads" in compiled(planted, LEAD_TEST)
+    assert {model for model, _ in ledger(planted)} == {"fct_lead_funnel"}
+
+
+def test_dbt_test_on_its_own_reads_every_row(planted: Warehouse) -> None:
+    """`dbt test` after the nights: no model ran in its invocation, so nothing is scoped."""
+    result = planted.dbt(
+        "test", "--select", "int_activities_scored", "--indirect-selection", "cautious", *NO_UNIT_TESTS
+    )
+    assert result.ok, result.output[-3000:]
+    assert "dbt_untested_leads" not in compiled(planted, ACTIVITY_TEST)
