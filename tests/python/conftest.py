@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,7 @@ from shared_builds import (
     session_root,
     start_heavy_groups_first,
     start_session,
+    worker_spans,
 )
 
 FIXTURES = PROJECT_DIR / "tests" / "fixtures"
@@ -40,6 +42,9 @@ FIXTURE_EXPORT_TIME = "2099-12-31T00:00:00+09:00"
 """The hand-made fixtures are exports of a fixed moment, not of the wall clock (some lie after today):
 every load in the suite without --export-time uses this (revops.loadmeta, env REVOPS_EXPORT_TIME)."""
 os.environ.setdefault("REVOPS_EXPORT_TIME", FIXTURE_EXPORT_TIME)
+# dbt's debug log file (logs/dbt.log under each target) costs about a tenth of a small build's CPU and no
+# test reads it; the output dbt prints is kept. Set DBT_LOG_LEVEL_FILE=debug to have it back.
+os.environ.setdefault("DBT_LOG_LEVEL_FILE", "none")
 SESSION_KEY = pytest.StashKey[Path]()
 NO_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 """The dbt unit tests (hand-made inputs, independent of the loaded data) run once per test run, in
@@ -153,9 +158,10 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     """Each test's CPU seconds (its process and the dbt and loader processes it waited for; servers it
     started, PostgreSQL and the Spark cluster, are not counted), for the summary per group."""
     own, children = cpu_seconds()
+    started = time.time()
     yield
     own_after, children_after = cpu_seconds()
-    record_cpu(item, own_after - own, children_after - children)
+    record_cpu(item, own_after - own, children_after - children, started, time.time())
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -170,6 +176,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     terminalreporter.section(f"CPU seconds by test group (total {total:,.0f}, servers not counted)")
     for group, cpu, tests in groups[:15]:
         terminalreporter.write_line(f"{cpu:8.0f}  {group} ({tests} tests)")
+    for worker, busy, finished in worker_spans(root):
+        terminalreporter.write_line(
+            f"worker {worker}: in tests {busy:.0f} s, last test ended at {finished:.0f} s"
+        )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

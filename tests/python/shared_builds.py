@@ -173,7 +173,7 @@ def cpu_seconds() -> tuple[float, float]:
     return times.user + times.system, times.children_user + times.children_system
 
 
-def record_cpu(item: pytest.Item, own: float, children: float) -> None:
+def record_cpu(item: pytest.Item, own: float, children: float, started: float, ended: float) -> None:
     """Append one test's CPU seconds (set-up, call and teardown) to the run's CPU log, per worker."""
     root = session_root()
     if root is None:
@@ -184,9 +184,8 @@ def record_cpu(item: pytest.Item, own: float, children: float) -> None:
     log = root / "cpu" / f"{worker}.jsonl"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("a", encoding="utf-8") as handle:
-        handle.write(
-            json.dumps({"test": item.nodeid, "group": group, "own": own, "children": children}) + "\n"
-        )
+        row = {"test": item.nodeid, "group": group, "worker": worker, "own": own, "children": children}
+        handle.write(json.dumps({**row, "started": started, "ended": ended}) + "\n")
 
 
 def cpu_by_group(root: Path) -> list[tuple[str, float, int]]:
@@ -201,6 +200,21 @@ def cpu_by_group(root: Path) -> list[tuple[str, float, int]]:
     return sorted(
         ((group, cpu, int(tests)) for group, (cpu, tests) in totals.items()), key=lambda row: -row[1]
     )
+
+
+def worker_spans(root: Path) -> list[tuple[str, float, float]]:
+    """(worker, seconds it spent in tests, seconds from the run's first test to its last test's end):
+    where the two differ for the last worker to finish, the others sat idle."""
+    spans: dict[str, list[float]] = {}
+    first = None
+    for log in sorted((root / "cpu").glob("*.jsonl")):
+        for line in log.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            span = spans.setdefault(row["worker"], [0.0, 0.0])
+            span[0] += row["ended"] - row["started"]
+            span[1] = max(span[1], row["ended"])
+            first = row["started"] if first is None else min(first, row["started"])
+    return [(worker, busy, last - (first or last)) for worker, (busy, last) in sorted(spans.items())]
 
 
 def start_heavy_groups_first(items: list[pytest.Item]) -> None:
