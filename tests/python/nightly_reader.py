@@ -3,7 +3,7 @@
     python nightly_reader.py loop PUBLICATION STOP_FILE OUT_JSON MAX_SECONDS
     python nightly_reader.py hold PUBLICATION STOP_FILE OUT_JSON MAX_SECONDS
 
-Until STOP_FILE exists (or MAX_SECONDS pass):
+Until STOP_FILE exists (then one last round) or MAX_SECONDS pass:
 
 * loop: opens PUBLICATION read-only, counts the rows of every mart and reads
   the latest run of ops.run_log, closes it, again and again;
@@ -51,7 +51,8 @@ def main() -> None:
     held = duckdb.connect(str(publication), read_only=True) if mode == "hold" else None
     first = snapshot(held) if held is not None else None
     rounds, errors, run_ids, changed = 0, [], [], False
-    while not stop_file.exists() and time.monotonic() < deadline:
+    while True:
+        stopping = stop_file.exists()  # one last round after the stop: it sees the last publication
         try:
             if held is not None:
                 seen = snapshot(held)
@@ -66,6 +67,8 @@ def main() -> None:
             rounds += 1
         except Exception as error:  # every failure is what the test looks for
             errors.append(f"{type(error).__name__}: {error}")
+        if stopping or time.monotonic() >= deadline:
+            break
         time.sleep(PAUSE_SECONDS)
     if held is not None:
         held.close()
