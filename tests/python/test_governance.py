@@ -9,14 +9,13 @@ tests/fixtures/governance/README.md; none was produced by running the models.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -74,6 +73,8 @@ class ProjectCopy:
                 shutil.copy2(source, self.dir / part)
         self.warehouse = self.root / "warehouse.duckdb"
         self.target = self.dir / "target"
+        self._semantic: subprocess.Popen[str] | None = None
+        self._semantic_manifest = b""
 
     def use_fixture_definitions(
         self, versions: str = "mql_definition_versions.csv", agreed: bool = True
@@ -124,23 +125,44 @@ class ProjectCopy:
         return dbt_in(self.dir, self.root, args, target=target or self.target, dbt_vars=dbt_vars)
 
     def mf_query(self, metrics: list[str], group_by: list[str]) -> list[dict[str, str]]:
-        """`mf query` (the MetricFlow CLI) against this copy's warehouse: the rows of its --csv output.
+        """What `mf query --metrics ... --group-by ... --csv` (the MetricFlow CLI) gives against this
+        copy's warehouse, as rows of strings; answered by the copy's semantic_server.py process, which
+        loads dbt and MetricFlow once instead of once per query. It reads the semantic manifest the
+        last dbt run wrote (target/semantic_manifest.json); a changed manifest starts a new one."""
+        manifest = (self.target / "semantic_manifest.json").read_bytes()
+        if self._semantic is None or self._semantic_manifest != manifest:
+            self.stop_semantic_server()
+            log = (self.root / "semantic_server.log").open("a", encoding="utf-8")
+            self._semantic = subprocess.Popen(
+                [sys.executable, str(Path(__file__).with_name("semantic_server.py"))],
+                cwd=self.dir,
+                env=self.env(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
+            log.close()
+            self._semantic_manifest = manifest
+        server = self._semantic
+        assert server.stdin is not None and server.stdout is not None
+        server.stdin.write(json.dumps({"metrics": metrics, "group_by": group_by}) + "\n")
+        server.stdin.flush()
+        line = server.stdout.readline()
+        log_tail = (self.root / "semantic_server.log").read_text(encoding="utf-8")[-6000:]
+        assert line, f"semantic_server.py ended without answering:\n{log_tail}"
+        reply = json.loads(line)
+        assert "error" not in reply, reply["error"] + log_tail
+        return [dict(zip(reply["columns"], row, strict=True)) for row in reply["rows"]]
 
-        mf reads target/semantic_manifest.json under the project dir, written by the last dbt run.
-        """
-        out = self.root / f"mf_{len(list(self.root.glob('mf_*.csv')))}.csv"
-        command = [str(BIN / "mf"), "query", "--metrics", ",".join(metrics), "--group-by", ",".join(group_by)]
-        completed = subprocess.run(
-            [*command, "--csv", str(out)],
-            cwd=self.dir,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert completed.returncode == 0 and out.exists(), completed.stdout + completed.stderr
-        with out.open(encoding="utf-8", newline="") as handle:
-            return list(csv.DictReader(handle))
+    def stop_semantic_server(self) -> None:
+        """End the copy's semantic_server.py, if one runs (it exits at the end of its stdin)."""
+        if self._semantic is not None:
+            assert self._semantic.stdin is not None and self._semantic.stdout is not None
+            self._semantic.stdin.close()
+            self._semantic.wait(timeout=60)
+            self._semantic.stdout.close()
+            self._semantic = None
 
     def query(self, sql: str) -> list[dict[str, Any]]:
         with duckdb.connect(str(self.warehouse), read_only=True) as connection:
@@ -166,13 +188,14 @@ def close(actual: Any, expected: Any, tolerance: str = "1e-9") -> bool:
 
 
 @pytest.fixture(scope="module")
-def governed(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
+def governed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProjectCopy]:
     """The fixture with v2 agreed, built with the default vars (versions in force)."""
     project = ProjectCopy(tmp_path_factory.mktemp("governed"))
     project.use_fixture_definitions()
     project.load()
     project.build_output = ok(project.dbt("build"))
-    return project
+    yield project
+    project.stop_semantic_server()
 
 
 RESTATED_READS = (
@@ -773,7 +796,7 @@ KPI_MARTS = (
 
 
 @pytest.fixture(scope="module")
-def accountable(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
+def accountable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProjectCopy]:
     """The accountability fixture (tests/fixtures/accountability), built as test_accountability.py does
     (same raw files, vars and KPI seeds): every model a semantic model reads (`mf validate-configs`
     checks them all against the warehouse) and every one the tests query, with their parents. Models
@@ -785,11 +808,12 @@ def accountable(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
     selection = ("--select", "+semantic_model:*", *(f"+{mart}" for mart in (*KPI_MARTS, "int_kpi_metrics")))
     models_only = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
     project.build_output = ok(project.dbt("build", *selection, *models_only, dbt_vars=ACCOUNTABILITY_VARS))
-    return project
+    yield project
+    project.stop_semantic_server()
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProjectCopy]:
     """Generated data: 1,500 leads over 30 months in three business units, default vars and seeds.
     Built: the marts the KPI tests query and what they are made of, with their data tests (no other
     build runs them on this data)."""
@@ -800,7 +824,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
     project.load(root / "raw")
     selection = ("--select", *(f"+{mart}" for mart in KPI_MARTS), "--indirect-selection", "cautious")
     project.build_output = ok(project.dbt("build", *selection, "--exclude-resource-type", "unit_test"))
-    return project
+    yield project
+    project.stop_semantic_server()
 
 
 @pytest.fixture(scope="module", params=["accountable", "generated", "governed"])

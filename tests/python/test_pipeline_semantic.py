@@ -8,6 +8,7 @@ so a metric and a mart cannot agree on a wrong number.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +28,7 @@ MARTS = (
 
 
 @pytest.fixture(scope="module")
-def pipeline_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
+def pipeline_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProjectCopy]:
     project = ProjectCopy(tmp_path_factory.mktemp("pipeline_semantic"))
     project.load(PIPELINE_RAW)
     # Only what the metrics read, models only: test_pipeline.py's full build of the same raw files
@@ -35,7 +36,8 @@ def pipeline_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
     selected = ("--select", *(f"+{mart}" for mart in MARTS))
     models_only = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
     project.build_output = ok(project.dbt("build", *selected, *models_only))
-    return project
+    yield project
+    project.stop_semantic_server()
 
 
 def metric_rows(

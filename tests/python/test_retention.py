@@ -15,7 +15,7 @@ import csv
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -259,12 +259,13 @@ def test_identities_and_contract_shapes_on_generated_data(
 
 
 @pytest.fixture(scope="module")
-def semantic_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
+def semantic_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProjectCopy]:
     project = ProjectCopy(tmp_path_factory.mktemp("retention_semantic"))
     project.load(RAW)
     # The models the metrics read: the data tests on this fixture and as-of run in retention_warehouse.
     ok(project.dbt("build", *MODELS_ONLY, dbt_vars=AS_OF))
-    return project
+    yield project
+    project.stop_semantic_server()
 
 
 def mf_rows(project: ProjectCopy, metrics: list[str], group_by: list[str]) -> dict[tuple[str, ...], dict]:
