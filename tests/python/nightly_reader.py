@@ -24,9 +24,10 @@ from pathlib import Path
 
 import duckdb
 
-PAUSE_SECONDS = 0.25
+PAUSE_SECONDS = 0.5
 """Between rounds. A round opens the file and counts every mart (~20-40 ms); at 0.05 s the two readers
-took about a core for the length of the nightly runs. 0.25 s still gives hundreds of rounds."""
+took about a core for the length of the nightly runs, and at 0.25 s a fifth of one. 0.5 s still gives
+hundreds of rounds over the two nights."""
 
 
 def snapshot(connection: duckdb.DuckDBPyConnection) -> dict:

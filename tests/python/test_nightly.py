@@ -143,6 +143,9 @@ def test_publication_holds_only_marts_and_the_run_log(demo: Path) -> None:
 
 
 def test_a_failed_test_leaves_the_publication_untouched(demo: Path, tmp_path: Path) -> None:
+    """Two tests fail in one night, one from the data and one from a var: a currency with no FX rate
+    (it loads, a valid ISO code, but fails campaign_cost_currency_has_fx_rate), and drift_error_rate
+    0 passed with --vars (any CRM-vs-agreed MQL disagreement fails mql_drift_above_error_rate)."""
     run = copy_run(demo, tmp_path)
     current = run / "published" / "revops.duckdb"
     before, kept_before = (
@@ -152,14 +155,16 @@ def test_a_failed_test_leaves_the_publication_untouched(demo: Path, tmp_path: Pa
     campaign = query(run / "warehouse.duckdb", "SELECT min(campaign_id) FROM raw.campaigns")[0][0]
     bad = tmp_path / "bad_fx"
     bad.mkdir()
-    # a currency with no FX rate: loads (a valid ISO code) but fails campaign_cost_currency_has_fx_rate
     (bad / "campaign_costs.csv").write_text(
         f"campaign_id,cost_date,amount,currency\n{campaign},2026-09-30,100,XXX\n", encoding="utf-8"
     )
-    result = nightly(run, "--raw-dir", str(bad), "--mode", "upsert")
+    result = nightly(
+        run, "--raw-dir", str(bad), "--mode", "upsert", "--vars", json.dumps({"drift_error_rate": 0})
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "failed in phase build" in result.stderr
     assert "campaign_cost_currency_has_fx_rate" in result.stderr
+    assert "mql_drift_above_error_rate" in result.stderr
     assert "is unchanged" in result.stderr
     assert digest(current) == before
     assert sorted(path.name for path in publish.kept_publications(run / "published")) == kept_before
@@ -168,7 +173,7 @@ def test_a_failed_test_leaves_the_publication_untouched(demo: Path, tmp_path: Pa
         run / "warehouse.duckdb",
         "SELECT status, failed_phase, tests_failed, publication FROM ops.run_log ORDER BY run_id DESC LIMIT 1",
     )
-    assert failed == [("failed", "build", 1, None)]
+    assert failed == [("failed", "build", 2, None)]
 
 
 def test_a_failed_load_leaves_the_publication_untouched(demo: Path, tmp_path: Path) -> None:
@@ -188,16 +193,6 @@ def test_a_failed_load_leaves_the_publication_untouched(demo: Path, tmp_path: Pa
         "SELECT status, failed_phase, build_seconds FROM ops.run_log ORDER BY run_id",
     )
     assert failed[-1] == ("failed", "load", None)
-
-
-def test_a_var_that_breaks_a_test_fails_the_build(demo: Path, tmp_path: Path) -> None:
-    """drift_error_rate 0: any CRM-vs-agreed MQL disagreement fails mql_drift_above_error_rate."""
-    run = copy_run(demo, tmp_path)
-    before = digest(run / "published" / "revops.duckdb")
-    result = nightly(run, "--vars", json.dumps({"drift_error_rate": 0}))
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "mql_drift_above_error_rate" in result.stderr
-    assert digest(run / "published" / "revops.duckdb") == before
 
 
 # --- publication and run log, without dbt ---------------------------------------------------------
