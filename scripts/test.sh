@@ -49,7 +49,7 @@ echo "== ruff"
 .venv/bin/ruff format --check scripts tests
 phase_done "ruff"
 
-# sqlfluff (dbt templater, ~100 CPU-seconds, one process: its --processes 2 was slower) runs in the
+# sqlfluff (dbt templater, ~80 CPU-seconds, one process: its --processes 2 was slower) runs in the
 # background while pytest's workers run, filling the cores pytest leaves idle; its output and
 # result are reported after pytest.
 lint_log=$(mktemp)
