@@ -26,9 +26,7 @@ wanted=$(cat requirements.txt ${EXTRA_REQUIREMENTS:-} pyproject.toml 2>/dev/null
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     echo "setup: installing pinned requirements into .venv"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-    # --no-compile: Python compiles what is imported on first use; compiling every installed module
-    # (pyspark's among them) up front took a third of the install (32 s -> 21 s on 2 cores).
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-compile -r requirements.txt ${EXTRA_REQUIREMENTS:+-r $EXTRA_REQUIREMENTS}
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt ${EXTRA_REQUIREMENTS:+-r $EXTRA_REQUIREMENTS}
     echo "setup: installing the revops package (editable)"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
     echo "$wanted" > "$stamp"
