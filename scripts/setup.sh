@@ -26,6 +26,8 @@ wanted=$(cat requirements.txt ${EXTRA_REQUIREMENTS:-} pyproject.toml 2>/dev/null
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     echo "setup: installing pinned requirements into .venv"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+    # pip compiles the bytecode of what it installs; keep it (no --no-compile): where PYTHONDONTWRITEBYTECODE=1
+    # is set, nothing writes it later and every process would compile dbt and its libraries again.
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt ${EXTRA_REQUIREMENTS:+-r $EXTRA_REQUIREMENTS}
     echo "setup: installing the revops package (editable)"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
