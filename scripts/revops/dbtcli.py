@@ -3,6 +3,10 @@
 Every runner (demo, nightly, benchmark, tests) goes through `run_dbt`, so the
 profile, project dir, target path and vars are set the same way everywhere.
 Each call gets its own target path, so parallel builds never share state.
+
+A process that makes many calls (the test suite) can have them answered by one long-lived dbt process
+instead of a new `dbt` executable each (`use_dbt_server()`, revops.dbtserver): the same arguments,
+environment, working directory, exit code and output, without dbt's ~2 CPU-s start per call.
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from revops.dbtserver import DbtServer
 from revops.settings import PROJECT_DIR
+
+_SERVER: DbtServer | None = None
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,27 @@ class DbtResult:
 def dbt_executable() -> str:
     candidate = Path(sys.executable).with_name("dbt")
     return str(candidate) if candidate.exists() else "dbt"
+
+
+def use_dbt_server() -> None:
+    """Send this process's later `run_dbt` calls (except `echo=True` ones) to one long-lived dbt
+    process (revops.dbtserver), started at the first call."""
+    global _SERVER
+    if _SERVER is None:
+        _SERVER = DbtServer()
+
+
+def stop_dbt_server() -> None:
+    """End the long-lived dbt process, if one runs; later calls start the `dbt` executable again."""
+    global _SERVER
+    if _SERVER is not None:
+        _SERVER.stop()
+        _SERVER = None
+
+
+def dbt_server_cpu_seconds() -> float:
+    """CPU seconds used so far by the long-lived dbt process (0 if there is none)."""
+    return 0.0 if _SERVER is None else _SERVER.cpu_seconds()
 
 
 def run_dbt(
@@ -65,5 +93,7 @@ def run_dbt(
     if echo:
         completed = subprocess.run(command, cwd=workdir, env=run_env, check=False)
         return DbtResult(completed.returncode, "")
+    if _SERVER is not None:
+        return DbtResult(*_SERVER.run(command[1:], run_env, Path(workdir).resolve()))
     completed = subprocess.run(command, cwd=workdir, env=run_env, check=False, capture_output=True, text=True)
     return DbtResult(completed.returncode, completed.stdout + completed.stderr)

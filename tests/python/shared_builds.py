@@ -33,6 +33,8 @@ from typing import Any
 
 import pytest
 
+from revops.dbtcli import dbt_server_cpu_seconds
+
 SESSION_ENV = "REVOPS_TEST_SESSION_DIR"
 PARTIAL_PARSE = "partial_parse.msgpack"
 OWN_GROUP_MARKERS = ("spark",)
@@ -168,9 +170,10 @@ def group_scheduler(config: pytest.Config, log: Any) -> Any:
 
 
 def cpu_seconds() -> tuple[float, float]:
-    """(this process's user + system CPU seconds, those of its finished children: dbt, the loader)."""
+    """(this process's user + system CPU seconds, those of its finished children (the loader, scripts)
+    and of its long-lived dbt process)."""
     times = os.times()
-    return times.user + times.system, times.children_user + times.children_system
+    return times.user + times.system, times.children_user + times.children_system + dbt_server_cpu_seconds()
 
 
 def record_cpu(item: pytest.Item, own: float, children: float, started: float, ended: float) -> None:
