@@ -93,7 +93,9 @@ def run_dbt(
     if echo:
         completed = subprocess.run(command, cwd=workdir, env=run_env, check=False)
         return DbtResult(completed.returncode, "")
-    if _SERVER is not None:
+    # Spark's session method keeps its SparkSession (a JVM, with the settings of its first command) for
+    # the life of the process: Spark commands always get a process of their own.
+    if _SERVER is not None and run_env.get("REVOPS_TARGET", "duckdb") != "spark" and "spark" not in args:
         return DbtResult(*_SERVER.run(command[1:], run_env, Path(workdir).resolve()))
     completed = subprocess.run(command, cwd=workdir, env=run_env, check=False, capture_output=True, text=True)
     return DbtResult(completed.returncode, completed.stdout + completed.stderr)

@@ -52,22 +52,28 @@ def close_duckdb() -> None:
 
 
 def invoke(args: list[str]) -> tuple[int, str]:
-    """Run one dbt command in this process: its exit code and the error dbt raised, if any."""
+    """Run one dbt command in this process as a new `dbt` process would: its exit code, and the error
+    when dbt did not print it itself (Click's usage errors, which the executable prints as `Error: ...`)."""
+    from dbt import deprecations
+    from dbt.cli.exceptions import DbtInternalException, DbtUsageException
     from dbt.cli.main import dbtRunner
 
+    # What dbt keeps per process and a new process would start without: the deprecations already
+    # warned about (dbt warns about each once, and summarises them after every later command) and the
+    # command line (dbt records it in run_results.json).
+    deprecations.reset_deprecations()
+    deprecations.buffered_deprecations.clear()
+    sys.argv = ["dbt", *args]
     try:
         result = dbtRunner().invoke(args)
     finally:
         close_duckdb()
-    error = "" if result.exception is None else f"\n{type(result.exception).__name__}: {result.exception}\n"
-    return exit_code(result.success, result.exception), error
+    unprinted = isinstance(result.exception, DbtUsageException | DbtInternalException)
+    return exit_code(result.success, result.exception), f"Error: {result.exception}\n" if unprinted else ""
 
 
 def answer(request: dict[str, Any], capture: IO[bytes]) -> dict[str, Any]:
     """Run a request with stdout and stderr (file descriptors 1 and 2) sent to `capture`."""
-    os.environ.clear()
-    os.environ.update(request["env"])
-    os.chdir(request["cwd"])
     capture.seek(0)
     capture.truncate()
     saved = os.dup(1), os.dup(2)
@@ -76,8 +82,11 @@ def answer(request: dict[str, Any], capture: IO[bytes]) -> dict[str, Any]:
     os.dup2(capture.fileno(), 1)
     os.dup2(capture.fileno(), 2)
     try:
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
         returncode, error = invoke(list(request["args"]))
-    except BaseException:  # dbtRunner catches everything; this is a bug in the server itself
+    except BaseException:  # dbtRunner catches what dbt raises: this is the request or the server itself
         returncode, error = 2, traceback.format_exc()
     finally:
         sys.stdout.flush()
@@ -129,9 +138,16 @@ class DbtServer:
             process = self._started()
             assert process.stdin is not None and process.stdout is not None
             request = {"args": list(args), "env": dict(env), "cwd": str(cwd)}
-            process.stdin.write(json.dumps(request) + "\n")
-            process.stdin.flush()
-            line = process.stdout.readline()
+            try:
+                process.stdin.write(json.dumps(request) + "\n")
+                process.stdin.flush()
+                line = process.stdout.readline()
+            except BaseException:
+                # Interrupted mid-command (Ctrl-C): its reply would be read as the next command's.
+                process.kill()
+                process.wait()
+                self._process = None
+                raise
             if not line:
                 process.wait()
                 return 2, f"the dbt server process ended (exit code {process.returncode}) without answering"

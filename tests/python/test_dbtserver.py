@@ -21,6 +21,7 @@ COMMANDS = {
     # Only raw.load_metadata is there (the on-run-start check passes): the view's source is missing.
     "fails_a_node": (["run", "--select", "stg_contract__owners"], 1, "stg_contract__owners"),
     "cannot_run": (["run-operation", "no_such_macro"], 2, "no_such_macro"),
+    "usage_error": (["build", "--no-such-option"], 2, "--no-such-option"),
 }
 
 
