@@ -136,7 +136,8 @@
     to recompute (incremental_lead_ids()) into a temporary table of the run's
     connection, which the model's filter and the delete then read. Either way
     it records the leads its tests must read (record_untested_leads,
-    untested_leads.sql). Plain SQL (DuckDB, PostgreSQL); nothing on Spark,
+    untested_leads.sql) and, for a mart, the leads its next publication must
+    patch (record_unpublished_leads, unpublished_leads.sql). Plain SQL (DuckDB, PostgreSQL); nothing on Spark,
     where these models are tables and never incremental.
 -#}
 {% macro lead_replace_lead_set() -%}
@@ -146,8 +147,10 @@
     create temporary table {{ lead_replace_lead_set_relation() }} as
     {{ incremental_lead_ids() }};
     {{ record_untested_leads(full_rebuild=false) }}
+    {{ record_unpublished_leads(full_rebuild=false) }}
     {%- else -%}
     {{ record_untested_leads(full_rebuild=true) }}
+    {{ record_unpublished_leads(full_rebuild=true) }}
     {%- endif -%}
 {%- endmacro %}
 

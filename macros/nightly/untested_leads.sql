@@ -30,47 +30,14 @@
     {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='dbt_untested_leads')) }}
 {%- endmacro %}
 
-{#-
-    on-run-start: the ledger, if missing (not on Spark, whose lead models are
-    always rebuilt). Run and committed here: dbt runs the project's hooks in a
-    transaction it may roll back.
--#}
+{#- on-run-start: the ledger, if missing (lead_ledgers.sql). -#}
 {% macro create_untested_leads_ledger() -%}
-    {%- if execute and target.type != 'spark' -%}
-        {%- do adapter.create_schema(untested_leads_relation()) -%}
-        {%- call statement('create_untested_leads_ledger', auto_begin=true) -%}
-    create table if not exists {{ untested_leads_relation() }} (
-        model_id {{ dbt.type_string() }},
-        invocation_id {{ dbt.type_string() }},
-        lead_id {{ dbt.type_string() }},
-        full_rebuild {{ dbt.type_boolean() }}
-    )
-        {%- endcall -%}
-        {%- do adapter.commit() -%}
-    {%- endif -%}
+    {%- do create_lead_ledger(untested_leads_relation(), 'model_id') -%}
 {%- endmacro %}
 
-{#-
-    Part of a lead_replace model's pre-hook (lead_replace_lead_set): an
-    incremental run adds its affected leads (the temporary table the pre-hook
-    has just made) and a marker; a full build replaces the model's rows with a
-    full-rebuild marker.
--#}
+{#- Part of a lead_replace model's pre-hook (lead_replace_lead_set): its rewritten leads. -#}
 {% macro record_untested_leads(full_rebuild) -%}
-    {%- set ledger = untested_leads_relation() -%}
-    {%- set model_id = "'" ~ model.unique_id ~ "'" -%}
-    {%- set invocation = "'" ~ invocation_id ~ "'" -%}
-    {%- if full_rebuild %}
-    delete from {{ ledger }} where model_id = {{ model_id }};
-    insert into {{ ledger }} (model_id, invocation_id, lead_id, full_rebuild)
-    values ({{ model_id }}, {{ invocation }}, null, true);
-    {%- else %}
-    insert into {{ ledger }} (model_id, invocation_id, lead_id, full_rebuild)
-    select {{ model_id }}, {{ invocation }}, cast(null as {{ dbt.type_string() }}), false
-    union all
-    select {{ model_id }}, {{ invocation }}, lead_set.lead_id, false
-    from {{ lead_replace_lead_set_relation() }} as lead_set;
-    {%- endif %}
+    {{ record_lead_ledger(untested_leads_relation(), 'model_id', model.unique_id, full_rebuild) }}
 {%- endmacro %}
 
 {#-

@@ -90,11 +90,12 @@ class Bench:
         before.unlink(missing_ok=True)
         return json.loads(out.read_text(encoding="utf-8"))
 
-    def publish(self, name: str, run_id: str) -> PhaseResult:
+    def publish(self, name: str, run_id: str, patch: bool = False) -> PhaseResult:
         return self.phase(
             name,
             [self.python, "-m", "revops.measure", "publish", "--warehouse", str(self.warehouse),
-             "--publish-dir", str(self.root / "published"), "--run-id", run_id],
+             "--publish-dir", str(self.root / "published"), "--run-id", run_id,
+             "--patch" if patch else "--no-patch"],
         )  # fmt: skip
 
     def run(self, direct: bool) -> dict:
@@ -131,7 +132,7 @@ class Bench:
         target_nightly.mkdir(exist_ok=True)
         shutil.copyfile(self.root / "target_full" / PARTIAL_PARSE, target_nightly / PARTIAL_PARSE)
         self.dbt_build("nightly/dbt build", target_nightly, *INCREMENTAL_BUILD_ARGS)
-        self.publish("nightly/publish", "00000000T000001Z-night0")
+        self.publish("nightly/publish", "00000000T000001Z-night0", patch=True)
         direct_nightly = (
             self.direct("nightly/direct", self.root / "target_nightly", before_nightly, True)
             if direct

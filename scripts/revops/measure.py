@@ -265,14 +265,37 @@ def publish(
     warehouse: Path = typer.Option(..., help="The built warehouse."),
     publish_dir: Path = typer.Option(..., help="Publication directory."),
     run_id: str = typer.Option(..., help="Run id of the publication."),
+    patch: bool = typer.Option(
+        False, "--patch/--no-patch", help="Patch a copy of the current publication, as the nightly job does."
+    ),
 ) -> None:
-    """The publication phase alone: write the marts to a new file and put it in place."""
-    from revops import publish as publication
+    """The publication phase alone, as the nightly job runs it: log the run as published in the
+    warehouse, write the marts to a new file (or patch a copy of the current one), put it in place
+    and clear the ledger of unpublished leads."""
+    from datetime import UTC, datetime
 
+    import duckdb
+
+    from revops import publish as publication
+    from revops.runlog import RunRecord, write_record
+
+    record = RunRecord(run_id=run_id, started_at=datetime.now(UTC).replace(tzinfo=None))
+    record.status = "published"
+    record.set_mart_counts(publication.count_marts(warehouse))
+    with duckdb.connect(str(warehouse)) as connection:
+        write_record(connection, record)
     staged = publish_dir / f".revops-{run_id}.duckdb.tmp"
     publish_dir.mkdir(parents=True, exist_ok=True)
-    publication.write_publication(warehouse, staged, publication.read_run_log(warehouse))
+    written = publication.write_publication(
+        warehouse,
+        staged,
+        publication.read_run_log(warehouse),
+        base=publication.current_path(publish_dir) if patch else None,
+        run_id=run_id,
+    )
     publication.publish(staged, publish_dir, run_id, keep=2)
+    publication.clear_published_leads(warehouse, written)
+    typer.echo(written.summary())
 
 
 if __name__ == "__main__":

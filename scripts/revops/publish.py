@@ -12,6 +12,16 @@ either opens the old file or the new one, never a half-written one, and a
 reader that already has the old file open keeps reading it (the old inode
 lives until it is closed). Nothing else in the warehouse (raw, staging,
 intermediate: personal data) is copied.
+
+A night's publication is written by patching a copy of the current one when
+that is safe (`write_publication(..., base=current)`): the marts keyed by lead
+that dbt built incrementally get only the rows of the leads they rewrote
+(the warehouse's ledger main.dbt_unpublished_leads, written by their
+pre-hooks: macros/nightly/unpublished_leads.sql) deleted and inserted again;
+every other mart is copied whole, and the run log is rewritten. Whenever the
+copy could differ from what a full write would give (no ledger, a full
+rebuild, other columns, or a current file that is not the last publication
+the warehouse logged), the publication is written in full instead.
 """
 
 from __future__ import annotations
@@ -19,8 +29,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 
@@ -34,6 +45,8 @@ CURRENT_NAME = "revops.duckdb"
 RUNS_DIR = "runs"
 PUBLICATION_CATALOG = "publication"
 WAREHOUSE_CATALOG = "warehouse"
+LEDGER = "dbt_unpublished_leads"
+"""The warehouse's ledger of leads rewritten since the last publication, in schema main."""
 
 
 @dataclass(frozen=True)
@@ -83,26 +96,213 @@ def _fsync(path: Path) -> None:
         os.close(descriptor)
 
 
-def write_publication(warehouse: Path, target: Path, run_log: list[RunRecord]) -> None:
-    """Write a new publication file at `target`: every mart as a table, and the run log."""
-    target.unlink(missing_ok=True)
+@dataclass(frozen=True)
+class Written:
+    """How a publication file was written."""
+
+    mode: Literal["full", "patched"]
+    reason: str = ""
+    """Why it was written in full (empty when patched)."""
+    patched: dict[str, int] = field(default_factory=dict)
+    """Lead-keyed marts patched: mart -> leads whose rows were replaced."""
+    copied: tuple[str, ...] = ()
+    """Marts copied whole."""
+    ledger_invocations: tuple[str, ...] = ()
+    """The dbt invocations whose ledger rows this publication includes (cleared once it is in place)."""
+
+    def summary(self) -> str:
+        if self.mode == "full":
+            return f"wrote every mart ({self.reason})"
+        leads = sum(self.patched.values())
+        return (
+            f"patched a copy of the current publication: {len(self.patched)} lead-keyed marts "
+            f"({leads:,} lead rewrites), {len(self.copied)} marts copied whole"
+        )
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
     # The profile's memory bound; row order is not part of a mart (BI sorts), so DuckDB may copy
     # without keeping it, which streams instead of buffering the largest marts.
     config = {"memory_limit": duckdb_memory_limit(), "preserve_insertion_order": False}
-    with duckdb.connect(":memory:", config=config) as connection:
-        connection.execute(f"ATTACH {sql_string(str(warehouse))} AS {WAREHOUSE_CATALOG} (READ_ONLY)")
-        connection.execute(f"ATTACH {sql_string(str(target))} AS {PUBLICATION_CATALOG}")
-        connection.execute(f"CREATE SCHEMA {PUBLICATION_CATALOG}.{MARTS_SCHEMA}")
-        for name in mart_tables(connection, WAREHOUSE_CATALOG):
+    return duckdb.connect(":memory:", config=config)
+
+
+def _ledger_exists(connection: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        connection.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' "
+            "AND table_name = ?",
+            [WAREHOUSE_CATALOG, LEDGER],
+        ).fetchall()[0][0]
+    )
+
+
+def _ledger_invocations(connection: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    if not _ledger_exists(connection):
+        return ()
+    rows = connection.execute(
+        f"SELECT DISTINCT invocation_id FROM {WAREHOUSE_CATALOG}.main.{LEDGER} ORDER BY 1"
+    ).fetchall()
+    return tuple(str(row[0]) for row in rows)
+
+
+def _latest_published(connection: duckdb.DuckDBPyConnection, catalog: str, other_than: str) -> str | None:
+    exists = connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? AND table_name = 'run_log'",
+        [catalog, OPS_SCHEMA],
+    ).fetchall()[0][0]
+    if not exists:
+        return None
+    row = connection.execute(
+        f"SELECT run_id FROM {sql_name(catalog)}.{OPS_SCHEMA}.run_log WHERE status = 'published' AND run_id <> ? "
+        "ORDER BY started_at DESC, run_id DESC LIMIT 1",
+        [other_than],
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
+def _unusable_base(connection: duckdb.DuckDBPyConnection, base: Path | None, run_id: str) -> str | None:
+    """Why `base` cannot be patched into this run's publication, or None when it can."""
+    if base is None:
+        return "no current publication given"
+    if not base.exists():
+        return "there is no current publication"
+    if base.with_name(base.name + ".wal").exists():
+        return "the current publication has a write-ahead log"
+    if not _ledger_exists(connection):
+        return "the warehouse has no ledger of unpublished leads"
+    published = _latest_published(connection, WAREHOUSE_CATALOG, run_id)
+    connection.execute(f"ATTACH {sql_string(str(base))} AS base (READ_ONLY)")
+    try:
+        current = _latest_published(connection, "base", run_id)
+    finally:
+        connection.execute("DETACH base")
+    if published is None or current != published:
+        return (
+            f"the current publication is of run {current}, not of the last run the warehouse published "
+            f"({published})"
+        )
+    return None
+
+
+def _columns(connection: duckdb.DuckDBPyConnection, catalog: str, name: str) -> list[tuple[str, str]]:
+    return [
+        (str(row[0]), str(row[1]))
+        for row in connection.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
+            "AND table_name = ? ORDER BY column_index",
+            [catalog, MARTS_SCHEMA, name],
+        ).fetchall()
+    ]
+
+
+def _patchable(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Marts whose ledger allows a patch: mart -> distinct leads to replace."""
+    rows = connection.execute(
+        f"SELECT relation_name, bool_or(full_rebuild), count(DISTINCT lead_id) "
+        f"FROM {WAREHOUSE_CATALOG}.main.{LEDGER} GROUP BY relation_name"
+    ).fetchall()
+    return {str(name): int(leads) for name, full_rebuild, leads in rows if not full_rebuild}
+
+
+def _is_table(connection: duckdb.DuckDBPyConnection, catalog: str, name: str) -> bool:
+    return bool(
+        connection.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? AND table_name = ?",
+            [catalog, MARTS_SCHEMA, name],
+        ).fetchall()[0][0]
+    )
+
+
+def _patch(connection: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], tuple[str, ...]]:
+    """Bring the publication's marts to the warehouse's: patch what the ledger allows, copy the rest."""
+    published = set(mart_tables(connection, PUBLICATION_CATALOG))
+    wanted = mart_tables(connection, WAREHOUSE_CATALOG)
+    for gone in sorted(published - set(wanted)):
+        connection.execute(f"DROP TABLE {PUBLICATION_CATALOG}.{MARTS_SCHEMA}.{sql_name(gone)}")
+    patchable = _patchable(connection)
+    patched: dict[str, int] = {}
+    copied: list[str] = []
+    for name in wanted:
+        source = f"{WAREHOUSE_CATALOG}.{MARTS_SCHEMA}.{sql_name(name)}"
+        target = f"{PUBLICATION_CATALOG}.{MARTS_SCHEMA}.{sql_name(name)}"
+        columns = _columns(connection, WAREHOUSE_CATALOG, name)
+        if (
+            name in patchable
+            and name in published
+            and _is_table(connection, WAREHOUSE_CATALOG, name)
+            and ("lead_id", "VARCHAR") in columns
+            and _columns(connection, PUBLICATION_CATALOG, name) == columns
+        ):
             connection.execute(
-                f"CREATE TABLE {PUBLICATION_CATALOG}.{MARTS_SCHEMA}.{sql_name(name)} AS "
-                f"SELECT * FROM {WAREHOUSE_CATALOG}.{MARTS_SCHEMA}.{sql_name(name)}"
+                "CREATE OR REPLACE TEMPORARY TABLE patch_leads AS "
+                f"SELECT DISTINCT lead_id FROM {WAREHOUSE_CATALOG}.main.{LEDGER} "
+                "WHERE relation_name = ? AND lead_id IS NOT NULL",
+                [name],
             )
+            connection.execute(f"DELETE FROM {target} WHERE lead_id IN (SELECT lead_id FROM patch_leads)")
+            connection.execute(
+                f"INSERT INTO {target} SELECT * FROM {source} WHERE lead_id IN (SELECT lead_id FROM patch_leads)"
+            )
+            patched[name] = patchable[name]
+        else:
+            connection.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}")
+            copied.append(name)
+    connection.execute(f"DROP SCHEMA IF EXISTS {PUBLICATION_CATALOG}.{OPS_SCHEMA} CASCADE")
+    return patched, tuple(copied)
+
+
+def write_publication(
+    warehouse: Path,
+    target: Path,
+    run_log: list[RunRecord],
+    base: Path | None = None,
+    run_id: str = "",
+) -> Written:
+    """Write a new publication file at `target`: every mart as a table, and the run log.
+
+    With `base` (the current publication) and `run_id` (this run's), patch a copy of `base` when
+    it is the publication of the last run the warehouse logged as published (other than
+    `run_id`); otherwise, or without `base`, write every mart.
+    """
+    target.unlink(missing_ok=True)
+    with _connect() as connection:
+        connection.execute(f"ATTACH {sql_string(str(warehouse))} AS {WAREHOUSE_CATALOG} (READ_ONLY)")
+        invocations = _ledger_invocations(connection)
+        reason = _unusable_base(connection, base, run_id)
+        if reason is None and base is not None:
+            shutil.copyfile(base, target)
+            connection.execute(f"ATTACH {sql_string(str(target))} AS {PUBLICATION_CATALOG}")
+            patched, copied = _patch(connection)
+            written = Written("patched", "", patched, copied, invocations)
+        else:
+            connection.execute(f"ATTACH {sql_string(str(target))} AS {PUBLICATION_CATALOG}")
+            connection.execute(f"CREATE SCHEMA {PUBLICATION_CATALOG}.{MARTS_SCHEMA}")
+            names = mart_tables(connection, WAREHOUSE_CATALOG)
+            for name in names:
+                connection.execute(
+                    f"CREATE TABLE {PUBLICATION_CATALOG}.{MARTS_SCHEMA}.{sql_name(name)} AS "
+                    f"SELECT * FROM {WAREHOUSE_CATALOG}.{MARTS_SCHEMA}.{sql_name(name)}"
+                )
+            written = Written("full", reason or "", {}, tuple(names), invocations)
         for record in run_log:
             write_record(connection, record, catalog=PUBLICATION_CATALOG)
         connection.execute(f"DETACH {PUBLICATION_CATALOG}")
         connection.execute(f"DETACH {WAREHOUSE_CATALOG}")
     _fsync(target)
+    return written
+
+
+def clear_published_leads(warehouse: Path, written: Written) -> None:
+    """Delete the ledger rows a publication now in place included (the warehouse must be writable)."""
+    if not written.ledger_invocations:
+        return
+    with duckdb.connect(str(warehouse)) as connection:
+        placeholders = ", ".join("?" for _ in written.ledger_invocations)
+        connection.execute(
+            f"DELETE FROM main.{LEDGER} WHERE invocation_id IN ({placeholders})",
+            list(written.ledger_invocations),
+        )
 
 
 def read_run_log(warehouse: Path) -> list[RunRecord]:

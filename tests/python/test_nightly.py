@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from conftest import run_script
-from nightly_helpers import nightly
+from nightly_helpers import nightly, table_differences, tables_in
 from revops import publish
 from revops.contract import contract
 from revops.deltas import SplitPlan, split_raw
@@ -85,6 +85,8 @@ def test_nightly_twice_while_bi_reads(demo: Path, tmp_path: Path) -> None:
             result = nightly(run, "--raw-dir", str(delta), "--mode", "upsert")
             assert result.returncode == 0, result.stdout + result.stderr
             assert "published" in result.stdout
+            # the two lead-keyed marts built incrementally are patched, the others copied
+            assert "patched a copy of the current publication: 2 lead-keyed marts" in result.stderr
     finally:
         stop.touch()
         for reader in readers.values():
@@ -121,6 +123,13 @@ def test_nightly_twice_while_bi_reads(demo: Path, tmp_path: Path) -> None:
     kept = publish.kept_publications(run / "published")
     assert [path.name for path in kept] == [f"revops-{row[0]}.duckdb" for row in log[1:]]
     assert digest(kept[-1]) == digest(current)
+    # the patched publication holds exactly the warehouse's marts, and the ledger was cleared
+    warehouse = run / "warehouse.duckdb"
+    mart_names = sorted(publish.count_marts(warehouse))  # tables and views (published as tables)
+    assert tables_in(current, "marts") == mart_names
+    for name in mart_names:
+        assert table_differences(warehouse, current, "marts", name) == []
+    assert query(warehouse, f"SELECT count(*) FROM main.{publish.LEDGER}") == [(0,)]
 
 
 def test_publication_holds_only_marts_and_the_run_log(demo: Path) -> None:
@@ -174,6 +183,11 @@ def test_a_failed_test_leaves_the_publication_untouched(demo: Path, tmp_path: Pa
         "SELECT status, failed_phase, tests_failed, publication FROM ops.run_log ORDER BY run_id DESC LIMIT 1",
     )
     assert failed == [("failed", "build", 2, None)]
+    # the marts' rewritten leads stay in the ledger: the next publication will include them
+    assert query(
+        run / "warehouse.duckdb",
+        f"SELECT count(DISTINCT relation_name) FROM main.{publish.LEDGER} WHERE lead_id IS NULL",
+    ) == [(2,)]
 
 
 def test_a_failed_load_leaves_the_publication_untouched(demo: Path, tmp_path: Path) -> None:
@@ -261,6 +275,135 @@ def test_publish_is_one_atomic_rename_and_old_readers_keep_their_file(tmp_path: 
         ("mart_view", 1),
     ]
     assert sorted(path.name for path in publish_dir.iterdir()) == ["revops.duckdb", "runs"]
+
+
+class _Nights:
+    """A tiny warehouse published night after night as scripts/nightly.py publishes: the run logged
+    as published, the publication written (patching a copy of the current one) and put in place,
+    then the ledger of unpublished leads cleared. Each night's SQL stands in for dbt."""
+
+    def __init__(self, root: Path) -> None:
+        self.warehouse, self.publish_dir = root / "warehouse.duckdb", root / "published"
+        self.run_ids: list[str] = []
+
+    @property
+    def current(self) -> Path:
+        return publish.current_path(self.publish_dir)
+
+    def night(
+        self, sql: str, ledger: list[tuple[str | None, bool]] | None, patch: bool = True
+    ) -> publish.Written:
+        """`ledger`: what the night's dbt recorded for marts.leads_mart, (lead_id, full_rebuild) rows;
+        None: the warehouse has no ledger."""
+        number = len(self.run_ids) + 1
+        record = RunRecord(
+            run_id=f"2026112{number}T000000Z-aaaaaa", started_at=datetime(2026, 11, 20 + number)
+        )
+        with duckdb.connect(str(self.warehouse)) as connection:
+            connection.execute("CREATE SCHEMA IF NOT EXISTS marts")
+            connection.execute(sql)
+            if ledger is not None:
+                connection.execute(
+                    f"CREATE TABLE IF NOT EXISTS main.{publish.LEDGER} "
+                    "(relation_name VARCHAR, invocation_id VARCHAR, lead_id VARCHAR, full_rebuild BOOLEAN)"
+                )
+                for lead_id, full_rebuild in ledger:
+                    connection.execute(
+                        f"INSERT INTO main.{publish.LEDGER} VALUES ('leads_mart', ?, ?, ?)",
+                        [f"invocation-{number}", lead_id, full_rebuild],
+                    )
+        record.status = "published"
+        record.set_mart_counts(publish.count_marts(self.warehouse))
+        with duckdb.connect(str(self.warehouse)) as connection:
+            write_record(connection, record)
+        staged = self.publish_dir / f".revops-{record.run_id}.duckdb.tmp"
+        self.publish_dir.mkdir(exist_ok=True)
+        written = publish.write_publication(
+            self.warehouse,
+            staged,
+            publish.read_run_log(self.warehouse),
+            base=self.current if patch else None,
+            run_id=record.run_id,
+        )
+        publish.publish(staged, self.publish_dir, record.run_id, keep=5)
+        publish.clear_published_leads(self.warehouse, written)
+        self.run_ids.append(record.run_id)
+        return written
+
+    def published(self, sql: str) -> list[tuple]:
+        return query(self.current, sql)
+
+    def ledger_rows(self) -> int:
+        return query(self.warehouse, f"SELECT count(*) FROM main.{publish.LEDGER}")[0][0]
+
+
+FIRST_NIGHT = (
+    "CREATE TABLE marts.leads_mart AS SELECT * FROM (VALUES ('a', 1), ('b', 1), ('c', 1)) AS rows (lead_id, v);"
+    "CREATE TABLE marts.agg AS SELECT 1 AS n;"
+    "CREATE TABLE marts.gone AS SELECT 1 AS x"
+)
+MARKER = (None, False)
+
+
+def test_a_night_patches_only_the_leads_its_marts_rewrote(tmp_path: Path) -> None:
+    nights = _Nights(tmp_path)
+    first = nights.night(FIRST_NIGHT, [(None, True)])
+    assert (first.mode, first.reason) == ("full", "there is no current publication")
+    assert nights.ledger_rows() == 0
+    # Lead b changes, c goes, d comes, and the ledger says so; a also changes, planted behind the
+    # ledger's back, so the publication shows which rows the patch touched: only the ledger's leads.
+    second = nights.night(
+        "UPDATE marts.leads_mart SET v = 2 WHERE lead_id = 'b';"
+        "UPDATE marts.leads_mart SET v = 9 WHERE lead_id = 'a';"
+        "DELETE FROM marts.leads_mart WHERE lead_id = 'c';"
+        "INSERT INTO marts.leads_mart VALUES ('d', 1);"
+        "UPDATE marts.agg SET n = 2;"
+        "DROP TABLE marts.gone",
+        [MARKER, ("b", False), ("c", False), ("d", False)],
+    )
+    assert (second.mode, second.patched, second.copied) == ("patched", {"leads_mart": 3}, ("agg",))
+    assert second.summary() == (
+        "patched a copy of the current publication: 1 lead-keyed marts (3 lead rewrites), 1 marts copied whole"
+    )
+    assert nights.published("SELECT * FROM marts.leads_mart ORDER BY ALL") == [("a", 1), ("b", 2), ("d", 1)]
+    assert nights.published("SELECT * FROM marts.agg") == [(2,)]
+    assert tables_in(nights.current, "marts") == ["agg", "leads_mart"]
+    assert nights.published("SELECT run_id FROM ops.run_log ORDER BY 1") == [(run,) for run in nights.run_ids]
+    assert nights.ledger_rows() == 0
+    # a full rebuild: the mart is copied whole, a's planted change with it
+    third = nights.night("UPDATE marts.leads_mart SET v = 3 WHERE lead_id = 'b'", [(None, True)])
+    assert (third.mode, third.patched, third.copied) == ("patched", {}, ("agg", "leads_mart"))
+    assert nights.published("SELECT * FROM marts.leads_mart ORDER BY ALL") == [("a", 9), ("b", 3), ("d", 1)]
+    # nothing in the ledger for the mart: it is copied whole too
+    fourth = nights.night("UPDATE marts.leads_mart SET v = 4 WHERE lead_id = 'd'", [])
+    assert (fourth.mode, fourth.copied) == ("patched", ("agg", "leads_mart"))
+    assert nights.published("SELECT * FROM marts.leads_mart ORDER BY ALL") == [("a", 9), ("b", 3), ("d", 4)]
+
+
+def test_a_publication_that_is_not_the_last_one_is_never_patched(tmp_path: Path) -> None:
+    nights = _Nights(tmp_path)
+    nights.night(FIRST_NIGHT, [(None, True)])
+    nights.night("UPDATE marts.leads_mart SET v = 2 WHERE lead_id = 'b'", [MARKER, ("b", False)])
+    # Ops put the first night's publication back; the next night must not patch it (lead b's change
+    # is in no ledger any more) but write every mart.
+    first_file = publish.kept_publications(nights.publish_dir)[0]
+    shutil.copyfile(first_file, nights.current)
+    third = nights.night("UPDATE marts.leads_mart SET v = 3 WHERE lead_id = 'c'", [MARKER, ("c", False)])
+    assert third.mode == "full"
+    assert third.reason == (
+        f"the current publication is of run {nights.run_ids[0]}, not of the last run the warehouse "
+        f"published ({nights.run_ids[1]})"
+    )
+    assert nights.published("SELECT * FROM marts.leads_mart ORDER BY ALL") == [("a", 1), ("b", 2), ("c", 3)]
+    # without a ledger, or without the current publication, every mart is written
+    with duckdb.connect(str(nights.warehouse)) as connection:
+        connection.execute(f"DROP TABLE main.{publish.LEDGER}")
+    fourth = nights.night("UPDATE marts.leads_mart SET v = 4 WHERE lead_id = 'a'", None)
+    assert (fourth.mode, fourth.reason) == ("full", "the warehouse has no ledger of unpublished leads")
+    fifth = nights.night("UPDATE marts.leads_mart SET v = 5 WHERE lead_id = 'a'", [MARKER], patch=False)
+    assert (fifth.mode, fifth.reason) == ("full", "no current publication given")
+    assert nights.published("SELECT * FROM marts.leads_mart ORDER BY ALL") == [("a", 5), ("b", 2), ("c", 3)]
+    assert nights.ledger_rows() == 0
 
 
 def test_retention_keeps_the_newest_n(tmp_path: Path) -> None:
