@@ -406,6 +406,35 @@ def test_a_publication_that_is_not_the_last_one_is_never_patched(tmp_path: Path)
     assert nights.ledger_rows() == 0
 
 
+def test_a_publication_with_many_free_blocks_is_written_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        publish, "MIN_FREE_BLOCKS", 8
+    )  # the floor of 256 blocks is 64 MiB; keep the file small
+    nights = _Nights(tmp_path)
+    nights.night(
+        FIRST_NIGHT + "; CREATE TABLE marts.big AS SELECT md5(range::VARCHAR) AS n FROM range(500000)",
+        [(None, True)],
+    )
+    # the patch drops mart big from the copy: its blocks are free in the new publication
+    second = nights.night("DROP TABLE marts.big", [MARKER, ("b", False)])
+    assert second.mode == "patched"
+    with duckdb.connect(str(nights.current), read_only=True) as connection:
+        total, free = connection.execute(
+            "SELECT total_blocks, free_blocks FROM pragma_database_size()"
+        ).fetchall()[0]
+    assert free > publish.MAX_FREE_SHARE * total
+    patched_size = nights.current.stat().st_size
+    third = nights.night("UPDATE marts.leads_mart SET v = 3 WHERE lead_id = 'c'", [MARKER, ("c", False)])
+    assert (third.mode, third.reason) == (
+        "full",
+        f"{free:,} of the current publication's {total:,} blocks are free, more than 25%: written anew to compact it",
+    )
+    assert nights.current.stat().st_size < patched_size / 2
+    assert nights.published("SELECT * FROM marts.leads_mart ORDER BY ALL") == [("a", 1), ("b", 1), ("c", 3)]
+
+
 def test_retention_keeps_the_newest_n(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     runs.mkdir()
