@@ -9,13 +9,19 @@
     rebuilt the whole table, which also drops the key's earlier rows).
 -#}
 
+{#- The ledger `identifier` in the target schema. Not on Spark (no such relation there). -#}
+{% macro lead_ledger_relation(identifier) -%}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier=identifier)) }}
+{%- endmacro %}
+
 {#-
     on-run-start: the ledger, if missing (not on Spark, whose lead models are
-    always rebuilt). Run and committed here: dbt runs the project's hooks in a
-    transaction it may roll back.
+    always rebuilt, and whose relations take no database). Run and committed
+    here: dbt runs the project's hooks in a transaction it may roll back.
 -#}
-{% macro create_lead_ledger(relation, key_column) -%}
+{% macro create_lead_ledger(identifier, key_column) -%}
     {%- if execute and target.type != 'spark' -%}
+        {%- set relation = lead_ledger_relation(identifier) -%}
         {%- do adapter.create_schema(relation) -%}
         {%- call statement('create_lead_ledger', auto_begin=true) -%}
     create table if not exists {{ relation }} (

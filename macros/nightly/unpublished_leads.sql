@@ -18,12 +18,12 @@
 -#}
 
 {% macro unpublished_leads_relation() -%}
-    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='dbt_unpublished_leads')) }}
+    {{ return(lead_ledger_relation('dbt_unpublished_leads')) }}
 {%- endmacro %}
 
 {#- on-run-start: the ledger, if missing. -#}
 {% macro create_unpublished_leads_ledger() -%}
-    {%- do create_lead_ledger(unpublished_leads_relation(), 'relation_name') -%}
+    {%- do create_lead_ledger('dbt_unpublished_leads', 'relation_name') -%}
 {%- endmacro %}
 
 {#- Part of a lead_replace model's pre-hook (lead_replace_lead_set): a mart's rewritten leads. -#}

@@ -27,12 +27,12 @@
 -#}
 
 {% macro untested_leads_relation() -%}
-    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='dbt_untested_leads')) }}
+    {{ return(lead_ledger_relation('dbt_untested_leads')) }}
 {%- endmacro %}
 
 {#- on-run-start: the ledger, if missing (lead_ledgers.sql). -#}
 {% macro create_untested_leads_ledger() -%}
-    {%- do create_lead_ledger(untested_leads_relation(), 'model_id') -%}
+    {%- do create_lead_ledger('dbt_untested_leads', 'model_id') -%}
 {%- endmacro %}
 
 {#- Part of a lead_replace model's pre-hook (lead_replace_lead_set): its rewritten leads. -#}
