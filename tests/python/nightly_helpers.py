@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -82,43 +84,83 @@ def tables_in(path: Path, schema: str) -> list[str]:
     return [row[0] for row in rows]
 
 
-def _rows(path: Path, schema: str, table: str, exclude: tuple[str, ...]) -> tuple[list[str], list[tuple]]:
-    with duckdb.connect(str(path), read_only=True) as connection:
-        described = connection.execute(f'DESCRIBE "{schema}"."{table}"').fetchall()
-        columns = [row[0] for row in described if row[0] not in exclude]
-        doubles = {row[0] for row in described if row[1] in {"DOUBLE", "FLOAT"}}
-        exact = [column for column in columns if column not in doubles] or columns
-        order = ", ".join(f'"{column}"' for column in exact)
-        selected = ", ".join(f'"{column}"' for column in columns)
-        rows = connection.execute(
-            f'SELECT {selected} FROM "{schema}"."{table}" ORDER BY {order} NULLS FIRST'
-        ).fetchall()
-    return columns, rows
-
-
 def _same_value(left: object, right: object) -> bool:
     if isinstance(left, float) and isinstance(right, float):
         return math.isclose(left, right, rel_tol=RELATIVE_TOLERANCE, abs_tol=1e-12)
     return left == right
 
 
+class Comparison:
+    """Two DuckDB files attached read-only to one in-memory connection (each file opened once), and
+    their tables compared: `differences` is [] when the table holds the same rows in both."""
+
+    SIDES = ("left_file", "right_file")
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self.connection = connection
+
+    def tables(self, schema: str) -> tuple[list[str], list[str]]:
+        """The table names of schema in the left file and in the right one."""
+        listed = (
+            self.connection.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
+                "ORDER BY 1",
+                [side, schema],
+            ).fetchall()
+            for side in self.SIDES
+        )
+        left, right = ([row[0] for row in rows] for rows in listed)
+        return left, right
+
+    def differences(self, schema: str, table: str, exclude: tuple[str, ...] = ()) -> list[str]:
+        """Every row of the table compared, doubles to RELATIVE_TOLERANCE; [] when identical. The rows
+        are first compared exactly in SQL (EXCEPT ALL both ways); only a table that differs there is
+        read into Python and compared row by row within the tolerance."""
+        relations = [f'{side}."{schema}"."{table}"' for side in self.SIDES]
+        described = [self.connection.execute(f"DESCRIBE {relation}").fetchall() for relation in relations]
+        columns = [[row[0] for row in rows if row[0] not in exclude] for rows in described]
+        if columns[0] != columns[1]:
+            return [f"{schema}.{table}: columns {columns[0]} != {columns[1]}"]
+        selected = ", ".join(f'"{column}"' for column in columns[0])
+        left, right = (f"SELECT {selected} FROM {relation}" for relation in relations)
+        exactly_different = self.connection.execute(
+            f"SELECT (SELECT count(*) FROM ({left} EXCEPT ALL {right})) "
+            f"+ (SELECT count(*) FROM ({right} EXCEPT ALL {left}))"
+        ).fetchall()[0][0]
+        if exactly_different == 0:
+            return []
+        doubles = {row[0] for row in described[0] if row[1] in {"DOUBLE", "FLOAT"}}
+        exact = [column for column in columns[0] if column not in doubles] or columns[0]
+        order = ", ".join(f'"{column}"' for column in exact)
+        left_rows, right_rows = (
+            self.connection.execute(f"{query} ORDER BY {order} NULLS FIRST").fetchall()
+            for query in (left, right)
+        )
+        if len(left_rows) != len(right_rows):
+            return [f"{schema}.{table}: {len(left_rows)} rows != {len(right_rows)} rows"]
+        problems = []
+        for left_row, right_row in zip(left_rows, right_rows, strict=True):
+            if not all(_same_value(a, b) for a, b in zip(left_row, right_row, strict=True)):
+                problems.append(f"{schema}.{table}: {left_row} != {right_row}")
+                if len(problems) >= 5:
+                    break
+        return problems
+
+
+@contextmanager
+def compared(left: Path, right: Path) -> Iterator[Comparison]:
+    with duckdb.connect(":memory:") as connection:
+        for side, path in zip(Comparison.SIDES, (left, right), strict=True):
+            connection.execute(f"ATTACH '{path}' AS {side} (READ_ONLY)")
+        yield Comparison(connection)
+
+
 def table_differences(
     left: Path, right: Path, schema: str, table: str, exclude: tuple[str, ...] = ()
 ) -> list[str]:
-    """Every row of the table, compared (doubles to RELATIVE_TOLERANCE); [] when identical."""
-    left_columns, left_rows = _rows(left, schema, table, exclude)
-    right_columns, right_rows = _rows(right, schema, table, exclude)
-    if left_columns != right_columns:
-        return [f"{schema}.{table}: columns {left_columns} != {right_columns}"]
-    if len(left_rows) != len(right_rows):
-        return [f"{schema}.{table}: {len(left_rows)} rows != {len(right_rows)} rows"]
-    problems = []
-    for left_row, right_row in zip(left_rows, right_rows, strict=True):
-        if not all(_same_value(a, b) for a, b in zip(left_row, right_row, strict=True)):
-            problems.append(f"{schema}.{table}: {left_row} != {right_row}")
-            if len(problems) >= 5:
-                break
-    return problems
+    """Comparison.differences for one table of two files."""
+    with compared(left, right) as comparison:
+        return comparison.differences(schema, table, exclude)
 
 
 def clear_change_log(path: Path) -> None:

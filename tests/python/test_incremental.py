@@ -15,8 +15,8 @@ from nightly_helpers import (
     STATEFUL,
     build_models,
     clear_change_log,
+    compared,
     table_differences,
-    tables_in,
 )
 from revops.contract import contract
 from revops.contract import table as contract_table
@@ -230,24 +230,55 @@ def generated_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _assert_same_warehouses(full: Warehouse, incremental: Warehouse) -> None:
-    marts = tables_in(full.path, "marts")
-    assert marts == tables_in(incremental.path, "marts")
-    assert "fct_lead_funnel" in marts and len(marts) >= 3
-    problems: list[str] = []
-    for table in contract():
-        problems += table_differences(
-            full.path, incremental.path, "raw", table.name, exclude=("_source_file", "_line_number")
-        )
-    # every intermediate table (the incremental models and what is rebuilt from them), then the marts
-    intermediate = tables_in(full.path, "intermediate")
-    assert intermediate == tables_in(incremental.path, "intermediate")
-    built = {"intermediate": intermediate, "marts": marts}
-    assert all(model in built[schema] for schema, model in INCREMENTAL_MODELS)
-    for model in intermediate:
-        problems += table_differences(full.path, incremental.path, "intermediate", model)
-    for mart in marts:
-        problems += table_differences(full.path, incremental.path, "marts", mart)
+    with compared(full.path, incremental.path) as comparison:
+        marts, incremental_marts = comparison.tables("marts")
+        assert marts == incremental_marts
+        assert "fct_lead_funnel" in marts and len(marts) >= 3
+        problems: list[str] = []
+        for table in contract():
+            problems += comparison.differences("raw", table.name, exclude=("_source_file", "_line_number"))
+        # every intermediate table (the incremental models and what is rebuilt from them), then the marts
+        intermediate, incremental_intermediate = comparison.tables("intermediate")
+        assert intermediate == incremental_intermediate
+        built = {"intermediate": intermediate, "marts": marts}
+        assert all(model in built[schema] for schema, model in INCREMENTAL_MODELS)
+        for model in intermediate:
+            problems += comparison.differences("intermediate", model)
+        for mart in marts:
+            problems += comparison.differences("marts", mart)
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("change", "found"),
+    [
+        ("UPDATE marts.t SET credit = credit * (1 + 1e-12) WHERE id = 1", None),  # within the tolerance
+        (
+            "UPDATE marts.t SET credit = credit * (1 + 1e-6) WHERE id = 1",
+            "(1, 'a', 0.25) != (1, 'a', 0.25000025)",
+        ),
+        ("UPDATE marts.t SET label = NULL WHERE id = 2", "(2, 'b', 0.75) != (2, None, 0.75)"),
+        ("INSERT INTO marts.t VALUES (2, 'b', 0.75)", "2 rows != 3 rows"),
+        ("DELETE FROM marts.t WHERE id = 2", "2 rows != 1 rows"),
+        ("UPDATE marts.t SET id = 3 WHERE id = 2", "(2, 'b', 0.75) != (3, 'b', 0.75)"),
+    ],
+)
+def test_the_comparison_of_two_builds_catches_every_difference(
+    change: str, found: str | None, tmp_path: Path
+) -> None:
+    """The equivalence tests' comparison (nightly_helpers.Comparison): exact in SQL first, then row by
+    row with doubles to RELATIVE_TOLERANCE, so a change in the last bits passes and nothing else does."""
+    paths = [tmp_path / "left.duckdb", tmp_path / "right.duckdb"]
+    for path in paths:
+        with duckdb.connect(str(path)) as connection:
+            connection.execute("CREATE SCHEMA marts")
+            connection.execute("CREATE TABLE marts.t (id INTEGER, label VARCHAR, credit DOUBLE)")
+            connection.execute("INSERT INTO marts.t VALUES (1, 'a', 0.25), (2, 'b', 0.75)")
+    with duckdb.connect(str(paths[1])) as connection:
+        connection.execute(change)
+    with compared(*paths) as comparison:
+        problems = comparison.differences("marts", "t")
+    assert problems == ([] if found is None else [f"marts.t: {found}"])
 
 
 def test_incremental_upserts_give_exactly_the_full_refresh_marts(generated_raw: Path, tmp_path: Path) -> None:
