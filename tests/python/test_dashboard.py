@@ -1278,58 +1278,64 @@ CHECKS: dict[str, Callable[[Any, Warehouse, str, str], int]] = {
 def test_every_number_equals_the_marts_for_every_filter(which: str, request: pytest.FixtureRequest) -> None:
     page, _log = request.getfixturevalue(f"{which}_page")
     warehouse: Warehouse = request.getfixturevalue(which)
-    present = existing_sections(warehouse)
-    assert set(present) <= set(CHECKS), "a section without a check against its marts"
-    units = options(page, "#filter-unit")
-    assert units[0] == ALL_UNITS and len(units) >= 3
-    drift: dict[str, set[tuple[str, str]]] = {"warn": set(), "error": set()}
-    as_of, maturity_days = warehouse_as_of(warehouse), 90
-    by_half = [section["id"] for section in page_payload(page)["sections"] if "half" in section["filters"]]
-    own_maturity = {
-        section: {
-            f"{year}-{fiscal}"
-            for year, fiscal in warehouse.query(
-                f"select distinct fiscal_year, fiscal_half from marts.{mart} where not is_mature"
-            )
-        }
-        for section, mart in (("shortfall", "mart_funnel_shortfall"), ("kpi", "mart_forward_kpi"))
-        if section in by_half
-    }
-    for half in options(page, "#filter-half"):
-        for unit in units:
-            choose(page, half, unit)
-            for section in present:
-                assert CHECKS[section](page, warehouse, half, unit) > 0, (section, half, unit)
-            page_rule = half_is_immature(half, as_of, maturity_days)
-            check_maturity_marks(
-                page,
-                {section: half in own_maturity.get(section, set()) if section in own_maturity else page_rule
-                 for section in by_half},
-            )  # fmt: skip
-            if "drift" in present and unit == ALL_UNITS:
-                for status, slices in drift_statuses_shown(page).items():
-                    drift[status] |= slices
-    if "drift" in present:  # the page judges drift exactly like the build's tests (their stored failures)
-        for status, test in (("warn", "mql_drift_above_warn_rate"), ("error", "mql_drift_above_error_rate")):
-            failing = {
-                (month.isoformat(), unit)
-                for month, unit in warehouse.query(
-                    f"select mql_month, business_unit from dbt_test__audit.{test}"
+    with warehouse.reading():  # one read-only connection for the hundreds of queries below
+        present = existing_sections(warehouse)
+        assert set(present) <= set(CHECKS), "a section without a check against its marts"
+        units = options(page, "#filter-unit")
+        assert units[0] == ALL_UNITS and len(units) >= 3
+        drift: dict[str, set[tuple[str, str]]] = {"warn": set(), "error": set()}
+        as_of, maturity_days = warehouse_as_of(warehouse), 90
+        by_half = [
+            section["id"] for section in page_payload(page)["sections"] if "half" in section["filters"]
+        ]
+        own_maturity = {
+            section: {
+                f"{year}-{fiscal}"
+                for year, fiscal in warehouse.query(
+                    f"select distinct fiscal_year, fiscal_half from marts.{mart} where not is_mature"
                 )
             }
-            expected = (
-                failing
-                if status == "error"
-                else failing
-                - {
+            for section, mart in (("shortfall", "mart_funnel_shortfall"), ("kpi", "mart_forward_kpi"))
+            if section in by_half
+        }
+        for half in options(page, "#filter-half"):
+            for unit in units:
+                choose(page, half, unit)
+                for section in present:
+                    assert CHECKS[section](page, warehouse, half, unit) > 0, (section, half, unit)
+                page_rule = half_is_immature(half, as_of, maturity_days)
+                check_maturity_marks(
+                    page,
+                    {section: half in own_maturity.get(section, set()) if section in own_maturity else page_rule
+                     for section in by_half},
+                )  # fmt: skip
+                if "drift" in present and unit == ALL_UNITS:
+                    for status, slices in drift_statuses_shown(page).items():
+                        drift[status] |= slices
+        if "drift" in present:  # the page judges drift exactly like the build's tests (their stored failures)
+            for status, test in (
+                ("warn", "mql_drift_above_warn_rate"),
+                ("error", "mql_drift_above_error_rate"),
+            ):
+                failing = {
                     (month.isoformat(), unit)
                     for month, unit in warehouse.query(
-                        "select mql_month, business_unit from dbt_test__audit.mql_drift_above_error_rate"
+                        f"select mql_month, business_unit from dbt_test__audit.{test}"
                     )
                 }
-            )
-            assert drift[status] == expected, status
-    choose(page, options(page, "#filter-half")[0], ALL_UNITS)
+                expected = (
+                    failing
+                    if status == "error"
+                    else failing
+                    - {
+                        (month.isoformat(), unit)
+                        for month, unit in warehouse.query(
+                            "select mql_month, business_unit from dbt_test__audit.mql_drift_above_error_rate"
+                        )
+                    }
+                )
+                assert drift[status] == expected, status
+        choose(page, options(page, "#filter-half")[0], ALL_UNITS)
 
 
 # --------------------------------------------------------------------------- the pipeline sections
@@ -1557,11 +1563,12 @@ def test_every_pipeline_number_equals_the_marts_for_every_quarter(
     assert len(quarters) >= 4 and quarters == sorted(quarters, reverse=True)
     units = options(page, "#filter-unit")
     assert len(units) >= 4
-    checked = 0
-    for quarter in quarters:
-        for unit in units:
-            choose_quarter(page, quarter, unit)
-            for section in PIPELINE_SECTIONS:
-                checked += CHECKS[section](page, demo, "", unit)
+    with demo.reading():  # one read-only connection for the queries below
+        checked = 0
+        for quarter in quarters:
+            for unit in units:
+                choose_quarter(page, quarter, unit)
+                for section in PIPELINE_SECTIONS:
+                    checked += CHECKS[section](page, demo, "", unit)
     assert checked > len(quarters) * len(units) * len(PIPELINE_SECTIONS)
     choose_quarter(page, page_payload(page)["filters"]["quarter"], ALL_UNITS)
