@@ -49,7 +49,8 @@ echo "== ruff"
 .venv/bin/ruff format --check scripts tests
 phase_done "ruff"
 
-# sqlfluff (dbt templater, ~80 CPU-seconds, one process: its --processes 2 was slower) runs in the
+# sqlfluff (dbt templater and sqlfluff's Rust parser, ~80 CPU-seconds on the slower machine of 2026-12-04,
+# ~120 with the Python parser; one process: its --processes 2 was slower) runs in the
 # background while pytest's workers run, filling the cores pytest leaves idle; its output and
 # result are reported after pytest.
 lint_log=$(mktemp)

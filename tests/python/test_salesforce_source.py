@@ -240,8 +240,9 @@ def test_salesforce_fixture_builds_on_postgres_with_the_same_marts(salesforce_bu
         # The loader's own tables (load metadata, business calendar) live in schema raw for every source.
         publish_postgres(warehouse.path, database, ("salesforce", "raw"))
         target = EngineTarget("postgres", postgres=database)
+        # The unit tests (hand-made inputs, no Salesforce ones) ran on PostgreSQL in test_engines's build.
         built = run_dbt(
-            ["build", "--target", "postgres"],
+            ["build", "--target", "postgres", *NO_UNIT_TESTS],
             target_path=tmp_path / "target",
             dbt_vars=SALESFORCE_VARS,
             env=target.env(),
