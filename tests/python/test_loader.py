@@ -784,7 +784,10 @@ def test_a_failure_inside_the_write_transaction_rolls_everything_back(
 def test_a_locked_warehouse_exits_2_and_stays_unchanged(good_warehouse: Warehouse) -> None:
     before = snapshot(good_warehouse.path)
     with duckdb.connect(str(good_warehouse.path)):  # another process cannot open it for writing
-        result = good_warehouse.load(BAD_ROWS)
+        # the script, in a process of its own (Warehouse.load runs the command in this one)
+        result = run_script(
+            "load.py", "--raw-dir", str(BAD_ROWS), env={"REVOPS_DUCKDB_PATH": str(good_warehouse.path)}
+        )
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"{good_warehouse.path}: cannot write the warehouse" in result.stderr
     assert snapshot(good_warehouse.path) == before
