@@ -65,7 +65,11 @@ def subset_woff2(path: Path, characters: str) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTCollection
 
-    collection = TTCollection(str(path), lazy=True)
+    # As fontTools' own subsetter loads a font (its options recalc_bounds and recalc_timestamp, both
+    # off): the head table keeps the collection's bounding box, a superset of the subset's, instead of
+    # every glyph's bounds being computed again on save (a sixth of the subset's CPU), and its
+    # modification time, so the same characters give the same bytes on every run.
+    collection = TTCollection(str(path), lazy=True, recalcBBoxes=False, recalcTimestamp=False)
     font = next((face for face in collection.fonts if face["name"].getDebugName(1) == SOURCE_FAMILY), None)
     if font is None:
         raise FontMissing(f"{path} has no face named {SOURCE_FAMILY}")
