@@ -83,6 +83,14 @@ def run_command(
     return subprocess.CompletedProcess(["revops", *args], result.exit_code, result.stdout, result.stderr)
 
 
+def generate(*args: str) -> subprocess.CompletedProcess:
+    """scripts/generate.py's command in this process (`run_command`; the nightly job's demo in
+    tests/python/test_nightly.py runs the script itself)."""
+    from revops.cli.generate import app
+
+    return run_command(app, *args)
+
+
 class Warehouse:
     """A temp DuckDB warehouse with its own dbt target path; dbt runs in `project_dir` (the project, or
     the integration-test project for the fixtures that need its seeds)."""
@@ -291,9 +299,7 @@ def generated_world(shared_build: Callable[..., Warehouse]) -> tuple[Path, dict,
 
     def make(directory: Path) -> None:
         planted = directory / "planted.json"
-        made = run_script(
-            "generate.py", *GENERATED_WORLD, "--out", str(directory / "raw"), "--planted-rates", str(planted)
-        )
+        made = generate(*GENERATED_WORLD, "--out", str(directory / "raw"), "--planted-rates", str(planted))
         assert made.returncode == 0, made.stdout + made.stderr
 
     made = once(root / "generated_world", make)

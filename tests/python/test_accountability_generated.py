@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Warehouse, run_script
+from conftest import Warehouse, generate
 
 READS = (
     "fct_lead_funnel",
@@ -31,7 +31,7 @@ def generated_warehouse(
     warehouse_factory: Callable[[str], Warehouse], tmp_path_factory: pytest.TempPathFactory
 ) -> Warehouse:
     raw: Path = tmp_path_factory.mktemp("accountability_generated_raw")
-    generated = run_script("generate.py", "--leads", "3000", "--seed", "11", "--out", str(raw))
+    generated = generate("--leads", "3000", "--seed", "11", "--out", str(raw))
     assert generated.returncode == 0, generated.stdout + generated.stderr
     warehouse = warehouse_factory("accountability_generated")
     loaded = warehouse.load(raw)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from conftest import Warehouse, run_script
+from conftest import Warehouse, generate
 
 MODELS = ("first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "time_decay")
 # How far the published credits of one lead x stage x model may be from summing to 1 (and
@@ -28,7 +28,7 @@ SUM_TOLERANCE = 1e-12
 def demo_warehouse(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
     warehouse = warehouse_factory("attribution_demo")
     raw_dir = warehouse.root / "raw"
-    generated = run_script("generate.py", "--leads", "20000", "--seed", "42", "--out", str(raw_dir))
+    generated = generate("--leads", "20000", "--seed", "42", "--out", str(raw_dir))
     assert generated.returncode == 0, generated.stdout + generated.stderr
     warehouse.build(raw_dir)
     return warehouse

@@ -18,6 +18,7 @@ import json
 import math
 import re
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,8 +29,9 @@ import duckdb
 import pytest
 import yaml
 
-from conftest import FIXTURES, Warehouse, run_script
-from revops.dashboard import formatting
+from conftest import FIXTURES, Warehouse, generate, run_command, run_script
+from revops.cli.dashboard import app as dashboard_app
+from revops.dashboard import fonts, formatting
 from revops.dashboard.browser import DashboardBrowser, masked_fontconfig
 from revops.dashboard.common import ALL_UNITS, campaign_labels, half_is_immature, is_immature
 from revops.dashboard.fonts import FAMILY, SOURCE_FAMILY
@@ -133,7 +135,7 @@ def render_pages(warehouse: Warehouse, langs: tuple[str, ...] = ("ja", "en")) ->
     out = {}
     for lang in langs:
         path = warehouse.root / f"dashboard_{lang}.html"
-        result = run_script("dashboard.py", "--db", str(warehouse.path), "--out", str(path), "--lang", lang)
+        result = run_command(dashboard_app, "--db", str(warehouse.path), "--out", str(path), "--lang", lang)
         assert result.returncode == 0, result.stdout + result.stderr
         assert result.stdout.strip().splitlines()[-1] == str(path.resolve())  # the CLI ends with the path
         out[lang] = path
@@ -171,7 +173,7 @@ def core(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
 def demo(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
     warehouse = warehouse_factory("dashboard_demo")
     raw = warehouse.root / "raw"
-    generated = run_script("generate.py", "--leads", DEMO_LEADS, "--seed", DEMO_SEED, "--out", str(raw))
+    generated = generate("--leads", DEMO_LEADS, "--seed", DEMO_SEED, "--out", str(raw))
     assert generated.returncode == 0, generated.stdout + generated.stderr
     build_for_the_page(warehouse, raw, DATA_TESTS, dbt_vars={"as_of_date": DEMO_AS_OF})
     return warehouse
@@ -596,6 +598,15 @@ def test_every_japanese_glyph_is_drawn_with_the_embedded_font(
             assert not_drawn_with_the_embedded_font(page) == []
     finally:
         page.context.close()
+
+
+def test_the_embedded_font_does_not_depend_on_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same characters give the same font bytes whenever the page is rendered: no time is written
+    into the subset (fontTools stamps the head table with the time of saving unless told not to)."""
+    characters = "売上と商談" + fonts.ALWAYS
+    first = fonts.subset_woff2(fonts.font_path(400), characters)
+    monkeypatch.setattr(time, "time", lambda: 4_000_000_000.0)  # 2096
+    assert fonts.subset_woff2(fonts.font_path(400), characters) == first
 
 
 @pytest.mark.browser

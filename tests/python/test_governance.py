@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from conftest import FIXTURES, run_script
+from conftest import FIXTURES, generate, run_script
 from project_copies import dbt_in, parsed_manifest
 from revops.dbtcli import DbtResult
 from revops.definitions_docs import render
@@ -818,7 +818,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProjectCopy]
     Built: the marts the KPI tests query and what they are made of, with their data tests (no other
     build runs them on this data)."""
     root = tmp_path_factory.mktemp("generated")
-    made = run_script("generate.py", "--leads", "1500", "--seed", "11", "--out", str(root / "raw"))
+    made = generate("--leads", "1500", "--seed", "11", "--out", str(root / "raw"))
     assert made.returncode == 0, made.stdout + made.stderr
     project = ProjectCopy(root)
     project.load(root / "raw")

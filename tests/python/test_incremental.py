@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import FIXTURES, Warehouse, run_script
+from conftest import FIXTURES, Warehouse, generate
 from nightly_helpers import (
     INCREMENTAL_MODELS,
     STATEFUL,
@@ -224,7 +224,7 @@ def test_lookback_picks_up_late_rows_and_the_change_log_the_later_ones(tmp_path:
 @pytest.fixture(scope="module")
 def generated_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("generated") / "raw"
-    result = run_script("generate.py", "--leads", "3000", "--seed", "11", "--out", str(out))
+    result = generate("--leads", "3000", "--seed", "11", "--out", str(out))
     assert result.returncode == 0, result.stdout + result.stderr
     return out
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pytest
 
-from conftest import FIXTURES, Warehouse, run_script
+from conftest import FIXTURES, Warehouse, generate
 from expected_tables import TableSpec, assert_mart_equals_expected
 from nightly_helpers import build_what_is_read
 
@@ -159,7 +159,7 @@ def test_unmapped_stage_warns(pipeline_warehouse: Warehouse) -> None:
 def generated_warehouse(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
     warehouse = warehouse_factory("pipeline_generated")
     raw = warehouse.root / "raw"
-    made = run_script("generate.py", "--leads", "4000", "--seed", "11", "--out", str(raw))
+    made = generate("--leads", "4000", "--seed", "11", "--out", str(raw))
     assert made.returncode == 0, made.stderr
     loaded = warehouse.load(raw)
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import PROJECT_DIR, Warehouse, run_script
+from conftest import PROJECT_DIR, Warehouse, generate
 from nightly_helpers import replayed_night
 
 STAGES = PROJECT_DIR / "seeds" / "pipeline" / "pipeline_stages.csv"
@@ -125,7 +125,7 @@ def _export_night(generated: Path, night: dt.datetime, out: Path) -> None:
 def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse, list[dt.datetime], Path]:
     root = tmp_path_factory.mktemp("pipeline_nights_generated")
     generated = root / "generated"
-    made = run_script("generate.py", "--leads", "1500", "--seed", "23", "--out", str(generated))
+    made = generate("--leads", "1500", "--seed", "23", "--out", str(generated))
     assert made.returncode == 0, made.stderr
     nights = _nights(generated)
     for number, night in enumerate(nights, start=1):

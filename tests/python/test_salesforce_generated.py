@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pytest
 
-from conftest import NO_UNIT_TESTS, Warehouse, run_script
+from conftest import NO_UNIT_TESTS, Warehouse, generate
 from nightly_helpers import MODELS_ONLY
 
 LEADS, SEED, AS_OF = 3000, 5, "2026-09-30"
@@ -181,9 +181,7 @@ def both_builds(warehouse_factory: Callable[[str], Warehouse]) -> tuple[Warehous
     ):
         warehouse = warehouse_factory(f"generated_{name}")
         raw = warehouse.root / "raw"
-        made = run_script(
-            "generate.py", "--leads", str(LEADS), "--seed", str(SEED), "--out", str(raw), "--format", fmt
-        )
+        made = generate("--leads", str(LEADS), "--seed", str(SEED), "--out", str(raw), "--format", fmt)
         assert made.returncode == 0, made.stderr
         loaded = warehouse.load(raw, "--source", source)
         assert loaded.returncode == 0, loaded.stderr
