@@ -299,9 +299,13 @@ class NightlyRun:
         ]
         if options.dbt_vars:
             command += ["--vars", json.dumps(dict(options.dbt_vars))]
+        # dbt runs in the warehouse's directory with the file's name as its path: the connection values
+        # dbt saves with its parse (and checks before reusing it) are then the same wherever that
+        # directory is, so a moved or restored warehouse directory, or a copy of it, keeps its saved parse.
+        warehouse = options.warehouse.resolve()
         env = dict(os.environ)
         env.update(
-            REVOPS_DUCKDB_PATH=str(options.warehouse),
+            REVOPS_DUCKDB_PATH=warehouse.name,
             DBT_LOG_PATH=str(options.target_path / "logs"),
             DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         )
@@ -311,7 +315,7 @@ class NightlyRun:
             log.open("w", encoding="utf-8") as sink,
             subprocess.Popen(
                 command,
-                cwd=PROJECT_DIR,
+                cwd=warehouse.parent,
                 env=env,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,

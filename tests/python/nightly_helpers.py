@@ -11,7 +11,9 @@ from pathlib import Path
 import duckdb
 
 from conftest import NO_UNIT_TESTS, Warehouse, run_script
+from revops.settings import PROJECT_DIR
 from revops.upsert import CHANGE_LOG_TABLE
+from shared_builds import ParseCache, session_root
 
 MODELS_ONLY = ("--exclude-resource-type", "test", *NO_UNIT_TESTS)
 NO_ARTIFACTS = ("--no-write-json",)
@@ -41,7 +43,12 @@ RELATIVE_TOLERANCE = 1e-9
 
 
 def nightly(root: Path, *args: str, keep: int = 2) -> subprocess.CompletedProcess:
-    """scripts/nightly.py with its warehouse, publications and dbt target under root."""
+    """scripts/nightly.py with its warehouse, publications and dbt target under root. A run with the
+    default source and vars starts from the run's saved dbt parse of the project (shared_builds.ParseCache:
+    dbt checks it and parses again what differs), as every test warehouse does."""
+    shared = session_root()
+    if shared is not None and not {"--vars", "--source"} & set(args):
+        ParseCache(shared).seed(root / "target", PROJECT_DIR, None)
     return run_script(
         "nightly.py",
         "--warehouse",
