@@ -72,36 +72,28 @@
 {%- endmacro %}
 
 {% macro mql_recorded_ctes(activities_scored, prefix='') -%}
-    {{ prefix }}score_by_timestamp as (
-        select
-            lead_id,
-            activity_at,
-            sum(points) as points_at_time,
-            max(mql_threshold) as mql_threshold,
-            max(case when is_hand_raise then 1 else 0 end) as has_hand_raise
-        from {{ activities_scored }}
-        group by lead_id, activity_at
-    ),
-
+    {#- The cumulative score at an activity counts every activity of the lead at or before its time,
+        the ones at the same time included (a `range` frame: peers are summed together). Activities
+        at one time share a date, so one definition version and one threshold. -#}
     {{ prefix }}cumulative_score as (
         select
             lead_id,
             activity_at,
             mql_threshold,
-            has_hand_raise,
-            sum(points_at_time) over (
+            is_hand_raise,
+            sum(points) over (
                 partition by lead_id
                 order by activity_at
-                rows between unbounded preceding and current row
+                range between unbounded preceding and current row
             ) as cumulative_points
-        from {{ prefix }}score_by_timestamp
+        from {{ activities_scored }}
     ),
 
     {{ prefix }}first_qualifying as (
         select
             lead_id,
             min(case when cumulative_points >= mql_threshold then activity_at end) as score_reached_at,
-            min(case when has_hand_raise = 1 then activity_at end) as hand_raised_at
+            min(case when is_hand_raise then activity_at end) as hand_raised_at
         from {{ prefix }}cumulative_score
         group by lead_id
     ),
