@@ -629,6 +629,7 @@ def test_unit_tests_pin_every_stage_rule_and_formula(governed: ProjectCopy) -> N
         "mart_stage_conversion::stage_conversion_rates_and_medians_v2",
         "fct_lead_funnel::lead_funnel_source_channel",
         "int_lead_mql_by_definition::mql_by_definition_changes_mid_year",
+        "int_lead_mql_by_definition::mql_by_definition_while_history_is_restated",
         "int_lead_mql_drift::mql_drift_classified_per_lead",
         "mart_definition_drift::mql_drift_rates_and_median_per_slice",
         "mart_definition_impact::definition_impact_counts_per_month",
