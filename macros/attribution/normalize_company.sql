@@ -40,8 +40,12 @@
     {%- for chunk in replacements | batch(10) -%}
         {%- do steps.append(_replace_chain(column, chunk)) -%}
     {%- endfor -%}
+    {#- translate() with the whole map costs microseconds a value (DuckDB: 53 of the 100 CPU-s of
+        int_lead_company_spans at 10M leads); a name holding none of its characters keeps its text. -#}
     {%- do steps.append(
-        "lower(translate(" ~ column ~ ", '" ~ char_map['from_chars'] ~ "', '" ~ char_map['to_chars'] ~ "'))"
+        "lower(case when " ~ contains_any_character(column, char_map['from_chars'])
+        ~ " then translate(" ~ column ~ ", '" ~ char_map['from_chars'] ~ "', '" ~ char_map['to_chars'] ~ "')"
+        ~ " else " ~ column ~ " end)"
     ) -%}
     {%- set removals = [] -%}
     {%- for form in char_map['legal_forms'] -%}
