@@ -58,7 +58,7 @@ def accountability_warehouse(
     tmp_path_factory: pytest.TempPathFactory, integration_project: Path
 ) -> Warehouse:
     warehouse = Warehouse(tmp_path_factory.mktemp("accountability"), project_dir=integration_project)
-    warehouse.build(RAW, dbt_vars=DBT_VARS)
+    warehouse.build(RAW, dbt_vars=DBT_VARS, reads=(*MARTS, "int_metric_forward_outcomes"))
     return warehouse
 
 

@@ -25,6 +25,8 @@ from revops.company_names import MACRO_PATH, normalize_company_name, render_macr
 
 ATTRIBUTION = FIXTURES / "attribution"
 RAW = ATTRIBUTION / "raw"
+READS = ("fct_attribution_credit", "mart_campaign_attribution", "mart_account_conflicts")
+"""What the tests read; the fixture builds these, what they are made of and their data tests."""
 EXPECTED = ATTRIBUTION / "expected"
 
 MODELS = ("first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "time_decay")
@@ -67,7 +69,7 @@ def arithmetic(expression: str) -> float:
 @pytest.fixture(scope="module")
 def attribution_warehouse(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
     warehouse = warehouse_factory("attribution")
-    warehouse.build(RAW)
+    warehouse.build(RAW, reads=READS)
     return warehouse
 
 

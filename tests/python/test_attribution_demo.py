@@ -30,7 +30,7 @@ def demo_warehouse(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
     raw_dir = warehouse.root / "raw"
     generated = generate("--leads", "20000", "--seed", "42", "--out", str(raw_dir))
     assert generated.returncode == 0, generated.stdout + generated.stderr
-    warehouse.build(raw_dir)
+    warehouse.build(raw_dir, reads=("fct_attribution_credit", "mart_campaign_attribution"))
     return warehouse
 
 

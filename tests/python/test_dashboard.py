@@ -1428,12 +1428,10 @@ PIPELINE_TEXTS = {
 
 
 @pytest.fixture(scope="module")
-def pipeline_fixture(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
-    """The pipeline fixture as test_pipeline.py builds it (same raw files, default vars), whose full
-    build runs the data tests on this data: models only here."""
-    warehouse = warehouse_factory("dashboard_pipeline")
-    build_for_the_page(warehouse, PIPELINE_RAW, MODELS_ONLY)
-    return warehouse
+def pipeline_fixture(shared_build: Callable[..., Warehouse]) -> Warehouse:
+    """The pipeline fixture's build that test_pipeline.py reads (same raw files, default vars, every
+    data test), shared: built once per test run by whichever module asks first."""
+    return shared_build("pipeline", PIPELINE_RAW)
 
 
 @pytest.fixture(scope="module")

@@ -134,7 +134,7 @@ def with_fractions(directory: Path, mart: str, tmp_path: Path) -> Path:
 @pytest.fixture(scope="module")
 def retention_warehouse(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
     warehouse = warehouse_factory("retention")
-    warehouse.build(RAW, dbt_vars=AS_OF)
+    warehouse.build(RAW, dbt_vars=AS_OF, reads=tuple(MARTS))
     return warehouse
 
 
