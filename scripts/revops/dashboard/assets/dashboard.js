@@ -178,25 +178,23 @@
     renderTable(slot, content.table, content.tableOpen);
   }
 
-  function renderAll() {
-    data.sections.forEach(renderSection);
+  // Draw the sections that the filter `changed` applies to (every section when it is null): a section's
+  // slice, and its immature mark, depend only on the filters it lists.
+  function render(changed) {
+    data.sections.forEach(function (section) {
+      if (changed === null || section.filters.indexOf(changed) >= 0) renderSection(section);
+    });
     document.body.setAttribute("data-half", state.half);
     document.body.setAttribute("data-unit", state.unit);
     document.body.setAttribute("data-quarter", state.quarter);
   }
 
   frame();
-  document.getElementById("filter-half").addEventListener("change", function (event) {
-    state.half = event.target.value;
-    renderAll();
-  });
-  document.getElementById("filter-unit").addEventListener("change", function (event) {
-    state.unit = event.target.value;
-    renderAll();
-  });
-  document.getElementById("filter-quarter").addEventListener("change", function (event) {
-    state.quarter = event.target.value;
-    renderAll();
+  ["half", "unit", "quarter"].forEach(function (filter) {
+    document.getElementById("filter-" + filter).addEventListener("change", function (event) {
+      state[filter] = event.target.value;
+      render(filter);
+    });
   });
   // Draw once the embedded font is loaded, so plotly measures its labels in the font it draws them with.
   var fontsLoaded = document.fonts
@@ -205,7 +203,7 @@
       }))
     : Promise.resolve();
   fontsLoaded.catch(function () {}).then(function () {
-    renderAll();
+    render(null);
     document.body.setAttribute("data-ready", "true");
   });
 })();
