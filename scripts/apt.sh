@@ -13,9 +13,14 @@ apt_install() {
 # ensure_cjk_font: Debian's Noto CJK, of which the dashboard embeds the subset its page uses
 # (scripts/revops/dashboard/fonts.py; REVOPS_CJK_FONT_DIR points elsewhere).
 ensure_cjk_font() {
-    local dir="${REVOPS_CJK_FONT_DIR:-/usr/share/fonts/opentype/noto}"
-    if [ ! -f "$dir/NotoSansCJK-Regular.ttc" ] || [ ! -f "$dir/NotoSansCJK-Bold.ttc" ]; then
+    if ! has_cjk_font; then
         echo "installing Debian's fonts-noto-cjk (the dashboard embeds a subset of it)"
         apt_install fonts-noto-cjk
     fi
+}
+
+# has_cjk_font: whether both weights the dashboard embeds are there.
+has_cjk_font() {
+    local dir="${REVOPS_CJK_FONT_DIR:-/usr/share/fonts/opentype/noto}"
+    [ -f "$dir/NotoSansCJK-Regular.ttc" ] && [ -f "$dir/NotoSansCJK-Bold.ttc" ]
 }

@@ -22,23 +22,33 @@ report_timings() {
 trap report_timings EXIT
 
 if [ -f requirements-engines.txt ]; then export EXTRA_REQUIREMENTS=requirements-engines.txt; fi
-bash scripts/setup.sh
 
 # shellcheck source=scripts/apt.sh
 source scripts/apt.sh
 
-if ! command -v chromium >/dev/null 2>&1; then
-    echo "test: installing Debian's chromium for the dashboard browser tests"
-    apt_install chromium || true
-fi
-ensure_cjk_font || true
-if [ -x scripts/engines/start_postgres.sh ] || [ -f scripts/engines/start_postgres.sh ]; then
+# The Debian packages the tests use (Chromium for the dashboard's browser tests, the CJK font the
+# dashboard embeds, Java 17 for Spark) are installed, in one apt-get call, and PostgreSQL is made
+# ready while setup.sh installs the Python packages: on a fresh machine each takes tens of
+# seconds, and neither needs the other. A package that cannot be installed fails the tests that
+# need it, with the reason below.
+debian_setup() {
+    local missing=()
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    has_cjk_font || missing+=(fonts-noto-cjk)
+    command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "test: installing Debian's ${missing[*]}"
+        apt_install "${missing[@]}" || echo "test: could not install ${missing[*]}" >&2
+    fi
     bash scripts/engines/start_postgres.sh || echo "test: PostgreSQL could not be started" >&2
-fi
-if ! command -v java >/dev/null 2>&1; then
-    echo "test: installing Debian's Java 17 runtime for the Spark engine suite"
-    apt_install openjdk-17-jre-headless || true
-fi
+}
+debian_log=$(mktemp)
+debian_setup >"$debian_log" 2>&1 &
+debian_pid=$!
+bash scripts/setup.sh
+wait "$debian_pid" || true
+cat "$debian_log"
+rm -f "$debian_log"
 
 phase_done "setup"
 
