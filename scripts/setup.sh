@@ -28,9 +28,9 @@ UV_VERSION=0.13.9
 # libraries again.
 install_with_uv() {
     .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION" &&
-        .venv/bin/uv pip install --quiet --python .venv/bin/python --compile-bytecode \
+        .venv/bin/uv pip install --quiet --system-certs --python .venv/bin/python --compile-bytecode \
             -r requirements.txt ${EXTRA_REQUIREMENTS:+-r $EXTRA_REQUIREMENTS} &&
-        .venv/bin/uv pip install --quiet --python .venv/bin/python --compile-bytecode --no-deps -e .
+        .venv/bin/uv pip install --quiet --system-certs --python .venv/bin/python --compile-bytecode --no-deps -e .
 }
 
 install_with_pip() {
