@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES
+from revops import rawio
 from revops.contract import table as contract_table
 from revops.loader import load_dir, validate_dir
 
@@ -163,3 +164,39 @@ def test_hostile_files_never_crash_and_every_row_is_accounted_for(
         assert len(after[table.table]) == table.rows_loaded
         quarantined = [row for row in after["quarantine"] if row[0] == table.table]
         assert len(quarantined) == table.rows_quarantined
+
+
+ENCODING_PIECES = (
+    b"a,",
+    "日本".encode(),
+    "é".encode(),
+    "😀".encode(),
+    "本".encode("cp932"),
+    b"\xff",
+    b"\x80",
+    b"\xe3",  # a lead byte with its continuation missing
+    b"\xed\xa0\x80",  # an encoded surrogate
+    b"\xc0\xaf",  # an overlong '/'
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.lists(st.sampled_from(ENCODING_PIECES), max_size=12).map(b"".join),
+    chunk=st.sampled_from((1, 2, 3, 5, 1 << 24)),
+)
+def test_encoding_detection_agrees_with_python_decoding(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes, chunk: int
+) -> None:
+    """detect_encoding validates chunks with Arrow and carries a character cut at a chunk's end into
+    the next: its answer is Python's (utf-8 when the bytes decode, else cp932), whatever the chunking."""
+    path = tmp_path_factory.mktemp("encoding") / "file.csv"
+    path.write_bytes(data)
+    try:
+        data.decode("utf-8")
+        expected = "utf-8"
+    except UnicodeDecodeError:
+        expected = "cp932"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rawio, "_DETECT_CHUNK", chunk)
+        assert rawio.detect_encoding(path) == expected
