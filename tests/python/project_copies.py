@@ -10,11 +10,18 @@ compares that parse with the copy's files, vars, profile and env vars and parses
 (the edited seeds, models or yml; the whole project when vars differ), so a reused parse can save
 time but never change a result. A copy's parse is stored apart from the project's: builds of the
 project itself never start from a copy's edited files.
+
+A copy's files get the time of the copy as their modification time (`copy_project_parts`), never
+the project's: dbt skips reading a yml file whose modification time equals the one in the saved
+parse, and keeps the saved parse's content for it. With the project's times preserved (shutil's
+copy2), a copy built from another copy's saved parse kept that copy's edited yml (a contract
+switched off, a test removed) although its own files were the project's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +32,24 @@ from shared_builds import ParseCache, session_root
 WAREHOUSE = "warehouse.duckdb"
 COPIES = PROJECT_DIR / "<copies of the project>"
 """The ParseCache key of the copies' parses (not a directory)."""
+
+
+def copy_project_parts(parts: Iterable[str], destination: Path) -> Path:
+    """The project's files and folders `parts` copied into `destination`, each file modified now (see
+    the module docstring); the destination."""
+    for part in parts:
+        source = PROJECT_DIR / part
+        if source.is_dir():
+            shutil.copytree(
+                source,
+                destination / part,
+                ignore=shutil.ignore_patterns("__pycache__"),
+                copy_function=shutil.copyfile,
+            )
+        elif source.exists():
+            (destination / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, destination / part)
+    return destination
 
 
 def dbt_in(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from project_copies import dbt_in
+from project_copies import copy_project_parts, dbt_in
 from revops.settings import PROJECT_DIR
 
 BIN = Path(sys.executable).parent
@@ -40,15 +39,7 @@ RULES = "revops.conventions."
 
 
 def copy_project(root: Path) -> Path:
-    project = root / "project"
-    for part in PROJECT_PARTS:
-        source = PROJECT_DIR / part
-        if source.is_dir():
-            shutil.copytree(source, project / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            (project / part).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, project / part)
-    return project
+    return copy_project_parts(PROJECT_PARTS, root / "project")
 
 
 def parse(project: Path, target: Path) -> dict[str, Any]:

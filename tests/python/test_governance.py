@@ -25,7 +25,7 @@ import duckdb
 import pytest
 
 from conftest import FIXTURES, generate, run_script
-from project_copies import dbt_in, parsed_manifest
+from project_copies import copy_project_parts, dbt_in, parsed_manifest
 from revops.dbtcli import DbtResult
 from revops.definitions_docs import render
 from revops.settings import PROJECT_DIR
@@ -63,14 +63,7 @@ class ProjectCopy:
     build_output: str = ""
 
     def __post_init__(self) -> None:
-        self.dir = self.root / "project"
-        for part in PROJECT_PARTS:
-            source = PROJECT_DIR / part
-            if source.is_dir():
-                shutil.copytree(source, self.dir / part, ignore=shutil.ignore_patterns("__pycache__"))
-            elif source.exists():
-                (self.dir / part).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source, self.dir / part)
+        self.dir = copy_project_parts(PROJECT_PARTS, self.root / "project")
         self.warehouse = self.root / "warehouse.duckdb"
         self.target = self.dir / "target"
         self._semantic: subprocess.Popen[str] | None = None
