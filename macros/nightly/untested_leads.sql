@@ -124,7 +124,7 @@
 {%- endmacro %}
 
 {% macro untested_leads_test_scope(relation) -%}
-    {%- set row_level = ['not_null', 'accepted_values', 'relationships', 'expression_is_true', 'in_funnel_stages'] -%}
+    {%- set row_level = ['not_null', 'declared_not_null', 'accepted_values', 'relationships', 'expression_is_true', 'in_funnel_stages'] -%}
     {%- if not execute or model.resource_type != 'test' or not model.get('test_metadata')
         or (config.get('severity') | lower) != 'error' -%}
         {{ return(none) }}

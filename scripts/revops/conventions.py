@@ -9,6 +9,8 @@ every model, and the rules of dbt-project-evaluator this project agrees with (DE
                                a staging model in models/staging/<system>/ is stg_<system>__*
   has_primary_key_test         unique + not_null on one column, or unique_combination
   mart_has_enforced_contract   marts: contract enforced, data_type on every column
+  declared_not_null_is_checked a column's not_null constraint is enforced (a contracted table) or
+                               checked (the model's or seed's declared_not_null test)
   source_only_in_staging       no source() outside models/staging (evaluator: direct join to source)
   staging_reads_one_table      a staging model reads at most one source table
   layers_flow_downstream       staging reads no intermediate/mart; intermediate reads no mart
@@ -33,7 +35,7 @@ read marts only) and lists the exceptions in force.
 import re
 from pathlib import PurePosixPath
 
-from dbt_score import Exposure, Model, RuleViolation, Severity, Source, rule
+from dbt_score import Exposure, Model, RuleViolation, Seed, Severity, Source, rule
 
 # models/<layer>/... -> the name pattern of that layer.
 LAYER_NAME_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -122,6 +124,41 @@ def mart_has_enforced_contract(model: Model) -> RuleViolation | None:
     if not model.columns:
         return RuleViolation(message="Contract declares no columns.")
     return None
+
+
+ENFORCING_MATERIALIZATIONS = frozenset({"table", "incremental"})
+"""Where dbt has the engine enforce an enforced contract's constraints (a view's are ignored)."""
+
+
+def _unchecked_not_null(node: Model | Seed, enforced: bool) -> RuleViolation | None:
+    declared = [
+        column.name
+        for column in node.columns
+        if any(constraint.type == "not_null" for constraint in column.constraints or [])
+    ]
+    if not declared or enforced or any(test.type == "declared_not_null" for test in node.tests):
+        return None
+    return RuleViolation(
+        message=f"not_null constraints that nothing checks ({', '.join(declared)}): the engine enforces them "
+        "only on a contract-enforced table; add the model-level test declared_not_null."
+    )
+
+
+@rule(severity=Severity.CRITICAL)
+def declared_not_null_is_checked(model: Model) -> RuleViolation | None:
+    """A column's not_null constraint is enforced by the engine (a contract-enforced table) or checked
+    by the model's declared_not_null test (macros/tests/declared_not_null.sql)."""
+    enforced = bool((model.config.get("contract") or {}).get("enforced")) and (
+        model.config.get("materialized") in ENFORCING_MATERIALIZATIONS
+    )
+    return _unchecked_not_null(model, enforced)
+
+
+@rule(severity=Severity.CRITICAL)
+def seed_declared_not_null_is_checked(seed: Seed) -> RuleViolation | None:
+    """A seed column's not_null constraint is checked by the seed's declared_not_null test (nothing
+    enforces a seed's constraints)."""
+    return _unchecked_not_null(seed, enforced=False)
 
 
 @rule(severity=Severity.CRITICAL)

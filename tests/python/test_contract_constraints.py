@@ -1,14 +1,21 @@
-"""The marts' not-null guarantees are contract constraints, enforced by the engine as each mart is
-written (README "Marts"; DuckDB and PostgreSQL enforce `not_null`; dbt-spark persists it on Delta
-tables only, docs/engines.md).
+"""Not-null guarantees are declared once, on the column, as a `not_null` constraint, and checked where
+the engine does not enforce them (README "Marts"; macros/tests/declared_not_null.sql).
 
-They replaced 335 `not_null` data tests on the contracted marts' columns (one dbt node and one scan
-each, a third of every build's nodes). The key columns keep their `unique` + `not_null` tests. What
-the tests below show, on the core fixture's build:
+- On the marts (contract-enforced tables) the engine enforces them as each mart is written: DuckDB and
+  PostgreSQL enforce `not_null`; dbt-spark persists it on Delta tables only, docs/engines.md. They
+  replaced 335 `not_null` data tests on the marts' columns (one dbt node and one scan each).
+- Everywhere else (staging views, intermediate tables, seeds) one model-level `declared_not_null`
+  test checks all of a model's declared columns in one scan. It replaced 143 `not_null` tests on 55
+  models and seeds (revops.conventions requires it wherever a constraint is not enforced).
+
+The key columns keep their `unique` + `not_null` tests. What the tests below show, on the core
+fixture's build:
 
 - every column a contract declares not null carries a NOT NULL constraint in the warehouse, so every
   row that was written passed it (dbt-duckdb creates the table with its constraints, then inserts);
-- a planted null is rejected, in every column of every mart that has rows.
+- a planted null is rejected, in every column of every mart that has rows;
+- every other declared column is in its model's declared_not_null test, and a planted null in a
+  table, a view and a seed fails that test, naming the column and counting its nulls.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -76,3 +84,82 @@ def test_a_planted_null_is_rejected_in_every_column(core_warehouse: Warehouse, t
                 )
             rejected.append((table, column))
     assert planted == len(rejected) >= 250
+
+
+def not_null_declarations(warehouse: Warehouse) -> tuple[dict[str, list[str]], dict[str, dict[str, Any]]]:
+    """(node name -> its declared not-null columns, for every enabled model and seed whose constraints
+    the engine does not enforce; node name -> its declared_not_null test nodes), from the build's
+    manifest."""
+    manifest = json.loads((warehouse.target / "manifest.json").read_text(encoding="utf-8"))
+    declared: dict[str, list[str]] = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] not in {"model", "seed"}:
+            continue
+        enforced = node["config"].get("contract", {}).get("enforced") and node["config"]["materialized"] in {
+            "table",
+            "incremental",
+        }
+        columns = [
+            column["name"]
+            for column in node["columns"].values()
+            if any(constraint["type"] == "not_null" for constraint in column.get("constraints", []))
+        ]
+        if columns and not enforced:
+            declared[node["name"]] = columns
+    tests: dict[str, dict[str, Any]] = {}
+    for node in manifest["nodes"].values():
+        if node.get("test_metadata", {}).get("name") == "declared_not_null" and node["config"]["enabled"]:
+            attached = manifest["nodes"][node["attached_node"]]["name"]
+            assert attached not in tests, f"{attached}: two declared_not_null tests"
+            tests[attached] = node
+    return declared, tests
+
+
+def test_every_other_declared_not_null_column_is_checked(core_warehouse: Warehouse) -> None:
+    declared, tests = not_null_declarations(core_warehouse)
+    assert set(tests) == set(declared)
+    assert sum(map(len, declared.values())) >= 140  # not an empty manifest
+    for name, columns in declared.items():
+        sql = tests[name]["compiled_code"]
+        assert [column for column in columns if f"when {column} is null then 1" not in sql] == [], name
+
+
+# A table, a view (through its raw table) and a seed, each with its planted nulls.
+PLANTED_NULLS = {
+    "declared_not_null_int_lead_won_deals_": (
+        "update intermediate.int_lead_won_deals set lead_id = null, opportunity_id = null "
+        "where rowid = (select min(rowid) from intermediate.int_lead_won_deals)",
+        [("lead_id", 1), ("opportunity_id", 1)],
+    ),
+    "declared_not_null_stg_crm__campaign_costs_": (
+        "update raw.campaign_costs set cost_date = null where rowid < 2",
+        [("cost_date", 2)],
+    ),
+    "declared_not_null_fx_rates_": (
+        "update seeds.fx_rates set rate_to_reporting = null where rowid = 0",
+        [("rate_to_reporting", 1)],
+    ),
+}
+
+
+def test_a_planted_null_fails_declared_not_null_naming_its_column(
+    core_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    warehouse = Warehouse(tmp_path)
+    shutil.copyfile(core_warehouse.path, warehouse.path)
+    with duckdb.connect(str(warehouse.path)) as connection:
+        for statement, _ in PLANTED_NULLS.values():
+            connection.execute(statement)
+    result = warehouse.dbt("test", "--select", "test_name:declared_not_null")
+    assert not result.ok
+    run = json.loads((warehouse.target / "run_results.json").read_text(encoding="utf-8"))
+    failed = {
+        row["unique_id"].split(".")[2]: row["failures"]
+        for row in run["results"]
+        if row["unique_id"].startswith("test.") and row["status"] != "pass"
+    }
+    assert failed == {name: len(rows) for name, (_, rows) in PLANTED_NULLS.items()}
+    assert len(run["results"]) >= 50
+    for name, (_, rows) in PLANTED_NULLS.items():
+        (compiled,) = (warehouse.target / "compiled").rglob(f"{name}.sql")
+        assert sorted(warehouse.query(compiled.read_text(encoding="utf-8"))) == rows, name

@@ -1160,6 +1160,11 @@ def test_conventions_catch_violations(tmp_path: Path) -> None:
         "are not judged).\n    config:\n      contract: {enforced: true}\n",
         "are not judged).\n    config:\n      contract: {enforced: false}\n",
     )
+    project.edit(
+        "seeds/_seeds.yml",
+        "            columns: [month, currency]\n      - declared_not_null\n",
+        "            columns: [month, currency]\n",
+    )
     returncode, report = dbt_score(parsed_manifest(project.dir, project.root))
     found = violations(report)
     assert returncode == 1
@@ -1175,4 +1180,9 @@ def test_conventions_catch_violations(tmp_path: Path) -> None:
         "dbt_score.rules.generic.has_description",
     }
     assert f"{rules}name_matches_layer" in found["model.revops_funnel.stg_outside_a_layer"]
-    assert set(found["model.revops_funnel.mart_definition_drift"]) == {f"{rules}mart_has_enforced_contract"}
+    # its contract off, nothing checks its columns' not_null constraints either
+    assert set(found["model.revops_funnel.mart_definition_drift"]) == {
+        f"{rules}mart_has_enforced_contract",
+        f"{rules}declared_not_null_is_checked",
+    }
+    assert set(found["seed.revops_funnel.fx_rates"]) == {f"{rules}seed_declared_not_null_is_checked"}

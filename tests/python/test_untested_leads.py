@@ -10,7 +10,8 @@ L13 goes into the loader's change log, so the incremental run rewrites L13 and n
 belongs to a lead it does not read (it reads the rows whose activity_id occurs among the untested
 leads' rows); the scoped `unique` test on int_lead_stages_recorded.lead_id (the first lead model
 that the duplicate lead row reaches; dbt build skips what lies after a failed test) must find L13
-twice. A failed run
+twice. The scoped declared_not_null test of int_activities_scored (one test for all its not-null
+columns) finds a null planted in a row of L13. A failed run
 keeps its leads untested: the next run, with nothing new, still fails. Once repaired, the ledger
 empties.
 """
@@ -18,6 +19,7 @@ empties.
 from __future__ import annotations
 
 import json
+import shutil
 
 import duckdb
 import pytest
@@ -38,6 +40,7 @@ SELECTION = (
 )
 ACTIVITY_TEST = "unique_int_activities_scored_activity_id"
 LEAD_TEST = "unique_int_lead_stages_recorded_lead_id"
+NOT_NULL_TEST = "declared_not_null_int_activities_scored_"
 LEDGER = "main.dbt_untested_leads"
 
 
@@ -62,6 +65,24 @@ def ledger(warehouse: Warehouse, invocation_id: str | None = None) -> set[tuple[
         [invocation_id, invocation_id],
     )
     return {(model.split(".")[-1], lead) for model, lead in rows}
+
+
+def scoped_nulls(warehouse: Warehouse, lead: str) -> list[tuple]:
+    """The rows of NOT_NULL_TEST's SQL as the last build compiled it (scoped to the untested leads), run
+    on a copy of the warehouse in which one of `lead`'s rows of int_activities_scored has a null
+    definition_version."""
+    (path,) = (warehouse.target / "compiled").rglob(f"{NOT_NULL_TEST}.sql")  # the query, not dbt's count
+    sql = path.read_text(encoding="utf-8")
+    assert "dbt_untested_leads" in sql
+    copy = warehouse.root / "planted_null" / warehouse.path.name  # the same catalog name
+    copy.parent.mkdir(exist_ok=True)
+    shutil.copyfile(warehouse.path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute(
+            "UPDATE intermediate.int_activities_scored SET definition_version = NULL WHERE rowid = "
+            f"(SELECT min(rowid) FROM intermediate.int_activities_scored WHERE lead_id = '{lead}')"
+        )
+        return connection.execute(sql).fetchall()
 
 
 def execute(warehouse: Warehouse, *statements: str) -> None:
@@ -131,6 +152,11 @@ def test_a_scoped_test_still_catches_what_it_caught(planted: Warehouse) -> None:
     rewritten = ledger(planted, night)
     assert ("int_activities_scored", "L13") in rewritten
     assert ("int_activities_scored", "L07") not in rewritten  # the duplicate's other lead was not read
+    # The model's declared_not_null test (one for all its not-null columns) is scoped the same way
+    # and passed; it finds a null planted in a row of L13, and not one in a row of L07.
+    assert statuses[NOT_NULL_TEST] == "pass"
+    assert scoped_nulls(planted, "L13") == [("definition_version", 1)]
+    assert scoped_nulls(planted, "L07") == []
 
     # Night 4, repaired: the tests pass and the ledger empties, except for fct_lead_funnel, one of
     # whose tests (appears_exactly_once_in, on stg_crm__leads) the selection left out.
