@@ -2,8 +2,12 @@
 # apt_install PKG...: apt-get update once, then install (needs root and apt-get).
 apt_install() {
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-        if [ -z "${_apt_updated:-}" ]; then apt-get update -qq >/dev/null && _apt_updated=1; fi
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+        # Another apt-get of the same run (scripts/test.sh installs Debian packages beside setup.sh)
+        # is waited for, not failed on.
+        if [ -z "${_apt_updated:-}" ]; then
+            apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null && _apt_updated=1
+        fi
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "$@" >/dev/null
     else
         echo "cannot install $* (needs root and apt-get)" >&2
         return 1

@@ -53,3 +53,20 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     fi
     echo "$wanted" > "$stamp"
 fi
+
+# The dashboard's one front-end dependency (package.json: plotly.js's finance bundle, embedded in the
+# page), from the npm registry as package-lock.json pins it (version and integrity hash). Debian's npm
+# where the machine has none.
+frontend_stamp=node_modules/.revops-lock.sha256
+frontend_wanted=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$frontend_stamp" ] || [ "$(cat "$frontend_stamp")" != "$frontend_wanted" ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "setup: installing Debian's npm (for the dashboard's plotly.js bundle)"
+        # shellcheck source=scripts/apt.sh
+        source scripts/apt.sh
+        apt_install npm
+    fi
+    echo "setup: installing the dashboard's front-end dependency (npm ci)"
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
+    echo "$frontend_wanted" > "$frontend_stamp"
+fi

@@ -14,6 +14,7 @@ DuckDB, compared exactly) and is formatted by the documented rules.
 from __future__ import annotations
 
 import base64
+import importlib
 import json
 import math
 import re
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import plotly.graph_objects as go
 import pytest
 import yaml
 
@@ -33,7 +35,7 @@ from conftest import FIXTURES, Warehouse, generate, run_command, run_script
 from revops.cli.dashboard import app as dashboard_app
 from revops.dashboard import fonts, formatting
 from revops.dashboard.browser import DashboardBrowser, masked_fontconfig
-from revops.dashboard.common import ALL_UNITS, campaign_labels, half_is_immature, is_immature
+from revops.dashboard.common import ALL_UNITS, campaign_labels, figure_json, half_is_immature, is_immature
 from revops.dashboard.fonts import FAMILY, SOURCE_FAMILY
 from revops.dashboard.i18n import MESSAGES, Texts
 from revops.dashboard.render import build_payload, render
@@ -116,6 +118,26 @@ def test_every_file_the_page_names_exists() -> None:
     }
     assert "docs/dashboard.md" in named
     assert [path for path in sorted(named) if not (PROJECT_DIR / path).exists()] == []
+
+
+def test_a_trace_type_the_bundle_cannot_draw_is_an_error_not_an_empty_chart() -> None:
+    assert figure_json(go.Figure(go.Waterfall(x=["a"], y=[1])))["data"][0]["type"] == "waterfall"
+    with pytest.raises(
+        ValueError, match=re.escape("trace type heatmap is not in the page's plotly.js bundle")
+    ):
+        figure_json(go.Figure(go.Heatmap(z=[[1]])))
+
+
+def test_the_page_embeds_the_pinned_bundle_and_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    render_module = importlib.import_module("revops.dashboard.render")  # the package exports render()
+    lock = json.loads((PROJECT_DIR / "package-lock.json").read_text(encoding="utf-8"))
+    pinned = lock["packages"]["node_modules/plotly.js-finance-dist-min"]["version"]
+    assert render_module.plotly_bundle().startswith(f"/**\n* plotly.js (finance - minified) v{pinned}\n")
+    monkeypatch.setattr(render_module, "PLOTLY_BUNDLE", PROJECT_DIR / "node_modules" / "no-such-bundle.js")
+    with pytest.raises(FileNotFoundError, match=re.escape("run scripts/setup.sh")):
+        render_module.plotly_bundle()
 
 
 def test_a_cohort_is_immature_until_its_youngest_leads_had_the_full_window() -> None:

@@ -214,10 +214,36 @@ def style_layout(**layout: Any) -> dict[str, Any]:
     }
 
 
+BUNDLE_TRACE_TYPES = frozenset(
+    {
+        "bar",
+        "candlestick",
+        "funnel",
+        "funnelarea",
+        "histogram",
+        "indicator",
+        "ohlc",
+        "pie",
+        "scatter",
+        "waterfall",
+    }
+)
+"""The trace types of the plotly.js bundle the page embeds (plotly.js's finance bundle, package.json;
+render.py). plotly.js draws nothing for a type its bundle lacks."""
+
+
 def figure_json(figure: go.Figure) -> dict[str, Any]:
-    """The figure as plain JSON (data and layout)."""
+    """The figure as plain JSON (data and layout). A trace type the page's plotly.js bundle cannot draw
+    is an error here, not an empty chart on the page."""
     content = json.loads(figure.to_json())
-    return {"data": content.get("data", []), "layout": content.get("layout", {})}
+    data = content.get("data", [])
+    missing = sorted({trace.get("type", "scatter") for trace in data} - BUNDLE_TRACE_TYPES)
+    if missing:
+        raise ValueError(
+            f"trace type {', '.join(missing)} is not in the page's plotly.js bundle "
+            f"({', '.join(sorted(BUNDLE_TRACE_TYPES))}): change package.json's bundle"
+        )
+    return {"data": data, "layout": content.get("layout", {})}
 
 
 def month_axis(texts: Texts, months: int, ticks: int = 12, **extra: Any) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 `scripts/render_screenshots.py` renders them from the demo data and writes
 `docs/screenshots/inputs.sha256` beside them (sha256sum format): the hash of
 every file that decides what they show (the dashboard's code, the dbt project
-that builds its marts, the demo generator, the pinned requirements, the demo's
+that builds its marts, the demo generator, the pinned requirements (Python's and
+the page's plotly.js bundle's), the demo's
 parameters) and of the PNGs themselves. A test recomputes it and names what
 changed, so a screenshot older than the code that draws it fails the tests.
 """
@@ -31,6 +32,7 @@ INPUTS = (
     "seeds",
     "dbt_project.yml",
     "requirements.txt",
+    "package-lock.json",
 )
 COMMAND = ".venv/bin/python scripts/render_screenshots.py"
 
