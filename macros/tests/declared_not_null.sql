@@ -5,11 +5,14 @@
     enforces those constraints only on contract-enforced tables (the marts);
     for every other model and seed this one test checks all of them in one
     scan, where a `not_null` test per column was one dbt node and one scan
-    each. A failing row names a column and its null rows.
+    each. A failing row names a column and counts its null rows; the test's
+    failures are the null values of all of them (fail_calc), as many as the
+    per-column not_null tests would have counted together.
     Usage (model level): data_tests: [declared_not_null]
     revops.conventions requires it wherever a constraint is not enforced.
 -#}
 {% test declared_not_null(model) %}
+    {{- config(fail_calc='coalesce(sum(null_rows), 0)') -}}
     {%- set columns = declared_not_null_columns() -%}
     {%- if execute and not columns -%}
         {{ exceptions.raise_compiler_error(
