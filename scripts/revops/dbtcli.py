@@ -5,7 +5,7 @@ profile, project dir, target path and vars are set the same way everywhere.
 Each call gets its own target path, so parallel builds never share state.
 
 A process that makes many calls (the test suite) can have them answered by one long-lived dbt process
-instead of a new `dbt` executable each (`use_dbt_server()`, revops.dbtserver): the same arguments,
+instead of a new dbt process each (`use_dbt_server()`, revops.dbtserver): the same arguments,
 environment, working directory, exit code and output, without dbt's ~2 CPU-s start per call.
 """
 
@@ -36,9 +36,10 @@ class DbtResult:
         return self.returncode == 0
 
 
-def dbt_executable() -> str:
-    candidate = Path(sys.executable).with_name("dbt")
-    return str(candidate) if candidate.exists() else "dbt"
+def dbt_command() -> list[str]:
+    """How a runner starts dbt as a process of its own: the `dbt` command line with its collector set
+    for dbt (revops.dbtlaunch), in this Python."""
+    return [sys.executable, "-m", "revops.dbtlaunch"]
 
 
 def use_dbt_server() -> None:
@@ -50,7 +51,7 @@ def use_dbt_server() -> None:
 
 
 def stop_dbt_server() -> None:
-    """End the long-lived dbt process, if one runs; later calls start the `dbt` executable again."""
+    """End the long-lived dbt process, if one runs; later calls start a dbt process again."""
     global _SERVER
     if _SERVER is not None:
         _SERVER.stop()
@@ -76,7 +77,7 @@ def run_dbt(
     """Run `dbt <args>` in the project (or another one using its profiles, e.g. the integration-test
     project tests/integration_tests); return its exit code and output. dbt runs in `cwd` (default:
     the project dir), which a relative `duckdb_path` is resolved against."""
-    command = [dbt_executable(), *args, "--project-dir", str(project_dir), "--profiles-dir", str(PROJECT_DIR)]
+    command = [*dbt_command(), *args, "--project-dir", str(project_dir), "--profiles-dir", str(PROJECT_DIR)]
     if target_path is not None:
         command += ["--target-path", str(target_path)]
     if dbt_vars:
@@ -96,6 +97,6 @@ def run_dbt(
     # Spark's session method keeps its SparkSession (a JVM, with the settings of its first command) for
     # the life of the process: Spark commands always get a process of their own.
     if _SERVER is not None and run_env.get("REVOPS_TARGET", "duckdb") != "spark" and "spark" not in args:
-        return DbtResult(*_SERVER.run(command[1:], run_env, Path(workdir).resolve()))
+        return DbtResult(*_SERVER.run(command[len(dbt_command()) :], run_env, Path(workdir).resolve()))
     completed = subprocess.run(command, cwd=workdir, env=run_env, check=False, capture_output=True, text=True)
     return DbtResult(completed.returncode, completed.stdout + completed.stderr)

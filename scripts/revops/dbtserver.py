@@ -5,7 +5,7 @@
 A `dbt` process spends about 2 CPU-seconds importing dbt and its adapter before it reads the saved
 parse; a process that has them imported starts the next command in about 0.5 s. The test suite
 makes some eighty dbt calls, so `revops.dbtcli.run_dbt` sends them here once the tests ask for it
-(`dbtcli.use_dbt_server()`); every other runner keeps starting the `dbt` executable.
+(`dbtcli.use_dbt_server()`); every other runner keeps starting a dbt process (revops.dbtlaunch).
 
 A request is {"args": [...], "env": {...}, "cwd": "..."}: the same arguments, environment and
 working directory the executable would get. The reply is one JSON line, {"returncode": n,
@@ -17,16 +17,20 @@ other processes (the tests' read-only connections, the loader) can open the ware
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
+
+from revops.dbtlaunch import tune_garbage_collection
 
 
 def exit_code(success: bool, exception: BaseException | None) -> int:
@@ -100,15 +104,74 @@ def answer(request: dict[str, Any], capture: IO[bytes]) -> dict[str, Any]:
     return {"returncode": returncode, "output": output + error}
 
 
+class GcClock:
+    """Seconds the garbage collector has run in this process since it was installed."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+
+
+COMMAND_LOG_ENV = "REVOPS_DBTSERVER_LOG"
+"""Set to a file's path, every command is appended to it as one JSON line: its arguments, working
+directory, the test that asked for it, exit code, wall and CPU seconds, and the garbage collector's
+seconds among them (how docs/tests.md measures where the suite's dbt time goes)."""
+
+
+def log_command(
+    path: Path,
+    request: Mapping[str, Any],
+    reply: Mapping[str, Any],
+    wall: float,
+    cpu: float,
+    gc_seconds: float,
+) -> None:
+    entry = {
+        "args": request["args"],
+        "cwd": request["cwd"],
+        "test": request["env"].get("PYTEST_CURRENT_TEST", ""),
+        "returncode": reply["returncode"],
+        "wall": round(wall, 2),
+        "cpu": round(cpu, 2),
+        "gc": round(gc_seconds, 2),
+    }
+    with path.open("a", encoding="utf-8") as log:
+        log.write(json.dumps(entry) + "\n")
+
+
 def main() -> None:
     # Replies go to the original stdout; dbt's own output is captured per request.
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    tune_garbage_collection()
     import dbt.cli.main  # noqa: F401  (imported once, before the first request)
 
+    tune_garbage_collection()  # as in a dbt process of its own (revops.dbtlaunch)
+    log_path = os.environ.get(COMMAND_LOG_ENV)
+    gc_clock = GcClock() if log_path else None
     with tempfile.TemporaryFile() as capture:
         for line in sys.stdin:
-            replies.write(json.dumps(answer(json.loads(line), capture)) + "\n")
+            request = json.loads(line)
+            started_wall, started_cpu = time.monotonic(), time.process_time()
+            started_gc = gc_clock.seconds if gc_clock else 0.0
+            reply = answer(request, capture)
+            if log_path and gc_clock:
+                log_command(
+                    Path(log_path),
+                    request,
+                    reply,
+                    time.monotonic() - started_wall,
+                    time.process_time() - started_cpu,
+                    gc_clock.seconds - started_gc,
+                )
+            replies.write(json.dumps(reply) + "\n")
             replies.flush()
 
 

@@ -27,7 +27,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from revops.dbtcli import dbt_executable
+from revops.dbtcli import dbt_command
 from revops.engines import (
     Engine,
     EngineError,
@@ -128,7 +128,7 @@ def dbt_build_command(
     source: str = "contract",
 ) -> list[str]:
     command = [
-        dbt_executable(),
+        *dbt_command(),
         "build",
         "--target",
         target.engine,

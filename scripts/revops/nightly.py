@@ -45,7 +45,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from revops import publish as publication
-from revops.dbtcli import dbt_executable
+from revops.dbtcli import dbt_command
 from revops.loader import Report, RichProgress, load_dir, print_problems, render_report
 from revops.rawio import sql_name
 from revops.runlog import DbtOutcome, RunRecord, last_published, read_run_results, write_record
@@ -287,7 +287,7 @@ class NightlyRun:
         options.target_path.mkdir(parents=True, exist_ok=True)
         (options.target_path / "run_results.json").unlink(missing_ok=True)
         command = [
-            dbt_executable(),
+            *dbt_command(),
             *args,
             "--project-dir",
             str(PROJECT_DIR),
