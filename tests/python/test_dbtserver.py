@@ -1,6 +1,7 @@
-"""The long-lived dbt process the tests send their dbt commands to (revops.dbtserver) answers as the
-`dbt` executable does: the same exit code for success, a failed node and an error, the same output,
-and the warehouse free for other processes once a command has ended."""
+"""The long-lived dbt process the tests send their dbt commands to (revops.dbtserver) answers as a dbt
+process of its own does (revops.dbtlaunch, which the runners start: the `dbt` executable's entry point):
+the same exit code for success, a failed node and an error, the same output, and the warehouse free
+for other processes once a command has ended."""
 
 from __future__ import annotations
 
@@ -11,18 +12,24 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from revops.dbtcli import dbt_executable
+from revops.dbtcli import dbt_command
 from revops.dbtserver import DbtServer
 from revops.settings import PROJECT_DIR
-from shared_builds import ParseCache, session_root
 
 COMMANDS = {
     "succeeds": (["show", "--inline", "select 42 as answer"], 0, "42"),
-    # Only raw.load_metadata is there (the on-run-start check passes): the view's source is missing.
-    "fails_a_node": (["run", "--select", "stg_contract__owners"], 1, "stg_contract__owners"),
+    "fails_a_node": (["run", "--select", "reads_a_missing_table"], 1, "reads_a_missing_table"),
     "cannot_run": (["run-operation", "no_such_macro"], 2, "no_such_macro"),
     "usage_error": (["build", "--no-such-option"], 2, "--no-such-option"),
 }
+SMALL_PROJECT = {
+    "dbt_project.yml": "name: small\nversion: '1.0.0'\nconfig-version: 2\nprofile: revops_funnel\n",
+    "models/answer.sql": "select 42 as answer\n",
+    "models/reads_a_missing_table.sql": "select * from no_such_schema.no_such_table\n",
+}
+"""The commands run in a two-model project with this project's profile: what is compared is how a
+process answers (exit code, output, the warehouse released), not the project, which every other test
+builds through the server."""
 
 
 @pytest.fixture(scope="module")
@@ -33,31 +40,26 @@ def server() -> DbtServer:
 
 
 @pytest.fixture(scope="module")
-def targets(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One target directory per side for all commands. Each command runs in its own directory with the
-    relative warehouse path `warehouse.duckdb`, so the profile is the same every time and dbt reads the
-    saved parse (the run's shared one if there is one yet, shared_builds.ParseCache)."""
-    targets = tmp_path_factory.mktemp("dbtserver_targets")
-    root = session_root()
-    if root is not None:
-        for side in ("exe", "server"):
-            ParseCache(root).seed(targets / side, PROJECT_DIR, None)
-    return targets
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("dbtserver_project")
+    for name, text in SMALL_PROJECT.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_the_server_answers_as_the_executable(
-    name: str, server: DbtServer, targets: Path, tmp_path: Path
+    name: str, server: DbtServer, project: Path, tmp_path: Path
 ) -> None:
     args, expected_code, expected_text = COMMANDS[name]
     warehouse = tmp_path / "warehouse.duckdb"
-    with duckdb.connect(str(warehouse)) as connection:
-        connection.execute("create schema raw; create table raw.load_metadata (loaded_at timestamp)")
-    common = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    duckdb.connect(str(warehouse)).close()
+    common = ["--project-dir", str(project), "--profiles-dir", str(PROJECT_DIR)]
     env = {**os.environ, "REVOPS_DUCKDB_PATH": warehouse.name, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
     executable = subprocess.run(
-        [dbt_executable(), *args, *common, "--target-path", str(targets / "exe")],
+        [*dbt_command(), *args, *common, "--target-path", str(tmp_path / "exe_target")],
         cwd=tmp_path,
         env={**env, "DBT_LOG_PATH": str(tmp_path / "exe")},
         capture_output=True,
@@ -65,7 +67,7 @@ def test_the_server_answers_as_the_executable(
         check=False,
     )
     code, output = server.run(
-        [*args, *common, "--target-path", str(targets / "server")],
+        [*args, *common, "--target-path", str(tmp_path / "server_target")],
         {**env, "DBT_LOG_PATH": str(tmp_path / "server")},
         tmp_path,
     )
