@@ -38,8 +38,8 @@ class DbtResult:
 
 def dbt_command() -> list[str]:
     """How a runner starts dbt as a process of its own: the `dbt` command line with its collector set
-    for dbt (revops.dbtlaunch), in this Python."""
-    return [sys.executable, "-m", "revops.dbtlaunch"]
+    for dbt (revops.launch), in this Python."""
+    return [sys.executable, "-m", "revops.launch", "dbt"]
 
 
 def use_dbt_server() -> None:

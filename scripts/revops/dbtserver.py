@@ -5,7 +5,7 @@
 A `dbt` process spends about 2 CPU-seconds importing dbt and its adapter before it reads the saved
 parse; a process that has them imported starts the next command in about 0.5 s. The test suite
 makes some eighty dbt calls, so `revops.dbtcli.run_dbt` sends them here once the tests ask for it
-(`dbtcli.use_dbt_server()`); every other runner keeps starting a dbt process (revops.dbtlaunch).
+(`dbtcli.use_dbt_server()`); every other runner keeps starting a dbt process (revops.launch).
 
 A request is {"args": [...], "env": {...}, "cwd": "..."}: the same arguments, environment and
 working directory the executable would get. The reply is one JSON line, {"returncode": n,
@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from revops.dbtlaunch import tune_garbage_collection
+from revops.launch import tune_garbage_collection
 
 
 def exit_code(success: bool, exception: BaseException | None) -> int:
@@ -153,7 +153,7 @@ def main() -> None:
     tune_garbage_collection()
     import dbt.cli.main  # noqa: F401  (imported once, before the first request)
 
-    tune_garbage_collection()  # as in a dbt process of its own (revops.dbtlaunch)
+    tune_garbage_collection()  # as in a dbt process of its own (revops.launch)
     log_path = os.environ.get(COMMAND_LOG_ENV)
     gc_clock = GcClock() if log_path else None
     with tempfile.TemporaryFile() as capture:

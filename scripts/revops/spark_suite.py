@@ -41,6 +41,7 @@ from revops.engines import (
     spark_session,
     write_query_outputs,
 )
+from revops.launch import tune_garbage_collection
 from revops.settings import PROJECT_DIR
 from revops.spark_cluster import die_with_parent
 
@@ -211,6 +212,11 @@ def run_in_process(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Child-process entry point: one JSON request in, one JSON line (the summaries) out."""
+    # The collector set for dbt, as in every dbt process (revops.launch), dbt frozen once imported.
+    tune_garbage_collection()
+    import dbt.cli.main  # noqa: F401
+
+    tune_garbage_collection()
     (request_text,) = argv if argv is not None else sys.argv[1:]
     request = json.loads(request_text)
     settings = SparkSettings(Path(request["directory"]), request.get("master"))

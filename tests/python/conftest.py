@@ -18,7 +18,7 @@ import pytest
 import typer
 
 from revops.dbtcli import DbtResult, run_dbt, stop_dbt_server, use_dbt_server
-from revops.dbtlaunch import tune_garbage_collection
+from revops.launch import tune_garbage_collection
 from revops.settings import PROJECT_DIR
 from shared_builds import (
     SESSION_ENV,

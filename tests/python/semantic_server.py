@@ -26,6 +26,8 @@ from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt_metricflow.cli.cli_configuration import CLIConfiguration
 from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
 
+from revops.launch import tune_garbage_collection
+
 
 def as_csv_text(value: Any) -> str:
     """A value as `mf query --csv` writes it (csv.writer: None is empty, everything else str())."""
@@ -48,8 +50,11 @@ def main() -> None:
     # The answers get stdout to themselves: whatever dbt or MetricFlow print goes to stderr.
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    # The collector set as in the dbt processes (revops.launch), and the manifest frozen once read.
+    tune_garbage_collection()
     config = CLIConfiguration()
     config.setup(configure_file_logging=False)
+    tune_garbage_collection()
     for line in sys.stdin:
         try:
             reply = answer(config, json.loads(line))

@@ -1,5 +1,5 @@
 """The long-lived dbt process the tests send their dbt commands to (revops.dbtserver) answers as a dbt
-process of its own does (revops.dbtlaunch, which the runners start: the `dbt` executable's entry point):
+process of its own does (revops.launch, which the runners start: the `dbt` executable's entry point):
 the same exit code for success, a failed node and an error, the same output, and the warehouse free
 for other processes once a command has ended."""
 
