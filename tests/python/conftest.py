@@ -54,6 +54,9 @@ os.environ.setdefault("DBT_LOG_LEVEL_FILE", "none")
 os.environ.setdefault("REVOPS_DBT_THREADS", "1")
 SESSION_KEY = pytest.StashKey[Path]()
 NO_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+RUNS_NODES = frozenset({"build", "run", "test", "seed", "snapshot"})
+NO_JSON = "--no-write-json"
+JSON_ARTIFACTS = ("manifest.json", "run_results.json")
 CORE_FACTS = ("fct_lead_funnel", "fct_opportunity", "int_as_of")
 """Built with every domain fixture (`Warehouse.build(reads=...)`): the facts every lead and won amount
 reconciles through, with their data tests (the reconciliation tests among them) and the as-of."""
@@ -115,7 +118,17 @@ class Warehouse:
 
         return run_command(app, "--raw-dir", str(raw_dir), *extra, env={"REVOPS_DUCKDB_PATH": str(self.path)})
 
-    def dbt(self, *args: str, dbt_vars: Mapping[str, Any] | None = None) -> DbtResult:
+    def dbt(
+        self, *args: str, dbt_vars: Mapping[str, Any] | None = None, artifacts: bool = False
+    ) -> DbtResult:
+        """`dbt <args>` on this warehouse. dbt's JSON artifacts (manifest.json, run_results.json) are written
+        only with `artifacts=True`, for a test that reads them: for a command that runs nodes, writing them
+        costs dbt about 0.7 CPU-s (docs/tests.md), and most tests read the warehouse. Without, the target's
+        earlier ones are removed, so that no test reads another command's."""
+        if not artifacts and args and args[0] in RUNS_NODES and NO_JSON not in args:
+            for name in JSON_ARTIFACTS:
+                (self.target / name).unlink(missing_ok=True)
+            args = (*args, NO_JSON)
         # dbt runs in the warehouse's directory with a relative DuckDB path, the same in every
         # warehouse, so a parse saved by another warehouse's build passes dbt's profile check.
         shared = session_root()
@@ -141,6 +154,7 @@ class Warehouse:
         *,
         unit_tests: bool = False,
         reads: Sequence[str] = (),
+        artifacts: bool = False,
     ) -> DbtResult:
         """Load raw_dir and `dbt build` every model, seed, snapshot and data test. The unit tests
         (hand-made inputs, independent of the loaded data) run only when asked: the core build runs
@@ -157,7 +171,7 @@ class Warehouse:
         if reads:
             nodes = (*reads, *CORE_FACTS)
             scope += ("--select", *(f"+{node}" for node in nodes), "--indirect-selection", "cautious")
-        result = self.dbt("build", *scope, dbt_vars=dbt_vars)
+        result = self.dbt("build", *scope, dbt_vars=dbt_vars, artifacts=artifacts)
         assert result.ok, result.output[-6000:]
         return result
 
@@ -277,8 +291,10 @@ def shared_build() -> Callable[..., Warehouse]:
     ) -> Warehouse:
         made = once(
             root / "builds" / name,
+            # with its artifacts: the tests that share a build read how it went (run_results.json)
+            # and what it built (manifest.json)
             lambda directory: Warehouse(directory, project_dir).build(
-                raw_dir, dbt_vars, unit_tests=unit_tests
+                raw_dir, dbt_vars, unit_tests=unit_tests, artifacts=True
             ),
         )
         return Warehouse(made, project_dir)

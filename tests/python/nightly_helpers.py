@@ -16,9 +16,6 @@ from revops.upsert import CHANGE_LOG_TABLE
 from shared_builds import ParseCache, session_root
 
 MODELS_ONLY = ("--exclude-resource-type", "test", *NO_UNIT_TESTS)
-NO_ARTIFACTS = ("--no-write-json",)
-"""For the replays' builds, whose manifest.json and run_results.json nothing reads (the tests read the
-warehouse): dbt writes the manifest twice per invocation, about 0.7 CPU-s."""
 INCREMENTAL_MODELS = (
     ("intermediate", "int_activities_scored"),
     ("intermediate", "int_lead_mql_recorded"),
@@ -79,7 +76,7 @@ def build_what_is_read(warehouse: Warehouse, *models: str) -> None:
     """`dbt build` of `models` and their parents, with the data tests whose parents are all built
     (--indirect-selection cautious); the unit tests left out (NO_UNIT_TESTS)."""
     selected = ("--select", *(f"+{model}" for model in models), "--indirect-selection", "cautious")
-    built = warehouse.dbt("build", *selected, *NO_UNIT_TESTS, *NO_ARTIFACTS)
+    built = warehouse.dbt("build", *selected, *NO_UNIT_TESTS)
     assert built.ok, built.output[-6000:]
 
 
@@ -182,5 +179,5 @@ def clear_change_log(path: Path) -> None:
 
 
 def build_models(warehouse: Warehouse, *args: str, dbt_vars: dict | None = None) -> None:
-    result = warehouse.dbt("build", *MODELS_ONLY, *NO_ARTIFACTS, *args, dbt_vars=dbt_vars)
+    result = warehouse.dbt("build", *MODELS_ONLY, *args, dbt_vars=dbt_vars)
     assert result.ok, result.output[-6000:]

@@ -150,7 +150,7 @@ def test_a_planted_null_fails_declared_not_null_naming_its_column(
     with duckdb.connect(str(warehouse.path)) as connection:
         for statement, _ in PLANTED_NULLS.values():
             connection.execute(statement)
-    result = warehouse.dbt("test", "--select", "test_name:declared_not_null")
+    result = warehouse.dbt("test", "--select", "test_name:declared_not_null", artifacts=True)
     assert not result.ok
     run = json.loads((warehouse.target / "run_results.json").read_text(encoding="utf-8"))
     failed = {

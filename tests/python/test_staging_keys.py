@@ -78,7 +78,9 @@ def test_a_planted_duplicate_key_still_fails_the_build(core_warehouse: Warehouse
             "INSERT INTO raw.lead_activities SELECT * FROM raw.lead_activities "
             "WHERE activity_id = (SELECT min(activity_id) FROM raw.lead_activities)"
         )
-    result = planted.dbt("test", "--select", "stg_contract__lead_activities", "stg_crm__lead_activities")
+    result = planted.dbt(
+        "test", "--select", "stg_contract__lead_activities", "stg_crm__lead_activities", artifacts=True
+    )
     assert not result.ok
     run = json.loads((planted.target / "run_results.json").read_text(encoding="utf-8"))
     statuses = {row["unique_id"].split(".")[2]: row["status"] for row in run["results"]}

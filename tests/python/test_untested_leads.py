@@ -46,7 +46,7 @@ LEDGER = "main.dbt_untested_leads"
 
 def build(warehouse: Warehouse) -> tuple[bool, dict[str, str], str]:
     """`dbt build` of SELECTION: (ok, status by node name, the invocation id)."""
-    result = warehouse.dbt("build", *SELECTION)
+    result = warehouse.dbt("build", *SELECTION, artifacts=True)
     run = json.loads((warehouse.target / "run_results.json").read_text(encoding="utf-8"))
     statuses = {row["unique_id"].split(".")[2]: row["status"] for row in run["results"]}
     return result.ok, statuses, run["metadata"]["invocation_id"]
