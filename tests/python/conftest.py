@@ -370,7 +370,8 @@ def salesforce_build() -> tuple[Warehouse, str, str]:
         warehouse = Warehouse(directory)
         loaded = warehouse.load(FIXTURES / "salesforce" / "raw", "--source", "salesforce")
         assert loaded.returncode == 0, loaded.stdout + loaded.stderr
-        built = warehouse.dbt("build", dbt_vars={"crm_source": "salesforce"})
+        # with its artifacts: the Spark test reads its manifest
+        built = warehouse.dbt("build", dbt_vars={"crm_source": "salesforce"}, artifacts=True)
         assert built.ok, built.output[-6000:]
         (directory / "load.out").write_text(loaded.stdout, encoding="utf-8")
         (directory / "build.out").write_text(built.output, encoding="utf-8")
