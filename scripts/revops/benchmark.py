@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from revops.dbtcli import dbt_command
 from revops.measure import PhaseResult, run_measured
 from revops.nightly import INCREMENTAL_BUILD_ARGS
 from revops.settings import PROJECT_DIR
@@ -45,7 +46,8 @@ class Bench:
         self.exclude = ["--exclude", exclude] if exclude else []
         self.python = sys.executable
         self.scripts = PROJECT_DIR / "scripts"
-        self.dbt = str(Path(self.python).with_name("dbt"))
+        # dbt as the nightly job starts it: its entry point with the collector set (revops.launch)
+        self.dbt = dbt_command()
         self.warehouse = root / "warehouse.duckdb"
         self.memory_limit, self.threads = memory_limit, threads
         self.results: list[PhaseResult] = []
@@ -72,7 +74,7 @@ class Bench:
     def dbt_build(self, name: str, target: Path, *args: str) -> PhaseResult:
         return self.phase(
             name,
-            [self.dbt, "build", *args, *self.exclude, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+            [*self.dbt, "build", *args, *self.exclude, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
              "--target-path", str(target)],
         )  # fmt: skip
 
