@@ -3,14 +3,7 @@
 
     A model opts in with
 
-        {{ config(
-            materialized=lead_incremental_materialization(),
-            incremental_strategy='lead_replace',
-            unique_key='lead_id',
-            on_schema_change='fail',
-            lead_watermark='<a time column of the model>',
-            pre_hook="{{ lead_replace_lead_set() }}",
-        ) }}
+        {{ lead_replace_config(lead_watermark='<a time column of the model>') }}
 
     and filters its driving import CTE with {{ incremental_lead_filter() }}.
 
@@ -26,7 +19,14 @@
       * every lead in the loader's change log (source loader.load_changed_leads
         through stg_loader__changed_leads; written by `scripts/load.py --mode
         upsert` and cleared by scripts/nightly.py after a successful build),
-        which covers late rows, corrected rows and deletes exactly.
+        which covers late rows, corrected rows and deletes exactly;
+      * for a model that judges its rows against the as-of instant (config
+        as_of_judgement={'flag': <boolean column>, 'due_at': <time column>},
+        the flag being `due_at <= int_as_of.as_of_at`): every lead with a row
+        in the model's table whose flag the current as-of instant would set
+        otherwise (a forward window that has elapsed since the last build).
+        Such a model refs int_as_of itself (a `-- depends_on:` comment will
+        do).
     Only the CSV contract's loader keeps a change log; for any other
     crm_source (Salesforce, loaded in full) every lead is recomputed.
     incremental_lead_ids() lists both. A full refresh (`--full-refresh`, a new
@@ -62,6 +62,7 @@
         {{ exceptions.raise_compiler_error("lead_replace models must set config lead_watermark") }}
     {%- endif -%}
     {%- set earliest = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" -%}
+    {%- set judgement = config.get('as_of_judgement') -%}
     with
 
     cutoff as (
@@ -80,7 +81,16 @@
 
     change_log as (
         select * from {{ ref('stg_loader__changed_leads') }}
+    ){%- if judgement %},
+
+    as_of as (
+        select * from {{ ref('int_as_of') }}
+    ),
+
+    judged_rows as (
+        select * from {{ this }}
     )
+    {%- endif %}
 
     select events.lead_id
     from events
@@ -94,6 +104,14 @@
     union
     select change_log.lead_id
     from change_log
+    {%- if judgement %}
+    union
+    select judged_rows.lead_id
+    from judged_rows
+    cross join as_of
+    where judged_rows.{{ judgement['flag'] }}
+        is distinct from (judged_rows.{{ judgement['due_at'] }} <= as_of.as_of_at)
+    {%- endif %}
 {%- endmacro %}
 
 {#-
@@ -157,4 +175,23 @@
 {#- The name of the model's temporary table of affected leads. -#}
 {% macro lead_replace_lead_set_relation() -%}
     {{ adapter.quote(this.identifier ~ '__lead_set') }}
+{%- endmacro %}
+
+{#-
+    The configuration of every lead_replace model, in one place: incremental (a table on Spark),
+    strategy lead_replace keyed on lead_id, failing on a schema change, with the pre-hook that takes
+    the affected leads. `lead_watermark`: a time column of the model (its latest value minus the
+    lookback is the cutoff of incremental_lead_ids()); `as_of_judgement`: see incremental_lead_ids().
+    A model calls it where it would call config().
+-#}
+{% macro lead_replace_config(lead_watermark, as_of_judgement=none) -%}
+    {%- do config(
+        materialized=lead_incremental_materialization(),
+        incremental_strategy='lead_replace',
+        unique_key='lead_id',
+        on_schema_change='fail',
+        lead_watermark=lead_watermark,
+        as_of_judgement=as_of_judgement,
+        pre_hook="{{ lead_replace_lead_set() }}",
+    ) -%}
 {%- endmacro %}

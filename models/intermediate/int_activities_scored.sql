@@ -2,14 +2,7 @@
 -- the activity's date, or under the latest version for all history when var
 -- mql_restate_with_latest_version is true. Unknown activity types score 0 and
 -- are not hand-raises. The rule itself is macros/funnel/mql_rule.sql.
-{{ config(
-    materialized=lead_incremental_materialization(),
-    incremental_strategy='lead_replace',
-    unique_key='lead_id',
-    on_schema_change='fail',
-    lead_watermark='activity_at',
-    pre_hook="{{ lead_replace_lead_set() }}",
-) }}
+{{ lead_replace_config(lead_watermark='activity_at') }}
 with
 
 activities as (

@@ -2,14 +2,7 @@
 -- which its cumulative score reaches the threshold (activities at the same
 -- timestamp counted together), or its first hand-raise, whichever is earlier.
 -- The rule itself is macros/funnel/mql_rule.sql.
-{{ config(
-    materialized=lead_incremental_materialization(),
-    incremental_strategy='lead_replace',
-    unique_key='lead_id',
-    on_schema_change='fail',
-    lead_watermark='mql_recorded_at',
-    pre_hook="{{ lead_replace_lead_set() }}",
-) }}
+{{ lead_replace_config(lead_watermark='mql_recorded_at') }}
 with
 
 activities_scored as (

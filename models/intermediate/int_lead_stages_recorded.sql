@@ -1,14 +1,7 @@
 -- One row per lead with the recorded time of each stage (null when the lead
 -- has no event for it) and its won amount. Entered times are derived from
 -- these in int_lead_stages_entered.
-{{ config(
-    materialized=lead_incremental_materialization(),
-    incremental_strategy='lead_replace',
-    unique_key='lead_id',
-    on_schema_change='fail',
-    lead_watermark='lead_created_at',
-    pre_hook="{{ lead_replace_lead_set() }}",
-) }}
+{{ lead_replace_config(lead_watermark='lead_created_at') }}
 with
 
 leads as (

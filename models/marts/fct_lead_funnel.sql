@@ -1,11 +1,4 @@
-{{ config(
-    materialized=lead_incremental_materialization(),
-    incremental_strategy='lead_replace',
-    unique_key='lead_id',
-    on_schema_change='fail',
-    lead_watermark='lead_created_at',
-    pre_hook="{{ lead_replace_lead_set() }}",
-) }}
+{{ lead_replace_config(lead_watermark='lead_created_at') }}
 with
 
 stages_entered as (

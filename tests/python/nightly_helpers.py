@@ -28,6 +28,10 @@ INCREMENTAL_MODELS = (
     ("marts", "fct_attribution_credit"),
     ("intermediate", "int_lead_mql_by_definition"),
     ("intermediate", "int_lead_company_spans"),
+    ("intermediate", "int_metric_stage_entries"),
+    ("intermediate", "int_metric_forward_outcomes"),
+    ("intermediate", "int_metric_events"),
+    ("marts", "fct_kpi_metric_events"),
 )
 STATEFUL = ("--select", "+config.materialized:incremental", "+resource_type:snapshot")
 """The nodes that carry state from one run to the next (every incremental model, the snapshots) and

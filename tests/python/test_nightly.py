@@ -104,8 +104,9 @@ def test_nightly_twice_while_bi_reads(demo: Path, tmp_path: Path) -> None:
             result = nightly(run, "--raw-dir", str(delta), "--mode", "upsert")
             assert result.returncode == 0, result.stdout + result.stderr
             assert "published" in result.stdout
-            # the two lead-keyed marts built incrementally are patched, the others copied
-            assert "patched a copy of the current publication: 2 lead-keyed marts" in result.stderr
+            # the three lead-keyed marts built incrementally (fct_lead_funnel, fct_attribution_credit,
+            # fct_kpi_metric_events) are patched, the others copied
+            assert "patched a copy of the current publication: 3 lead-keyed marts" in result.stderr
     finally:
         stop.touch()
         for reader in readers.values():
@@ -207,7 +208,7 @@ def test_a_failed_test_leaves_the_publication_untouched(demo: Path, tmp_path: Pa
     assert query(
         run / "warehouse.duckdb",
         f"SELECT count(DISTINCT relation_name) FROM main.{publish.LEDGER} WHERE lead_id IS NULL",
-    ) == [(2,)]
+    ) == [(3,)]
 
 
 def test_a_failed_load_leaves_the_publication_untouched(demo: Path, tmp_path: Path) -> None:

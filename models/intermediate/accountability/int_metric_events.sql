@@ -3,6 +3,10 @@
 -- (the lead's), whether its outcome counts and whether its window has elapsed.
 -- Own-stage events have no window: they count at once and are complete when
 -- anchor_at <= as_of_at. Summing metric_value by period gives every metric.
+{{ lead_replace_config(
+    lead_watermark='anchor_at',
+    as_of_judgement={'flag': 'is_window_complete', 'due_at': 'window_ends_at'},
+) }}
 with
 
 metrics as (
@@ -11,10 +15,12 @@ metrics as (
 
 stage_entries as (
     select * from {{ ref('int_metric_stage_entries') }}
+    {{- incremental_lead_filter() }}
 ),
 
 forward_outcomes as (
     select * from {{ ref('int_metric_forward_outcomes') }}
+    {{- incremental_lead_filter() }}
 ),
 
 as_of as (

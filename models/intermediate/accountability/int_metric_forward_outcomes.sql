@@ -11,14 +11,20 @@
 --   won_from_opportunities: anchor opportunity_at, outcome won_at, worth 1.
 -- is_window_complete: the window has elapsed by int_as_of.as_of_at.
 {%- set window_seconds = var('forward_window_days') * 86400 %}
+{{ lead_replace_config(
+    lead_watermark='anchor_at',
+    as_of_judgement={'flag': 'is_window_complete', 'due_at': 'window_ends_at'},
+) }}
 with
 
 stages_entered as (
     select * from {{ ref('int_lead_stages_entered') }}
+    {{- incremental_lead_filter() }}
 ),
 
 opportunities as (
     select * from {{ ref('int_opportunities_reporting_currency') }}
+    {{- incremental_lead_filter() }}
 ),
 
 as_of as (
@@ -97,25 +103,12 @@ windowed as (
         anchors.outcome_at,
         anchors.outcome_value,
         {{ dbt.dateadd('second', window_seconds, 'anchors.anchor_at') }} as window_ends_at,
+        (
+            {{ dbt.datediff('anchors.anchor_at', 'anchors.outcome_at', 'second') }}
+        ) as seconds_to_outcome,
         as_of.as_of_at
     from anchors
     cross join as_of
-),
-
-elapsed as (
-    select
-        metric,
-        lead_id,
-        business_unit,
-        anchor_at,
-        outcome_at,
-        outcome_value,
-        window_ends_at,
-        as_of_at,
-        (
-            {{ dbt.datediff('anchor_at', 'outcome_at', 'second') }}
-        ) as seconds_to_outcome
-    from windowed
 ),
 
 judged as (
@@ -129,7 +122,7 @@ judged as (
         window_ends_at,
         coalesce(seconds_to_outcome <= {{ window_seconds }}, false) as is_outcome_in_window,
         window_ends_at <= as_of_at as is_window_complete
-    from elapsed
+    from windowed
 ),
 
 final as (

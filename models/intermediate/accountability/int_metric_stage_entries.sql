@@ -3,14 +3,17 @@
 -- metric is worth 1, won_amount the lead's won amount (reporting currency).
 -- Summing metric_value by the period of anchor_at gives the metric.
 {%- set own_stage_metrics = kpi_metrics() | selectattr('kind', 'equalto', 'own_stage') | list %}
+{{ lead_replace_config(lead_watermark='anchor_at') }}
 with
 
 stage_entries as (
     select * from {{ ref('int_lead_stage_entries') }}
+    {{- incremental_lead_filter() }}
 ),
 
 stages_entered as (
     select * from {{ ref('int_lead_stages_entered') }}
+    {{- incremental_lead_filter() }}
 ),
 
 entries_with_amount as (

@@ -10,14 +10,7 @@
 -- Longer than 150 lines on purpose: the six attribution models are computed side
 -- by side over one ordered set of touches (one pass, one column per model), so
 -- that a lead x stage's credits provably sum to 1 in every model at once.
-{{ config(
-    materialized=lead_incremental_materialization(),
-    incremental_strategy='lead_replace',
-    unique_key='lead_id',
-    on_schema_change='fail',
-    lead_watermark='touch_at',
-    pre_hook="{{ lead_replace_lead_set() }}",
-) }}
+{{ lead_replace_config(lead_watermark='touch_at') }}
 with
 
 stage_entries as (

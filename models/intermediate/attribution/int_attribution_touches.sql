@@ -2,14 +2,7 @@
 -- campaign, plus the lead's source campaign at its creation time. The source
 -- touch is left out when an activity of the same campaign at exactly the
 -- creation time already records it (the creating form or booth visit).
-{{ config(
-    materialized=lead_incremental_materialization(),
-    incremental_strategy='lead_replace',
-    unique_key='lead_id',
-    on_schema_change='fail',
-    lead_watermark='touch_at',
-    pre_hook="{{ lead_replace_lead_set() }}",
-) }}
+{{ lead_replace_config(lead_watermark='touch_at') }}
 with
 
 leads as (

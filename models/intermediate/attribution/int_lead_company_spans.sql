@@ -3,14 +3,7 @@
 -- events up to the as-of instant. Lead-keyed and incremental (docs/nightly.md):
 -- a night recomputes only the affected leads; the account-level matching of
 -- names to domains stays in int_account_lead_companies.
-{{ config(
-    materialized=lead_incremental_materialization(),
-    incremental_strategy='lead_replace',
-    unique_key='lead_id',
-    on_schema_change='fail',
-    lead_watermark='last_event_at',
-    pre_hook="{{ lead_replace_lead_set() }}",
-) }}
+{{ lead_replace_config(lead_watermark='last_event_at') }}
 {%- set last_name_step = 'name_step_' ~ (normalize_company_name_steps('name_key') | length) %}
 with
 

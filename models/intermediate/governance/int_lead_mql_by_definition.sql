@@ -11,14 +11,7 @@
 -- scripts/nightly.py rebuild it in full (latest_version, the latest basis).
 {%- set recorded_basis = 'latest' if var('mql_restate_with_latest_version') else 'in_force' %}
 {%- set scored_basis = 'in_force' if recorded_basis == 'latest' else 'latest' %}
-{{ config(
-    materialized=lead_incremental_materialization(),
-    incremental_strategy='lead_replace',
-    unique_key='lead_id',
-    on_schema_change='fail',
-    lead_watermark='coalesce(in_force_mql_at, latest_version_mql_at)',
-    pre_hook="{{ lead_replace_lead_set() }}",
-) }}
+{{ lead_replace_config(lead_watermark='coalesce(in_force_mql_at, latest_version_mql_at)') }}
 with
 
 leads as (

@@ -1,10 +1,18 @@
 -- Every KPI metric event, one row per lead x catalogue metric
 -- (int_metric_events): the fact the KPI actuals and the semantic layer's kpi_*
 -- metrics sum. BI and MetricFlow read it here, never in intermediate.
+-- Built incrementally by lead (docs/nightly.md); a row's is_window_complete is
+-- judged against int_as_of, so the leads whose windows elapsed are rebuilt too.
+-- depends_on: {{ ref('int_as_of') }}
+{{ lead_replace_config(
+    lead_watermark='anchor_at',
+    as_of_judgement={'flag': 'is_window_complete', 'due_at': 'window_ends_at'},
+) }}
 with
 
 metric_events as (
     select * from {{ ref('int_metric_events') }}
+    {{- incremental_lead_filter() }}
 ),
 
 final as (

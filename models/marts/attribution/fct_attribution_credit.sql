@@ -4,14 +4,7 @@
 -- have no row. Credits of one lead x stage x model sum to 1, and
 -- credited_won_amount to the lead's won amount (tests). A lead x stage without
 -- a touch in the lookback window is credited to campaign `no_touch`.
-{{ config(
-    materialized=lead_incremental_materialization(),
-    incremental_strategy='lead_replace',
-    unique_key='lead_id',
-    on_schema_change='fail',
-    lead_watermark='last_touch_at',
-    pre_hook="{{ lead_replace_lead_set() }}",
-) }}
+{{ lead_replace_config(lead_watermark='last_touch_at') }}
 with
 
 touch_credits as (
