@@ -15,7 +15,8 @@
         renewal signed) at or after the model's
         watermark minus var('incremental_lookback_days'); the watermark is the
         latest `lead_watermark` value already in the model's table, i.e. the
-        data of its last build;
+        data of its last build. Read from int_lead_latest_changes (each lead's
+        latest event, worked out once per run);
       * every lead in the loader's change log (source loader.load_changed_leads
         through stg_loader__changed_leads; written by `scripts/load.py --mode
         upsert` and cleared by scripts/nightly.py after a successful build),
@@ -51,10 +52,10 @@
 
 {#-
     SQL: the lead_ids to recompute on an incremental run of the current model:
-    the leads changed since the cutoff (every event of the lead in
-    int_funnel_events, record edits included, at or after the model's
-    watermark minus the lookback) and the leads in the loader's change log
-    (stg_loader__changed_leads).
+    the leads changed since the cutoff (a lead whose latest event in
+    int_funnel_events, record edits included, is at or after the model's
+    watermark minus the lookback: int_lead_latest_changes) and the leads in
+    the loader's change log (stg_loader__changed_leads).
 -#}
 {% macro incremental_lead_ids() -%}
     {%- set watermark = config.get('lead_watermark') -%}
@@ -75,8 +76,8 @@
         from {{ this }}
     ),
 
-    events as (
-        select * from {{ ref('int_funnel_events') }}
+    latest_changes as (
+        select * from {{ ref('int_lead_latest_changes') }}
     ),
 
     change_log as (
@@ -92,15 +93,14 @@
     )
     {%- endif %}
 
-    select events.lead_id
-    from events
+    select latest_changes.lead_id
+    from latest_changes
     cross join cutoff
-    where events.lead_id is not null
-        {#- Only the CSV contract's loader writes a change log. Another system (Salesforce, loaded in
-            full each night) recomputes every lead: a changed record need not carry a new event. -#}
-        {%- if crm_source() == 'contract' %}
-        and events.event_at >= cutoff.cutoff_at
-        {%- endif %}
+    {#- Only the CSV contract's loader writes a change log. Another system (Salesforce, loaded in
+        full each night) recomputes every lead: a changed record need not carry a new event. -#}
+    {%- if crm_source() == 'contract' %}
+    where latest_changes.last_changed_at >= cutoff.cutoff_at
+    {%- endif %}
     union
     select change_log.lead_id
     from change_log
@@ -118,13 +118,13 @@
     A where clause for the model's driving import CTE: on an incremental run,
     only the affected leads; otherwise nothing. The two refs of
     incremental_lead_ids() are taken on every parse, so the DAG shows what an
-    incremental run really reads (int_funnel_events and the change log) and
-    nothing else.
+    incremental run really reads (int_lead_latest_changes and the change log)
+    and nothing else.
 -#}
 {% macro incremental_lead_filter(column='lead_id') -%}
     {#- unit tests give their own inputs and always build the whole model -#}
     {%- if model.resource_type != 'unit_test' -%}
-        {%- set events = ref('int_funnel_events') -%}
+        {%- set latest_changes = ref('int_lead_latest_changes') -%}
         {%- set change_log = ref('stg_loader__changed_leads') -%}
         {%- if is_incremental() %}
     where {{ column }} in (select lead_id from {{ lead_replace_lead_set_relation() }})
