@@ -56,9 +56,12 @@ LoadMode = Literal["full", "upsert"]
 EXIT_OK, EXIT_BUILD, EXIT_LOAD, EXIT_PUBLISH, EXIT_BUSY = 0, 1, 2, 3, 4
 LOCK_NAME = ".nightly.lock"
 FINGERPRINT_PATHS = ("models", "macros", "seeds", "snapshots", "dbt_project.yml")
-# An incremental night runs the project exactly as last published (same fingerprint), so the
-# unit tests, which depend only on that code, passed on that run and are left out; data tests run.
-INCREMENTAL_BUILD_ARGS = ("--exclude-resource-type", "unit_test")
+# An incremental night runs the project exactly as last published (same fingerprint: models, macros,
+# seeds, snapshots, dbt_project.yml, vars) on the same warehouse. What depends on that alone was built
+# and passed its tests on the run that began this fingerprint and has not changed since, so the night
+# leaves it out: the unit tests, and every seed, model and data test with no source upstream (`source:*+`
+# selects everything the loaded data reaches, each test that reads any of it included).
+INCREMENTAL_BUILD_ARGS = ("--select", "source:*+", "--exclude-resource-type", "unit_test")
 _NODE_LINE = re.compile(r"\b(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP|NO-OP)\b")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

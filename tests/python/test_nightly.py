@@ -69,8 +69,29 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def unit_test_results(target: Path) -> int:
     """How many unit tests the last dbt build under `target` ran."""
+    return sum(unique_id.startswith("unit_test.") for unique_id in built_nodes(target))
+
+
+def built_nodes(target: Path) -> set[str]:
+    """The seeds, models, snapshots, data and unit tests the last dbt build under `target` ran."""
     results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
-    return sum(result["unique_id"].startswith("unit_test.") for result in results)
+    kinds = ("seed.", "model.", "snapshot.", "test.", "unit_test.")
+    return {result["unique_id"] for result in results if result["unique_id"].startswith(kinds)}
+
+
+def source_descendants(target: Path) -> set[str]:
+    """Every enabled seed, model, snapshot and data test of the manifest under `target` with a source
+    upstream (a test of a disabled model is in the manifest's nodes, disabled)."""
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    found: set[str] = set()
+    todo = list(manifest["sources"])
+    while todo:
+        for child in manifest["child_map"].get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    nodes = manifest["nodes"]
+    return {unique_id for unique_id in found if unique_id in nodes and nodes[unique_id]["config"]["enabled"]}
 
 
 def copy_run(demo: Path, tmp_path: Path) -> Path:
@@ -112,7 +133,12 @@ def test_nightly_twice_while_bi_reads(demo: Path, tmp_path: Path) -> None:
         for reader in readers.values():
             reader.wait(timeout=60)
     loop, hold = (json.loads((tmp_path / f"{mode}.json").read_text()) for mode in ("loop", "hold"))
-    assert unit_test_results(run / "target") == 0
+    # the last night ran exactly what the loaded data reaches: no unit test, no seed, nothing that
+    # reads only seeds (revops.nightly.INCREMENTAL_BUILD_ARGS), and every model and test downstream of a source
+    built = built_nodes(run / "target")
+    assert built == source_descendants(run / "target")
+    assert "model.revops_funnel.int_funnel_stages" not in built and unit_test_results(run / "target") == 0
+    assert "model.revops_funnel.fct_lead_funnel" in built
     assert loop["errors"] == [] and hold["errors"] == []
     assert not loop["timed_out"] and loop["rounds"] > 10 and hold["rounds"] > 10
     # the reader saw the first publication, then each new one, in order, never anything in between
