@@ -2,14 +2,19 @@
 -- the agreed definition the marts use (int_lead_mql_recorded), or by both.
 -- Compared with the agreed rule's recorded time: implied MQLs (leads that
 -- skipped the stage) are not rule decisions, so they are not drift.
+-- Built incrementally by lead (docs/nightly.md); its watermark is the agreed MQL
+-- time, an event time, never the CRM's flag time, which is no event.
+{{ lead_replace_config(lead_watermark='agreed_mql_at') }}
 with
 
 leads as (
     select * from {{ ref('stg_crm__leads') }}
+    {{- incremental_lead_filter() }}
 ),
 
 mql_recorded as (
     select * from {{ ref('int_lead_mql_recorded') }}
+    {{- incremental_lead_filter() }}
 ),
 
 signals as (
