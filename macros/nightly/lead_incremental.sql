@@ -29,7 +29,9 @@
         Such a model refs int_as_of itself (a `-- depends_on:` comment will
         do).
     Only the CSV contract's loader keeps a change log; for any other
-    crm_source (Salesforce, loaded in full) every lead is recomputed.
+    crm_source (Salesforce, loaded in full) every lead is recomputed: every
+    lead with an event, and every lead with rows in the model's table (one
+    deleted in the other system since has no events, and loses its rows).
     incremental_lead_ids() lists both. A full refresh (`--full-refresh`, a new
     model, or scripts/nightly.py after a code, seed or var change) rebuilds
     everything.
@@ -104,6 +106,13 @@
     union
     select change_log.lead_id
     from change_log
+    {%- if crm_source() != 'contract' %}
+    {#- A lead deleted or merged away in the other system has no events left to be found by: its stored
+        rows are recomputed too, i.e. deleted. #}
+    union
+    select stored_leads.lead_id
+    from {{ this }} as stored_leads
+    {%- endif %}
     {%- if judgement %}
     union
     select judged_rows.lead_id

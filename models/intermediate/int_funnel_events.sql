@@ -3,8 +3,9 @@
 -- not tied to a lead). Three rules read it, each under its own name:
 --   * the data's latest business event (int_as_of): every event_type except
 --     lead_updated (a record edit is not a business event);
---   * a lead changed since a cutoff (incremental_lead_ids(), the nightly
---     build): every event of a lead, record edits included;
+--   * a lead changed since a cutoff (the nightly build): every event of a
+--     lead, record edits included; int_lead_latest_changes keeps each lead's
+--     latest, which incremental_lead_ids() compares with a model's cutoff;
 --   * a lead's engagement events (int_lead_company_spans): the lead's
 --     creation, activities, status changes and opportunity creations, when a
 --     team is working the lead; closes and signings are outcomes, not work.

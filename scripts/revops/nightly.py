@@ -48,19 +48,27 @@ from revops import publish as publication
 from revops.dbtcli import dbt_command
 from revops.loader import Report, RichProgress, load_dir, print_problems, render_report
 from revops.rawio import sql_name
-from revops.runlog import DbtOutcome, RunRecord, last_published, read_run_results, write_record
+from revops.runlog import (
+    DbtOutcome,
+    RunRecord,
+    fingerprints_since,
+    last_published,
+    read_run_results,
+    write_record,
+)
 from revops.settings import PROJECT_DIR
 from revops.upsert import CHANGE_LOG_TABLE, UpsertReport, upsert_dir
 
 LoadMode = Literal["full", "upsert"]
 EXIT_OK, EXIT_BUILD, EXIT_LOAD, EXIT_PUBLISH, EXIT_BUSY = 0, 1, 2, 3, 4
 LOCK_NAME = ".nightly.lock"
-FINGERPRINT_PATHS = ("models", "macros", "seeds", "snapshots", "dbt_project.yml")
+FINGERPRINT_PATHS = ("models", "macros", "seeds", "snapshots", "tests/dbt", "dbt_project.yml")
 # An incremental night runs the project exactly as last published (same fingerprint: models, macros,
-# seeds, snapshots, dbt_project.yml, vars) on the same warehouse. What depends on that alone was built
-# and passed its tests on the run that began this fingerprint and has not changed since, so the night
-# leaves it out: the unit tests, and every seed, model and data test with no source upstream (`source:*+`
-# selects everything the loaded data reaches, each test that reads any of it included).
+# seeds, snapshots, tests/dbt, dbt_project.yml, vars) on the same warehouse, and no run of other code has
+# built in it since (NightlyRun._decide_full_refresh). What depends on that alone was built and passed its
+# tests on the run that began this fingerprint and has not changed since, so the night leaves it out: the
+# unit tests, and every seed, model and data test with no source upstream (`source:*+` selects everything
+# the loaded data reaches, each test that reads any of it included).
 INCREMENTAL_BUILD_ARGS = ("--select", "source:*+", "--exclude-resource-type", "unit_test")
 _NODE_LINE = re.compile(r"\b(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP|NO-OP)\b")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -254,10 +262,15 @@ class NightlyRun:
             return True, "new warehouse"
         with duckdb.connect(str(self.options.warehouse), read_only=True) as connection:
             last = last_published(connection)
+            built_since = fingerprints_since(connection, last) if last is not None else set()
         if last is None:
             return True, "no published run yet"
         if last.project_fingerprint != fingerprint:
-            return True, "models, macros, seeds or vars changed since the last published run"
+            return True, "models, macros, seeds, tests or vars changed since the last published run"
+        if built_since - {fingerprint}:
+            # e.g. a full refresh of changed code that failed, then the change reverted: its seeds and
+            # tables may still be in the warehouse, and an incremental night would not rebuild them all
+            return True, "a run since the last published one built other models, macros, seeds, tests or vars"
         return False, f"incremental since run {last.run_id}"
 
     def _build(self, phases: _Phases) -> int:

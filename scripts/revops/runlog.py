@@ -187,3 +187,14 @@ def last_published(connection: duckdb.DuckDBPyConnection) -> RunRecord | None:
         "ORDER BY started_at DESC, run_id DESC LIMIT 1"
     ).fetchone()
     return RunRecord(**dict(zip(names, row, strict=True))) if row else None
+
+
+def fingerprints_since(connection: duckdb.DuckDBPyConnection, run: RunRecord) -> set[str]:
+    """The project fingerprints of the runs logged after `run` that reached the build phase (a failed
+    build included: it may have rebuilt tables and reloaded seeds under that project)."""
+    rows = connection.execute(
+        f"SELECT DISTINCT project_fingerprint FROM {SCHEMA}.{RUN_LOG} "
+        "WHERE project_fingerprint IS NOT NULL AND (started_at > ? OR (started_at = ? AND run_id > ?))",
+        [run.started_at, run.started_at, run.run_id],
+    ).fetchall()
+    return {fingerprint for (fingerprint,) in rows}

@@ -13,12 +13,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from rich.console import Console
 
 from conftest import run_script
 from nightly_helpers import nightly, tables_in
 from revops import publish
 from revops.contract import contract
 from revops.deltas import SplitPlan, split_raw
+from revops.nightly import NightlyOptions, NightlyRun
 from revops.runlog import RunRecord, read_run_results, write_record
 
 READER = Path(__file__).with_name("nightly_reader.py")
@@ -536,3 +538,44 @@ def test_run_log_record_round_trips(tmp_path: Path) -> None:
         marts = connection.execute("SELECT * FROM ops.run_log_marts ORDER BY mart").fetchall()
     assert rows == [("r1", "failed", '{"a": 1, "b": 2}')]
     assert marts == [("r1", "a", 1), ("r1", "b", 2)]
+
+
+def test_a_night_after_a_run_of_other_code_rebuilds_everything(tmp_path: Path) -> None:
+    """An incremental night leaves out what depends on the code alone (revops.nightly.INCREMENTAL_BUILD_ARGS),
+    so it needs the warehouse as the last published run of this code left it. After a run of other code (a
+    full refresh of a change that failed, then the change reverted: its seeds and tables may still be there)
+    the night rebuilds everything, until a run of this code is published again."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    night = NightlyRun(
+        NightlyOptions(
+            warehouse=warehouse, publish_dir=tmp_path / "published", target_path=tmp_path / "target"
+        ),
+        Console(),
+    )
+    assert night._decide_full_refresh("A") == (True, "new warehouse")
+
+    def logged(day: int, status: str, fingerprint: str | None) -> None:
+        record = RunRecord(
+            run_id=f"202612{day:02d}T000000Z-00000{day}",
+            started_at=datetime(2026, 12, day),
+            status=status,
+            project_fingerprint=fingerprint,
+        )
+        with duckdb.connect(str(warehouse)) as connection:
+            write_record(connection, record)
+
+    logged(1, "failed", "A")
+    assert night._decide_full_refresh("A") == (True, "no published run yet")
+    logged(2, "published", "A")
+    assert night._decide_full_refresh("A") == (False, "incremental since run 20261202T000000Z-000002")
+    assert night._decide_full_refresh("B")[0] is True
+    logged(3, "failed", "A")  # a failed night of the same code
+    logged(4, "failed", None)  # failed in its load: it built nothing
+    assert night._decide_full_refresh("A")[0] is False
+    logged(5, "failed", "B")  # a failed build of other code
+    assert night._decide_full_refresh("A") == (
+        True,
+        "a run since the last published one built other models, macros, seeds, tests or vars",
+    )
+    logged(6, "published", "A")
+    assert night._decide_full_refresh("A") == (False, "incremental since run 20261206T000000Z-000006")

@@ -262,25 +262,53 @@ def test_nightly_runs_on_salesforce_exports(tmp_path: Path) -> None:
     warehouse, published = tmp_path / "work.duckdb", tmp_path / "published"
     upsert = run_script("nightly.py", "--source", "salesforce", "--mode", "upsert", "--raw-dir", str(RAW))
     assert upsert.returncode == 2 and "--mode upsert is for the contract source" in upsert.stderr
-    completed = run_script(
-        "nightly.py",
-        "--source",
-        "salesforce",
-        "--raw-dir",
-        str(RAW),
-        "--warehouse",
-        str(warehouse),
-        "--publish-dir",
-        str(published),
-        "--target-path",
-        str(tmp_path / "target"),
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr[-4000:]
+
+    def night(raw: Path) -> str:
+        completed = run_script(
+            "nightly.py",
+            "--source",
+            "salesforce",
+            "--raw-dir",
+            str(raw),
+            "--warehouse",
+            str(warehouse),
+            "--publish-dir",
+            str(published),
+            "--target-path",
+            str(tmp_path / "target"),
+        )
+        assert completed.returncode == 0, completed.stdout + completed.stderr[-4000:]
+        return completed.stdout + completed.stderr
+
+    def lead_rows(lead_id: str) -> list[tuple]:
+        with duckdb.connect(str(published / "revops.duckdb"), read_only=True) as connection:
+            return connection.execute(
+                "select (select count(*) from marts.fct_lead_funnel where lead_id = $1), "
+                "(select count(*) from marts.fct_kpi_metric_events where lead_id = $1)",
+                [lead_id],
+            ).fetchall()
+
+    assert "build: full refresh" in night(RAW)
     with duckdb.connect(str(published / "revops.duckdb"), read_only=True) as connection:
         rows = connection.execute(
             "select lead_origin, count(*) from marts.fct_opportunity group by 1 order by 1"
         )
         assert rows.fetchall() == [("account", 2), ("contact", 2), ("lead", 1)]
+    assert lead_rows("00Q000000000004AAA") == [(1, 1)]
+
+    # The next export has the lead deleted in Salesforce. The night is incremental and, loaded in full
+    # without a change log, recomputes every lead: a lead gone from the export has no events left to be
+    # found by, and still loses its rows.
+    second = tmp_path / "second"
+    shutil.copytree(RAW, second)
+    leads = second / "Lead.csv"
+    live = '"00Q000000000004AAA","false"'
+    assert live in leads.read_text(encoding="utf-8")
+    leads.write_text(
+        leads.read_text(encoding="utf-8").replace(live, '"00Q000000000004AAA","true"'), encoding="utf-8"
+    )
+    assert "build: incremental" in night(second)
+    assert lead_rows("00Q000000000004AAA") == [(0, 0)]
 
 
 def test_connector_schema_with_fivetran_deletes_missing_columns_and_objects(warehouse: Warehouse) -> None:
