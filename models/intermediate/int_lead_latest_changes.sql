@@ -3,8 +3,8 @@
 -- time of its latest event in int_funnel_events, record edits included. A lead
 -- changed at or after a cutoff exactly when last_changed_at >= the cutoff, so
 -- every lead_replace model reads its changed leads here instead of scanning
--- every event again (15 scans of the events a night, one now). A view on Spark,
--- where those models are tables and nothing reads it.
+-- every event again (one scan of the events a night, not one per model). A
+-- view on Spark, where those models are tables and nothing reads it.
 {{ config(materialized='view' if target.type == 'spark' else 'table') }}
 with
 
