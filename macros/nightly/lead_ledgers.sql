@@ -36,12 +36,13 @@
 {%- endmacro %}
 
 {#-
-    SQL for a lead_replace model's pre-hook (lead_replace_lead_set): an
-    incremental run adds its affected leads (the temporary table the pre-hook
-    has just made) and a marker under `key`; a full build replaces the key's
-    rows with a full-rebuild marker.
+    SQL for a model's pre-hook: an incremental run adds its affected leads
+    (`leads`, a relation or subquery with a lead_id column; by default the
+    temporary table a lead_replace model's pre-hook lead_replace_lead_set has
+    just made) and a marker under `key`; a full build replaces the key's rows
+    with a full-rebuild marker.
 -#}
-{% macro record_lead_ledger(relation, key_column, key, full_rebuild) -%}
+{% macro record_lead_ledger(relation, key_column, key, full_rebuild, leads=none) -%}
     {%- set quoted_key = "'" ~ key ~ "'" -%}
     {%- set invocation = "'" ~ invocation_id ~ "'" -%}
     {%- if full_rebuild %}
@@ -53,6 +54,6 @@
     select {{ quoted_key }}, {{ invocation }}, cast(null as {{ dbt.type_string() }}), false
     union all
     select {{ quoted_key }}, {{ invocation }}, lead_set.lead_id, false
-    from {{ lead_replace_lead_set_relation() }} as lead_set;
+    from {{ leads if leads is not none else lead_replace_lead_set_relation() }} as lead_set;
     {%- endif %}
 {%- endmacro %}

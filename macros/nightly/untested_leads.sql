@@ -24,6 +24,14 @@
 
     Which tests are scoped: get_where_subquery below (generic tests) and the
     singular tests that call untested_leads_where().
+
+    The staging models over the loader's lead-keyed raw tables take part too
+    (loaded_lead_tests_config()). Their rows change only through the loader,
+    whose change log raw.load_changed_leads (revops.loadmeta) names every lead
+    whose rows an upsert inserted, replaced or deleted, and holds a row without
+    a lead after a full load. Their pre-hook records the logged leads, or a
+    full rebuild: with no change log (PostgreSQL, a warehouse loaded some other
+    way), when it holds a full load's row, and on --full-refresh.
 -#}
 
 {% macro untested_leads_relation() -%}
@@ -40,8 +48,48 @@
     {{ record_lead_ledger(untested_leads_relation(), 'model_id', model.unique_id, full_rebuild) }}
 {%- endmacro %}
 
+{#- Whether a model (a graph node) keeps rows in the ledger: lead_replace models and the staging models
+    that call loaded_lead_tests_config(). -#}
+{% macro has_untested_leads(node) -%}
+    {{ return(node.config.get('incremental_strategy') == 'lead_replace'
+        or node.config.get('untested_leads') == 'change_log') }}
+{%- endmacro %}
+
+{#- The config of a staging model over a lead-keyed raw table of the loader: its tests read the rows of
+    the leads the loader changed since they last all passed. -#}
+{% macro loaded_lead_tests_config() -%}
+    {%- do config(untested_leads='change_log', pre_hook="{{ record_loaded_untested_leads() }}") -%}
+{%- endmacro %}
+
+{#- The loader's change log, or none where it does not exist. -#}
+{% macro loader_change_log_relation() -%}
+    {%- for node in graph.sources.values()
+        if node.source_name == 'loader' and node.name == 'load_changed_leads' -%}
+        {{ return(adapter.get_relation(database=node.database, schema=node.schema, identifier=node.identifier)) }}
+    {%- endfor -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{#- The pre-hook of loaded_lead_tests_config(): the leads in the change log, or a full rebuild. -#}
+{% macro record_loaded_untested_leads() -%}
+    {%- if not execute or target.type == 'spark' -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set change_log = loader_change_log_relation() -%}
+    {%- set full_rebuild = flags.FULL_REFRESH or change_log is none -%}
+    {%- if not full_rebuild -%}
+        {%- set full_loads = run_query('select count(*) from ' ~ change_log ~ ' where lead_id is null') -%}
+        {%- set full_rebuild = full_loads.rows[0][0] > 0 -%}
+    {%- endif -%}
+    {%- set logged -%}
+        (select distinct cast(lead_id as {{ dbt.type_string() }}) as lead_id
+        from {{ change_log }} where lead_id is not null)
+    {%- endset -%}
+    {{ record_lead_ledger(untested_leads_relation(), 'model_id', model.unique_id, full_rebuild, leads=logged) }}
+{%- endmacro %}
+
 {#-
-    The untested leads of `model_ids` (unique ids of lead_replace models) as a
+    The untested leads of `model_ids` (unique ids of models with untested leads) as a
     SQL subquery, or none when the test must read every row: at parse time,
     outside `dbt build` and `dbt test` (compile, docs, sqlfluff), on Spark,
     without a ledger, when a model did not run incrementally in this
@@ -94,8 +142,8 @@
 
 {#-
     Generic tests (dbt wraps each tested relation in this macro; it overrides
-    dbt's, keeping its `where` config). A test attached to a lead_replace
-    model reads only the untested leads' rows when it judges each lead on its
+    dbt's, keeping its `where` config). A test attached to a model with untested
+    leads reads only those leads' rows when it judges each lead on its
     own:
       * row-level tests (not_null, accepted_values, relationships from the
         model, expression_is_true, in_funnel_stages): rows of those leads;
@@ -130,7 +178,7 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set attached = graph.nodes.get(model.get('attached_node') or '') -%}
-    {%- if attached is none or attached.config.get('incremental_strategy') != 'lead_replace' -%}
+    {%- if attached is none or not has_untested_leads(attached) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set lead = attached.config.get('unique_key') or 'lead_id' -%}
@@ -158,7 +206,7 @@
 {%- endmacro %}
 
 {#-
-    on-run-end: clear the ledger rows of every lead_replace model that built in
+    on-run-end: clear the ledger rows of every model with untested leads that built in
     this invocation and whose every error-severity data test ran and passed in
     it (warn-severity tests always read everything, so they do not count).
     Run and committed here, as create_untested_leads_ledger.
@@ -178,7 +226,7 @@
     {%- endfor -%}
     {%- set cleared = [] -%}
     {%- for node in graph.nodes.values() if node.resource_type == 'model'
-        and node.config.get('incremental_strategy') == 'lead_replace'
+        and has_untested_leads(node)
         and status_of.get(node.unique_id) == 'success' -%}
         {%- set untested = [] -%}
         {%- for test in tests if node.unique_id in test.depends_on.nodes

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from revops.dbtcli import dbt_command
+from revops.loadmeta import clear_change_log
 from revops.measure import PhaseResult, run_measured
 from revops.nightly import INCREMENTAL_BUILD_ARGS
 from revops.settings import PROJECT_DIR
@@ -121,6 +122,7 @@ class Bench:
         before_full = self.root / "direct_full.duckdb"
         shutil.copyfile(self.warehouse, before_full)
         self.dbt_build("full/dbt build", self.root / "target_full", "--full-refresh")
+        clear_change_log(self.warehouse)  # as the nightly job does after a successful build
         self.publish("full/publish", "00000000T000000Z-full00")
         direct_full = (
             self.direct("full/direct", self.root / "target_full", before_full, False) if direct else None

@@ -17,7 +17,8 @@ Only when every file is readable and complete (and, with `strict`, no row was
 quarantined) is the warehouse attached and every raw table plus
 `raw.quarantine` replaced in one transaction, together with the loader's own
 tables (revops.loadmeta: raw.load_metadata, raw.load_notes,
-raw.business_calendar); otherwise it is left untouched.
+raw.business_calendar, and a row without a lead appended to the change log
+raw.load_changed_leads: every row is new); otherwise it is left untouched.
 
 Raw tables: the contract columns in contract order, typed (string/enum/currency
 VARCHAR, decimal DECIMAL(20,4), boolean BOOLEAN, date DATE, timestamp TIMESTAMP
@@ -282,6 +283,9 @@ class _Session:
                 self._replace_quarantine()
                 connection.execute(f"CREATE SCHEMA IF NOT EXISTS warehouse.{sql_name(RAW_SCHEMA)}")
                 self.write_loader_tables(f"warehouse.{RAW_SCHEMA}", report, mode="full", replace=True)
+                loadmeta.log_full_load(
+                    connection, f"warehouse.{RAW_SCHEMA}", source_dir=report.raw_dir.resolve().name
+                )
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise

@@ -47,7 +47,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from revops import publish as publication
 from revops.dbtcli import dbt_command
 from revops.loader import Report, RichProgress, load_dir, print_problems, render_report
-from revops.rawio import sql_name
+from revops.loadmeta import clear_change_log
 from revops.runlog import (
     DbtOutcome,
     RunRecord,
@@ -57,7 +57,7 @@ from revops.runlog import (
     write_record,
 )
 from revops.settings import PROJECT_DIR
-from revops.upsert import CHANGE_LOG_TABLE, UpsertReport, upsert_dir
+from revops.upsert import UpsertReport, upsert_dir
 
 LoadMode = Literal["full", "upsert"]
 EXIT_OK, EXIT_BUILD, EXIT_LOAD, EXIT_PUBLISH, EXIT_BUSY = 0, 1, 2, 3, 4
@@ -291,7 +291,7 @@ class NightlyRun:
             self.record.failed_phase = "build"
             self.record.reason = _build_reason(returncode, outcome, log)
             return EXIT_BUILD
-        self._clear_change_log()
+        clear_change_log(self.options.warehouse)
         phases.say(
             f"build: {self.record.models_ok} models, {self.record.tests_passed} tests passed, "
             f"{self.record.tests_warned} warned in {self.record.build_seconds:.1f}s"
@@ -354,15 +354,6 @@ class NightlyRun:
                     phases.say(f"  dbt build: {done} of {total} nodes run ({_ANSI.sub('', line).strip()})")
             returncode = child.wait()
         return returncode, log
-
-    def _clear_change_log(self) -> None:
-        with duckdb.connect(str(self.options.warehouse)) as connection:
-            exists = connection.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name = ?",
-                [CHANGE_LOG_TABLE],
-            ).fetchall()[0][0]
-            if exists:
-                connection.execute(f"DELETE FROM raw.{sql_name(CHANGE_LOG_TABLE)}")
 
     def _publish(self, phases: _Phases) -> NightlyResult:
         options = self.options

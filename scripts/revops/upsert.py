@@ -36,8 +36,9 @@ and their `_line_number`. Quarantined rows are appended to raw.quarantine (a
 full load replaces it). Every lead whose rows were inserted, replaced or
 deleted (old and new lead of a changed row; the lead of a deal's
 opportunity; the leads of a changed or deleted campaign) is appended to
-raw.load_changed_leads, which the incremental dbt models read and
-scripts/nightly.py clears after a successful build.
+raw.load_changed_leads (revops.loadmeta), which the incremental dbt models and
+the staging tests of the lead-keyed tables read, and scripts/nightly.py clears
+after a successful build.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ from revops.loader import (
     file_encoding_label,
     new_report,
 )
+from revops.loadmeta import CHANGE_LOG_TABLE, create_change_log
 from revops.rawio import (
     FORMATS,
     EncodingChoice,
@@ -86,12 +88,6 @@ from revops.validation import (
 )
 
 DELETED_COLUMN = "_deleted"
-CHANGE_LOG_TABLE = "load_changed_leads"
-CHANGE_LOG_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("lead_id", "VARCHAR"),
-    ("table_name", "VARCHAR"),
-    ("source_dir", "VARCHAR"),
-)
 WAREHOUSE = "warehouse"
 DELETE_SUFFIX = "__deletes"
 STALE_REASON = "updated_at: older than the loaded row with this {key} (kept the loaded row)"
@@ -616,9 +612,7 @@ class _Upsert:
         return parts
 
     def _log_changed_leads(self) -> None:
-        log = _raw(CHANGE_LOG_TABLE)
-        columns = ", ".join(f"{sql_name(name)} {sql_type}" for name, sql_type in CHANGE_LOG_COLUMNS)
-        self.connection.execute(f"CREATE TABLE IF NOT EXISTS {log} ({columns})")
+        log = create_change_log(self.connection, f"{WAREHOUSE}.{RAW_SCHEMA}")
         self.connection.execute(
             "CREATE OR REPLACE TEMP TABLE changed_leads (lead_id VARCHAR, table_name VARCHAR)"
         )

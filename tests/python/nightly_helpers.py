@@ -12,7 +12,6 @@ import duckdb
 
 from conftest import NO_UNIT_TESTS, Warehouse, run_script
 from revops.settings import PROJECT_DIR
-from revops.upsert import CHANGE_LOG_TABLE
 from shared_builds import ParseCache, session_root
 
 MODELS_ONLY = ("--exclude-resource-type", "test", *NO_UNIT_TESTS)
@@ -170,17 +169,6 @@ def table_differences(
     """Comparison.differences for one table of two files."""
     with compared(left, right) as comparison:
         return comparison.differences(schema, table, exclude)
-
-
-def clear_change_log(path: Path) -> None:
-    """What scripts/nightly.py does after a successful build."""
-    with duckdb.connect(str(path)) as connection:
-        exists = connection.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name = ?",
-            [CHANGE_LOG_TABLE],
-        ).fetchall()[0][0]
-        if exists:
-            connection.execute(f'DELETE FROM raw."{CHANGE_LOG_TABLE}"')
 
 
 def build_models(warehouse: Warehouse, *args: str, dbt_vars: dict | None = None) -> None:

@@ -80,7 +80,7 @@ EXPECTED_QUARANTINE = [
     ),
     ("deals", 9, "deal_type: not one of new, renewal, expansion: 'upsell'"),
 ]
-LOADER_TABLES = ("business_calendar", "load_metadata", "load_notes")
+LOADER_TABLES = ("business_calendar", "load_changed_leads", "load_metadata", "load_notes")
 
 
 def copy_dir(source: Path, tmp_path: Path, name: str = "raw") -> Path:
@@ -130,6 +130,8 @@ def test_good_directory_loads_every_table_with_contract_columns(warehouse: Wareh
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' ORDER BY 1"
     )
     assert [row[0] for row in tables] == sorted([*TABLES, "quarantine", *LOADER_TABLES])
+    # the change log: one row without a lead, every row is new (revops.loadmeta)
+    assert warehouse.query("SELECT * FROM raw.load_changed_leads") == [(None, None, GOOD.name)]
     for table in contract():
         columns = warehouse.query(
             "SELECT column_name, data_type FROM information_schema.columns "

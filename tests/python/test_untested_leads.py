@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from conftest import FIXTURES, NO_UNIT_TESTS, Warehouse
-from revops.upsert import CHANGE_LOG_COLUMNS, CHANGE_LOG_TABLE
+from revops.loadmeta import CHANGE_LOG_COLUMNS, CHANGE_LOG_TABLE
 
 SELECTION = (
     "--select",
@@ -42,6 +43,12 @@ ACTIVITY_TEST = "unique_int_activities_scored_activity_id"
 LEAD_TEST = "unique_int_lead_stages_recorded_lead_id"
 NOT_NULL_TEST = "declared_not_null_int_activities_scored_"
 LEDGER = "main.dbt_untested_leads"
+LOADED_LEAD_MODELS = {
+    f"stg_{system}__{table}"
+    for system in ("contract", "crm")
+    for table in ("leads", "lead_activities", "lead_status_changes")
+}
+"""The staging models over the loader's lead-keyed tables (loaded_lead_tests_config())."""
 
 
 def build(warehouse: Warehouse) -> tuple[bool, dict[str, str], str]:
@@ -53,7 +60,14 @@ def build(warehouse: Warehouse) -> tuple[bool, dict[str, str], str]:
 
 
 def compiled(warehouse: Warehouse, test_name: str) -> str:
-    (path,) = (warehouse.target / "run").rglob(f"{test_name}.sql")
+    """The SQL the last command ran for a test (a long name is cut and hashed: manifest.json has it)."""
+    file_name = f"{test_name}.sql"
+    if len(test_name) > 63:
+        manifest = json.loads((warehouse.target / "manifest.json").read_text(encoding="utf-8"))
+        (file_name,) = {
+            Path(node["path"]).name for node in manifest["nodes"].values() if node["name"] == test_name
+        }
+    (path,) = (warehouse.target / "run").rglob(file_name)
     return path.read_text(encoding="utf-8")
 
 
@@ -159,7 +173,8 @@ def test_a_scoped_test_still_catches_what_it_caught(planted: Warehouse) -> None:
     assert scoped_nulls(planted, "L07") == []
 
     # Night 4, repaired: the tests pass and the ledger empties, except for fct_lead_funnel, one of
-    # whose tests (appears_exactly_once_in, on stg_crm__leads) the selection left out.
+    # whose tests (appears_exactly_once_in, on stg_crm__leads) the selection left out, and the staging
+    # models, whose tests it left out.
     execute(
         planted,
         f"DELETE FROM raw.lead_activities WHERE lead_id = 'L13' AND activity_id = {SHARED_ACTIVITY}",
@@ -168,7 +183,7 @@ def test_a_scoped_test_still_catches_what_it_caught(planted: Warehouse) -> None:
     ok, statuses, _ = build(planted)
     assert ok and statuses[ACTIVITY_TEST] == statuses[LEAD_TEST] == "pass"
     assert "dbt_untested_leads" in compiled(planted, LEAD_TEST)
-    assert {model for model, _ in ledger(planted)} == {"fct_lead_funnel"}
+    assert {model for model, _ in ledger(planted)} == {"fct_lead_funnel", *LOADED_LEAD_MODELS}
 
 
 def test_dbt_test_on_its_own_reads_every_row(planted: Warehouse) -> None:
@@ -178,3 +193,87 @@ def test_dbt_test_on_its_own_reads_every_row(planted: Warehouse) -> None:
     )
     assert result.ok, result.output[-3000:]
     assert "dbt_untested_leads" not in compiled(planted, ACTIVITY_TEST)
+
+
+STAGING = (
+    "--select",
+    "stg_contract__*",
+    "stg_crm__*",
+    "pipeline_stages",  # tests named stg_crm__*_in_pipeline_stages read it
+    "--indirect-selection",
+    "cautious",
+    *NO_UNIT_TESTS,
+)
+STAGING_UNIQUE = "unique_stg_contract__lead_activities_activity_id"
+STAGING_ORPHAN = "relationships_stg_crm__lead_activities_lead_id__lead_id__ref_stg_crm__leads_"
+
+
+def build_staging(warehouse: Warehouse) -> tuple[bool, dict[str, str], str]:
+    result = warehouse.dbt("build", *STAGING, artifacts=True)
+    run = json.loads((warehouse.target / "run_results.json").read_text(encoding="utf-8"))
+    statuses = {row["unique_id"].split(".")[2]: row["status"] for row in run["results"]}
+    assert set(statuses) >= {STAGING_UNIQUE, STAGING_ORPHAN}, result.output[-3000:]
+    return result.ok, statuses, run["metadata"]["invocation_id"]
+
+
+def test_staging_tests_read_the_leads_the_loader_changed(tmp_path: Path) -> None:
+    """The staging models over the lead-keyed raw tables: their tests read the rows of the leads in the
+    loader's change log (every row after a full load), and still catch what they caught."""
+    warehouse = Warehouse(tmp_path)
+    loaded = warehouse.load(FIXTURES / "core" / "raw")
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    # A full load logs a row without a lead: every row is new, and the tests read them all.
+    assert warehouse.query(f"SELECT lead_id, table_name, source_dir FROM raw.{CHANGE_LOG_TABLE}") == [
+        (None, None, "raw")
+    ]
+    ok, statuses, _ = build_staging(warehouse)
+    assert ok and statuses[STAGING_UNIQUE] == "pass"
+    assert "dbt_untested_leads" not in compiled(warehouse, STAGING_UNIQUE)
+    assert ledger(warehouse) == set()
+
+    # Night 1 (the full load's row cleared, as scripts/nightly.py does): one of L07's activities copied
+    # under L13, which the change log names. The scoped test reads L13's activity ids and finds the
+    # duplicate, although its other copy belongs to L07, which the log does not name.
+    execute(
+        warehouse,
+        "INSERT INTO raw.lead_activities SELECT * REPLACE ('L13' AS lead_id) FROM raw.lead_activities "
+        f"WHERE activity_id = {SHARED_ACTIVITY}",
+        *change_log("L13"),
+    )
+    ok, statuses, night = build_staging(warehouse)
+    assert not ok and statuses[STAGING_UNIQUE] == "fail"
+    assert "dbt_untested_leads" in compiled(warehouse, STAGING_UNIQUE)
+    assert ("stg_contract__lead_activities", "L13") in ledger(warehouse, night)
+
+    # Night 2: repaired, and an activity of a lead that does not exist (L99), logged.
+    execute(
+        warehouse,
+        f"DELETE FROM raw.lead_activities WHERE lead_id = 'L13' AND activity_id = {SHARED_ACTIVITY}",
+        "INSERT INTO raw.lead_activities SELECT * REPLACE ('A-ORPHAN' AS activity_id, 'L99' AS lead_id) "
+        f"FROM raw.lead_activities WHERE activity_id = {SHARED_ACTIVITY}",
+        *change_log("L99"),
+    )
+    ok, statuses, _ = build_staging(warehouse)
+    assert not ok and statuses[STAGING_ORPHAN] == "fail"
+    assert statuses[STAGING_UNIQUE] == "pass"  # L13, still untested after night 1, read again
+    assert "dbt_untested_leads" in compiled(warehouse, STAGING_ORPHAN)
+
+    # Night 3: repaired; every test passes and the ledger empties, except for stg_crm__leads, one of
+    # whose tests (appears_exactly_once_in fct_lead_funnel) the selection leaves out.
+    execute(warehouse, "DELETE FROM raw.lead_activities WHERE lead_id = 'L99'", *change_log("L99"))
+    ok, statuses, _ = build_staging(warehouse)
+    assert ok
+    assert {model for model, _ in ledger(warehouse)} == {"stg_crm__leads"}
+
+    # What the tests rely on: only the loader writes raw. A duplicate written behind its back and not
+    # logged is not read by a night, and is found by `dbt test` on its own and after the next full load.
+    execute(
+        warehouse,
+        f"INSERT INTO raw.lead_activities SELECT * FROM raw.lead_activities WHERE activity_id = {SHARED_ACTIVITY}",
+        *change_log(),
+    )
+    ok, statuses, _ = build_staging(warehouse)
+    assert ok and statuses[STAGING_UNIQUE] == "pass"
+    tested = warehouse.dbt("test", *STAGING, artifacts=True)
+    assert not tested.ok
+    assert "dbt_untested_leads" not in compiled(warehouse, STAGING_UNIQUE)

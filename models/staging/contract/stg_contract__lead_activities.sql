@@ -1,3 +1,5 @@
+-- Its tests read the rows of the leads the loader changed since they last passed (macros/nightly/untested_leads.sql).
+{{ loaded_lead_tests_config() }}
 with
 
 source as (

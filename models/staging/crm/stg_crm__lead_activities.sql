@@ -1,4 +1,6 @@
 -- Canonical lead activities, from the system var crm_source picks (macros/sources/crm_source.sql).
+-- Its tests read the rows of the leads the loader changed since they last passed (macros/nightly/untested_leads.sql).
+{{ loaded_lead_tests_config() }}
 with
 
 source_system as (
