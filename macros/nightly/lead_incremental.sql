@@ -28,8 +28,9 @@
         otherwise (a forward window that has elapsed since the last build).
         Such a model refs int_as_of itself (a `-- depends_on:` comment will
         do).
-    Only the CSV contract's loader keeps a change log; for any other
-    crm_source (Salesforce, loaded in full) every lead is recomputed: every
+    Only the CSV contract's upsert loads log leads (a full load logs one row
+    without a lead); for any other crm_source (Salesforce, loaded in full)
+    every lead is recomputed: every
     lead with an event, and every lead with rows in the model's table (one
     deleted in the other system since has no events, and loses its rows).
     incremental_lead_ids() lists both. A full refresh (`--full-refresh`, a new
@@ -98,8 +99,8 @@
     select latest_changes.lead_id
     from latest_changes
     cross join cutoff
-    {#- Only the CSV contract's loader writes a change log. Another system (Salesforce, loaded in
-        full each night) recomputes every lead: a changed record need not carry a new event. -#}
+    {#- Only the CSV contract's upsert loads log leads. Another system (Salesforce, loaded in full
+        each night) recomputes every lead: a changed record need not carry a new event. -#}
     {%- if crm_source() == 'contract' %}
     where latest_changes.last_changed_at >= cutoff.cutoff_at
     {%- endif %}

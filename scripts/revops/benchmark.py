@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from rich.console import Console
@@ -18,7 +19,7 @@ from rich.table import Table
 from revops.dbtcli import dbt_command
 from revops.loadmeta import clear_change_log
 from revops.measure import PhaseResult, run_measured
-from revops.nightly import INCREMENTAL_BUILD_ARGS
+from revops.nightly import INCREMENTAL_BUILD_ARGS, INCREMENTAL_BUILD_ENV
 from revops.settings import PROJECT_DIR
 
 console = Console()
@@ -59,10 +60,10 @@ class Bench:
             PYTHONPATH=str(self.scripts),
         )
 
-    def phase(self, name: str, command: list[str]) -> PhaseResult:
+    def phase(self, name: str, command: list[str], env: Mapping[str, str] | None = None) -> PhaseResult:
         console.print(f"[bold]{self.leads:,} leads[/bold]: {name} …")
         log = self.root / f"{name.replace(' ', '_').replace('/', '_')}.log"
-        result = run_measured(name, command, cwd=PROJECT_DIR, env=self.env, log=log)
+        result = run_measured(name, command, cwd=PROJECT_DIR, env={**self.env, **(env or {})}, log=log)
         self.results.append(result)
         console.print(
             f"  {result.seconds:.1f}s wall, {result.cpu_seconds:.1f}s CPU, {result.peak_rss_mib:,.0f} MiB peak"
@@ -72,11 +73,14 @@ class Bench:
             raise PhaseFailed(f"{name} failed (exit {result.returncode}); see {log}")
         return result
 
-    def dbt_build(self, name: str, target: Path, *args: str) -> PhaseResult:
+    def dbt_build(
+        self, name: str, target: Path, *args: str, env: Mapping[str, str] | None = None
+    ) -> PhaseResult:
         return self.phase(
             name,
             [*self.dbt, "build", *args, *self.exclude, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
              "--target-path", str(target)],
+            env,
         )  # fmt: skip
 
     def direct(self, name: str, target: Path, before: Path, incremental: bool) -> dict:
@@ -135,7 +139,9 @@ class Bench:
         target_nightly = self.root / "target_nightly"
         target_nightly.mkdir(exist_ok=True)
         shutil.copyfile(self.root / "target_full" / PARTIAL_PARSE, target_nightly / PARTIAL_PARSE)
-        self.dbt_build("nightly/dbt build", target_nightly, *INCREMENTAL_BUILD_ARGS)
+        self.dbt_build(
+            "nightly/dbt build", target_nightly, *INCREMENTAL_BUILD_ARGS, env=INCREMENTAL_BUILD_ENV
+        )
         self.publish("nightly/publish", "00000000T000001Z-night0", patch=True)
         direct_nightly = (
             self.direct("nightly/direct", self.root / "target_nightly", before_nightly, True)

@@ -150,17 +150,22 @@ _LOG_RECORD_START = re.compile(r"\n(?=(?:\x1b\[0m)?\d\d:\d\d:\d\d\.\d+ )")
 _PRE_HOOK_RECORD = re.compile(
     r"On (model\.[^:]+): /\* .*? \*/\s*(drop table if exists \"[^\"]+__lead_set\".*)", re.DOTALL
 )
+_LEDGER_HOOK_RECORD = re.compile(
+    r"On (model\.[^:]+): /\* .*? \*/\s*((?:delete from|insert into) \S*\"dbt_untested_leads\".*)", re.DOTALL
+)
 
 
 def lead_set_pre_hooks(dbt_log: Path) -> dict[str, str]:
-    """The SQL each lead_replace model's pre-hook ran (lead_replace_lead_set), by node, from dbt's
-    debug log: the last run in the log wins. dbt renders a hook only as it runs it, so the manifest
-    does not hold it; the direct replay needs it to create the affected leads' temporary table."""
+    """The SQL each model's pre-hook ran, by node, from dbt's debug log: a lead_replace model's
+    (lead_replace_lead_set) and a staging view's record of the leads its tests read
+    (record_loaded_untested_leads). The last run in the log wins. dbt renders a hook only as it runs
+    it, so the manifest does not hold it; the direct replay needs it to create the affected leads'
+    temporary table and to give the tests the same ledger."""
     hooks: dict[str, str] = {}
     if not dbt_log.is_file():
         return hooks
     for record in _LOG_RECORD_START.split(dbt_log.read_text(encoding="utf-8", errors="replace")):
-        match = _PRE_HOOK_RECORD.search(record)
+        match = _PRE_HOOK_RECORD.search(record) or _LEDGER_HOOK_RECORD.search(record)
         if match:
             hooks[match.group(1)] = match.group(2).strip()
     return hooks
@@ -169,7 +174,8 @@ def lead_set_pre_hooks(dbt_log: Path) -> dict[str, str]:
 def _model_sql(node: Node, incremental: bool, pre_hooks: dict[str, str] | None = None) -> list[str]:
     assert node.relation is not None
     if node.materialized == "view":
-        return [f"CREATE OR REPLACE VIEW {node.relation} AS {node.compiled}"]
+        hook = (pre_hooks or {}).get(node.unique_id) if incremental else None
+        return [*([hook] if hook else []), f"CREATE OR REPLACE VIEW {node.relation} AS {node.compiled}"]
     if node.materialized == "incremental" and incremental:
         assert node.run_path is not None
         strategy = node.run_path.read_text(encoding="utf-8")

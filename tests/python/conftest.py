@@ -119,7 +119,11 @@ class Warehouse:
         return run_command(app, "--raw-dir", str(raw_dir), *extra, env={"REVOPS_DUCKDB_PATH": str(self.path)})
 
     def dbt(
-        self, *args: str, dbt_vars: Mapping[str, Any] | None = None, artifacts: bool = False
+        self,
+        *args: str,
+        dbt_vars: Mapping[str, Any] | None = None,
+        artifacts: bool = False,
+        env: Mapping[str, str] | None = None,
     ) -> DbtResult:
         """`dbt <args>` on this warehouse. dbt's JSON artifacts (manifest.json, run_results.json) are written
         only with `artifacts=True`, for a test that reads them: for a command that runs nodes, writing them
@@ -140,6 +144,7 @@ class Warehouse:
             duckdb_path=Path(os.path.relpath(self.path, self.root)),
             target_path=self.target,
             dbt_vars=dbt_vars,
+            env=env,
             project_dir=self.project_dir,
             cwd=self.root,
         )

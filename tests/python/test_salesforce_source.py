@@ -297,7 +297,7 @@ def test_nightly_runs_on_salesforce_exports(tmp_path: Path) -> None:
     assert lead_rows("00Q000000000004AAA") == [(1, 1)]
 
     # The next export has the lead deleted in Salesforce. The night is incremental and, loaded in full
-    # without a change log, recomputes every lead: a lead gone from the export has no events left to be
+    # (the change log names no lead), recomputes every lead: a lead gone from the export has no events left to be
     # found by, and still loses its rows.
     second = tmp_path / "second"
     shutil.copytree(RAW, second)
