@@ -261,6 +261,10 @@ def test_staging_tests_read_the_leads_the_loader_changed(tmp_path: Path) -> None
     ok, statuses, _ = build_staging(warehouse)
     assert ok
     assert {model for model, _ in ledger(warehouse)} == {"stg_crm__leads"}
+    # The scans of a view over raw read every row (cheaper than finding the leads' rows); keys and joins
+    # are scoped.
+    assert "dbt_untested_leads" not in compiled(warehouse, "declared_not_null_stg_crm__lead_activities_")
+    assert "dbt_untested_leads" in compiled(warehouse, STAGING_UNIQUE)
 
     # What a night relies on: only the loader writes raw. A duplicate written behind its back and not
     # logged is not read by a night; `dbt test` on its own, a `dbt build` by hand (after a change of
