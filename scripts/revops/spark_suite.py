@@ -82,6 +82,10 @@ class SparkBuild:
     """The CRM source of raw_dir: load.py --source and dbt var crm_source."""
     unit_tests: tuple[str, ...] = ()
     """dbt unit tests (by name) to run on Spark too, in the same dbt build."""
+    select: tuple[str, ...] = ("resource_type:model",)
+    """The models to build (dbt selectors); every model by default."""
+    read_schema: str = MARTS
+    """The schema whose every relation is read back (and compared by the caller)."""
 
 
 @dataclass
@@ -94,7 +98,7 @@ class BuildSummary:
     dbt: SuiteResult = field(default_factory=lambda: SuiteResult("spark", "one Spark application"))
     """Every dbt invocation's run_results: statuses, nodes and seconds by type, seconds per node."""
     outputs: dict[str, str] = field(default_factory=dict)
-    """marts.<name> -> the parquet directory holding its rows as Spark read them."""
+    """<read_schema>.<name> -> the parquet directory holding its rows as Spark read them."""
 
 
 # --------------------------------------------------------------------------- child process
@@ -153,11 +157,14 @@ def _run_build(
     )
     timed("publish", started)
 
-    # Seeds and models (contracts enforced; the seeds are the same files for every source), and the
-    # unit tests named in the build, in one invocation.
+    # What is read back afterwards is what this build made: the schema starts empty (the builds
+    # share one catalog, and an earlier build's relations there would otherwise be read too).
+    session.sql(f"drop schema if exists {build.read_schema} cascade")
+    # Seeds and the selected models (contracts enforced; the seeds are the same files for every
+    # source), and the unit tests named in the build, in one invocation.
     started = time.monotonic()
     selected = [
-        "resource_type:model",
+        *build.select,
         *(["resource_type:seed"] if first else []),
         *(f"test_type:unit,{name}" for name in build.unit_tests),
     ]
@@ -172,7 +179,8 @@ def _run_build(
 
     started = time.monotonic()
     relations = sorted(
-        f"{MARTS}.{row['tableName']}" for row in session.sql(f"show tables in {MARTS}").collect()
+        f"{build.read_schema}.{row['tableName']}"
+        for row in session.sql(f"show tables in {build.read_schema}").collect()
     )
     summary.outputs = {relation: str(root / "marts" / relation) for relation in relations}
     write_query_outputs(
@@ -221,7 +229,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     request = json.loads(request_text)
     settings = SparkSettings(Path(request["directory"]), request.get("master"))
     builds = [
-        SparkBuild(item["name"], Path(item["raw_dir"]), item["source"], tuple(item["unit_tests"]))
+        SparkBuild(
+            item["name"],
+            Path(item["raw_dir"]),
+            item["source"],
+            tuple(item["unit_tests"]),
+            tuple(item["select"]),
+            item["read_schema"],
+        )
         for item in request["builds"]
     ]
     summaries = run_in_process(settings, builds, Path(request["workdir"]))
@@ -267,6 +282,8 @@ class SparkBuildsRun:
                     "raw_dir": str(build.raw_dir),
                     "source": build.source,
                     "unit_tests": list(build.unit_tests),
+                    "select": list(build.select),
+                    "read_schema": build.read_schema,
                 }
                 for build in self.builds
             ],
