@@ -20,7 +20,7 @@ from nightly_helpers import nightly, tables_in
 from revops import publish
 from revops.contract import contract
 from revops.deltas import SplitPlan, split_raw
-from revops.nightly import NightlyOptions, NightlyRun
+from revops.nightly import NightlyOptions, NightlyRun, project_fingerprint
 from revops.runlog import RunRecord, read_run_results, write_record
 
 READER = Path(__file__).with_name("nightly_reader.py")
@@ -201,9 +201,12 @@ def test_publication_holds_only_marts_and_the_run_log(demo: Path) -> None:
 
 
 def test_a_failed_test_leaves_the_publication_untouched(demo: Path, tmp_path: Path) -> None:
-    """Two tests fail in one night, one from the data and one from a var: a currency with no FX rate
-    (it loads, a valid ISO code, but fails campaign_cost_currency_has_fx_rate), and drift_error_rate
-    0 passed with --vars (any CRM-vs-agreed MQL disagreement fails mql_drift_above_error_rate)."""
+    """Two tests fail in one incremental night: a campaign cost in a currency with no FX rate loads (a
+    valid ISO code), fails campaign_cost_currency_has_fx_rate and errors
+    assert_fx_rates_cover_every_money_month (which names the month and currency to add). A night
+    whose vars changed rebuilds everything (test_a_night_after_a_run_of_other_code_rebuilds_everything)
+    and fails the same way; `--vars` reaching dbt is shown by the Salesforce nights
+    (test_salesforce_source.py: crm_source)."""
     run = copy_run(demo, tmp_path)
     current = run / "published" / "revops.duckdb"
     before, kept_before = (
@@ -216,26 +219,27 @@ def test_a_failed_test_leaves_the_publication_untouched(demo: Path, tmp_path: Pa
     (bad / "campaign_costs.csv").write_text(
         f"campaign_id,cost_date,amount,currency\n{campaign},2026-09-30,100,XXX\n", encoding="utf-8"
     )
-    result = nightly(
-        run, "--raw-dir", str(bad), "--mode", "upsert", "--vars", json.dumps({"drift_error_rate": 0})
-    )
+    result = nightly(run, "--raw-dir", str(bad), "--mode", "upsert")
     assert result.returncode == 1, result.stdout + result.stderr
+    assert "build: incremental" in result.stdout + result.stderr
     assert "failed in phase build" in result.stderr
-    assert "campaign_cost_currency_has_fx_rate" in result.stderr
-    assert "mql_drift_above_error_rate" in result.stderr
+    assert "1 tests failed, 1 errored" in result.stderr
+    assert "test campaign_cost_currency_has_fx_rate (fail)" in result.stderr
+    assert "test assert_fx_rates_cover_every_money_month (error)" in result.stderr
     assert "is unchanged" in result.stderr
     assert digest(current) == before
     assert sorted(path.name for path in publish.kept_publications(run / "published")) == kept_before
     assert not list((run / "published").glob(".*tmp"))
     failed = query(
         run / "warehouse.duckdb",
-        "SELECT status, failed_phase, tests_failed, publication FROM ops.run_log ORDER BY run_id DESC LIMIT 1",
+        "SELECT status, failed_phase, tests_failed, tests_errored, publication FROM ops.run_log "
+        "ORDER BY run_id DESC LIMIT 1",
     )
-    assert failed == [("failed", "build", 2, None)]
+    assert failed == [("failed", "build", 1, 1, None)]
     # the marts' rewritten leads stay in the ledger: the next publication will include them
     assert query(
         run / "warehouse.duckdb",
-        f"SELECT count(DISTINCT relation_name) FROM main.{publish.LEDGER} WHERE lead_id IS NULL",
+        f"SELECT count(DISTINCT relation_name) FROM main.{publish.LEDGER}",
     ) == [(3,)]
 
 
@@ -553,6 +557,8 @@ def test_a_night_after_a_run_of_other_code_rebuilds_everything(tmp_path: Path) -
         Console(),
     )
     assert night._decide_full_refresh("A") == (True, "new warehouse")
+    # other vars are other code: a night passed --vars it did not publish with rebuilds everything
+    assert project_fingerprint({}) != project_fingerprint({"drift_error_rate": 0})
 
     def logged(day: int, status: str, fingerprint: str | None) -> None:
         record = RunRecord(
