@@ -103,10 +103,12 @@ marker=""
 for expression in "${deselect[@]}"; do marker="${marker:+$marker and }$expression"; done
 
 echo "== pytest"
-# pytest-xdist: one worker per core plus one (dbt runs at about one core, and the Spark and
-# PostgreSQL groups wait on their servers); --dist loadgroup keeps the tests that share a build on
+# pytest-xdist: one worker per core. Both cores are busy from the first test to the last either way
+# (the Spark cluster's JVMs, PostgreSQL and sqlfluff run beside the workers), and a third worker only
+# adds contention: back to back on a fresh clone, 2 workers took 652 s and 1,078 CPU-s, 3 workers 696 s
+# and 1,159 CPU-s (docs/tests.md, session 15). --dist loadgroup keeps the tests that share a build on
 # one worker (tests/python/shared_builds.py). --durations: the slowest tests (set-up included).
-workers="${PYTEST_WORKERS:-$(($(nproc) + 1))}"
+workers="${PYTEST_WORKERS:-$(nproc)}"
 pytest_status=0
 .venv/bin/pytest -n "$workers" --dist loadgroup --durations=15 ${marker:+-m "$marker"} "$@" || pytest_status=$?
 phase_done "pytest ($workers workers)"
