@@ -28,6 +28,12 @@
         otherwise (a forward window that has elapsed since the last build).
         Such a model refs int_as_of itself (a `-- depends_on:` comment will
         do).
+    On the nightly job's incremental night of the CSV contract whose change
+    log holds only upserts (scripts/nightly.py sets
+    REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG=1), the log names every lead whose
+    rows changed since the last successful build, so the first set is left
+    out: the affected leads are the logged ones and the judged ones
+    (DECISIONLOG.md D30). What that relies on: only the loader writes raw.
     Only the CSV contract's upsert loads log leads (a full load logs one row
     without a lead); for any other crm_source (Salesforce, loaded in full)
     every lead is recomputed: every
@@ -67,8 +73,14 @@
     {%- endif -%}
     {%- set earliest = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" -%}
     {%- set judgement = config.get('as_of_judgement') -%}
+    {%- set from_change_log = crm_source() == 'contract'
+        and env_var('REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG', '') == '1' -%}
+    {%- if from_change_log -%}
+        {{ assert_change_log_holds_only_upserts() }}
+    {%- endif %}
     with
 
+    {% if not from_change_log -%}
     cutoff as (
         select
             {{ dbt.dateadd(
@@ -83,6 +95,7 @@
         select * from {{ ref('int_lead_latest_changes') }}
     ),
 
+    {% endif -%}
     change_log as (
         select * from {{ ref('stg_loader__changed_leads') }}
     ){%- if judgement %},
@@ -96,6 +109,7 @@
     )
     {%- endif %}
 
+    {% if not from_change_log -%}
     select latest_changes.lead_id
     from latest_changes
     cross join cutoff
@@ -105,6 +119,7 @@
     where latest_changes.last_changed_at >= cutoff.cutoff_at
     {%- endif %}
     union
+    {% endif -%}
     select change_log.lead_id
     from change_log
     {%- if crm_source() != 'contract' %}
@@ -122,6 +137,24 @@
     where judged_rows.{{ judgement['flag'] }}
         is distinct from (judged_rows.{{ judgement['due_at'] }} <= as_of.as_of_at)
     {%- endif %}
+{%- endmacro %}
+
+{#-
+    The guard of REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG: a change log that holds a full load's row (or no
+    change log) does not name every changed lead, and int_lead_latest_changes, left out of such a night,
+    may be stale. Stop rather than recompute too few leads.
+-#}
+{% macro assert_change_log_holds_only_upserts() -%}
+    {%- set change_log = loader_change_log_relation() -%}
+    {%- set full_loads = run_query('select count(*) from ' ~ change_log ~ ' where lead_id is null')
+        if change_log is not none else none -%}
+    {%- if change_log is none or full_loads.rows[0][0] > 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG=1 says the loader's change log names every changed lead, but "
+            ~ ("there is no change log" if change_log is none else change_log ~ " holds a full load")
+            ~ ": " ~ this ~ " would recompute too few leads. Build without it (scripts/nightly.py sets it"
+            ~ " only after upserts).") }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#-

@@ -19,7 +19,7 @@ from rich.table import Table
 from revops.dbtcli import dbt_command
 from revops.loadmeta import clear_change_log
 from revops.measure import PhaseResult, run_measured
-from revops.nightly import INCREMENTAL_BUILD_ARGS, INCREMENTAL_BUILD_ENV
+from revops.nightly import incremental_build
 from revops.settings import PROJECT_DIR
 
 console = Console()
@@ -139,9 +139,8 @@ class Bench:
         target_nightly = self.root / "target_nightly"
         target_nightly.mkdir(exist_ok=True)
         shutil.copyfile(self.root / "target_full" / PARTIAL_PARSE, target_nightly / PARTIAL_PARSE)
-        self.dbt_build(
-            "nightly/dbt build", target_nightly, *INCREMENTAL_BUILD_ARGS, env=INCREMENTAL_BUILD_ENV
-        )
+        night = incremental_build(self.warehouse)
+        self.dbt_build("nightly/dbt build", target_nightly, *night.args, env=night.env)
         self.publish("nightly/publish", "00000000T000001Z-night0", patch=True)
         direct_nightly = (
             self.direct("nightly/direct", self.root / "target_nightly", before_nightly, True)

@@ -134,15 +134,34 @@ def log_full_load(connection: duckdb.DuckDBPyConnection, schema: str, *, source_
     connection.execute(f"INSERT INTO {target} VALUES (NULL, NULL, ?)", [source_dir])
 
 
+def _change_log(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """The change log's name, or None before the loader made it."""
+    exists = connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+        [RAW_SCHEMA, CHANGE_LOG_TABLE],
+    ).fetchall()[0][0]
+    return f"{sql_name(RAW_SCHEMA)}.{sql_name(CHANGE_LOG_TABLE)}" if exists else None
+
+
 def clear_change_log(warehouse: Path) -> None:
     """Empty the change log, once a build has recomputed and tested its leads (scripts/nightly.py)."""
     with duckdb.connect(str(warehouse)) as connection:
-        exists = connection.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
-            [RAW_SCHEMA, CHANGE_LOG_TABLE],
-        ).fetchall()[0][0]
-        if exists:
-            connection.execute(f"DELETE FROM {sql_name(RAW_SCHEMA)}.{sql_name(CHANGE_LOG_TABLE)}")
+        if change_log := _change_log(connection):
+            connection.execute(f"DELETE FROM {change_log}")
+
+
+def change_log_holds_only_upserts(warehouse: Path) -> bool:
+    """Whether the change log exists and holds no full load's row: then it names every lead whose rows
+    changed since it was last cleared (an upsert logs each one), and the incremental models may read
+    their affected leads from it alone (scripts/nightly.py, macros/nightly/lead_incremental.sql)."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        change_log = _change_log(connection)
+        return (
+            change_log is not None
+            and not connection.execute(f"SELECT count(*) FROM {change_log} WHERE lead_id IS NULL").fetchall()[
+                0
+            ][0]
+        )
 
 
 def write_notes(

@@ -47,7 +47,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from revops import publish as publication
 from revops.dbtcli import dbt_command
 from revops.loader import Report, RichProgress, load_dir, print_problems, render_report
-from revops.loadmeta import clear_change_log
+from revops.loadmeta import change_log_holds_only_upserts, clear_change_log
 from revops.runlog import (
     DbtOutcome,
     RunRecord,
@@ -74,8 +74,35 @@ INCREMENTAL_BUILD_ARGS = ("--select", "source:*+", "--exclude-resource-type", "u
 # of the leads in the loader's change log: every other row passed them under this code
 # (macros/nightly/untested_leads.sql, DECISIONLOG.md D29). Only the nightly job knows the code is unchanged.
 INCREMENTAL_BUILD_ENV = {"REVOPS_TESTS_READ_CHANGE_LOG": "1"}
+# On an incremental night of the CSV contract whose change log holds only upserts (no full load since it
+# was last cleared), the log names every lead whose rows changed. The lead_replace models then recompute
+# exactly those leads (and the rows the as-of instant judges anew) instead of every lead with an event
+# within the lookback as well, and int_lead_latest_changes, which only the lookback reads, is left out
+# (macros/nightly/lead_incremental.sql, DECISIONLOG.md D30).
+CHANGE_LOG_ONLY_ARGS = ("--exclude", "int_lead_latest_changes")
+CHANGE_LOG_ONLY_ENV = {"REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG": "1"}
 _NODE_LINE = re.compile(r"\b(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP|NO-OP)\b")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@dataclass(frozen=True)
+class IncrementalBuild:
+    """The dbt arguments and environment of an incremental night (incremental_build)."""
+
+    leads_from_change_log: bool
+
+    @property
+    def args(self) -> list[str]:
+        return [*INCREMENTAL_BUILD_ARGS, *(CHANGE_LOG_ONLY_ARGS if self.leads_from_change_log else ())]
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**INCREMENTAL_BUILD_ENV, **(CHANGE_LOG_ONLY_ENV if self.leads_from_change_log else {})}
+
+
+def incremental_build(warehouse: Path, source: str = "contract") -> IncrementalBuild:
+    """How to build an incremental night on `warehouse`, once its load is done."""
+    return IncrementalBuild(source == "contract" and change_log_holds_only_upserts(warehouse))
 
 
 @dataclass
@@ -285,10 +312,16 @@ class NightlyRun:
         self.record.full_refresh = full_refresh
         phases.say(f"build: {'full refresh' if full_refresh else 'incremental'} ({why})")
         started = time.perf_counter()
-        mode_args = ["--full-refresh"] if full_refresh else list(INCREMENTAL_BUILD_ARGS)
-        returncode, log = self._stream_dbt(
-            ["build", *mode_args], phases, {} if full_refresh else INCREMENTAL_BUILD_ENV
-        )
+        if full_refresh:
+            mode_args, env = ["--full-refresh"], {}
+        else:
+            night = incremental_build(options.warehouse, options.source)
+            mode_args, env = night.args, night.env
+            if night.leads_from_change_log:
+                phases.say(
+                    "build: the affected leads are the change log's (upserts only since the last build)"
+                )
+        returncode, log = self._stream_dbt(["build", *mode_args], phases, env)
         self.record.build_seconds = time.perf_counter() - started
         outcome = read_run_results(options.target_path / "run_results.json")
         if outcome is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from conftest import NO_UNIT_TESTS, Warehouse, run_script
+from revops.nightly import CHANGE_LOG_ONLY_ARGS, IncrementalBuild, incremental_build
 from revops.settings import PROJECT_DIR
 from shared_builds import ParseCache, session_root
 
@@ -171,6 +172,15 @@ def table_differences(
         return comparison.differences(schema, table, exclude)
 
 
-def build_models(warehouse: Warehouse, *args: str, dbt_vars: dict | None = None) -> None:
-    result = warehouse.dbt("build", *MODELS_ONLY, *args, dbt_vars=dbt_vars)
+def build_models(
+    warehouse: Warehouse, *args: str, dbt_vars: dict | None = None, night: bool = False
+) -> IncrementalBuild | None:
+    """`dbt build` of the models in `args`. With `night`, as the nightly job builds an incremental night
+    (revops.nightly.incremental_build): with the change log's leads alone and without
+    int_lead_latest_changes when the log holds only upserts. Returns that plan (None without `night`)."""
+    plan = incremental_build(warehouse.path) if night else None
+    extra = CHANGE_LOG_ONLY_ARGS if plan and plan.leads_from_change_log else ()
+    env = plan.env if plan else None
+    result = warehouse.dbt("build", *MODELS_ONLY, *args, *extra, dbt_vars=dbt_vars, env=env)
     assert result.ok, result.output[-6000:]
+    return plan

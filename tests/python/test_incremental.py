@@ -12,6 +12,7 @@ import pytest
 from conftest import FIXTURES, Warehouse, generate
 from nightly_helpers import (
     INCREMENTAL_MODELS,
+    MODELS_ONLY,
     STATEFUL,
     build_models,
     compared,
@@ -22,6 +23,7 @@ from revops.contract import table as contract_table
 from revops.deltas import SplitPlan, split_raw
 from revops.loader import load_dir
 from revops.loadmeta import CHANGE_LOG_TABLE, clear_change_log
+from revops.nightly import CHANGE_LOG_ONLY_ENV, incremental_build
 from revops.upsert import TableChanges, upsert_dir
 from revops.validation import typed_sql
 
@@ -186,6 +188,17 @@ def _activities(warehouse: Warehouse) -> list[tuple]:
     return warehouse.query("SELECT lead_id, activity_id FROM intermediate.int_activities_scored ORDER BY ALL")
 
 
+def _night_leads(warehouse: Warehouse, model: str) -> list[str]:
+    """The leads `model` recomputed since its last full build, from the ledger of untested leads (the
+    builds here leave the tests out, so nothing clears it)."""
+    rows = warehouse.query(
+        "SELECT DISTINCT lead_id FROM main.dbt_untested_leads WHERE model_id = ? AND lead_id IS NOT NULL "
+        "ORDER BY lead_id",
+        [f"model.revops_funnel.{model}"],
+    )
+    return [lead for (lead,) in rows]
+
+
 def test_lookback_picks_up_late_rows_and_the_change_log_the_later_ones(tmp_path: Path) -> None:
     """day1 builds with activities up to 2026-04-10 (watermark); day2 brings A3 for L1 dated
     04-08 (2 days late, within the 3-day lookback) and A5 for L3 dated 04-05 (5 days late)."""
@@ -198,6 +211,12 @@ def test_lookback_picks_up_late_rows_and_the_change_log_the_later_ones(tmp_path:
     build_models(full_loads, *select)
     # L3 has nothing at or after 04-07 (watermark 04-10 minus 3 days): A5 is not picked up.
     assert _activities(full_loads) == [("L1", "A1"), ("L1", "A3"), ("L2", "A2"), ("L2", "A4"), ("L3", "A0")]
+    assert _night_leads(full_loads, "int_activities_scored") == ["L1", "L2"]
+    # A change log with a full load's row does not name every changed lead: the nightly job reads the
+    # lookback, and a build told otherwise stops instead of recomputing too few leads.
+    assert not incremental_build(full_loads.path).leads_from_change_log
+    told = full_loads.dbt("build", *MODELS_ONLY, "--select", "int_activities_scored", env=CHANGE_LOG_ONLY_ENV)
+    assert not told.ok and 'load_changed_leads" holds a full load' in told.output, told.output[-3000:]
     build_models(full_loads, *select, "--full-refresh")
     assert ("L3", "A5") in _activities(full_loads)
 
@@ -205,17 +224,19 @@ def test_lookback_picks_up_late_rows_and_the_change_log_the_later_ones(tmp_path:
     (tmp_path / "upsert").mkdir()
     assert upserts.load(LOOKBACK / "day1").returncode == 0
     build_models(upserts, *select)
-    assert upserts.load(LOOKBACK / "day2_delta", "--mode", "upsert").returncode == 0
-    build_models(upserts, *select)
-    # The upsert logged L3 as changed: recomputed however late A5 is.
-    assert _activities(upserts) == [
-        ("L1", "A1"),
-        ("L1", "A3"),
-        ("L2", "A2"),
-        ("L2", "A4"),
-        ("L3", "A0"),
-        ("L3", "A5"),
-    ]
+    clear_change_log(upserts.path)  # as the nightly job does after a successful build
+    # The day's delta without L2's A4: nothing of L2 changes, though its A2 (04-10) is within the lookback.
+    delta = tmp_path / "day2_delta"
+    delta.mkdir()
+    rows = (LOOKBACK / "day2_delta" / "lead_activities.csv").read_text(encoding="utf-8").splitlines(True)
+    (delta / "lead_activities.csv").write_text("".join(r for r in rows if not r.startswith("A4,")), "utf-8")
+    assert upserts.load(delta, "--mode", "upsert").returncode == 0
+    plan = build_models(upserts, *select, night=True)
+    assert plan is not None and plan.leads_from_change_log
+    # The upsert logged L1 and L3: recomputed however late A5 is, and, on the nightly job's night of
+    # upserts, only they (the log names every changed lead; the lookback would add L2).
+    assert _activities(upserts) == [("L1", "A1"), ("L1", "A3"), ("L2", "A2"), ("L3", "A0"), ("L3", "A5")]
+    assert _night_leads(upserts, "int_activities_scored") == ["L1", "L3"]
 
 
 # --- incremental == full refresh, on generated data --------------------------------------------
@@ -229,7 +250,9 @@ def generated_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _assert_same_warehouses(full: Warehouse, incremental: Warehouse) -> None:
+def _assert_same_warehouses(full: Warehouse, incremental: Warehouse, stale: tuple[str, ...] = ()) -> None:
+    """Every raw, intermediate and mart table the same, but the intermediate tables in `stale`, which the
+    incremental warehouse's last night left out."""
     with compared(full.path, incremental.path) as comparison:
         marts, incremental_marts = comparison.tables("marts")
         assert marts == incremental_marts
@@ -243,7 +266,8 @@ def _assert_same_warehouses(full: Warehouse, incremental: Warehouse) -> None:
         built = {"intermediate": intermediate, "marts": marts}
         assert all(model in built[schema] for schema, model in INCREMENTAL_MODELS)
         for model in intermediate:
-            problems += comparison.differences("intermediate", model)
+            if model not in stale:
+                problems += comparison.differences("intermediate", model)
         for mart in marts:
             problems += comparison.differences("marts", mart)
     assert problems == []
@@ -290,11 +314,16 @@ def test_incremental_upserts_give_exactly_the_full_refresh_marts(generated_raw: 
     incremental.root.mkdir()
     assert incremental.load(split.initial).returncode == 0
     build_models(incremental, *STATEFUL)
+    nights = []
     for number, delta in enumerate(split.deltas, start=1):
         report = upsert_dir(delta, incremental.path)
         assert report.loaded and report.rows_quarantined == 0, report.problems
-        build_models(incremental, *(STATEFUL if number < len(split.deltas) else ()))
+        plan = build_models(incremental, *(STATEFUL if number < len(split.deltas) else ()), night=True)
+        nights.append(plan is not None and plan.leads_from_change_log)
         clear_change_log(incremental.path)
+    # The first night's log still holds the initial full load (its build did not clear it): the lookback
+    # and the log. The others read the log alone, and leave int_lead_latest_changes as it was.
+    assert nights == [False, True, True]
     # the planted late rows (10 days late: beyond the lookback) and updated leads are in the deltas
     late = incremental.query(
         "SELECT count(*) FROM raw.lead_activities WHERE _source_file LIKE 'day_%' AND activity_at < ?",
@@ -313,7 +342,7 @@ def test_incremental_upserts_give_exactly_the_full_refresh_marts(generated_raw: 
     full.root.mkdir()
     assert full.load(split.final).returncode == 0
     build_models(full, "--full-refresh")
-    _assert_same_warehouses(full, incremental)
+    _assert_same_warehouses(full, incremental, stale=("int_lead_latest_changes",))
 
 
 def test_incremental_full_loads_give_exactly_the_full_refresh_marts(
@@ -329,7 +358,8 @@ def test_incremental_full_loads_give_exactly_the_full_refresh_marts(
     build_models(incremental, *STATEFUL)
     for number, export in enumerate(split.cumulative, start=1):
         assert incremental.load(export).returncode == 0
-        build_models(incremental, *(STATEFUL if number < len(split.cumulative) else ()))
+        plan = build_models(incremental, *(STATEFUL if number < len(split.cumulative) else ()), night=True)
+        assert plan is not None and not plan.leads_from_change_log  # a full load: the lookback
 
     full = Warehouse(tmp_path / "full")
     full.root.mkdir()

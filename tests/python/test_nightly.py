@@ -130,15 +130,24 @@ def test_nightly_twice_while_bi_reads(demo: Path, tmp_path: Path) -> None:
             # the three lead-keyed marts built incrementally (fct_lead_funnel, fct_attribution_credit,
             # fct_kpi_metric_events) are patched, the others copied
             assert "patched a copy of the current publication: 3 lead-keyed marts" in result.stderr
+            # a night of upserts: the change log names every changed lead (DECISIONLOG D30)
+            assert "the affected leads are the change log's" in result.stderr
     finally:
         stop.touch()
         for reader in readers.values():
             reader.wait(timeout=60)
     loop, hold = (json.loads((tmp_path / f"{mode}.json").read_text()) for mode in ("loop", "hold"))
     # the last night ran exactly what the loaded data reaches: no unit test, no seed, nothing that
-    # reads only seeds (revops.nightly.INCREMENTAL_BUILD_ARGS), and every model and test downstream of a source
+    # reads only seeds (revops.nightly.INCREMENTAL_BUILD_ARGS), and every model and test downstream of a
+    # source but int_lead_latest_changes and its tests, which only the lookback reads (CHANGE_LOG_ONLY_ARGS)
     built = built_nodes(run / "target")
-    assert built == source_descendants(run / "target")
+    latest_changes = {
+        unique_id
+        for unique_id in source_descendants(run / "target")
+        if "int_lead_latest_changes" in unique_id
+    }
+    assert "model.revops_funnel.int_lead_latest_changes" in latest_changes and len(latest_changes) >= 2
+    assert built == source_descendants(run / "target") - latest_changes
     assert "model.revops_funnel.int_funnel_stages" not in built and unit_test_results(run / "target") == 0
     assert "model.revops_funnel.fct_lead_funnel" in built
     assert loop["errors"] == [] and hold["errors"] == []
