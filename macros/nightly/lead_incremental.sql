@@ -25,9 +25,11 @@
         as_of_judgement={'flag': <boolean column>, 'due_at': <time column>},
         the flag being `due_at <= int_as_of.as_of_at`): every lead with a row
         in the model's table whose flag the current as-of instant would set
-        otherwise (a forward window that has elapsed since the last build).
-        Such a model refs int_as_of itself (a `-- depends_on:` comment will
-        do).
+        otherwise (a forward window that has elapsed since the last build),
+        and, with 'every_night_while_false': true, every lead with a row whose
+        stored flag is false (rows that depend on the as-of instant itself
+        until the flag holds, e.g. a span cut at it). Such a model refs
+        int_as_of itself (a `-- depends_on:` comment will do).
     On the nightly job's incremental night of the CSV contract whose change
     log holds only upserts (scripts/nightly.py sets
     REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG=1), the log names every lead whose
@@ -73,8 +75,7 @@
     {%- endif -%}
     {%- set earliest = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" -%}
     {%- set judgement = config.get('as_of_judgement') -%}
-    {%- set from_change_log = crm_source() == 'contract'
-        and env_var('REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG', '') == '1' -%}
+    {%- set from_change_log = env_var('REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG', '') == '1' -%}
     {%- if from_change_log -%}
         {{ assert_change_log_holds_only_upserts() }}
     {%- endif %}
@@ -136,15 +137,25 @@
     cross join as_of
     where judged_rows.{{ judgement['flag'] }}
         is distinct from (judged_rows.{{ judgement['due_at'] }} <= as_of.as_of_at)
+        {%- if judgement.get('every_night_while_false') %}
+        or not judged_rows.{{ judgement['flag'] }}
+        {%- endif %}
     {%- endif %}
 {%- endmacro %}
 
 {#-
-    The guard of REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG: a change log that holds a full load's row (or no
-    change log) does not name every changed lead, and int_lead_latest_changes, left out of such a night,
-    may be stale. Stop rather than recompute too few leads.
+    The guard of REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG: another crm_source than the CSV contract, or a
+    change log that holds a full load's row (or no change log), does not name every changed lead, and
+    int_lead_latest_changes, left out of such a night, may be stale. Stop rather than recompute too few
+    leads.
 -#}
 {% macro assert_change_log_holds_only_upserts() -%}
+    {%- if crm_source() != 'contract' -%}
+        {{ exceptions.raise_compiler_error(
+            "REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG=1 says the loader's change log names every changed lead, but"
+            ~ " var crm_source is " ~ crm_source() ~ ", whose loads log none: " ~ this
+            ~ " would recompute too few leads. Build without it.") }}
+    {%- endif -%}
     {%- set change_log = loader_change_log_relation() -%}
     {%- set full_loads = run_query('select count(*) from ' ~ change_log ~ ' where lead_id is null')
         if change_log is not none else none -%}

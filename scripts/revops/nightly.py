@@ -56,7 +56,7 @@ from revops.runlog import (
     read_run_results,
     write_record,
 )
-from revops.settings import PROJECT_DIR
+from revops.settings import PROJECT_DIR, dbt_vars
 from revops.upsert import UpsertReport, upsert_dir
 
 LoadMode = Literal["full", "upsert"]
@@ -100,9 +100,12 @@ class IncrementalBuild:
         return {**INCREMENTAL_BUILD_ENV, **(CHANGE_LOG_ONLY_ENV if self.leads_from_change_log else {})}
 
 
-def incremental_build(warehouse: Path, source: str = "contract") -> IncrementalBuild:
-    """How to build an incremental night on `warehouse`, once its load is done."""
-    return IncrementalBuild(source == "contract" and change_log_holds_only_upserts(warehouse))
+def incremental_build(warehouse: Path, run_vars: Mapping[str, Any] | None = None) -> IncrementalBuild:
+    """How to build an incremental night on `warehouse`, once its load is done, with the dbt vars
+    `run_vars` (`--vars`; the project's vars fill in the rest): the change log alone only for the CSV
+    contract's models (var crm_source), which are the ones its upserts log."""
+    crm_source = {**dbt_vars(), **(run_vars or {})}.get("crm_source", "contract")
+    return IncrementalBuild(crm_source == "contract" and change_log_holds_only_upserts(warehouse))
 
 
 @dataclass
@@ -315,7 +318,7 @@ class NightlyRun:
         if full_refresh:
             mode_args, env = ["--full-refresh"], {}
         else:
-            night = incremental_build(options.warehouse, options.source)
+            night = incremental_build(options.warehouse, options.dbt_vars)
             mode_args, env = night.args, night.env
             if night.leads_from_change_log:
                 phases.say(

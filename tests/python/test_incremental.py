@@ -233,10 +233,56 @@ def test_lookback_picks_up_late_rows_and_the_change_log_the_later_ones(tmp_path:
     assert upserts.load(delta, "--mode", "upsert").returncode == 0
     plan = build_models(upserts, *select, night=True)
     assert plan is not None and plan.leads_from_change_log
+    # Salesforce's models (var crm_source, however it is set) are not what the upserts logged
+    assert not incremental_build(upserts.path, {"crm_source": "salesforce"}).leads_from_change_log
     # The upsert logged L1 and L3: recomputed however late A5 is, and, on the nightly job's night of
     # upserts, only they (the log names every changed lead; the lookback would add L2).
     assert _activities(upserts) == [("L1", "A1"), ("L1", "A3"), ("L2", "A2"), ("L3", "A0"), ("L3", "A5")]
     assert _night_leads(upserts, "int_activities_scored") == ["L1", "L3"]
+
+
+def test_a_night_of_upserts_extends_a_span_cut_at_the_as_of_instant(tmp_path: Path) -> None:
+    """L2's activities A2 (04-10 10:00) and A6 (20:00) are after day1's export time (09:30, within the
+    tolerance), so the as-of instant cuts L2's company span at its creation (04-09 09:00). The next
+    night's upsert names only L1, with the export time 12:00: the as-of instant moves past A2, and L2's
+    span, though L2 did not change and is still cut (by A6), must now end at A2, as a full refresh's
+    does (int_lead_company_spans' judgement: a cut span is recomputed every night)."""
+    day1 = tmp_path / "day1"
+    shutil.copytree(LOOKBACK / "day1", day1)
+    leads = (day1 / "leads.csv").read_text(encoding="utf-8").splitlines()
+    named = [leads[0]] + [
+        line.replace(",BU1,,,,", ",BU1,,Acme KK,,").replace(",BU2,,,,", ",BU2,,Acme KK,,")
+        for line in leads[1:]
+    ]
+    (day1 / "leads.csv").write_text("\n".join(named) + "\n", encoding="utf-8")
+    with (day1 / "lead_activities.csv").open("a", encoding="utf-8") as activities:
+        activities.write("A6,L2,2026-04-10T20:00:00+09:00,page_view,\n")
+    delta = tmp_path / "day2"
+    delta.mkdir()
+    rows = (LOOKBACK / "day2_delta" / "lead_activities.csv").read_text(encoding="utf-8").splitlines(True)
+    (delta / "lead_activities.csv").write_text(
+        rows[0] + "".join(r for r in rows if r.startswith("A3,")), "utf-8"
+    )
+
+    select = ("--select", "+int_lead_company_spans")
+    spans = (
+        "SELECT lead_id, last_event_at, is_span_complete FROM intermediate.int_lead_company_spans ORDER BY 1"
+    )
+    night = Warehouse(tmp_path / "night")
+    night.root.mkdir()
+    assert night.load(day1, "--export-time", "2026-04-10T09:30:00").returncode == 0
+    build_models(night, *select)
+    assert night.query(spans)[1] == ("L2", datetime(2026, 4, 9, 9, 0), False)
+    clear_change_log(night.path)
+    assert night.load(delta, "--mode", "upsert", "--export-time", "2026-04-10T12:00:00").returncode == 0
+    plan = build_models(night, *select, night=True)
+    assert plan is not None and plan.leads_from_change_log
+    assert _night_leads(night, "int_lead_company_spans") == ["L1", "L2"]
+    assert night.query(spans) == [
+        ("L1", datetime(2026, 4, 8, 10, 0), True),
+        ("L2", datetime(2026, 4, 10, 10, 0), False),
+        ("L3", datetime(2026, 4, 1, 10, 0), True),
+    ]
 
 
 # --- incremental == full refresh, on generated data --------------------------------------------

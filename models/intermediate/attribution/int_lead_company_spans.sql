@@ -2,8 +2,14 @@
 -- (the per-lead half of int_account_lead_companies) and the span of its
 -- events up to the as-of instant. Lead-keyed and incremental (docs/nightly.md):
 -- a night recomputes only the affected leads; the account-level matching of
--- names to domains stays in int_account_lead_companies.
-{{ lead_replace_config(lead_watermark='last_event_at') }}
+-- names to domains stays in int_account_lead_companies. A span cut at the
+-- as-of instant (an event after it: is_span_complete false) depends on that
+-- instant, so its lead is recomputed every night until the span is complete,
+-- and when the instant moves back before the span's end.
+{{ lead_replace_config(
+    lead_watermark='last_event_at',
+    as_of_judgement={'flag': 'is_span_complete', 'due_at': 'latest_event_at', 'every_night_while_false': true},
+) }}
 {%- set last_name_step = 'name_step_' ~ (normalize_company_name_steps('name_key') | length) %}
 with
 
@@ -63,11 +69,12 @@ lead_events as (
 lead_event_spans as (
     select
         lead_events.lead_id,
-        min(lead_events.event_at) as first_event_at,
-        max(lead_events.event_at) as last_event_at
+        min(case when lead_events.event_at <= as_of.as_of_at then lead_events.event_at end) as first_event_at,
+        max(case when lead_events.event_at <= as_of.as_of_at then lead_events.event_at end) as last_event_at,
+        max(lead_events.event_at) as latest_event_at,
+        max(lead_events.event_at) <= max(as_of.as_of_at) as is_span_complete
     from lead_events
     cross join as_of
-    where lead_events.event_at <= as_of.as_of_at
     group by lead_events.lead_id
 ),
 
@@ -79,7 +86,9 @@ final as (
         normalised.domain_key,
         normalised.name_key,
         lead_event_spans.first_event_at,
-        lead_event_spans.last_event_at
+        lead_event_spans.last_event_at,
+        lead_event_spans.latest_event_at,
+        lead_event_spans.is_span_complete
     from normalised
     left join lead_event_spans
         on normalised.lead_id = lead_event_spans.lead_id
