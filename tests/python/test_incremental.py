@@ -217,6 +217,12 @@ def test_lookback_picks_up_late_rows_and_the_change_log_the_later_ones(tmp_path:
     assert not incremental_build(full_loads.path).leads_from_change_log
     told = full_loads.dbt("build", *MODELS_ONLY, "--select", "int_activities_scored", env=CHANGE_LOG_ONLY_ENV)
     assert not told.ok and 'load_changed_leads" holds a full load' in told.output, told.output[-3000:]
+    # so does a warehouse without a change log
+    with duckdb.connect(str(full_loads.path)) as connection:
+        connection.execute(f"DROP TABLE raw.{CHANGE_LOG_TABLE}")
+    assert not incremental_build(full_loads.path).leads_from_change_log
+    told = full_loads.dbt("build", *MODELS_ONLY, "--select", "int_activities_scored", env=CHANGE_LOG_ONLY_ENV)
+    assert not told.ok and "there is no change log" in told.output, told.output[-3000:]
     build_models(full_loads, *select, "--full-refresh")
     assert ("L3", "A5") in _activities(full_loads)
 
