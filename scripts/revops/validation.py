@@ -237,10 +237,15 @@ def validate_table(
     parsing: Parsing | str,
     ok_views: dict[str, str],
     self_reference_keys: dict[str, str] | None = None,
+    *,
+    narrow_parents: bool = False,
 ) -> TableResult:
     """Validate one staged table; the parents it references must be in `ok_views` already.
 
     `parsing` may be just the reporting timezone (naive times read in it, no future check).
+    `narrow_parents` (incremental loads, whose parents hold every stored row and dwarf the file):
+    a parent's keys are first narrowed to the values the file references, so that only those are
+    de-duplicated and joined (10M stored leads: 0.2 s a referencing table instead of 0.9-1.1 s).
     `self_reference_keys` (incremental loads, revops.upsert): self-referencing column -> a
     relation with a non-null VARCHAR column `k` of key values already loaded, which count as
     present besides the rows of this file.
@@ -253,7 +258,7 @@ def validate_table(
     table = staged.raw_file.table
     chk = f"chk_{table.name}"
     late = f"late_{table.name}"
-    _check_rows(connection, staged, chk, parsing, ok_views)
+    _check_rows(connection, staged, chk, parsing, ok_views, narrow_parents)
     connection.execute(f"CREATE OR REPLACE TABLE {sql_name(late)} (_rid BIGINT, issue VARCHAR)")
     _find_duplicates(connection, table, chk, late)
     _find_broken_self_references(connection, table, chk, late, self_reference_keys or {})
@@ -287,6 +292,7 @@ def _check_rows(
     chk: str,
     parsing: Parsing,
     ok_views: dict[str, str],
+    narrow_parents: bool,
 ) -> None:
     table = staged.raw_file.table
     positions = staged.raw_file.positions
@@ -316,9 +322,13 @@ def _check_rows(
         if column.references is not None and not _is_self_reference(table, column):
             alias = f"ref_{index}"
             parent = ok_views[column.references.table]
+            parent_key = f"CAST({sql_name(column.references.column)} AS VARCHAR)"
+            narrowed = (
+                f" WHERE {parent_key} IN (SELECT {sql_name(column.name)} FROM r)" if narrow_parents else ""
+            )
             joins.append(
-                f"LEFT JOIN (SELECT DISTINCT CAST({sql_name(column.references.column)} AS VARCHAR) AS k "
-                f"FROM {sql_name(parent)}) {alias} ON {alias}.k = {value}"
+                f"LEFT JOIN (SELECT DISTINCT {parent_key} AS k FROM {sql_name(parent)}{narrowed}) {alias} "
+                f"ON {alias}.k = {value}"
             )
             reference_key = f"{alias}.k"
             if is_optional_reference(table, column):
