@@ -29,7 +29,13 @@
         and, with 'every_night_while_false': true, every lead with a row whose
         stored flag is false (rows that depend on the as-of instant itself
         until the flag holds, e.g. a span cut at it). Such a model refs
-        int_as_of itself (a `-- depends_on:` comment will do).
+        int_as_of itself (a `-- depends_on:` comment will do);
+      * for a model whose rows of some leads depend on other leads' rows
+        (config also_recompute={'model': <a parent model>, 'where': <a
+        condition on its rows>}): every lead of the parent's rows that meet
+        the condition, on every run (int_account_lead_companies: a lead
+        without a domain takes the one domain of its company name, which any
+        other lead of that name can change).
     On the nightly job's incremental night of the CSV contract whose change
     log holds only upserts (scripts/nightly.py sets
     REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG=1), the log names every lead whose
@@ -75,6 +81,7 @@
     {%- endif -%}
     {%- set earliest = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" -%}
     {%- set judgement = config.get('as_of_judgement') -%}
+    {%- set also_recompute = config.get('also_recompute') -%}
     {%- set from_change_log = env_var('REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG', '') == '1' -%}
     {%- if from_change_log -%}
         {{ assert_change_log_holds_only_upserts() }}
@@ -140,6 +147,12 @@
         {%- if judgement.get('every_night_while_false') %}
         or not judged_rows.{{ judgement['flag'] }}
         {%- endif %}
+    {%- endif %}
+    {%- if also_recompute %}
+    union
+    select dependent_rows.lead_id
+    from {{ ref(also_recompute['model']) }} as dependent_rows
+    where {{ also_recompute['where'] }}
     {%- endif %}
 {%- endmacro %}
 
@@ -235,10 +248,10 @@
     The configuration of every lead_replace model, in one place: incremental (a table on Spark),
     strategy lead_replace keyed on lead_id, failing on a schema change, with the pre-hook that takes
     the affected leads. `lead_watermark`: a time column of the model (its latest value minus the
-    lookback is the cutoff of incremental_lead_ids()); `as_of_judgement`: see incremental_lead_ids().
-    A model calls it where it would call config().
+    lookback is the cutoff of incremental_lead_ids()); `as_of_judgement` and `also_recompute`: see
+    incremental_lead_ids(). A model calls it where it would call config().
 -#}
-{% macro lead_replace_config(lead_watermark, as_of_judgement=none) -%}
+{% macro lead_replace_config(lead_watermark, as_of_judgement=none, also_recompute=none) -%}
     {%- do config(
         materialized=lead_incremental_materialization(),
         incremental_strategy='lead_replace',
@@ -246,6 +259,7 @@
         on_schema_change='fail',
         lead_watermark=lead_watermark,
         as_of_judgement=as_of_judgement,
+        also_recompute=also_recompute,
         pre_hook="{{ lead_replace_lead_set() }}",
     ) -%}
 {%- endmacro %}

@@ -28,6 +28,7 @@ INCREMENTAL_MODELS = (
     ("marts", "fct_attribution_credit"),
     ("intermediate", "int_lead_mql_by_definition"),
     ("intermediate", "int_lead_company_spans"),
+    ("intermediate", "int_account_lead_companies"),
     ("intermediate", "int_metric_stage_entries"),
     ("intermediate", "int_metric_forward_outcomes"),
     ("intermediate", "int_metric_events"),

@@ -252,12 +252,13 @@ def test_a_night_of_upserts_extends_a_span_cut_at_the_as_of_instant(tmp_path: Pa
     tolerance), so the as-of instant cuts L2's company span at its creation (04-09 09:00). The next
     night's upsert names only L1, with the export time 12:00: the as-of instant moves past A2, and L2's
     span, though L2 did not change and is still cut (by A6), must now end at A2, as a full refresh's
-    does (int_lead_company_spans' judgement: a cut span is recomputed every night)."""
+    does (int_lead_company_spans' judgement: a cut span is recomputed every night). So must L2's row of
+    int_account_lead_companies, judged the same way (L2 has a domain: nothing else recomputes it)."""
     day1 = tmp_path / "day1"
     shutil.copytree(LOOKBACK / "day1", day1)
     leads = (day1 / "leads.csv").read_text(encoding="utf-8").splitlines()
     named = [leads[0]] + [
-        line.replace(",BU1,,,,", ",BU1,,Acme KK,,").replace(",BU2,,,,", ",BU2,,Acme KK,,")
+        line.replace(",BU1,,,,", ",BU1,,Acme KK,acme.co.jp,").replace(",BU2,,,,", ",BU2,,Acme KK,acme.co.jp,")
         for line in leads[1:]
     ]
     (day1 / "leads.csv").write_text("\n".join(named) + "\n", encoding="utf-8")
@@ -270,10 +271,11 @@ def test_a_night_of_upserts_extends_a_span_cut_at_the_as_of_instant(tmp_path: Pa
         rows[0] + "".join(r for r in rows if r.startswith("A3,")), "utf-8"
     )
 
-    select = ("--select", "+int_lead_company_spans")
+    select = ("--select", "+int_account_lead_companies")
     spans = (
         "SELECT lead_id, last_event_at, is_span_complete FROM intermediate.int_lead_company_spans ORDER BY 1"
     )
+    companies = spans.replace("int_lead_company_spans", "int_account_lead_companies")
     night = Warehouse(tmp_path / "night")
     night.root.mkdir()
     assert night.load(day1, "--export-time", "2026-04-10T09:30:00").returncode == 0
@@ -284,10 +286,54 @@ def test_a_night_of_upserts_extends_a_span_cut_at_the_as_of_instant(tmp_path: Pa
     plan = build_models(night, *select, night=True)
     assert plan is not None and plan.leads_from_change_log
     assert _night_leads(night, "int_lead_company_spans") == ["L1", "L2"]
+    assert _night_leads(night, "int_account_lead_companies") == ["L1", "L2"]
     assert night.query(spans) == [
         ("L1", datetime(2026, 4, 8, 10, 0), True),
         ("L2", datetime(2026, 4, 10, 10, 0), False),
         ("L3", datetime(2026, 4, 1, 10, 0), True),
+    ]
+    assert night.query(companies) == night.query(spans)
+
+
+def test_a_night_recomputes_every_lead_whose_company_key_another_lead_can_change(tmp_path: Path) -> None:
+    """Day 1: L1 (Acme KK, acme.co.jp) and L2 (Acme KK, no domain): L2 takes the one domain of its name.
+    The night's upsert inserts L4 (Acme KK, acme-kk.com) and logs only L4. The name now carries two
+    domains, so L2, which did not change, is keyed by its name, as a full refresh keys it
+    (int_account_lead_companies' also_recompute: every lead without a domain)."""
+    day1 = tmp_path / "day1"
+    shutil.copytree(LOOKBACK / "day1", day1)
+    leads = (day1 / "leads.csv").read_text(encoding="utf-8").splitlines()
+    named = [
+        leads[0],
+        leads[1].replace(",BU1,,,,", ",BU1,,Acme KK,acme.co.jp,"),
+        leads[2].replace(",BU1,,,,", ",BU1,,Acme KK,,"),
+        leads[3],
+    ]
+    (day1 / "leads.csv").write_text("\n".join(named) + "\n", encoding="utf-8")
+    delta = tmp_path / "day2"
+    delta.mkdir()
+    (delta / "leads.csv").write_text(
+        leads[0] + "\nL4,2026-04-10T11:00:00+09:00,BU2,,Acme KK,acme-kk.com,,,\n", encoding="utf-8"
+    )
+
+    select = ("--select", "+int_account_lead_companies")
+    companies = (
+        "SELECT lead_id, company_key, matched_by FROM intermediate.int_account_lead_companies ORDER BY 1"
+    )
+    night = Warehouse(tmp_path / "night")
+    night.root.mkdir()
+    assert night.load(day1, "--export-time", "2026-04-10T12:00:00").returncode == 0
+    build_models(night, *select)
+    assert night.query(companies) == [("L1", "acme.co.jp", "domain"), ("L2", "acme.co.jp", "name_to_domain")]
+    clear_change_log(night.path)
+    assert night.load(delta, "--mode", "upsert", "--export-time", "2026-04-10T12:00:00").returncode == 0
+    plan = build_models(night, *select, night=True)
+    assert plan is not None and plan.leads_from_change_log
+    assert _night_leads(night, "int_account_lead_companies") == ["L2", "L4"]
+    assert night.query(companies) == [
+        ("L1", "acme.co.jp", "domain"),
+        ("L2", "acmekk", "name"),  # lowercased, the space removed
+        ("L4", "acme-kk.com", "domain"),
     ]
 
 
