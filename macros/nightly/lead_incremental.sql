@@ -32,10 +32,12 @@
         int_as_of itself (a `-- depends_on:` comment will do);
       * for a model whose rows of some leads depend on other leads' rows
         (config also_recompute={'model': <a parent model>, 'where': <a
-        condition on its rows>}): every lead of the parent's rows that meet
-        the condition, on every run (int_account_lead_companies: a lead
-        without a domain takes the one domain of its company name, which any
-        other lead of that name can change).
+        condition on its rows, which it names `dependent_rows`>}): every lead
+        of the parent's rows that meet the condition, on every run
+        (int_account_lead_companies: a lead without a domain takes the one
+        domain of its company name, which any other lead of that name can
+        change). The model refs that parent itself: the ref here is taken
+        only on incremental runs.
     On the nightly job's incremental night of the CSV contract whose change
     log holds only upserts (scripts/nightly.py sets
     REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG=1), the log names every lead whose
