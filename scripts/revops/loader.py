@@ -329,8 +329,9 @@ class _Session:
         columns = ", ".join(f"{sql_name(name)} {sql_type}" for name, sql_type in raw_columns(table))
         selected = ", ".join(sql_name(column.name) for column in table.columns)
         self.connection.execute(f"CREATE OR REPLACE TABLE {target} ({columns})")
-        # In file order without a sort: the session keeps insertion order, from the staged file through
-        # the checks (10M leads: sorting the 78M activities by line took 57 s of the load, 35 s without).
+        # Not sorted by line: the checks move whole row groups, so storage order is not file order, and
+        # _line_number keeps the file order; nothing reads raw in storage order (10M leads: sorting the
+        # 78M activities by line took 57 s of the load; docs/nightly.md, session 17).
         self.connection.execute(
             f"INSERT INTO {target} SELECT {selected}, {sql_string(table_report.path.name)}, _line "
             f"FROM {sql_name(self.ok_views[table.name])}"
