@@ -72,39 +72,63 @@
 {%- endmacro %}
 
 {% macro mql_recorded_ctes(activities_scored, prefix='') -%}
+    {#- Only a lead whose positive points add up to the lowest threshold it is scored under can reach
+        a threshold: every cumulative score is at most that sum, and every row's threshold at least that
+        lowest one. So the running sum, the costly part, reads only those leads' activities (at 10M
+        leads about a quarter of them); hand-raises are looked up among every activity. -#}
+    {{ prefix }}score_reachable as (
+        select lead_id
+        from {{ activities_scored }}
+        group by lead_id
+        having sum(case when points > 0 then points else 0 end) >= min(mql_threshold)
+    ),
+
     {#- The cumulative score at an activity counts every activity of the lead at or before its time,
         the ones at the same time included (a `range` frame: peers are summed together). Activities
         at one time share a date, so one definition version and one threshold. -#}
     {{ prefix }}cumulative_score as (
         select
-            lead_id,
-            activity_at,
-            mql_threshold,
-            is_hand_raise,
-            sum(points) over (
-                partition by lead_id
-                order by activity_at
+            {{ activities_scored }}.lead_id,
+            {{ activities_scored }}.activity_at,
+            {{ activities_scored }}.mql_threshold,
+            sum({{ activities_scored }}.points) over (
+                partition by {{ activities_scored }}.lead_id
+                order by {{ activities_scored }}.activity_at
                 range between unbounded preceding and current row
             ) as cumulative_points
         from {{ activities_scored }}
+        inner join {{ prefix }}score_reachable
+            on {{ activities_scored }}.lead_id = {{ prefix }}score_reachable.lead_id
     ),
 
-    {{ prefix }}first_qualifying as (
+    {{ prefix }}score_reached as (
         select
             lead_id,
-            min(case when cumulative_points >= mql_threshold then activity_at end) as score_reached_at,
-            min(case when is_hand_raise then activity_at end) as hand_raised_at
+            min(case when cumulative_points >= mql_threshold then activity_at end) as score_reached_at
         from {{ prefix }}cumulative_score
+        group by lead_id
+    ),
+
+    {{ prefix }}hand_raised as (
+        select
+            lead_id,
+            min(activity_at) as hand_raised_at
+        from {{ activities_scored }}
+        where is_hand_raise
         group by lead_id
     ),
 
     {{ prefix }}mql_recorded as (
         select
-            lead_id,
-            score_reached_at,
-            hand_raised_at,
-            least(score_reached_at, hand_raised_at) as mql_recorded_at
-        from {{ prefix }}first_qualifying
-        where score_reached_at is not null or hand_raised_at is not null
+            coalesce({{ prefix }}score_reached.lead_id, {{ prefix }}hand_raised.lead_id) as lead_id,
+            {{ prefix }}score_reached.score_reached_at,
+            {{ prefix }}hand_raised.hand_raised_at,
+            least({{ prefix }}score_reached.score_reached_at, {{ prefix }}hand_raised.hand_raised_at)
+                as mql_recorded_at
+        from {{ prefix }}score_reached
+        full outer join {{ prefix }}hand_raised
+            on {{ prefix }}score_reached.lead_id = {{ prefix }}hand_raised.lead_id
+        where {{ prefix }}score_reached.score_reached_at is not null
+            or {{ prefix }}hand_raised.hand_raised_at is not null
     )
 {%- endmacro %}
