@@ -44,6 +44,23 @@ attribution_models as (
     {%- endfor %}
 ),
 
+-- Each credit is added once, into its stage's sum (one exact sum a row instead
+-- of one per stage column), and the stages are then pivoted into columns:
+-- exact decimals, so the sums are the same either way.
+stage_sums as (
+    select
+        campaign_id,
+        attribution_model,
+        fiscal_year,
+        fiscal_half,
+        stage,
+        sum({{ attribution_exact('credit') }}) as credit_sum,
+        sum(case when stage = 'won' then {{ attribution_exact('credited_won_amount', 6) }} else 0 end)
+            as won_amount_sum
+    from credits
+    group by campaign_id, attribution_model, fiscal_year, fiscal_half, stage
+),
+
 attributed as (
     select
         campaign_id,
@@ -52,15 +69,12 @@ attributed as (
         fiscal_half,
         {%- for stage, label in stage_columns %}
             cast(
-                sum(case when stage = '{{ stage }}' then {{ attribution_exact('credit') }} else 0 end)
+                sum(case when stage = '{{ stage }}' then credit_sum else 0 end)
                 as {{ type_ratio() }}
             ) as attributed_{{ label }},
         {%- endfor %}
-        cast(
-            sum(case when stage = 'won' then {{ attribution_exact('credited_won_amount', 6) }} else 0 end)
-            as {{ type_ratio() }}
-        ) as attributed_won_amount
-    from credits
+        cast(sum(won_amount_sum) as {{ type_ratio() }}) as attributed_won_amount
+    from stage_sums
     group by campaign_id, attribution_model, fiscal_year, fiscal_half
 ),
 
