@@ -35,6 +35,20 @@ owners as (
     select * from {{ ref('stg_crm__owners') }}
 ),
 
+-- Per opportunity: when its history starts, and its last row in an open stage (a closed-stage row
+-- before that one was reopened). One group-by instead of a window over every history row.
+history_bounds as (
+    select
+        history.opportunity_id,
+        min(history.changed_at) as first_changed_at,
+        max(case when not coalesce(stages.is_closed, false) then history.changed_at end)
+            as last_open_changed_at
+    from history
+    left join stages
+        on history.crm_stage = stages.crm_stage
+    group by history.opportunity_id
+),
+
 history_stages as (
     select
         history.opportunity_id,
@@ -47,21 +61,15 @@ history_stages as (
         coalesce(stages.is_closed, false) as is_stage_closed,
         opportunities.opportunity_created_at,
         opportunities.closed_at,
-        min(history.changed_at) over (partition by history.opportunity_id) as first_changed_at
+        history_bounds.first_changed_at,
+        history_bounds.last_open_changed_at
     from history
+    inner join history_bounds
+        on history.opportunity_id = history_bounds.opportunity_id
     inner join opportunities
         on history.opportunity_id = opportunities.opportunity_id
     left join stages
         on history.crm_stage = stages.crm_stage
-),
-
-last_reopen as (
-    select
-        opportunity_id,
-        max(changed_at) as last_open_changed_at
-    from history_stages
-    where not is_stage_closed
-    group by opportunity_id
 ),
 
 history_rows as (
@@ -84,15 +92,13 @@ history_rows as (
         history_stages.is_stage_closed as is_closed,
         false as is_won
     from history_stages
-    left join last_reopen
-        on history_stages.opportunity_id = last_reopen.opportunity_id
     where
         history_stages.closed_at is null
         or (
             history_stages.changed_at < history_stages.closed_at
             and (
                 not history_stages.is_stage_closed
-                or history_stages.changed_at < last_reopen.last_open_changed_at
+                or history_stages.changed_at < history_stages.last_open_changed_at
             )
         )
 ),
