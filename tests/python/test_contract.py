@@ -5,13 +5,21 @@ from __future__ import annotations
 import re
 
 from revops.contract import contract, table
-from revops.contract_docs import render
+from revops.contract_docs import README_END, README_START, render, with_readme_summary
 from revops.settings import PROJECT_DIR
 
 
 def test_contract_docs_are_generated_from_the_contract() -> None:
     committed = (PROJECT_DIR / "docs" / "contract.md").read_text(encoding="utf-8")
     assert committed == render(), "docs/contract.md is stale: run scripts/render_contract_docs.py"
+
+
+def test_readme_contract_summary_is_generated_from_the_contract() -> None:
+    committed = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    assert committed.count(README_START) == 1 and committed.count(README_END) == 1
+    assert committed == with_readme_summary(committed), (
+        "README.md's contract summary is stale: run scripts/render_contract_docs.py"
+    )
 
 
 def test_contract_tables_in_load_order() -> None:
