@@ -52,7 +52,7 @@ def _rules(column: Column, table: Table) -> str:
     return "; ".join(rules)
 
 
-BIG_LOAD_NOTE = "Files are streamed through DuckDB (read, checked and written in SQL, spilling to disk beyond `REVOPS_DUCKDB_MEMORY_LIMIT`, default 6GB); encoding detection reads each file once in 16 MiB chunks. Measured with `scripts/measure_big_load.py --gib 2.0`: a 2.13 GiB `lead_activities.csv` (47,691,728 rows) plus 100,000 leads loaded with a peak RSS of 6,086 MiB for the whole load process (within the 8 GB bound), 418 s of CPU (wall 2,532 s on the 2-core machine shared with five other jobs)."
+BIG_LOAD_NOTE = "Files are streamed through DuckDB (read, checked and written in SQL, spilling to disk beyond `REVOPS_DUCKDB_MEMORY_LIMIT`, default 6GB); encoding detection reads each file once in 16 MiB chunks. Measured with `scripts/measure_big_load.py --gib 2.0`: a 2.13 GiB `lead_activities.csv` (47,691,728 rows) plus 100,000 leads loaded with a peak RSS of 6,086 MiB for the whole load process (within the 8 GiB bound), 418 s of CPU (wall 2,532 s on the 2-core machine shared with five other jobs)."
 
 
 def _formats() -> list[str]:
