@@ -1,18 +1,4 @@
 {#-
-    fiscal_half_start(month_expression): the first day of the fiscal half that
-    the month (a date on the 1st of a month) falls in, as a date. Uses
-    var('fiscal_year_start_month') like macros/funnel/fiscal.sql.
--#}
-{% macro fiscal_half_start(month_expression) -%}
-    cast({{ dbt.dateadd(
-        'month',
-        '-1 * mod(mod(cast(extract(month from ' ~ month_expression ~ ') as integer) - '
-            ~ var('fiscal_year_start_month') ~ ' + 12, 12), 6)',
-        month_expression
-    ) }} as date)
-{%- endmacro %}
-
-{#-
     kpi_matures_at(period_end, latest_window_end, as_of_at): when a KPI period
     is (or became) mature - no anchor can still join it and every anchor's
     window has elapsed - as a timestamp. Times have one-second resolution, so

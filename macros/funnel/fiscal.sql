@@ -12,9 +12,14 @@
         end)
 {%- endmacro %}
 
+{#- Months since the fiscal year started, 0-11: the one place the start month turns into a position. -#}
+{% macro fiscal_month_index(date_expression) -%}
+    mod(cast(extract(month from {{ date_expression }}) as integer) - {{ var('fiscal_year_start_month') }} + 12, 12)
+{%- endmacro %}
+
 {% macro fiscal_half(date_expression) -%}
     case
-        when mod(cast(extract(month from {{ date_expression }}) as integer) - {{ var('fiscal_year_start_month') }} + 12, 12) < 6
+        when {{ fiscal_month_index(date_expression) }} < 6
             then 'H1'
         else 'H2'
     end
@@ -27,16 +32,30 @@
 
 {#- Fiscal quarter of a date: Q1 is the first three months of the fiscal year. -#}
 {% macro fiscal_quarter(date_expression) -%}
-    {{ dbt.concat(["'Q'", 'cast(cast(floor(mod(cast(extract(month from ' ~ date_expression ~ ') as integer) - '
-        ~ var('fiscal_year_start_month') ~ ' + 12, 12) / 3) as integer) + 1 as ' ~ dbt.type_string() ~ ')']) }}
+    {{ dbt.concat(["'Q'", 'cast(cast(floor(' ~ fiscal_month_index(date_expression) ~ ' / 3) as integer) + 1 as '
+        ~ dbt.type_string() ~ ')']) }}
 {%- endmacro %}
 
-{#- First day of the fiscal quarter of a date (or timestamp), as a date. -#}
-{% macro fiscal_quarter_start(date_expression) -%}
+{#-
+    First day of the fiscal period of `period_months` months (3 a quarter, 6 a half, 12 a year)
+    that a date (or timestamp) falls in, as a date.
+-#}
+{% macro fiscal_period_start(date_expression, period_months) -%}
     cast({{ dbt.dateadd(
         'month',
-        '-1 * mod(cast(extract(month from ' ~ date_expression ~ ') as integer) - '
-            ~ var('fiscal_year_start_month') ~ ' + 12, 3)',
+        '-1 * mod(' ~ fiscal_month_index(date_expression) ~ ', ' ~ period_months ~ ')',
         month_start(date_expression)
     ) }} as date)
+{%- endmacro %}
+
+{% macro fiscal_quarter_start(date_expression) -%}
+    {{ fiscal_period_start(date_expression, 3) }}
+{%- endmacro %}
+
+{% macro fiscal_half_start(date_expression) -%}
+    {{ fiscal_period_start(date_expression, 6) }}
+{%- endmacro %}
+
+{% macro fiscal_year_start(date_expression) -%}
+    {{ fiscal_period_start(date_expression, 12) }}
 {%- endmacro %}

@@ -37,10 +37,7 @@ bounds as (
 days as (
     select
         spine.date_day,
-        bounds.as_of_date,
-        {{ month_start('spine.date_day') }} as month_day,
-        mod(cast(extract(month from spine.date_day) as integer) - {{ var('fiscal_year_start_month') }} + 12, 12)
-            as fiscal_month_index
+        bounds.as_of_date
     from spine
     cross join bounds
     where spine.date_day >= bounds.first_day
@@ -51,21 +48,21 @@ starts as (
     select distinct
         'quarter' as period_grain,
         3 as period_months,
-        cast({{ dbt.dateadd('month', '-1 * mod(fiscal_month_index, 3)', 'month_day') }} as date) as period_start,
+        {{ fiscal_quarter_start('date_day') }} as period_start,
         as_of_date
     from days
     union all
     select distinct
         'half' as period_grain,
         6 as period_months,
-        cast({{ dbt.dateadd('month', '-1 * mod(fiscal_month_index, 6)', 'month_day') }} as date) as period_start,
+        {{ fiscal_half_start('date_day') }} as period_start,
         as_of_date
     from days
     union all
     select distinct
         'year' as period_grain,
         12 as period_months,
-        cast({{ dbt.dateadd('month', '-1 * fiscal_month_index', 'month_day') }} as date) as period_start,
+        {{ fiscal_year_start('date_day') }} as period_start,
         as_of_date
     from days
 ),
