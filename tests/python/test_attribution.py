@@ -259,8 +259,8 @@ def test_campaign_attribution_attributed_columns_sum_the_hand_computed_credits(
             expected[key][f"attributed_{STAGE_LABELS[line['stage']]}"] += credit
             if line["stage"] == "won":
                 expected[key]["attributed_won_amount"] += credit * float(line["lead_won_amount"])
+    assert expected, "no hand-computed credit was read"
     actual = attribution_warehouse.query_dicts("select * from marts.mart_campaign_attribution")
-    checked = 0
     for row in actual:
         want = expected.get(
             (row["campaign_id"], row["attribution_model"], row["fiscal_year"], row["fiscal_half"])
@@ -272,14 +272,12 @@ def test_campaign_attribution_attributed_columns_sum_the_hand_computed_credits(
                 row["attribution_model"],
                 column,
             )
-            checked += 1
         target_amount = round(want["attributed_won_amount"], 2) if want else 0.0
         assert float(row["attributed_won_amount"]) == pytest.approx(target_amount, abs=0.005)
     assert set(expected) <= {
         (row["campaign_id"], row["attribution_model"], row["fiscal_year"], row["fiscal_half"])
         for row in actual
     }
-    assert checked == len(actual) * len(STAGE_LABELS)
 
 
 def test_campaign_attribution_rows_cost_sourced_and_influenced(attribution_warehouse: Warehouse) -> None:

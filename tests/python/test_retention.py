@@ -261,6 +261,13 @@ def test_identities_and_contract_shapes_on_generated_data(
 @pytest.fixture(scope="module")
 def semantic_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProjectCopy]:
     project = ProjectCopy(tmp_path_factory.mktemp("retention_semantic"))
+    # Field-sales cost for every month of saas FY2024 H1 (250,000 a month), so that one half has a CAC
+    # payback to compare (without team costs every figure is null): worked out by hand below.
+    (project.dir / "seeds" / "retention" / "team_costs.csv").write_text(
+        "fiscal_month,business_unit,team,amount\n"
+        + "".join(f"2024-{month:02d}-01,saas,field_sales,250000\n" for month in range(4, 10)),
+        encoding="utf-8",
+    )
     project.load(RAW)
     # The models the metrics read: the data tests on this fixture and as-of run in retention_warehouse.
     ok(project.dbt("build", *MODELS_ONLY, dbt_vars=AS_OF))
@@ -320,3 +327,8 @@ def test_semantic_metrics_equal_the_marts(semantic_project: ProjectCopy) -> None
             payback[(row["period_start"].isoformat(), row["business_unit"])]["cac_payback_months"],
             row["cac_payback_months"],
         )
+    # saas FY2024 H1 (tests/fixtures/retention/README.md): marketing 1,000,000 + field sales 6 x 250,000
+    # over 3 new customers is a CAC of 2,500,000 / 3; their 2,895,000 of new ARR is 965,000 each, at
+    # the gross margin 0.8 it earns back 965,000 x 0.8 / 12 a month: 30,000,000 / 2,316,000 months.
+    assert abs(float(payback[("2024-04-01", "saas")]["cac_payback_months"]) - 30_000_000 / 2_316_000) <= 1e-9
+    assert sum(row["cac_payback_months"] is not None for row in halves) == 1
