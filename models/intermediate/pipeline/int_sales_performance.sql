@@ -100,9 +100,12 @@ stalled as (
         count(*) as stalled_count
     from states
     cross join as_of
+    -- The state in force at as-of (a later change, when as-of is set in the past or cut at the
+    -- export time, does not count), open and unchanged for longer than the var.
     where
         not states.is_closed
-        and states.valid_to is null
+        and states.valid_from <= as_of.as_of_at
+        and (states.valid_to is null or states.valid_to > as_of.as_of_at)
         and {{ days_between('states.valid_from', 'as_of.as_of_at') }} > {{ var('stalled_opportunity_days') }}
     group by {{ fiscal_quarter_start('as_of.as_of_at') }}, states.business_unit, states.owner_id
 ),
