@@ -6,8 +6,8 @@
 --   customer of its account's person-linked opportunities (the won ones first, then the earliest),
 --   else `account:<id>`; without an account either, `opportunity:<id>`;
 -- - the anchor's owner and the lead's source channel;
--- - the term: contract_start / contract_end, or var default_contract_months from the signing date
---   when a date is missing (or the end precedes the start).
+-- - the term: contract_start / contract_end, or var default_contract_months from the start
+--   (contract_start, else the signing date) when either date is missing or the end precedes the start.
 -- A model of its own, not CTEs of int_contracts, which reads it several times: Spark plans every
 -- read of a CTE anew (docs/engines.md).
 with

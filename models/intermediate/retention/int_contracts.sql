@@ -10,7 +10,8 @@
 --   takes them from the contract it renews, up its renewal chain to the first
 --   new or expansion deal;
 -- - the term: contract_start / contract_end, or var default_contract_months
---   from the signing date when a date is missing (or the end precedes the start);
+--   from the start (contract_start, else the signing date) when either date
+--   is missing or the end precedes the start;
 -- - ARR = amount in the reporting currency x 365 / contract days (both ends);
 -- - its renewal: the earliest renewal deal renewing it, on time (signed by
 --   contract_end), late (by churn_on = contract_end + var renewal_grace_days)
