@@ -52,7 +52,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from revops import settings
+from revops import normalise, settings
 from revops.contract import QUARANTINE_TABLE, RAW_SCHEMA, Column, Table
 from revops.loader import (
     VALIDATION_STEPS,
@@ -80,7 +80,6 @@ from revops.rawio import (
     unknown_files,
 )
 from revops.validation import (
-    FALSE_WORDS,
     QUARANTINE_COLUMNS,
     QUARANTINE_STAGE,
     raw_columns,
@@ -269,8 +268,9 @@ class _Upsert:
         if DELETED_COLUMN not in raw_file.header:
             return staged, None
         flag = f"c{raw_file.header.index(DELETED_COLUMN)}"
-        falsy = ", ".join(map(sql_string, FALSE_WORDS))
-        is_upsert = f"(nullif(trim({flag}), '') IS NULL OR lower(trim({flag})) IN ({falsy}))"
+        # Empty or any accepted spelling of false (full-width included, as the validation reads it) is an
+        # upsert; every other value takes the delete path, where the validation quarantines a non-boolean.
+        is_upsert = f"(nullif(trim({flag}), '') IS NULL OR ({normalise.boolean(f'trim({flag})')}) IS NOT DISTINCT FROM false)"
         name = raw_file.table.name
         lined = f"lined_{name}"
         self.connection.execute(

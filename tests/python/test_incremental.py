@@ -131,6 +131,29 @@ def test_upsert_quarantines_with_exact_reasons(base_warehouse: Warehouse) -> Non
     ]
 
 
+def test_full_width_false_is_an_upsert_not_a_delete(base_warehouse: Warehouse, tmp_path: Path) -> None:
+    """`ｆａｌｓｅ` and `０` are false as the validation reads them (full-width is half-width): the rows are
+    upserts. Before, only half-width false words were upserts, so L3 was deleted and L9 was neither
+    loaded nor quarantined."""
+    delta = tmp_path / "delta"
+    delta.mkdir()
+    (delta / "leads.csv").write_text(
+        "lead_id,created_at,business_unit,source_campaign_id,company_name,company_domain,email,crm_mql_at,"
+        "updated_at,_deleted\n"
+        "L3,2026-04-03T10:00:00+09:00,BU2,,Beta,beta.jp,,,2026-04-12T10:00:00+09:00,ｆａｌｓｅ\n"
+        "L9,2026-04-12T10:00:00+09:00,BU1,,Theta,theta.jp,,,2026-04-12T10:00:00+09:00,０\n",
+        encoding="utf-8",
+    )
+    report = upsert_dir(delta, base_warehouse.path)
+    assert report.loaded
+    leads = {
+        row[0]: row[1:] for row in raw_rows(base_warehouse, "leads", "lead_id, business_unit, _line_number")
+    }
+    assert leads["L3"] == ("BU2", 2)
+    assert leads["L9"] == ("BU1", 3)
+    assert base_warehouse.query("SELECT count(*) FROM raw.quarantine") == [(0,)]
+
+
 def test_upsert_logs_every_touched_lead(base_warehouse: Warehouse) -> None:
     report = upsert_dir(UPSERT / "delta", base_warehouse.path)
     # L1: replaced, its activity replaced, D2 renews its deal; L2: new activity A8 and campaign C2
