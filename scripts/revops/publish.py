@@ -357,9 +357,16 @@ def publish(staged: Path, publish_dir: Path, run_id: str, keep: int) -> Publicat
 
 
 def prune(publish_dir: Path, keep: int) -> tuple[Path, ...]:
-    """Delete all but the `keep` newest kept publications (the current one is always kept)."""
+    """Delete all but the `keep` newest kept publications (the current one is always kept); the ones
+    deleted. Best effort: it runs after the new publication is in place, so a file it cannot delete
+    stays for the next run to try again instead of failing a run whose publication is already live."""
     kept = kept_publications(publish_dir)
     doomed = kept[: max(len(kept) - max(keep, 1), 0)]
+    removed: list[Path] = []
     for path in doomed:
-        path.unlink(missing_ok=True)
-    return tuple(doomed)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            continue
+        removed.append(path)
+    return tuple(removed)

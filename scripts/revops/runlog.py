@@ -157,9 +157,19 @@ def ensure_tables(connection: duckdb.DuckDBPyConnection, catalog: str | None = N
 def write_record(
     connection: duckdb.DuckDBPyConnection, record: RunRecord, catalog: str | None = None
 ) -> None:
-    """Insert or replace the record of record.run_id (and its mart counts)."""
+    """Insert or replace the record of record.run_id (and its mart counts), in one transaction: a
+    process killed in between leaves the previous record, never none."""
     ensure_tables(connection, catalog)
-    prefix = f'"{catalog}".' if catalog else ""
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        _replace_record(connection, record, f'"{catalog}".' if catalog else "")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def _replace_record(connection: duckdb.DuckDBPyConnection, record: RunRecord, prefix: str) -> None:
     values: dict[str, Any] = asdict(record)
     names = list(values)
     connection.execute(f"DELETE FROM {prefix}{SCHEMA}.{RUN_LOG} WHERE run_id = ?", [record.run_id])

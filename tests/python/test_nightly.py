@@ -594,3 +594,28 @@ def test_a_night_after_a_run_of_other_code_rebuilds_everything(tmp_path: Path) -
     )
     logged(6, "published", "A")
     assert night._decide_full_refresh("A") == (False, "incremental since run 20261206T000000Z-000006")
+
+
+def test_prune_leaves_a_file_it_cannot_delete_and_deletes_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pruning runs after the new publication is live: a file it cannot delete stays for the next run,
+    and the run does not fail."""
+    runs = tmp_path / publish.RUNS_DIR
+    runs.mkdir()
+    for run_id in ("20261201T000000", "20261202T000000", "20261203T000000"):
+        (runs / f"revops-{run_id}.duckdb").write_bytes(b"")
+    stuck = runs / "revops-20261201T000000.duckdb"
+    unlink = Path.unlink
+
+    def refuse_stuck(path: Path, missing_ok: bool = False) -> None:
+        if path == stuck:
+            raise PermissionError(13, "Permission denied", str(path))
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", refuse_stuck)
+    assert publish.prune(tmp_path, keep=1) == (runs / "revops-20261202T000000.duckdb",)
+    assert sorted(path.name for path in runs.iterdir()) == [
+        "revops-20261201T000000.duckdb",
+        "revops-20261203T000000.duckdb",
+    ]
