@@ -2,7 +2,8 @@
 -- for its Amount (0 when empty) in its currency. deal_type from seed opportunity_type_map on Type:
 -- new, renewal or expansion; no Type is `new`, and so is a Type the seed does not map (a warn test
 -- lists those). A renewal renews the same account's latest won new or renewal deal signed before
--- it (ties: the later created, then the larger Id); none when the account has no earlier one.
+-- it in the same business unit, else in any unit (ties: the later created, then the larger Id); none
+-- when the account has no earlier one.
 -- contract_start / contract_end: the opportunity's contract-term custom fields (vars
 -- salesforce_contract_start_field / salesforce_contract_end_field); null when the org has no such
 -- field, and int_contracts then gives the contract var default_contract_months from CloseDate.
@@ -21,6 +22,7 @@ won as (
         opportunities.opportunity_id as deal_id,
         opportunities.opportunity_id,
         opportunities.account_id,
+        opportunities.business_unit,
         opportunities.close_date as signed_on,
         opportunities.opportunity_created_at,
         coalesce(opportunity_types.deal_type, 'new') as deal_type,
@@ -40,7 +42,9 @@ renewed_candidates as (
         earlier.deal_id as renewed_from_deal_id,
         row_number() over (
             partition by renewals.deal_id
-            order by earlier.signed_on desc, earlier.opportunity_created_at desc, earlier.deal_id desc
+            order by
+                case when renewals.business_unit = earlier.business_unit then 0 else 1 end,
+                earlier.signed_on desc, earlier.opportunity_created_at desc, earlier.deal_id desc
         ) as candidate_order
     from won as renewals
     inner join won as earlier
