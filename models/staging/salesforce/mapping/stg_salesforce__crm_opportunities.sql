@@ -5,8 +5,8 @@
 --    the contact itself (lead_origin `contact`; the earliest role when several are primary);
 -- 3. else no person (lead_origin `account`: expansions, renewals, deals opened on the account).
 -- business_unit: the opportunity's business-unit field, else its owner's, else var
--- default_business_unit. closed_at: CloseDate 00:00 reporting time when IsClosed. Currency:
--- CurrencyIsoCode, else var salesforce_default_currency.
+-- default_business_unit. closed_at: CloseDate 00:00 reporting time when IsClosed, or created_at when
+-- that is later. Currency: CurrencyIsoCode, else var salesforce_default_currency.
 with
 
 opportunities as (
@@ -73,8 +73,13 @@ final as (
         opportunities.amount,
         coalesce(opportunities.currency_iso_code, {{ default_currency('salesforce') }}) as currency,
         coalesce(opportunities.is_closed, false) as is_closed,
+        -- CloseDate is a date: a close dated the day the opportunity was created (or backdated before
+        -- it) is at its creation, never before it.
         case
-            when opportunities.is_closed then cast(opportunities.close_date as {{ dbt.type_timestamp() }})
+            when opportunities.is_closed
+                then greatest(
+                    cast(opportunities.close_date as {{ dbt.type_timestamp() }}), opportunities.created_at
+                )
         end as closed_at,
         coalesce(opportunities.is_won, false) as is_won,
         opportunities.opportunity_type,
