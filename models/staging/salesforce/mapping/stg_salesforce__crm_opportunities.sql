@@ -77,9 +77,7 @@ final as (
         -- it) is at its creation, never before it.
         case
             when opportunities.is_closed
-                then greatest(
-                    cast(opportunities.close_date as {{ dbt.type_timestamp() }}), opportunities.created_at
-                )
+                then greatest(cast(opportunities.close_date as {{ dbt.type_timestamp() }}), opportunities.created_at)
         end as closed_at,
         coalesce(opportunities.is_won, false) as is_won,
         opportunities.opportunity_type,
