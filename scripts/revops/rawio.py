@@ -16,7 +16,7 @@ whitespace; column order does not matter.
 
 Line numbers: in a CSV file the header is line 1 and the first record line 2.
 A record whose quoted field spans several physical lines counts as one line,
-and blank lines are skipped without being counted. In a parquet file the line
+and blank lines (above the header too) are skipped without being counted. In a parquet file the line
 number is the 1-based row number.
 
 A structurally broken CSV record (too many or too few fields, an unterminated
@@ -185,6 +185,8 @@ class RawFile:
     encoding: str = ""
     """The encoding the CSV file is read with (detected or given); empty for parquet."""
     detected: bool = False
+    blank_lines_before_header: int = 0
+    """Blank lines above a CSV file's header: skipped, and not counted in line numbers."""
 
     @property
     def positions(self) -> dict[str, int]:
@@ -259,7 +261,7 @@ def locate(
         asked = choice.for_file(path) if fmt == "csv" else ""
         try:
             file_encoding = detect_encoding(path) if asked == AUTO_ENCODING else asked
-            header = read_header(path, fmt, file_encoding, detected=asked == AUTO_ENCODING)
+            header, blank_lines = read_header_line(path, fmt, file_encoding, asked == AUTO_ENCODING)
         except OSError as error:
             problems.append(Problem(f"cannot read file: {error}", path))
             continue
@@ -277,6 +279,7 @@ def locate(
             file_header=file_header,
             encoding=file_encoding,
             detected=asked == AUTO_ENCODING,
+            blank_lines_before_header=blank_lines,
         )
         problems.extend(_header_problems(raw_file))
         files.append(raw_file)
@@ -316,6 +319,13 @@ def _header_problems(raw_file: RawFile) -> list[Problem]:
 
 
 def read_header(path: Path, fmt: FileFormat, encoding: str, detected: bool = False) -> tuple[str, ...]:
+    return read_header_line(path, fmt, encoding, detected)[0]
+
+
+def read_header_line(
+    path: Path, fmt: FileFormat, encoding: str, detected: bool = False
+) -> tuple[tuple[str, ...], int]:
+    """The header's names and the number of blank lines before it (0 for parquet)."""
     if fmt == "parquet":
         try:
             with duckdb.connect() as connection:
@@ -324,18 +334,42 @@ def read_header(path: Path, fmt: FileFormat, encoding: str, detected: bool = Fal
                 ).fetchall()
         except (duckdb.Error, OSError) as error:
             raise RawFileError(Problem(f"cannot read parquet file: {_first_line(error)}", path)) from error
-        return tuple(str(row[0]) for row in rows)
+        return tuple(str(row[0]) for row in rows), 0
     codec = "utf-8-sig" if is_utf8(encoding) else encoding
+    blank_lines = 0
     try:
         with path.open(encoding=codec, newline="") as handle:
-            header = next(csv.reader(handle), None)
+            for header in csv.reader(handle):
+                if header:
+                    return tuple(name.strip() for name in header), blank_lines
+                blank_lines += 1
     except UnicodeDecodeError as error:
         raise RawFileError(Problem(_decode_message(encoding, error, detected), path)) from error
     except (OSError, csv.Error) as error:
         raise RawFileError(Problem(f"cannot read file: {error}", path)) from error
-    if not header:
-        raise RawFileError(Problem("empty file: no header row", path))
-    return tuple(name.strip() for name in header)
+    raise RawFileError(Problem("empty file: no header row", path))
+
+
+def _blank_lines_before(path: Path, last_line: int) -> list[int]:
+    """The physical positions of the blank lines up to `last_line`, counting a record as one line.
+
+    This is how DuckDB's reject store numbers lines, so `line - (blank lines before it)` is the
+    line number of the module's convention. Read with Python's csv module, which splits records
+    as DuckDB does (a quoted field may span lines); called only for a file with rejected records.
+    """
+    positions: list[int] = []
+    limit = csv.field_size_limit()
+    csv.field_size_limit(1 << 30)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for position, record in enumerate(csv.reader(handle), start=1):
+                if position > last_line:
+                    break
+                if not record:
+                    positions.append(position)
+    finally:
+        csv.field_size_limit(limit)
+    return positions
 
 
 def _decode_message(encoding: str, error: UnicodeDecodeError, detected: bool = False) -> str:
@@ -414,6 +448,7 @@ def _stage_csv(
         connection.execute(
             f"CREATE TABLE {sql_name(src)} AS SELECT * FROM read_csv({sql_string(str(path))}, "
             f"columns = {{{columns}}}, auto_detect = false, header = true, "
+            f"skip = {raw_file.blank_lines_before_header}, "
             "delim = ',', quote = '\"', escape = '\"', "
             f"store_rejects = true, ignore_errors = true, "
             f"rejects_table = {sql_string(rejects_raw)}, rejects_scan = {sql_string(rejects_scan)})"
@@ -421,14 +456,19 @@ def _stage_csv(
     except duckdb.Error as error:
         raise RawFileError(Problem(f"cannot read CSV file: {_first_line(error)}", raw_file.path)) from error
     try:
-        return _collect_rejects(connection, raw_file, src, rejects_raw, encoding)
+        return _collect_rejects(connection, raw_file, src, rejects_raw, encoding, path)
     finally:
         connection.execute(f"DROP TABLE IF EXISTS {sql_name(rejects_raw)}")
         connection.execute(f"DROP TABLE IF EXISTS {sql_name(rejects_scan)}")
 
 
 def _collect_rejects(
-    connection: duckdb.DuckDBPyConnection, raw_file: RawFile, src: str, rejects_raw: str, encoding: str
+    connection: duckdb.DuckDBPyConnection,
+    raw_file: RawFile,
+    src: str,
+    rejects_raw: str,
+    encoding: str,
+    path: Path,
 ) -> Staged:
     name = raw_file.table.name
     undecodable = connection.execute(
@@ -448,10 +488,21 @@ def _collect_rejects(
         "AS VARCHAR) AS raw_record "
         f"FROM {sql_name(rejects_raw)} GROUP BY line"
     )
-    count = int(connection.execute(f"SELECT count(*) FROM {sql_name(rejects)}").fetchall()[0][0])
+    counted = connection.execute(f"SELECT count(*), max(_line) FROM {sql_name(rejects)}").fetchall()
+    count, last_line = int(counted[0][0]), counted[0][1]
     if count == 0:
         connection.execute(f"DROP TABLE {sql_name(rejects)}")
         return Staged(raw_file, src, row_sql="s.rowid", line_sql="_row + 2", rejects=None, reject_count=0)
+    blanks = _blank_lines_before(path, int(last_line))
+    if blanks:
+        connection.register("blank_lines", pa.table({"blank": pa.array(blanks, pa.int64())}))
+        try:
+            connection.execute(
+                f"UPDATE {sql_name(rejects)} SET _line = _line - "
+                "(SELECT count(*) FROM blank_lines WHERE blank < _line)"
+            )
+        finally:
+            connection.unregister("blank_lines")
     # Rejected records are not in src, so the rows after one sit a line further down:
     # g = how many good rows precede each rejected line.
     connection.execute(

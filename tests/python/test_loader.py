@@ -371,6 +371,36 @@ def test_line_numbers_count_a_multiline_record_as_one_line(tmp_path: Path) -> No
 # --- exit codes and file problems ---------------------------------------------------------
 
 
+def test_line_numbers_skip_blank_lines_around_malformed_records(tmp_path: Path) -> None:
+    """Blank lines are not counted, before the header or between records, malformed or not.
+
+    Lines (header = 1): C1 2, C2 3 (malformed: a seventh field), C3 4, C4 5 (malformed), C5 6 (bad date).
+    DuckDB's reject store counts blank lines, so its numbers are corrected; the records after a
+    malformed one are then numbered from the corrected lines.
+    """
+    raw = copy_dir(GOOD, tmp_path)
+    rewrite(
+        raw / "campaigns.csv",
+        "\r\n\r\ncampaign_id,name,channel,business_unit,started_on,ended_on\r\n"
+        "C1,Expo,exhibition,BU1,2026-03-01,2026-03-03\r\n"
+        "\r\n"
+        "C2,Webinar,webinar,,2026-04-10,,extra\r\n"
+        "C3,Seminar,seminar,,2026-04-11,\r\n"
+        "\r\n\r\n"
+        "C4,Ads,paid_search\r\n"
+        "C5,Broken,webinar,,2026-04-31,\r\n",
+    )
+    report = validate_dir(raw)
+    assert report.exit_code != 2, report.problems
+    campaigns = next(table for table in report.tables if table.table == "campaigns")
+    assert (campaigns.rows_read, campaigns.rows_loaded, campaigns.rows_quarantined) == (5, 2, 3)
+    assert [(issue.line, issue.column) for issue in campaigns.issues] == [
+        (3, "(record)"),
+        (5, "(record)"),
+        (6, "started_on"),
+    ]
+
+
 def test_strict_writes_nothing_and_exits_1(good_warehouse: Warehouse) -> None:
     before = snapshot(good_warehouse.path)
     result = good_warehouse.load(BAD_ROWS, "--strict")
