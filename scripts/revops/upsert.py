@@ -32,7 +32,9 @@ Rules, per table:
   load.
 
 Lineage: inserted and replaced rows get `_source_file` = `<dir name>/<file>`
-and their `_line_number`. Quarantined rows are appended to raw.quarantine (a
+and their `_line_number`; their load notes (an optional reference set to null)
+are appended to raw.load_notes. An older or unchanged row is not written, so it
+leaves no note. Quarantined rows are appended to raw.quarantine (a
 full load replaces it). Every lead whose rows were inserted, replaced or
 deleted (old and new lead of a changed row; the lead of a deal's
 opportunity; the leads of a changed or deleted campaign) is appended to
@@ -80,6 +82,7 @@ from revops.rawio import (
     unknown_files,
 )
 from revops.validation import (
+    NOTES_STAGE,
     QUARANTINE_COLUMNS,
     QUARANTINE_STAGE,
     raw_columns,
@@ -231,6 +234,7 @@ class _Upsert:
             )
         self.progress.advance(table.name, "check")
         self._classify(table)
+        rows_noted = self._drop_notes_of_unwritten_rows(table)
         if deletes is not None:
             self._classify_deletes(table)
         self.progress.advance(table.name, "merge")
@@ -244,8 +248,22 @@ class _Upsert:
                 extra_columns=tuple(name for name in raw_file.extra_columns if name != DELETED_COLUMN),
                 missing_optional_columns=raw_file.missing_optional_columns,
                 encoding=file_encoding_label(raw_file),
-                rows_noted=result.rows_noted,
+                rows_noted=rows_noted,
             )
+        )
+
+    def _drop_notes_of_unwritten_rows(self, table: Table) -> int:
+        """Drop the staged notes of rows that are not written (stale: quarantined; same: the loaded row
+        stays, with its own lineage); return how many rows still have a note."""
+        condition = f"table_name = {sql_string(table.name)}"
+        self.connection.execute(
+            f"DELETE FROM {NOTES_STAGE} WHERE {condition} AND line_number IN "
+            f"(SELECT _line FROM {sql_name('cls_' + table.name)} WHERE _action IN ('stale', 'same'))"
+        )
+        return int(
+            self.connection.execute(
+                f"SELECT count(DISTINCT line_number) FROM {NOTES_STAGE} WHERE {condition}"
+            ).fetchall()[0][0]
         )
 
     def _stored_self_keys(self, table: Table) -> dict[str, str]:

@@ -154,6 +154,32 @@ def test_full_width_false_is_an_upsert_not_a_delete(base_warehouse: Warehouse, t
     assert base_warehouse.query("SELECT count(*) FROM raw.quarantine") == [(0,)]
 
 
+def test_a_load_note_is_kept_only_for_a_row_that_was_written(
+    base_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """A note says "set to null, row kept". L2 (older than the loaded row) is quarantined, so it has
+    no note; L9 is inserted with its note; sent again, L9 is unchanged and is not noted twice."""
+    delta = tmp_path / "delta"
+    delta.mkdir()
+    (delta / "leads.csv").write_text(
+        "lead_id,created_at,business_unit,source_campaign_id,company_name,company_domain,email,crm_mql_at,"
+        "updated_at\n"
+        "L2,2026-04-02T10:00:00+09:00,BU1,C9,Acme,acme.com,,,2026-04-03T10:00:00+09:00\n"
+        "L9,2026-04-12T10:00:00+09:00,BU1,C9,Theta,theta.jp,,,2026-04-12T10:00:00+09:00\n",
+        encoding="utf-8",
+    )
+    notes_sql = "SELECT source_file, line_number, column_name, value FROM raw.load_notes ORDER BY ALL"
+    for _ in range(2):
+        report = upsert_dir(delta, base_warehouse.path)
+        assert report.loaded, report.problems
+        assert base_warehouse.query(notes_sql) == [("delta/leads.csv", 3, "source_campaign_id", "C9")]
+    # The quarantine is appended to by each upsert: L2 both times.
+    assert base_warehouse.query("SELECT line_number FROM raw.quarantine") == [(2,), (2,)]
+    leads = next(table for table in report.tables if table.table == "leads")
+    assert (leads.rows_read, leads.rows_loaded, leads.rows_quarantined, leads.rows_noted) == (2, 1, 1, 0)
+    assert report.changes["leads"] == TableChanges(unchanged=1, quarantined=1)
+
+
 def test_upsert_logs_every_touched_lead(base_warehouse: Warehouse) -> None:
     report = upsert_dir(UPSERT / "delta", base_warehouse.path)
     # L1: replaced, its activity replaced, D2 renews its deal; L2: new activity A8 and campaign C2
