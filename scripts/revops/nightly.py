@@ -19,7 +19,9 @@ Phases, each timed and written to the run log (revops.runlog):
             mart is written; the ledger of unpublished leads is then cleared.
 
 A failed phase leaves the publication untouched; the run is logged as failed
-in the warehouse with the phase and the reason. Exit codes: 0 published,
+in the warehouse with the phase and the reason. A run killed outright stays
+logged as `running` (killed in the build) or `publishing` (killed before or
+just after the rename), never as published. Exit codes: 0 published,
 1 dbt build failed (a model or an error-severity test), 2 load failed,
 3 publication failed, 4 another run holds the lock (<publish_dir>/.nightly.lock).
 """
@@ -35,7 +37,7 @@ import secrets
 import subprocess
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -313,6 +315,9 @@ class NightlyRun:
         self.record.project_fingerprint = fingerprint
         full_refresh, why = self._decide_full_refresh(fingerprint)
         self.record.full_refresh = full_refresh
+        # Logged before dbt starts (status running): a run killed mid-build stays in the log with its
+        # fingerprint, so the next night knows tables of this code may have been rebuilt.
+        self._log()
         phases.say(f"build: {'full refresh' if full_refresh else 'incremental'} ({why})")
         started = time.perf_counter()
         if full_refresh:
@@ -404,18 +409,25 @@ class NightlyRun:
         options.publish_dir.mkdir(parents=True, exist_ok=True)
         counts = publication.count_marts(options.warehouse)
         self.record.set_mart_counts(counts)
-        self.record.status = "published"
         self.record.publication = f"{publication.RUNS_DIR}/revops-{self.record.run_id}.duckdb"
         self.record.ended_at = _utcnow()
         self.record.publish_seconds = time.perf_counter() - started
+        # The warehouse says "publishing" until the rename is done (a run killed before it is never
+        # logged as published); the publication's own copy of the log says "published".
+        self.record.status = "publishing"
         self._log()
+        as_published = replace(self.record, status="published")
+        run_log = [
+            as_published if record.run_id == self.record.run_id else record
+            for record in publication.read_run_log(options.warehouse)
+        ]
         staged = options.publish_dir / f".revops-{self.record.run_id}.duckdb.tmp"
         current = publication.current_path(options.publish_dir)
         try:
             written = publication.write_publication(
                 options.warehouse,
                 staged,
-                publication.read_run_log(options.warehouse),
+                run_log,
                 base=None if self.record.full_refresh else current,
                 run_id=self.record.run_id,
             )
@@ -425,6 +437,7 @@ class NightlyRun:
             self.record.status = "failed"
             self.record.publication = None
             raise
+        self.record.status = "published"
         self.record.publish_seconds = time.perf_counter() - started
         self.record.ended_at = _utcnow()
         self._log()

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 import pytest
@@ -20,7 +21,7 @@ from nightly_helpers import nightly, tables_in
 from revops import publish
 from revops.contract import contract
 from revops.deltas import SplitPlan, split_raw
-from revops.nightly import NightlyOptions, NightlyRun, project_fingerprint
+from revops.nightly import NightlyOptions, NightlyRun, _Phases, project_fingerprint
 from revops.runlog import RunRecord, read_run_results, write_record
 
 READER = Path(__file__).with_name("nightly_reader.py")
@@ -594,6 +595,65 @@ def test_a_night_after_a_run_of_other_code_rebuilds_everything(tmp_path: Path) -
     )
     logged(6, "published", "A")
     assert night._decide_full_refresh("A") == (False, "incremental since run 20261206T000000Z-000006")
+
+
+def _bare_night(tmp_path: Path, run_id: str) -> NightlyRun:
+    """A nightly run on tmp_path's warehouse and publication directory, with a given run id."""
+    run = NightlyRun(
+        NightlyOptions(
+            warehouse=tmp_path / "warehouse.duckdb",
+            publish_dir=tmp_path / "published",
+            target_path=tmp_path / "target",
+        ),
+        Console(quiet=True),
+    )
+    run.record = RunRecord(run_id=run_id, started_at=datetime(2026, 12, int(run_id[6:8])))
+    return run
+
+
+def _killed(*args: object, **kwargs: object) -> NoReturn:
+    """A kill, played by KeyboardInterrupt: the run does not catch it (as it could not catch SIGKILL)."""
+    raise KeyboardInterrupt
+
+
+def _logged(tmp_path: Path) -> list[tuple]:
+    return query(
+        tmp_path / "warehouse.duckdb",
+        "SELECT run_id, status, project_fingerprint IS NOT NULL FROM ops.run_log ORDER BY run_id",
+    )
+
+
+def test_a_run_killed_before_its_rename_is_never_logged_as_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The warehouse's log says `publishing` until the new file is in place, and `published` after; the
+    publication's own copy of the log says `published`."""
+    _tiny_warehouse(tmp_path / "warehouse.duckdb", 1)
+    first, second = "20261201T000000Z-000001", "20261202T000000Z-000002"
+    night = _bare_night(tmp_path, first)
+    night._publish(_Phases(night.console))
+    current = publish.current_path(tmp_path / "published")
+    assert _logged(tmp_path) == [(first, "published", False)]
+    assert query(current, "SELECT run_id, status FROM ops.run_log") == [(first, "published")]
+    monkeypatch.setattr(publish, "publish", _killed)
+    night = _bare_night(tmp_path, second)
+    with pytest.raises(KeyboardInterrupt):
+        night._publish(_Phases(night.console))
+    assert _logged(tmp_path) == [(first, "published", False), (second, "publishing", False)]
+    assert query(current, "SELECT run_id FROM ops.run_log") == [(first,)]  # still the first run's file
+
+
+def test_a_run_killed_in_its_build_is_logged_as_running_with_its_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its fingerprint is in the log, so the next night knows tables of that code may have been rebuilt
+    (test_a_night_after_a_run_of_other_code_rebuilds_everything)."""
+    _tiny_warehouse(tmp_path / "warehouse.duckdb", 1)
+    night = _bare_night(tmp_path, "20261201T000000Z-000001")
+    monkeypatch.setattr(night, "_stream_dbt", _killed)
+    with pytest.raises(KeyboardInterrupt):
+        night._build(_Phases(night.console))
+    assert _logged(tmp_path) == [("20261201T000000Z-000001", "running", True)]
 
 
 def test_prune_leaves_a_file_it_cannot_delete_and_deletes_the_rest(
