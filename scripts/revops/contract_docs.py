@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from revops import normalise
 from revops.contract import Column, Table, contract
 
@@ -79,16 +81,23 @@ def _optional_inputs() -> list[str]:
         'for that, the mart says "not measured" where it can, and the load report prints one line per such',
         "column (`leads.crm_mql_at: absent → mart_definition_drift not measured`).",
         "",
+        *absent_effects(contract()),
+    ]
+    return [*lines, ""]
+
+
+def absent_effects(tables: Iterable[Table]) -> list[str]:
+    """A table `| column | without it |` of the optional columns with a `when_absent` effect."""
+    return [
         "| column | without it |",
         "|---|---|",
-    ]
-    for table in contract():
-        lines += [
+        *(
             f"| `{table.name}.{column.name}` | {column.when_absent} |"
+            for table in tables
             for column in table.columns
             if column.when_absent
-        ]
-    return [*lines, ""]
+        ),
+    ]
 
 
 def render() -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 
+from revops.contract_docs import absent_effects
 from revops.settings import PROJECT_DIR
 from revops.sources import salesforce
 
@@ -54,6 +55,17 @@ def _objects() -> list[str]:
     return [*lines, ""]
 
 
+def _optional_fields() -> list[str]:
+    return [
+        "### Optional fields the marts need",
+        "",
+        "A file without one of these fields still loads (the load report names the field and its effect):",
+        "",
+        *absent_effects(sorted(salesforce.tables(), key=lambda table: table.stem)),
+        "",
+    ]
+
+
 def _seeds() -> list[str]:
     lines = ["### Mapping seeds and their defaults", ""]
     for name in SEEDS:
@@ -69,5 +81,5 @@ def render(page: str) -> str:
     """`page` with its generated block rendered from the contract and the seeds."""
     head, _, rest = page.partition(BEGIN)
     _, _, tail = rest.partition(END)
-    block = "\n".join([BEGIN, "", *_objects(), *_seeds(), END])
+    block = "\n".join([BEGIN, "", *_objects(), *_optional_fields(), *_seeds(), END])
     return head + block + tail

@@ -1,11 +1,16 @@
 {{ config(enabled=var('crm_source', 'contract') == 'salesforce') }}
 -- Reconciliation: the won amount in fct_opportunity equals the Amount of Salesforce's non-deleted
 -- won opportunities (an empty Amount counts 0), converted to the reporting currency at the rate of
--- the CloseDate's month.
+-- the CloseDate's month. Won is as the mapping reads it (IsWon, else the stage's flag: unit test
+-- an_export_without_isclosed_and_iswon_reads_the_stage); the amounts are the export's.
 with
 
 source_opportunities as (
     select * from {{ ref('stg_salesforce__opportunity') }}
+),
+
+mapped_opportunities as (
+    select * from {{ ref('stg_salesforce__crm_opportunities') }}
 ),
 
 fx_rates as (
@@ -26,10 +31,12 @@ source_won as (
             ) }}
         ) as won_amount
     from source_opportunities
+    inner join mapped_opportunities
+        on source_opportunities.opportunity_id = mapped_opportunities.opportunity_id
     left join fx_rates
         on coalesce(source_opportunities.currency_iso_code, {{ default_currency('salesforce') }}) = fx_rates.currency
             and {{ month_start('source_opportunities.close_date') }} = fx_rates.month
-    where source_opportunities.is_won
+    where mapped_opportunities.is_won
 ),
 
 fact_won as (

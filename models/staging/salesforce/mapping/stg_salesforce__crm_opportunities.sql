@@ -5,8 +5,10 @@
 --    the contact itself (lead_origin `contact`; the earliest role when several are primary);
 -- 3. else no person (lead_origin `account`: expansions, renewals, deals opened on the account).
 -- business_unit: the opportunity's business-unit field, else its owner's, else var
--- default_business_unit. closed_at: CloseDate 00:00 reporting time when IsClosed, or created_at when
--- that is later. Currency: CurrencyIsoCode, else var salesforce_default_currency.
+-- default_business_unit. is_closed / is_won: IsClosed / IsWon, else (an export without them) the
+-- stage's flags in seed pipeline_stages, else open. closed_at: CloseDate 00:00 reporting time when
+-- closed, or created_at when that is later. Currency: CurrencyIsoCode, else var
+-- salesforce_default_currency.
 with
 
 opportunities as (
@@ -27,6 +29,20 @@ person_keys as (
 
 users as (
     select * from {{ ref('stg_salesforce__user') }}
+),
+
+stages as (
+    select * from {{ ref('pipeline_stages') }}
+),
+
+flagged as (
+    select
+        opportunities.*,
+        coalesce(opportunities.is_closed, stages.is_closed, false) as is_closed_flag,
+        coalesce(opportunities.is_won, stages.is_won, false) as is_won_flag
+    from opportunities
+    left join stages
+        on opportunities.stage_name = stages.crm_stage
 ),
 
 conversions as (
@@ -57,42 +73,42 @@ primary_roles as (
 
 final as (
     select
-        opportunities.opportunity_id,
+        flagged.opportunity_id,
         coalesce(conversions.lead_id, primary_roles.person_id) as lead_id,
         case
             when conversions.lead_id is not null then 'lead'
             when primary_roles.person_id is not null then 'contact'
             else 'account'
         end as lead_origin,
-        opportunities.account_id,
-        coalesce(opportunities.business_unit, users.business_unit, '{{ var("default_business_unit") }}')
+        flagged.account_id,
+        coalesce(flagged.business_unit, users.business_unit, '{{ var("default_business_unit") }}')
             as business_unit,
-        opportunities.owner_id,
-        opportunities.created_at as opportunity_created_at,
-        opportunities.stage_name as crm_stage,
-        opportunities.amount,
-        coalesce(opportunities.currency_iso_code, {{ default_currency('salesforce') }}) as currency,
-        coalesce(opportunities.is_closed, false) as is_closed,
+        flagged.owner_id,
+        flagged.created_at as opportunity_created_at,
+        flagged.stage_name as crm_stage,
+        flagged.amount,
+        coalesce(flagged.currency_iso_code, {{ default_currency('salesforce') }}) as currency,
+        flagged.is_closed_flag as is_closed,
         -- CloseDate is a date: a close dated the day the opportunity was created (or backdated before
         -- it) is at its creation, never before it.
         case
-            when opportunities.is_closed
-                then greatest(cast(opportunities.close_date as {{ dbt.type_timestamp() }}), opportunities.created_at)
+            when flagged.is_closed_flag
+                then greatest(cast(flagged.close_date as {{ dbt.type_timestamp() }}), flagged.created_at)
         end as closed_at,
-        coalesce(opportunities.is_won, false) as is_won,
-        opportunities.opportunity_type,
-        opportunities.close_date,
-        opportunities.contract_start,
-        opportunities.contract_end
-    from opportunities
+        flagged.is_won_flag as is_won,
+        flagged.opportunity_type,
+        flagged.close_date,
+        flagged.contract_start,
+        flagged.contract_end
+    from flagged
     left join conversions
-        on {{ salesforce_id15('opportunities.opportunity_id') }} = conversions.opportunity_id15
+        on {{ salesforce_id15('flagged.opportunity_id') }} = conversions.opportunity_id15
             and conversions.conversion_order = 1
     left join primary_roles
-        on {{ salesforce_id15('opportunities.opportunity_id') }} = primary_roles.opportunity_id15
+        on {{ salesforce_id15('flagged.opportunity_id') }} = primary_roles.opportunity_id15
             and primary_roles.role_order = 1
     left join users
-        on {{ salesforce_id15('opportunities.owner_id') }} = {{ salesforce_id15('users.user_id') }}
+        on {{ salesforce_id15('flagged.owner_id') }} = {{ salesforce_id15('users.user_id') }}
 )
 
 select * from final
