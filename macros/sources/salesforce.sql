@@ -12,9 +12,15 @@
     {{ return(modules.re.sub('_+', '_', snake) | lower) }}
 {%- endmacro %}
 
-{#- The cast of one contract column type (meta.contract.type) to the warehouse type. -#}
-{% macro salesforce_cast(expression, column_type) -%}
-    {%- if column_type == 'timestamp' -%}
+{#- The cast of one contract column type (meta.contract.type) to the warehouse type. A timestamp
+    is UTC: a column without a zone (the loader's, most connectors') is read as UTC; a column with
+    one (`with_zone`: timestamptz, which some connectors write) is an instant, taken to UTC first.
+    A plain cast of an instant would give the session's local time (TimeZone Asia/Tokyo on a
+    Japanese machine), shifted a second time to reporting time. -#}
+{% macro salesforce_cast(expression, column_type, with_zone=false) -%}
+    {%- if column_type == 'timestamp' and with_zone -%}
+        {{ utc_to_reporting(timestamptz_to_utc(expression)) }}
+    {%- elif column_type == 'timestamp' -%}
         {{ utc_to_reporting('cast(' ~ expression ~ ' as ' ~ dbt.type_timestamp() ~ ')') }}
     {%- elif column_type == 'date' -%}
         cast({{ expression }} as date)
@@ -25,6 +31,16 @@
     {%- else -%}
         cast({{ expression }} as {{ dbt.type_string() }})
     {%- endif -%}
+{%- endmacro %}
+
+{#- An instant (timestamp with time zone) as its UTC wall-clock time, without a zone, whatever the
+    session's TimeZone. Spark's TIMESTAMP is never read as one (its columns report `timestamp`). -#}
+{% macro timestamptz_to_utc(expression) -%}
+    {{ return(adapter.dispatch('timestamptz_to_utc', 'revops_funnel')(expression)) }}
+{%- endmacro %}
+
+{% macro default__timestamptz_to_utc(expression) -%}
+    ({{ expression }} at time zone 'UTC')
 {%- endmacro %}
 
 {#-
@@ -59,9 +75,14 @@
             ) }}
         {%- endif -%}
         {%- set present = [] -%}
+        {%- set zoned = [] -%}
         {%- if existing is not none -%}
             {%- for column in adapter.get_columns_in_relation(existing) -%}
                 {%- do present.append(column.name | lower) -%}
+                {%- set dtype = column.dtype | lower -%}
+                {%- if 'time zone' in dtype or 'timestamptz' in dtype -%}
+                    {%- do zoned.append(column.name | lower) -%}
+                {%- endif -%}
             {%- endfor -%}
         {%- endif -%}
         {%- set selected = [] -%}
@@ -69,7 +90,7 @@
             {%- set column_spec = (column.meta or {}).get('contract', {}) -%}
             {%- set physical = salesforce_field_column(column_spec.field_var) if column_spec.get('field_var') else name -%}
             {%- set expression = adapter.quote(physical) if physical in present else 'null' -%}
-            {%- set typed = salesforce_cast(expression, column_spec.get('type', 'string')) -%}
+            {%- set typed = salesforce_cast(expression, column_spec.get('type', 'string'), physical in zoned) -%}
             {%- if name == 'id' or name.endswith('_id') -%}
                 {%- set typed = salesforce_id18(typed) -%}
             {%- endif -%}

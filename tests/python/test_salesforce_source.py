@@ -14,6 +14,7 @@ import csv
 import re
 import shutil
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -326,9 +327,16 @@ def test_nightly_runs_on_salesforce_exports(tmp_path: Path) -> None:
 
 def test_connector_schema_with_fivetran_deletes_missing_columns_and_objects(warehouse: Warehouse) -> None:
     """A connector's schema: `_fivetran_deleted` honoured, a missing column null, a missing optional object
-    empty, a missing required object a clear error."""
+    empty, a missing required object a clear error. A timestamp column with a time zone (timestamptz) is
+    an instant: read on a machine whose local zone is Asia/Tokyo (DuckDB's session TimeZone), it is not
+    shifted twice."""
     assert load_salesforce(warehouse, RAW).returncode == 0
     with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute("set TimeZone = 'UTC'")
+        connection.execute(
+            "alter table salesforce.opportunity alter column created_date type timestamptz "
+            "using created_date at time zone 'UTC'"
+        )
         connection.execute("alter table salesforce.lead add column _fivetran_deleted boolean default false")
         connection.execute(
             "update salesforce.lead set _fivetran_deleted = true where id = '00Q000000000004AAA'"
@@ -336,11 +344,16 @@ def test_connector_schema_with_fivetran_deletes_missing_columns_and_objects(ware
         connection.execute("alter table salesforce.opportunity drop column currency_iso_code")
         connection.execute("drop table salesforce.event")
         connection.execute("drop table salesforce.opportunity_history")
-    built = warehouse.dbt("build", *NO_UNIT_TESTS, dbt_vars=SALESFORCE_VARS)
+    built = warehouse.dbt("build", *NO_UNIT_TESTS, dbt_vars=SALESFORCE_VARS, env={"TZ": "Asia/Tokyo"})
     assert built.ok, built.output[-4000:]
     leads = {lead_id for (lead_id,) in warehouse.query("select lead_id from marts.fct_lead_funnel")}
     assert leads == {"00Q000000000001AAA", "00Q000000000002AAA", "003000000000003AAA"}
     assert warehouse.query("select count(*), sum(won_amount) from marts.fct_opportunity") == [(5, 2750000)]
+    # CreatedDate 2026-09-20T05:00:00Z and 2026-09-25T00:00:00Z, in reporting time (Asia/Tokyo)
+    assert warehouse.query(
+        "select created_at from marts.fct_opportunity where opportunity_id in "
+        "('006000000000001AAA', '006000000000002AAA') order by opportunity_id"
+    ) == [(datetime(2026, 9, 20, 14),), (datetime(2026, 9, 25, 9),)]
     with duckdb.connect(str(warehouse.path)) as connection:
         connection.execute("drop table salesforce.campaign")
     failed = warehouse.dbt("build", "--select", "stg_salesforce__campaign", dbt_vars=SALESFORCE_VARS)
