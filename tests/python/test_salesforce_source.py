@@ -158,6 +158,37 @@ def _rewrite(path: Path, change: Callable[[list[list[str]]], list[list[str]]]) -
         csv.writer(handle, lineterminator="\n").writerows(change(rows))
 
 
+def test_a_campaign_cost_not_fully_booked_is_listed(warehouse: Warehouse, tmp_path: Path) -> None:
+    """A cost is spread over its campaign's days; what cannot be is listed by the warn test, never lost
+    silently. 4: no dates; 5: EndDate before StartDate; 6: 2026-01-01..2054-12-31, 10,592 days at
+    100.00 a day, of which only the first 10,000 are booked (1,000,000 of 1,059,200). The fixture's own
+    three campaigns are booked in full."""
+    export = _copy(tmp_path)
+    campaigns = export / "Campaign.csv"
+    campaigns.write_text(
+        campaigns.read_text(encoding="utf-8")
+        + '"701000000000004AAA","false","No dates","Webinar","Planned","","","50000","JPY",""\n'
+        + '"701000000000005AAA","false","Reversed","Webinar","Planned","2026-10-02","2026-09-29","40000","JPY",""\n'
+        + '"701000000000006AAA","false","Typo","Webinar","Planned","2026-01-01","2054-12-31","1059200","JPY",""\n',
+        encoding="utf-8",
+    )
+    assert load_salesforce(warehouse, export).returncode == 0
+    built = warehouse.dbt(
+        "build", "--select", "+salesforce_campaign_costs_not_booked", *NO_UNIT_TESTS, dbt_vars=SALESFORCE_VARS
+    )
+    assert built.ok, built.output[-4000:]
+    assert re.search(r"WARN 3 salesforce_campaign_costs_not_booked", built.output), built.output[-4000:]
+    booked = warehouse.query(
+        "select campaign_id, sum(amount) from staging.stg_salesforce__crm_campaign_costs group by 1 order by 1"
+    )
+    assert booked == [
+        ("701000000000001AAA", 400000),
+        ("701000000000002AAA", 90000),
+        ("701000000000003AAA", 30001),
+        ("701000000000006AAA", 1000000),
+    ]
+
+
 def test_bad_row_is_quarantined_with_file_line_and_reason(warehouse: Warehouse, tmp_path: Path) -> None:
     export = _copy(tmp_path)
 

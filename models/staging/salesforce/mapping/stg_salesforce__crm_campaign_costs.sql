@@ -1,7 +1,10 @@
 -- Campaign costs: a campaign's ActualCost spread evenly over the days StartDate..EndDate inclusive
 -- (booked on StartDate when there is no EndDate, on EndDate when there is no StartDate). Each day
 -- but the last gets the cost / days rounded to 0.01; the last day gets the rest, so the days add up
--- to ActualCost exactly. Currency: CurrencyIsoCode, else var salesforce_default_currency.
+-- to ActualCost exactly, over at most 10,000 days (day_offsets). A cost without dates, with EndDate
+-- before StartDate or over a longer period is not (fully) booked: test
+-- salesforce_campaign_costs_not_booked lists it. Currency: CurrencyIsoCode, else var
+-- salesforce_default_currency.
 with
 
 campaigns as (
