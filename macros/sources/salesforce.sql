@@ -153,3 +153,12 @@
     end
     {%- endif -%}
 {%- endmacro %}
+
+{#- SQL: the row `keys` of stg_salesforce__crm_person_keys is the person its record stands for at
+    time `at` (its span [valid_from, valid_to), null ends open). A contact several leads were
+    converted into has one span per lead, and they do not overlap, so a join on the record's Id and
+    this condition finds at most one person. -#}
+{% macro person_key_in_force(keys, at) -%}
+    ({{ keys }}.valid_from is null or {{ at }} >= {{ keys }}.valid_from)
+    and ({{ keys }}.valid_to is null or {{ at }} < {{ keys }}.valid_to)
+{%- endmacro %}

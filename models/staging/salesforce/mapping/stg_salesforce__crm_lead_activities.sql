@@ -1,11 +1,13 @@
 -- Activities of funnel people, from three Salesforce records:
--- * every Task and Event whose WhoId is a funnel person (stg_salesforce__crm_person_keys), at its
---   CreatedDate; type from seed task_type_map on Type (no Type, or a Type the seed does not map:
---   `other`, which scores no points); a WhatId that is a Campaign makes it a touch of that campaign;
+-- * every Task and Event whose WhoId is a funnel person (stg_salesforce__crm_person_keys: on a
+--   contact several leads were converted into, the lead in force at the time), at its CreatedDate;
+--   type from seed task_type_map on Type (no Type, or a Type the seed does not map: `other`, which
+--   scores no points); a WhatId that is a Campaign makes it a touch of that campaign;
 -- * every CampaignMember that responded (HasResponded): at CreatedDate when FirstRespondedDate is
 --   empty or the same reporting-time day, else at FirstRespondedDate 00:00 reporting time; type from
 --   seed campaign_member_status_map on (the campaign's Type, Status), a row with an empty
 --   campaign_type applying to every Type, else `other`. A member that has not responded is no touch.
+--   Its person is the lead's, else the contact's in force at the response.
 with
 
 tasks as (
@@ -69,16 +71,18 @@ logged_activities as (
     from logged
     inner join person_keys
         on {{ salesforce_id15('logged.who_id') }} = person_keys.record_id15
+            and {{ person_key_in_force('person_keys', 'logged.created_at') }}
     left join campaigns
         on {{ salesforce_id15('logged.what_id') }} = {{ salesforce_id15('campaigns.campaign_id') }}
     left join task_types
         on logged.source_type = task_types.task_type
 ),
 
-responses as (
+responded as (
     select
         members.campaign_member_id as activity_id,
-        coalesce(lead_keys.person_id, contact_keys.person_id) as lead_id,
+        members.lead_id,
+        members.contact_id,
         case
             when members.first_responded_date is null
                 or members.first_responded_date = cast(members.created_at as date)
@@ -91,12 +95,25 @@ responses as (
     from members
     inner join campaigns
         on {{ salesforce_id15('members.campaign_id') }} = {{ salesforce_id15('campaigns.campaign_id') }}
-    left join person_keys as lead_keys
-        on {{ salesforce_id15('members.lead_id') }} = lead_keys.record_id15
-    left join person_keys as contact_keys
-        on {{ salesforce_id15('members.contact_id') }} = contact_keys.record_id15
     where members.has_responded
-        and coalesce(lead_keys.person_id, contact_keys.person_id) is not null
+),
+
+responses as (
+    select
+        responded.activity_id,
+        coalesce(lead_keys.person_id, contact_keys.person_id) as lead_id,
+        responded.activity_at,
+        responded.campaign_id,
+        responded.campaign_type,
+        responded.member_status
+    from responded
+    left join person_keys as lead_keys
+        on {{ salesforce_id15('responded.lead_id') }} = lead_keys.record_id15
+            and {{ person_key_in_force('lead_keys', 'responded.activity_at') }}
+    left join person_keys as contact_keys
+        on {{ salesforce_id15('responded.contact_id') }} = contact_keys.record_id15
+            and {{ person_key_in_force('contact_keys', 'responded.activity_at') }}
+    where coalesce(lead_keys.person_id, contact_keys.person_id) is not null
 ),
 
 response_activities as (

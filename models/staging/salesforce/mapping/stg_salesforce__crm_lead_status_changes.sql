@@ -25,6 +25,7 @@ mapped as (
     from history
     inner join person_keys
         on {{ salesforce_id15('history.lead_id') }} = person_keys.record_id15
+            and {{ person_key_in_force('person_keys', 'history.changed_at') }}
     left join lead_statuses
         on history.new_value = lead_statuses.lead_status
     where lower(history.field_name) = 'status'

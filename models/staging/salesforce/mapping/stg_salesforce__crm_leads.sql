@@ -1,6 +1,7 @@
 -- Leads: one row per funnel person (stg_salesforce__crm_people), lead_id = the record's Id. The
 -- source campaign is the campaign of the person's earliest campaign membership (CreatedDate, ties
--- by Id), whether or not the member responded.
+-- by Id), whether or not the member responded; a membership of a contact belongs to the person in
+-- force at its CreatedDate (stg_salesforce__crm_person_keys).
 with
 
 people as (
@@ -32,8 +33,10 @@ memberships as (
         on {{ salesforce_id15('members.campaign_id') }} = {{ salesforce_id15('campaigns.campaign_id') }}
     left join person_keys as lead_keys
         on {{ salesforce_id15('members.lead_id') }} = lead_keys.record_id15
+            and {{ person_key_in_force('lead_keys', 'members.created_at') }}
     left join person_keys as contact_keys
         on {{ salesforce_id15('members.contact_id') }} = contact_keys.record_id15
+            and {{ person_key_in_force('contact_keys', 'members.created_at') }}
     where coalesce(lead_keys.person_id, contact_keys.person_id) is not null
 ),
 

@@ -1,8 +1,9 @@
 -- Opportunities, every non-deleted one, linked to a funnel person in this order:
 -- 1. the lead whose ConvertedOpportunityId is it (lead_origin `lead`; the earliest converted when
 --    several name it);
--- 2. else its primary OpportunityContactRole's contact: the lead converted into that contact, or
---    the contact itself (lead_origin `contact`; the earliest role when several are primary);
+-- 2. else its primary OpportunityContactRole's contact: the lead converted into that contact (the
+--    one in force when the opportunity was created), or the contact itself (lead_origin `contact`;
+--    the earliest role when several are primary);
 -- 3. else no person (lead_origin `account`: expansions, renewals, deals opened on the account).
 -- business_unit: the opportunity's business-unit field, else its owner's, else var
 -- default_business_unit. is_closed / is_won: IsClosed / IsWon, else (an export without them) the
@@ -66,8 +67,12 @@ primary_roles as (
             order by contact_roles.created_at, contact_roles.contact_role_id
         ) as role_order
     from contact_roles
+    inner join opportunities as role_opportunities
+        on {{ salesforce_id15('contact_roles.opportunity_id') }}
+            = {{ salesforce_id15('role_opportunities.opportunity_id') }}
     inner join person_keys
         on {{ salesforce_id15('contact_roles.contact_id') }} = person_keys.record_id15
+            and {{ person_key_in_force('person_keys', 'role_opportunities.created_at') }}
     where contact_roles.is_primary
 ),
 

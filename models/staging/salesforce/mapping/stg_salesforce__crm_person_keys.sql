@@ -1,8 +1,11 @@
--- Which funnel person a Lead or Contact Id (15 characters, as salesforce_id15) stands for. A lead
--- is itself. A contact a lead was converted into (a new contact, or an existing one the lead was
--- merged into) is that lead: the earliest converted when several were merged into it. Any other
--- contact is itself. Tasks, events, campaign members, lead history and contact roles find their
--- person here.
+-- Which funnel person a Lead or Contact Id (15 characters, as salesforce_id15) stands for, and when.
+-- A lead is itself, always. A contact leads were converted into (a new contact, or an existing one
+-- a lead was merged into) is, at each moment, the lead converted into it last by then: the earliest
+-- converted lead until the second conversion (ConvertedDate 00:00 reporting time), then that lead,
+-- and so on; ties by the lead's CreatedDate, then Id. Any other contact is itself, always. Tasks,
+-- events, campaign members, lead history and contact roles find their person here, at their own
+-- time (macro person_key_in_force): a returning customer's new lead gets the contact's activities
+-- from its conversion on. valid_from null: since always; valid_to null: for good.
 with
 
 people as (
@@ -17,25 +20,39 @@ conversions as (
     select
         {{ salesforce_id15('converted_contact_id') }} as record_id15,
         lead_id as person_id,
+        -- a converted lead without ConvertedDate counts as converted when it was created
+        coalesce(cast(converted_date as {{ dbt.type_timestamp() }}), created_at) as converted_at,
         row_number() over (
             partition by {{ salesforce_id15('converted_contact_id') }}
-            order by converted_date, created_at, lead_id
+            order by coalesce(cast(converted_date as {{ dbt.type_timestamp() }}), created_at), created_at, lead_id
         ) as conversion_order
     from leads
     where converted_contact_id is not null
 ),
 
+conversion_spans as (
+    select
+        record_id15,
+        person_id,
+        case when conversion_order > 1 then converted_at end as valid_from,
+        lead(converted_at) over (partition by record_id15 order by conversion_order) as valid_to
+    from conversions
+),
+
 final as (
     select
         {{ salesforce_id15('person_id') }} as record_id15,
-        person_id
+        person_id,
+        cast(null as {{ dbt.type_timestamp() }}) as valid_from,
+        cast(null as {{ dbt.type_timestamp() }}) as valid_to
     from people
     union all
     select
         record_id15,
-        person_id
-    from conversions
-    where conversion_order = 1
+        person_id,
+        valid_from,
+        valid_to
+    from conversion_spans
 )
 
 select * from final
