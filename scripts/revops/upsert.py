@@ -538,10 +538,12 @@ class _Upsert:
             self.session.write_loader_tables(
                 f"{WAREHOUSE}.{RAW_SCHEMA}", self.report, mode="upsert", replace=False
             )
-            connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
             raise
+        # Outside the try: a COMMIT that fails has already rolled back, and a ROLLBACK then would raise
+        # "no transaction is active" in place of the COMMIT's own error.
+        connection.execute("COMMIT")
 
     def _apply(self, table: Table) -> None:
         name = table.name

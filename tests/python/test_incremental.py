@@ -24,7 +24,7 @@ from revops.deltas import SplitPlan, split_raw
 from revops.loader import load_dir
 from revops.loadmeta import CHANGE_LOG_TABLE, clear_change_log
 from revops.nightly import CHANGE_LOG_ONLY_ENV, incremental_build
-from revops.upsert import TableChanges, upsert_dir
+from revops.upsert import TableChanges, _Upsert, upsert_dir
 from revops.validation import typed_sql
 
 UPSERT = FIXTURES / "nightly" / "upsert"
@@ -214,6 +214,38 @@ def test_upsert_strict_and_dry_run_write_nothing(base_warehouse: Warehouse) -> N
     assert dry.ok and not dry.loaded and dry.rows_quarantined == 4
     assert {table.name: raw_rows(base_warehouse, table.name, "*") for table in contract()} == before
     assert base_warehouse.query("SELECT count(*) FROM raw.quarantine") == [(0,)]
+
+
+def test_a_failed_commit_reports_its_own_error_and_changes_nothing(
+    base_warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A COMMIT that fails rolls back by itself (played here: roll back, then raise). Before, the upsert
+    then ran ROLLBACK, whose "no transaction is active" replaced the COMMIT's error in the report."""
+    before = {table.name: raw_rows(base_warehouse, table.name, "*") for table in contract()}
+
+    class FailingCommit:
+        def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+            self.connection = connection
+
+        def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
+            if sql == "COMMIT":
+                self.connection.execute("ROLLBACK")
+                raise duckdb.IOException("disk full at commit (simulated)")
+            return self.connection.execute(sql, *args)
+
+    write = _Upsert.write
+
+    def write_with_failing_commit(self: _Upsert) -> None:
+        self.connection = FailingCommit(self.connection)  # type: ignore[assignment]
+        write(self)
+
+    monkeypatch.setattr(_Upsert, "write", write_with_failing_commit)
+    report = upsert_dir(UPSERT / "delta", base_warehouse.path)
+    assert not report.loaded
+    assert [problem.message for problem in report.problems] == [
+        "cannot write the warehouse: disk full at commit (simulated)"
+    ]
+    assert {table.name: raw_rows(base_warehouse, table.name, "*") for table in contract()} == before
 
 
 def test_upsert_needs_a_loaded_warehouse(tmp_path: Path) -> None:
