@@ -346,8 +346,15 @@ def publish(staged: Path, publish_dir: Path, run_id: str, keep: int) -> Publicat
     try:
         os.link(staged, kept)
     except OSError:
-        shutil.copy2(staged, kept)
-        _fsync(kept)
+        # No hard links here (another file system): a copy, under a temporary name until complete, so
+        # a copy that fails half way (disk full) never leaves a truncated file among the kept ones.
+        partial = runs / f".{kept.name}.tmp"
+        try:
+            shutil.copy2(staged, partial)
+            _fsync(partial)
+            os.replace(partial, kept)
+        finally:
+            partial.unlink(missing_ok=True)
     current = current_path(publish_dir)
     os.replace(staged, current)
     with contextlib.suppress(OSError):

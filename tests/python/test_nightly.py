@@ -656,6 +656,35 @@ def test_a_run_killed_in_its_build_is_logged_as_running_with_its_code(
     assert _logged(tmp_path) == [("20261201T000000Z-000001", "running", True)]
 
 
+def test_a_copy_that_fails_half_way_leaves_no_kept_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without hard links the kept publication is a copy; one that fails half way (disk full) leaves no
+    truncated runs/revops-<run_id>.duckdb, and the current publication and the staged file are as they
+    were (the run then fails in its publish phase)."""
+    publish_dir = tmp_path / "published"
+    (publish_dir / publish.RUNS_DIR).mkdir(parents=True)
+    current = publish.current_path(publish_dir)
+    current.write_bytes(b"the current publication")
+    staged = publish_dir / ".revops-r2.duckdb.tmp"
+    staged.write_bytes(b"x" * 1000)
+
+    def no_link(source: Path, target: Path) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    def half_copy(source: Path, target: Path) -> None:
+        Path(target).write_bytes(Path(source).read_bytes()[:500])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publish.os, "link", no_link)
+    monkeypatch.setattr(publish.shutil, "copy2", half_copy)
+    with pytest.raises(OSError, match="No space left"):
+        publish.publish(staged, publish_dir, "r2", keep=5)
+    assert list((publish_dir / publish.RUNS_DIR).iterdir()) == []
+    assert current.read_bytes() == b"the current publication"
+    assert staged.stat().st_size == 1000
+
+
 def test_prune_leaves_a_file_it_cannot_delete_and_deletes_the_rest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
