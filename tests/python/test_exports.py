@@ -83,6 +83,20 @@ def test_as_of_is_capped_at_the_export_time(tmp_path: Path, warehouse: Warehouse
     assert warehouse.query("select as_of_at, as_of_source from intermediate.int_as_of") == [
         (datetime(2015, 5, 11, 21, 0), "export_time")
     ]
+    # Re-sending an older export (upsert: its rows are unchanged) does not move the as-of back: the cap
+    # is the latest export time the loader recorded, not the last load's.
+    delta = tmp_path / "older"
+    delta.mkdir()
+    shutil.copy(RAW / "campaigns.csv", delta / "campaigns.csv")
+    resent = warehouse.load(
+        delta, "--mode", "upsert", "--source-timezone", "UTC", "--export-time", "2015-05-10 00:00:00"
+    )
+    assert resent.returncode == 0, resent.stderr
+    result = warehouse.dbt("run", "--select", "+int_as_of")
+    assert result.ok, result.output[-3000:]
+    assert warehouse.query("select as_of_at, as_of_source from intermediate.int_as_of") == [
+        (datetime(2015, 5, 11, 21, 0), "export_time")
+    ]
 
 
 # --- 3. Japanese export formats --------------------------------------------------------------

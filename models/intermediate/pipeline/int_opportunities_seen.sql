@@ -1,5 +1,5 @@
--- The canonical opportunities' state as the latest load saw it: one row per opportunity with the
--- fields that define its state and seen_at, the export time of that load (int_latest_export). What
+-- The canonical opportunities' state as the loads saw it: one row per opportunity with the fields
+-- that define its state and seen_at, the latest export time (int_latest_export). What
 -- the snapshot snp_crm__opportunities records each night (snapshots/, docs/pipeline.md "Where history
 -- comes from"): a change is dated the night it is seen, never by the wall clock.
 {{ config(materialized='view') }}
