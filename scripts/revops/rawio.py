@@ -480,13 +480,21 @@ def _collect_rejects(
         hint = "; Shift-JIS exports: leave --encoding out (detected per file) or --encoding FILE=cp932"
         raise RawFileError(Problem(f"not valid UTF-8 text ({message}){hint}", raw_file.path, line=int(line)))
     rejects, gaps = f"rejects_{name}", f"reject_gaps_{name}"
+    # A quote left open takes every line up to the next quote into one record: say so, since those
+    # lines are then inside this quarantined record, not rows of their own.
     connection.execute(
         f"CREATE OR REPLACE TABLE {sql_name(rejects)} AS "
-        f"SELECT line AS _line, "
-        f"{sql_string(RECORD + ': malformed CSV record: ')} || arg_min(error_message, byte_position) AS reason, "
-        "CAST(json_object('_csv_record', ltrim(arg_min(csv_line, byte_position), chr(13) || chr(10))) "
-        "AS VARCHAR) AS raw_record "
-        f"FROM {sql_name(rejects_raw)} GROUP BY line"
+        "WITH first_error AS ("
+        "SELECT line, arg_min(error_message, byte_position) AS message, "
+        "CAST(arg_min(error_type, byte_position) AS VARCHAR) AS kind, "
+        "trim(arg_min(csv_line, byte_position), chr(13) || chr(10)) AS record "
+        f"FROM {sql_name(rejects_raw)} GROUP BY line) "
+        f"SELECT line AS _line, {sql_string(RECORD + ': malformed CSV record: ')} || message || "
+        "CASE WHEN kind = 'UNQUOTED VALUE' AND strpos(record, chr(10)) > 0 THEN ' (the record runs over ' "
+        "|| (length(record) - length(replace(record, chr(10), '')) + 1) || ' lines: a quote left open "
+        "takes the lines after it into this record)' ELSE '' END AS reason, "
+        "CAST(json_object('_csv_record', record) AS VARCHAR) AS raw_record "
+        "FROM first_error"
     )
     counted = connection.execute(f"SELECT count(*), max(_line) FROM {sql_name(rejects)}").fetchall()
     count, last_line = int(counted[0][0]), counted[0][1]

@@ -371,6 +371,32 @@ def test_line_numbers_count_a_multiline_record_as_one_line(tmp_path: Path) -> No
 # --- exit codes and file problems ---------------------------------------------------------
 
 
+def test_a_quote_left_open_names_the_lines_it_takes(tmp_path: Path) -> None:
+    """C2's name opens a quote that nothing closes: C2, C3 and C4 are one record to any CSV reader. It is
+    quarantined whole (nothing lost: its text holds the three lines), and the reason says why C3 and C4
+    are not rows of their own."""
+    raw = copy_dir(GOOD, tmp_path)
+    rewrite(
+        raw / "campaigns.csv",
+        "campaign_id,name,channel,business_unit,started_on,ended_on\n"
+        "C1,Expo,exhibition,BU1,2026-03-01,2026-03-03\n"
+        'C2,"Webinar,webinar,,2026-04-10,\n'
+        "C3,Seminar,seminar,,2026-04-11,\n"
+        "C4,Ads,paid_search,,2026-04-12,\n",
+    )
+    report = validate_dir(raw)
+    campaigns = next(table for table in report.tables if table.table == "campaigns")
+    assert (campaigns.rows_read, campaigns.rows_loaded, campaigns.rows_quarantined) == (2, 1, 1)
+    assert [(issue.line, issue.column, issue.message) for issue in campaigns.issues] == [
+        (
+            3,
+            "(record)",
+            "malformed CSV record: Value with unterminated quote found. (the record runs over 3 lines: "
+            "a quote left open takes the lines after it into this record)",
+        )
+    ]
+
+
 def test_line_numbers_skip_blank_lines_around_malformed_records(tmp_path: Path) -> None:
     """Blank lines are not counted, before the header or between records, malformed or not.
 
