@@ -79,8 +79,9 @@
         {%- if existing is not none -%}
             {%- for column in adapter.get_columns_in_relation(existing) -%}
                 {%- do present.append(column.name | lower) -%}
-                {%- set dtype = column.dtype | lower -%}
-                {%- if 'time zone' in dtype or 'timestamptz' in dtype -%}
+                {#- not `'time zone' in dtype`: PostgreSQL names a plain timestamp `timestamp without time zone` -#}
+                {%- set dtype = column.dtype | lower | trim -%}
+                {%- if dtype in ('timestamp with time zone', 'timestamptz') -%}
                     {%- do zoned.append(column.name | lower) -%}
                 {%- endif -%}
             {%- endfor -%}
