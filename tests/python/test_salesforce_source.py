@@ -108,6 +108,34 @@ def test_deleted_lead_is_left_out_and_every_won_amount_is_in_fct_opportunity(sal
     assert (won, funnel_won) == (2750000, 1500000)
 
 
+def test_attribution_touches_date_the_source_campaign_by_its_membership(salesforce_build) -> None:
+    """The source touch is at the CreatedDate of the membership that makes the campaign the source,
+    not before the person's creation (tests/fixtures/salesforce/README.md): L1's C2 (Sent, 09-02 00:00Z)
+    at 09-02 09:00, a day after L1's creation; K3's C3 at its membership 09-08 16:00 (K3 created
+    15:00), and its response the next day is a second touch; L4's C1 membership responded when it was
+    created (12:30), so the response is the source touch, one touch, not two (before: one at L4's
+    creation 12:00 and one at 12:30)."""
+    warehouse, _, _ = salesforce_build
+    assert warehouse.query(
+        "select lead_id, activity_id, campaign_id, touch_at, is_source_touch "
+        "from intermediate.int_attribution_touches order by lead_id, touch_at"
+    ) == [
+        ("003000000000003AAA", None, "701000000000003AAA", datetime(2026, 9, 8, 16), True),
+        ("003000000000003AAA", "00v000000000003AAA", "701000000000003AAA", datetime(2026, 9, 9), False),
+        ("00Q000000000001AAA", None, "701000000000002AAA", datetime(2026, 9, 2, 9), True),
+        ("00Q000000000001AAA", "00v000000000002AAA", "701000000000001AAA", datetime(2026, 9, 30), False),
+        ("00Q000000000002AAA", "00T000000000002AAA", "701000000000002AAA", datetime(2026, 9, 12, 10), False),
+        ("00Q000000000002AAA", "00T000000000004AAA", "701000000000002AAA", datetime(2026, 9, 14, 9), False),
+        (
+            "00Q000000000004AAA",
+            "00v000000000004AAA",
+            "701000000000001AAA",
+            datetime(2026, 9, 29, 12, 30),
+            False,
+        ),
+    ]
+
+
 @pytest.mark.parametrize(
     ("crm_source", "build_fixture"), [("contract", "core_warehouse"), ("salesforce", "salesforce_build")]
 )

@@ -12,6 +12,8 @@ final as (
         cast(created_at as {{ dbt.type_timestamp() }}) as lead_created_at,
         cast(business_unit as {{ dbt.type_string() }}) as business_unit,
         cast(source_campaign_id as {{ dbt.type_string() }}) as source_campaign_id,
+        -- the source campaign created the lead: it touched it then
+        cast(created_at as {{ dbt.type_timestamp() }}) as source_touch_at,
         cast(company_name as {{ dbt.type_string() }}) as company_name,
         cast(company_domain as {{ dbt.type_string() }}) as company_domain,
         cast(email as {{ dbt.type_string() }}) as email,

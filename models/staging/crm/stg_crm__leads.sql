@@ -13,6 +13,7 @@ final as (
         lead_created_at,
         business_unit,
         source_campaign_id,
+        source_touch_at,
         company_name,
         company_domain,
         email,

@@ -1,7 +1,8 @@
 -- Leads: one row per funnel person (stg_salesforce__crm_people), lead_id = the record's Id. The
 -- source campaign is the campaign of the person's earliest campaign membership (CreatedDate, ties
 -- by Id), whether or not the member responded; a membership of a contact belongs to the person in
--- force at its CreatedDate (stg_salesforce__crm_person_keys).
+-- force at its CreatedDate (stg_salesforce__crm_person_keys). The source campaign touched the person
+-- when that membership was created (source_touch_at), not before the person's creation.
 with
 
 people as (
@@ -24,6 +25,7 @@ memberships as (
     select
         coalesce(lead_keys.person_id, contact_keys.person_id) as person_id,
         campaigns.campaign_id,
+        members.created_at as membership_created_at,
         row_number() over (
             partition by coalesce(lead_keys.person_id, contact_keys.person_id)
             order by members.created_at, members.campaign_member_id
@@ -46,6 +48,10 @@ final as (
         people.created_at as lead_created_at,
         people.business_unit,
         memberships.campaign_id as source_campaign_id,
+        case
+            when memberships.membership_created_at < people.created_at then people.created_at
+            else memberships.membership_created_at
+        end as source_touch_at,
         people.company_name,
         people.company_domain,
         people.email,

@@ -7,9 +7,9 @@
 -- 3. else no person (lead_origin `account`: expansions, renewals, deals opened on the account).
 -- business_unit: the opportunity's business-unit field, else its owner's, else var
 -- default_business_unit. is_closed / is_won: IsClosed / IsWon, else (an export without them) the
--- stage's flags in seed pipeline_stages, else open. closed_at: CloseDate 00:00 reporting time when
--- closed, or created_at when that is later. Currency: CurrencyIsoCode, else var
--- salesforce_default_currency.
+-- stage's flags in seed pipeline_stages, else open; an empty IsClosed with IsWon true is closed.
+-- closed_at: CloseDate 00:00 reporting time when closed, or created_at when that is later.
+-- Currency: CurrencyIsoCode, else var salesforce_default_currency.
 with
 
 opportunities as (
@@ -39,7 +39,11 @@ stages as (
 flagged as (
     select
         opportunities.*,
-        coalesce(opportunities.is_closed, stages.is_closed, false) as is_closed_flag,
+        -- a won deal is closed, whatever its stage says
+        coalesce(
+            opportunities.is_closed,
+            coalesce(opportunities.is_won, false) or coalesce(stages.is_closed, false)
+        ) as is_closed_flag,
         coalesce(opportunities.is_won, stages.is_won, false) as is_won_flag
     from opportunities
     left join stages

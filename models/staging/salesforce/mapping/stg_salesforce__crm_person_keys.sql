@@ -5,7 +5,8 @@
 -- and so on; ties by the lead's CreatedDate, then Id. Any other contact is itself, always. Tasks,
 -- events, campaign members, lead history and contact roles find their person here, at their own
 -- time (macro person_key_in_force): a returning customer's new lead gets the contact's activities
--- from its conversion on. valid_from null: since always; valid_to null: for good.
+-- from its conversion on. valid_from null: since always; valid_to null: for good. The spans of one
+-- record never overlap (tests/dbt/salesforce/assert_person_key_spans_do_not_overlap.sql).
 with
 
 people as (
@@ -53,6 +54,8 @@ final as (
         valid_from,
         valid_to
     from conversion_spans
+    -- a lead converted the same day as a later one is in force for no time at all
+    where valid_from is null or valid_to is null or valid_from < valid_to
 )
 
 select * from final
