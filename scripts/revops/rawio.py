@@ -340,9 +340,9 @@ def read_header_line(
     try:
         with path.open(encoding=codec, newline="") as handle:
             for header in csv.reader(handle):
-                if header:
+                if any(name.strip() for name in header):
                     return tuple(name.strip() for name in header), blank_lines
-                blank_lines += 1
+                blank_lines += 1  # empty, or spaces only: skipped above the header
     except UnicodeDecodeError as error:
         raise RawFileError(Problem(_decode_message(encoding, error, detected), path)) from error
     except (OSError, csv.Error) as error:
@@ -350,8 +350,9 @@ def read_header_line(
     raise RawFileError(Problem("empty file: no header row", path))
 
 
-def _blank_lines_before(path: Path, last_line: int) -> list[int]:
-    """The physical positions of the blank lines up to `last_line`, counting a record as one line.
+def _blank_lines_before(path: Path, last_line: int, preamble: int = 0) -> list[int]:
+    """The physical positions of the blank lines up to `last_line`, counting a record as one line;
+    the first `preamble` lines (skipped above the header, spaces only included) are blank.
 
     This is how DuckDB's reject store numbers lines, so `line - (blank lines before it)` is the
     line number of the module's convention. Read with Python's csv module, which splits records
@@ -365,7 +366,7 @@ def _blank_lines_before(path: Path, last_line: int) -> list[int]:
             for position, record in enumerate(csv.reader(handle), start=1):
                 if position > last_line:
                     break
-                if not record:
+                if not record or position <= preamble:
                     positions.append(position)
     finally:
         csv.field_size_limit(limit)
@@ -501,7 +502,7 @@ def _collect_rejects(
     if count == 0:
         connection.execute(f"DROP TABLE {sql_name(rejects)}")
         return Staged(raw_file, src, row_sql="s.rowid", line_sql="_row + 2", rejects=None, reject_count=0)
-    blanks = _blank_lines_before(path, int(last_line))
+    blanks = _blank_lines_before(path, int(last_line), raw_file.blank_lines_before_header)
     if blanks:
         connection.register("blank_lines", pa.table({"blank": pa.array(blanks, pa.int64())}))
         try:

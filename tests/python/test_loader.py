@@ -398,7 +398,8 @@ def test_a_quote_left_open_names_the_lines_it_takes(tmp_path: Path) -> None:
 
 
 def test_line_numbers_skip_blank_lines_around_malformed_records(tmp_path: Path) -> None:
-    """Blank lines are not counted, before the header or between records, malformed or not.
+    """Blank lines are not counted, before the header (one here holds only spaces) or between records,
+    malformed or not.
 
     Lines (header = 1): C1 2, C2 3 (malformed: a seventh field), C3 4, C4 5 (malformed), C5 6 (bad date).
     DuckDB's reject store counts blank lines, so its numbers are corrected; the records after a
@@ -407,7 +408,7 @@ def test_line_numbers_skip_blank_lines_around_malformed_records(tmp_path: Path) 
     raw = copy_dir(GOOD, tmp_path)
     rewrite(
         raw / "campaigns.csv",
-        "\r\n\r\ncampaign_id,name,channel,business_unit,started_on,ended_on\r\n"
+        "\r\n  \r\ncampaign_id,name,channel,business_unit,started_on,ended_on\r\n"
         "C1,Expo,exhibition,BU1,2026-03-01,2026-03-03\r\n"
         "\r\n"
         "C2,Webinar,webinar,,2026-04-10,,extra\r\n"
