@@ -106,7 +106,7 @@ final as (
         {{ safe_divide('total_cost', 'sals') }} as cost_per_sal,
         {{ safe_divide('total_cost', 'opportunities') }} as cost_per_opportunity,
         {{ safe_divide('total_cost', 'won_deals') }} as cost_per_won,
-        {{ safe_divide('won_amount - total_cost', 'total_cost') }} as roi
+        {{ roi('won_amount', 'total_cost') }} as roi
     from combined
 )
 

@@ -172,7 +172,7 @@ final as (
         {%- for stage, label in stage_columns %}
             {{ safe_divide('cost', 'attributed_' ~ label) }} as cost_per_attributed_{{ stage }},
         {%- endfor %}
-        {{ safe_divide('attributed_won_amount - cost', 'cost') }} as roi,
+        {{ roi('attributed_won_amount', 'cost') }} as roi,
         {%- for stage, label in stage_columns %}
             cast(sourced_{{ label }} as {{ dbt.type_bigint() }}) as sourced_{{ label }},
         {%- endfor %}
