@@ -13,13 +13,18 @@ columns (rates, attainments, effects, logarithms) within 1e-9.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import FIXTURES, Warehouse
 from expected_tables import TableSpec, assert_mart_equals_expected
+from revops.dbtcli import dbt_command
+from revops.settings import PROJECT_DIR
 
 FIXTURE = FIXTURES / "accountability"
 RAW = FIXTURE / "raw"
@@ -131,3 +136,43 @@ def test_implied_mql_is_not_handed_over(accountability_warehouse: Warehouse) -> 
     assert accountability_warehouse.query(
         "select count(*) from marts.mart_handoff_sla where lead_id = 'H'"
     ) == [(0,)]
+
+
+def test_sla_tie_break_does_not_depend_on_the_engines_null_order(
+    accountability_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """Spark sorts NULL first in an ascending ORDER BY, DuckDB and PostgreSQL last. The first response's
+    tie-break (status, then owner) says NULLS LAST, so the SLA unit test's ties with a missing owner (M8)
+    or status (M9) give the same response with DuckDB switched to Spark's order (default_null_order
+    nulls_first). The unit test reads its inputs' column types from a copy of the fixture's warehouse."""
+    (tmp_path / "warehouse.duckdb").write_bytes(accountability_warehouse.path.read_bytes())
+    profiles = yaml.safe_load((PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8"))
+    profiles["revops_funnel"]["outputs"]["duckdb"]["settings"] = {"default_null_order": "nulls_first"}
+    (tmp_path / "profiles.yml").write_text(yaml.safe_dump(profiles, allow_unicode=True), encoding="utf-8")
+    completed = subprocess.run(
+        [
+            *dbt_command(),
+            "test",
+            "--select",
+            "test_type:unit,int_handoff_sla",
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--profiles-dir",
+            str(tmp_path),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--no-write-json",
+        ],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "REVOPS_DUCKDB_PATH": "warehouse.duckdb",
+            "DBT_LOG_PATH": str(tmp_path / "logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
+    assert "PASS int_handoff_sla::handoff_sla_counts_business_days" in completed.stdout

@@ -2,7 +2,9 @@
 -- reached MQL by its own rule (not implied - an implied MQL was never handed
 -- over: the lead was accepted or became an opportunity first).
 -- First response: the lead's first status change at or after mql_at (ties on
--- changed_at broken by status, then owner_id, alphabetically).
+-- changed_at broken by status, then owner_id, alphabetically; a missing status
+-- or owner sorts last, stated explicitly: engines differ by default, Spark
+-- puts NULL first, DuckDB and PostgreSQL last).
 -- Business days: weekdays that are not Japanese public holidays
 -- (int_business_calendar). business_days_to_response = business days after the
 -- MQL's date up to and including the response's date. The SLA is due at the
@@ -56,7 +58,10 @@ responses as (
         status_changes.owner_id,
         row_number() over (
             partition by handed_over.lead_id
-            order by status_changes.changed_at, status_changes.status, status_changes.owner_id
+            order by
+                status_changes.changed_at,
+                status_changes.status nulls last,
+                status_changes.owner_id nulls last
         ) as response_number
     from handed_over
     inner join status_changes

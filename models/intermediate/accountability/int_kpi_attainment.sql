@@ -1,7 +1,11 @@
 -- The forward-KPI scorecard's rules (mart_forward_kpi selects and casts it):
 -- one row per fiscal half x business unit x team x metric the team is scored on (kpi_scorecard) or has a target for
 -- (kpi_targets), plus one `blended` row per team whose attainment is the sum of
--- its weighted attainments. Actuals come from the metric catalogue
+-- its weighted attainments. Scored rows exist for every business unit with a
+-- target (any team, any metric) or an event in the half
+-- (int_half_business_units_with_events). The target of a row is the business
+-- unit's target for the metric in the half, whichever team holds it
+-- (int_half_targets). Actuals come from the metric catalogue
 -- (int_metric_actuals_by_half): own-stage metrics count stage entries in the
 -- half, forward metrics are attributed to the half of their anchor.
 -- Longer than 150 lines on purpose: the blended row is computed from the
@@ -15,6 +19,14 @@ scorecard as (
 
 targets as (
     select * from {{ ref('int_kpi_targets') }}
+),
+
+half_targets as (
+    select * from {{ ref('int_half_targets') }}
+),
+
+business_units_with_events as (
+    select * from {{ ref('int_half_business_units_with_events') }}
 ),
 
 actuals_by_half as (
@@ -44,7 +56,7 @@ half_business_units as (
         fiscal_year,
         fiscal_half,
         business_unit
-    from actuals_by_half
+    from business_units_with_events
 ),
 
 scored_rows as (
@@ -88,7 +100,7 @@ metric_rows as (
         metrics.metric_order,
         metrics.metric_kind,
         coalesce(actuals_by_half.actual, 0) as actual,
-        targets.target,
+        half_targets.target,
         scorecard.weight,
         coalesce(actuals_by_half.anchors, 0) as anchors,
         coalesce(actuals_by_half.anchors_window_complete, 0) as anchors_window_complete,
@@ -107,12 +119,11 @@ metric_rows as (
             and row_keys.fiscal_half = actuals_by_half.fiscal_half
             and row_keys.business_unit = actuals_by_half.business_unit
             and row_keys.metric = actuals_by_half.metric
-    left join targets
-        on row_keys.fiscal_year = targets.fiscal_year
-            and row_keys.fiscal_half = targets.fiscal_half
-            and row_keys.business_unit = targets.business_unit
-            and row_keys.team = targets.team
-            and row_keys.metric = targets.metric
+    left join half_targets
+        on row_keys.fiscal_year = half_targets.fiscal_year
+            and row_keys.fiscal_half = half_targets.fiscal_half
+            and row_keys.business_unit = half_targets.business_unit
+            and row_keys.metric = half_targets.metric
     left join scorecard
         on row_keys.fiscal_year = scorecard.fiscal_year
             and row_keys.fiscal_half = scorecard.fiscal_half

@@ -10,7 +10,8 @@
 --     the lead's opportunities created within the window (0 when none).
 --   won_from_opportunities: anchor opportunity_at, outcome won_at, worth 1.
 -- is_window_complete: the window has elapsed by int_as_of.as_of_at.
-{%- set window_seconds = var('forward_window_days') * 86400 %}
+-- The window rule is kpi_is_within_window() (macros/accountability), the same
+-- for every outcome and for the opportunities summed into pipeline_from_mqls.
 {{ lead_replace_config(
     lead_watermark='anchor_at',
     as_of_judgement={'flag': 'is_window_complete', 'due_at': 'window_ends_at'},
@@ -58,8 +59,7 @@ pipeline_in_window as (
     from mql_anchors
     inner join opportunities
         on mql_anchors.lead_id = opportunities.lead_id
-    where {{ dbt.datediff('mql_anchors.anchor_at', 'opportunities.opportunity_created_at', 'second') }}
-        <= {{ window_seconds }}
+    where {{ kpi_is_within_window('mql_anchors.anchor_at', 'opportunities.opportunity_created_at') }}
     group by mql_anchors.lead_id
 ),
 
@@ -102,10 +102,8 @@ windowed as (
         anchors.anchor_at,
         anchors.outcome_at,
         anchors.outcome_value,
-        {{ dbt.dateadd('second', window_seconds, 'anchors.anchor_at') }} as window_ends_at,
-        (
-            {{ dbt.datediff('anchors.anchor_at', 'anchors.outcome_at', 'second') }}
-        ) as seconds_to_outcome,
+        {{ kpi_window_ends_at('anchors.anchor_at') }} as window_ends_at,
+        {{ kpi_is_within_window('anchors.anchor_at', 'anchors.outcome_at') }} as is_outcome_in_window,
         as_of.as_of_at
     from anchors
     cross join as_of
@@ -120,7 +118,7 @@ judged as (
         outcome_at,
         outcome_value,
         window_ends_at,
-        coalesce(seconds_to_outcome <= {{ window_seconds }}, false) as is_outcome_in_window,
+        is_outcome_in_window,
         window_ends_at <= as_of_at as is_window_complete
     from windowed
 ),

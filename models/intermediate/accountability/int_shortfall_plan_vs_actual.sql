@@ -1,16 +1,21 @@
 -- Plan vs actual funnel per fiscal half x business unit: the counts (and won
--- amount) of every shortfall factor (shortfall_factors()) in the targets
--- (int_kpi_targets) and in the half (own-stage metrics,
--- int_metric_actuals_by_half), and whether the half is over (is_mature).
--- Groups: every half x business unit with a plan, and every business unit
--- with events in a half that has a plan. int_shortfall_factors unpivots it.
+-- amount) of every shortfall factor (shortfall_factors()) in the plan (the
+-- business unit's targets for the half, int_half_targets) and in the half
+-- (own-stage metrics, int_metric_actuals_by_half), and whether the half is
+-- over (is_mature). Groups: every half x business unit with a plan, and every
+-- business unit with an event in a half that has a plan
+-- (int_half_business_units_with_events). int_funnel_shortfall decomposes it.
 {%- set factors = shortfall_factors() %}
 {%- set plan_metrics = factors | map(attribute='numerator') | list %}
 {%- set plan_metric_list = "'" ~ plan_metrics | join("', '") ~ "'" %}
 with
 
-targets as (
-    select * from {{ ref('int_kpi_targets') }}
+half_targets as (
+    select * from {{ ref('int_half_targets') }}
+),
+
+business_units_with_events as (
+    select * from {{ ref('int_half_business_units_with_events') }}
 ),
 
 actuals_by_half as (
@@ -31,10 +36,9 @@ plan_targets as (
         fiscal_half,
         business_unit,
         metric,
-        max(target) as target_value
-    from targets
+        target as target_value
+    from half_targets
     where metric in ({{ plan_metric_list }})
-    group by fiscal_year, fiscal_half, business_unit, metric
 ),
 
 planned_halves as (
@@ -52,13 +56,13 @@ decomposed_groups as (
     from plan_targets
     union
     select
-        actuals_by_half.fiscal_year,
-        actuals_by_half.fiscal_half,
-        actuals_by_half.business_unit
-    from actuals_by_half
+        business_units_with_events.fiscal_year,
+        business_units_with_events.fiscal_half,
+        business_units_with_events.business_unit
+    from business_units_with_events
     inner join planned_halves
-        on actuals_by_half.fiscal_year = planned_halves.fiscal_year
-            and actuals_by_half.fiscal_half = planned_halves.fiscal_half
+        on business_units_with_events.fiscal_year = planned_halves.fiscal_year
+            and business_units_with_events.fiscal_half = planned_halves.fiscal_half
 ),
 
 plan_funnel as (

@@ -1,26 +1,16 @@
 -- The same actuals as mart_forward_kpi by fiscal month, so a half can be
 -- watched while it runs: one row per fiscal month (of the anchor) x business
 -- unit x catalogue metric, dense, with the half-to-date actual against the
--- half's target for the business unit.
+-- half's target for the business unit (int_half_targets, the same target as
+-- mart_forward_kpi's).
 with
 
 actuals_by_month as (
     select * from {{ ref('int_metric_actuals_by_month') }}
 ),
 
-targets as (
-    select * from {{ ref('int_kpi_targets') }}
-),
-
 half_targets as (
-    select
-        fiscal_year,
-        fiscal_half,
-        business_unit,
-        metric,
-        max(target) as half_target
-    from targets
-    group by fiscal_year, fiscal_half, business_unit, metric
+    select * from {{ ref('int_half_targets') }}
 ),
 
 half_to_date as (
@@ -62,8 +52,8 @@ final as (
         cast(half_to_date.metric_kind as {{ dbt.type_string() }}) as metric_kind,
         cast(half_to_date.actual as {{ type_money() }}) as actual,
         cast(half_to_date.half_to_date_actual as {{ type_money() }}) as half_to_date_actual,
-        cast(half_targets.half_target as {{ type_money() }}) as half_target,
-        {{ safe_divide('half_to_date.half_to_date_actual', 'half_targets.half_target') }} as half_to_date_attainment,
+        cast(half_targets.target as {{ type_money() }}) as half_target,
+        {{ safe_divide('half_to_date.half_to_date_actual', 'half_targets.target') }} as half_to_date_attainment,
         cast(half_to_date.anchors as {{ dbt.type_bigint() }}) as anchors,
         cast(half_to_date.outcomes as {{ dbt.type_bigint() }}) as outcomes,
         cast(half_to_date.anchors_window_complete as {{ dbt.type_bigint() }}) as anchors_window_complete,
