@@ -156,6 +156,98 @@ def test_without_team_costs_no_figure_is_a_silent_zero(retention_warehouse: Ware
         assert "team_costs" in row["inputs_missing"]
 
 
+# --- edge cases: backdated win-backs, fresh-deal win-backs, capped GRR, leap years ---------------
+
+EDGE_RAW = RETENTION / "edge_cases" / "raw"
+
+
+@pytest.fixture(scope="module")
+def edge_warehouse(warehouse_factory: Callable[[str], Warehouse]) -> Warehouse:
+    """tests/fixtures/retention/edge_cases/raw built as of 2026-03-31; the hand computation is in
+    tests/fixtures/retention/edge_cases/README.md."""
+    warehouse = warehouse_factory("retention_edge_cases")
+    warehouse.build(
+        EDGE_RAW, dbt_vars=AS_OF, reads=("fct_contract", "mart_arr_bridge", "mart_revenue_retention")
+    )
+    return warehouse
+
+
+def test_edge_case_contracts(edge_warehouse: Warehouse) -> None:
+    rows = {
+        row["deal_id"]: (float(row["arr"]), str(row["arr_from"]), str(row["arr_until"]), row["is_win_back"])
+        for row in edge_warehouse.query_dicts("select * from marts.fct_contract")
+    }
+    assert rows == {
+        # A2: 5 whole months, 250,000 x 12 / 5
+        "A1": (1_200_000, "2024-10-01", "2025-10-30", False),
+        "A2": (600_000, "2025-05-01", "2025-10-30", False),
+        # B1 has 366 days (29 February 2024) and is still a year: 1,200,000, and its flat renewals move nothing
+        "B1": (1_200_000, "2024-01-01", "2025-01-01", False),
+        "B2": (1_200_000, "2025-01-01", "2026-01-01", False),
+        "B3": (1_200_000, "2026-01-01", "None", False),
+        # C2 renews C1 after its grace, backdated to 2025-07-01: in force from C1's churn_on, a win-back
+        "C1": (600_000, "2024-07-01", "2025-07-30", False),
+        "C2": (720_000, "2025-07-30", "None", True),
+        # F3 is a fresh `new` deal starting f's second spell: a win-back too
+        "F1": (800_000, "2024-10-01", "2025-10-30", False),
+        "F3": (900_000, "2026-01-15", "None", True),
+        # G2 is backdated like C2, but GX keeps g in force: expansion, not a win-back
+        "G1": (400_000, "2024-07-01", "2025-07-30", False),
+        "GX": (100_000, "2025-01-01", "2026-01-30", False),
+        "G2": (500_000, "2025-07-30", "None", False),
+    }
+    (in_force,) = edge_warehouse.query(
+        "select sum(arr) from marts.fct_contract where arr_from <= date '2025-07-15' "
+        "and (arr_until is null or arr_until > date '2025-07-15')"
+    )[0]
+    assert in_force == 4_900_000  # never C1 and C2 (or G1 and G2) together
+
+
+def test_edge_case_bridge_and_retention(edge_warehouse: Warehouse) -> None:
+    bridge = {
+        row["period_label"]: row
+        for row in edge_warehouse.query_dicts(
+            "select * from marts.mart_arr_bridge where period_label in ('FY2025', 'FY2025 Q2')"
+        )
+    }
+    columns = (
+        "starting_arr",
+        "new_arr",
+        "win_back_arr",
+        "expansion_arr",
+        "contraction_arr",
+        "churned_arr",
+        "ending_arr",
+        "starting_customers",
+        "new_customers",
+        "win_back_customers",
+        "churned_customers",
+        "ending_customers",
+    )
+    assert {label: tuple(row[c] for c in columns) for label, row in bridge.items()} == {
+        "FY2025": (4_300_000, 1_620_000, 1_620_000, 1_100_000, 0, 3_700_000, 3_320_000, 5, 2, 2, 3, 4),
+        "FY2025 Q2": (4_900_000, 720_000, 720_000, 500_000, 0, 1_000_000, 5_120_000, 5, 1, 1, 1, 5),
+    }
+    (year,) = edge_warehouse.query_dicts(
+        "select * from marts.mart_revenue_retention where period_label = 'FY2025'"
+    )
+    assert (year["starting_arr"], year["expansion_arr"], year["contraction_arr"], year["churned_arr"]) == (
+        4_300_000,
+        500_000,
+        0,
+        3_100_000,
+    )
+    expected = {
+        "grr": 12 / 43,
+        "nrr": 17 / 43,
+        "logo_retention": 2 / 5,
+        "renewal_rate": 1 / 7,
+        "on_time_renewal_rate": 1 / 7,
+    }
+    for name, value in expected.items():
+        assert abs(year[name] - value) <= 1e-12, (name, year[name], value)
+
+
 # --- generated data: the planted churn is recovered and the identities hold ---------------------
 
 SEED = 20240401

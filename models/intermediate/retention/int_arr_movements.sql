@@ -1,7 +1,8 @@
 -- Every change of ARR in force, by day, up to the as-of date (docs/retention.md):
 -- - a contract that starts without replacing one adds its ARR: `new` when it
 --   starts its customer's spell (the first, or the first after a churn: a
---   win-back), else `expansion`;
+--   win-back, is_win_back, also on the very day of the churn; the one
+--   definition fct_contract.is_win_back reads), else `expansion`;
 -- - a renewal replacing its contract on its start day changes ARR by the
 --   difference: `expansion` when above the renewed contract's ARR,
 --   `contraction` when below (nothing when equal);

@@ -12,19 +12,20 @@
 -- - the term: contract_start / contract_end, or var default_contract_months
 --   from the start (contract_start, else the signing date) when either date
 --   is missing or the end precedes the start;
--- - ARR = amount in the reporting currency x 365 / contract days (both ends);
+-- - ARR = amount in the reporting currency x 12 / N for a term of N whole months (contract_end =
+--   contract_start + N months - 1 day, N >= 1), else x 365 / contract days (both ends);
 -- - its renewal: the earliest renewal deal renewing it, on time (signed by
 --   contract_end), late (by churn_on = contract_end + var renewal_grace_days)
 --   or a win-back (later: the contract churned on churn_on);
--- - arr_from / arr_until: the days its ARR is in force, [arr_from, arr_until).
---   It stops when the renewal that replaces it starts, or on its churn day;
+-- - arr_from / arr_until: the days its ARR is in force, [arr_from, arr_until). It stops when the
+--   renewal that replaces it starts, or on its churn day. A win-back replaces nothing: it starts on
+--   its contract_start, but not before the churn_on of the contract it renews;
 -- - outcome at the as-of date: active, renewed, churned or due;
 -- - the customer-success owner: the owner on its renewal's opportunity, else
 --   on its own opportunity, else on its chain's won opportunity.
--- The customer, business unit and term of each deal come from int_contract_terms (its renewal
--- chain from int_signed_deal_anchors); the ARR, renewal, outcome and owner are computed here.
--- Longer than 150 lines on purpose: the ARR, the renewal and its timing, the replacement and the
--- outcome are one chain of steps over the same contracts.
+-- Customer, unit and term come from int_contract_terms; the ARR, renewal, outcome and owner are
+-- computed here. Longer than 150 lines on purpose: the ARR, the renewal and its timing, the
+-- replacement and the outcome are one chain of steps over the same contracts.
 with
 
 contract_terms as (
@@ -48,18 +49,47 @@ valued as (
     select
         contract_terms.*,
         {{ dbt.datediff('contract_terms.contract_start', 'contract_terms.contract_end', 'day') }} + 1 as contract_days,  -- noqa: LT05
-        cast({{ dbt.dateadd('day', var('renewal_grace_days'), 'contract_terms.contract_end') }} as date) as churn_on
+        cast({{ dbt.dateadd('day', var('renewal_grace_days'), 'contract_terms.contract_end') }} as date) as churn_on,
+        cast({{ dbt.dateadd('day', 1, 'contract_terms.contract_end') }} as date) as day_after_end
     from contract_terms
+),
+
+month_counts as (
+    -- N when the term is N whole months: it ends the day before contract_start + N months. Counted
+    -- between the months' first days, so that every engine counts calendar months the same way.
+    select
+        valued.*,
+        {{ dbt.datediff(
+            dbt.date_trunc('month', 'valued.contract_start'),
+            dbt.date_trunc('month', 'valued.day_after_end'),
+            'month'
+        ) }} as term_months
+    from valued
+),
+
+month_ends as (
+    select
+        month_counts.*,
+        cast({{ dbt.dateadd('month', 'month_counts.term_months', 'month_counts.contract_start') }} as date)
+            as term_months_end
+    from month_counts
 ),
 
 annualised as (
     select
-        valued.*,
+        month_ends.*,
         cast(
-            round(cast(valued.amount_reporting * 365 as decimal(38, 6)) / valued.contract_days, 2)
+            round(
+                case
+                    when month_ends.term_months >= 1 and month_ends.term_months_end = month_ends.day_after_end
+                        then cast(month_ends.amount_reporting * 12 as decimal(38, 6)) / month_ends.term_months
+                    else cast(month_ends.amount_reporting * 365 as decimal(38, 6)) / month_ends.contract_days
+                end,
+                2
+            )
             as {{ type_money() }}
         ) as arr
-    from valued
+    from month_ends
 ),
 
 renewal_candidates as (
@@ -88,21 +118,17 @@ renewals as (
     where renewal_candidates.renewal_rank = 1
 ),
 
-with_renewal as (
+timed as (
     select
         annualised.*,
         renewals.renewal_deal_id as renewed_by_deal_id,
         renewals.renewal_signed_on,
+        renewals.renewal_contract_start,
         case
             when renewals.renewal_signed_on <= annualised.contract_end then 'on_time'
             when renewals.renewal_signed_on <= annualised.churn_on then 'late'
             when renewals.renewal_signed_on is not null then 'win_back'
         end as renewal_timing,
-        -- A renewal that starts before the contract it replaces replaces it on its first day.
-        case
-            when renewals.renewal_contract_start < annualised.contract_start then annualised.contract_start
-            else renewals.renewal_contract_start
-        end as replaced_on,
         coalesce(renewals.renewal_owner_id, own_opportunities.owner_id, annualised.anchor_owner_id) as cs_owner_id
     from annualised
     left join renewals
@@ -111,19 +137,40 @@ with_renewal as (
         on annualised.opportunity_id = own_opportunities.opportunity_id
 ),
 
+win_backs as (
+    -- A renewal signed after its contract churned, with that contract's churn day.
+    select
+        renewed_by_deal_id as deal_id,
+        churn_on as renewed_churn_on
+    from timed
+    where renewal_timing = 'win_back'
+),
+
+with_renewal as (
+    select
+        timed.*,
+        -- Where the contract's ARR starts unless it replaces one: a win-back not before the churn of
+        -- the contract it renews.
+        case
+            when win_backs.renewed_churn_on > timed.contract_start then win_backs.renewed_churn_on
+            else timed.contract_start
+        end as own_arr_from
+    from timed
+    left join win_backs
+        on timed.deal_id = win_backs.deal_id
+),
+
 replacing as (
+    -- A renewal that starts before the contract it replaces replaces it on that contract's first day.
     select
         renewed_by_deal_id as deal_id,
         deal_id as replaces_deal_id,
-        replaced_on
+        case
+            when renewal_contract_start < own_arr_from then own_arr_from
+            else renewal_contract_start
+        end as replaced_on
     from with_renewal
     where renewal_timing in ('on_time', 'late')
-),
-
-win_backs as (
-    select renewed_by_deal_id as deal_id
-    from with_renewal
-    where renewal_timing = 'win_back'
 ),
 
 customer_channels as (
@@ -162,10 +209,9 @@ final as (
         with_renewal.renewal_timing,
         with_renewal.churn_on,
         replacing.replaces_deal_id,
-        win_backs.deal_id is not null as is_win_back,
-        coalesce(replacing.replaced_on, with_renewal.contract_start) as arr_from,
+        coalesce(replacing.replaced_on, with_renewal.own_arr_from) as arr_from,
         case
-            when with_renewal.renewal_timing in ('on_time', 'late') then with_renewal.replaced_on
+            when with_renewal.renewal_timing in ('on_time', 'late') then renewed_by.replaced_on
             when with_renewal.churn_on <= as_of_day.as_of_date then with_renewal.churn_on
         end as arr_until,
         case
@@ -181,8 +227,8 @@ final as (
     cross join as_of_day
     left join replacing
         on with_renewal.deal_id = replacing.deal_id
-    left join win_backs
-        on with_renewal.deal_id = win_backs.deal_id
+    left join replacing as renewed_by
+        on with_renewal.deal_id = renewed_by.replaces_deal_id
     left join customer_channels
         on with_renewal.customer_key = customer_channels.customer_key
             and with_renewal.business_unit = customer_channels.business_unit

@@ -2,9 +2,15 @@
 -- (company x business unit) has at least one contract in force, up to the
 -- as-of date. A contract is in force on the days [arr_from, arr_until) of
 -- int_contracts; a renewal starting the day its predecessor stops continues
--- the spell. spell_end is the day the last contract stopped (its churn day),
--- null while the spell lasts at the as-of date. spell_number 1 is the
--- customer's first spell; a later one is a win-back.
+-- the spell. A contract that replaces none and starts on or after the day
+-- every earlier contract of the customer stopped starts a new spell, also
+-- when it starts that very day (a win-back starting on the churn day of the
+-- contract it renews: the customer churned, then came back). On a day
+-- several contracts start, the renewals come first, so a contract starting
+-- with the renewal of another one joins its spell. spell_end is the day the
+-- last contract stopped (its churn day), null while the spell lasts at the
+-- as-of date. spell_number 1 is the customer's first spell; a later one is a
+-- win-back.
 with
 
 contracts as (
@@ -16,6 +22,7 @@ intervals as (
         customer_key,
         business_unit,
         deal_id,
+        replaces_deal_id,
         arr_from,
         case
             when arr_until is null or arr_until > as_of_date then cast('9999-12-31' as date)
@@ -32,7 +39,10 @@ ordered as (
         intervals.*,
         max(intervals.until_or_open) over (
             partition by intervals.customer_key, intervals.business_unit
-            order by intervals.arr_from, intervals.deal_id
+            order by
+                intervals.arr_from,
+                case when intervals.replaces_deal_id is null then 1 else 0 end,
+                intervals.deal_id
             rows between unbounded preceding and 1 preceding
         ) as previous_until
     from intervals
@@ -41,8 +51,11 @@ ordered as (
 flagged as (
     select
         ordered.*,
-        case when ordered.previous_until is null or ordered.arr_from > ordered.previous_until then 1 else 0 end
-            as is_spell_start
+        case
+            when ordered.previous_until is null or ordered.arr_from > ordered.previous_until then 1
+            when ordered.arr_from = ordered.previous_until and ordered.replaces_deal_id is null then 1
+            else 0
+        end as is_spell_start
     from ordered
 ),
 
@@ -51,7 +64,10 @@ numbered as (
         flagged.*,
         sum(flagged.is_spell_start) over (
             partition by flagged.customer_key, flagged.business_unit
-            order by flagged.arr_from, flagged.deal_id
+            order by
+                flagged.arr_from,
+                case when flagged.replaces_deal_id is null then 1 else 0 end,
+                flagged.deal_id
             rows between unbounded preceding and current row
         ) as spell_number
     from flagged

@@ -6,7 +6,12 @@
 -- within the period sit on the contract they belong to (int_arr_movements);
 -- a contract whose contract_end falls in the period carries its outcome at the
 -- as-of date. Later spells of the same customer (win-backs) are not cohort
--- movements. retention_aggregates() sums these rows.
+-- movements. Per customer and period, what the cohort lost counts at most its
+-- starting ARR: ARR added in the period and lost again in it (excess = churn +
+-- contraction - starting, when positive) is taken out of both its losses (first
+-- from contracts with the least starting ARR, i.e. those added in the period)
+-- and its expansion (first from contracts with the largest losses), so GRR
+-- stays within [0, 1] and NRR is unchanged. retention_aggregates() sums these rows.
 -- Longer than 150 lines on purpose: the cohort, its renewals and its movements share one period grid
 -- and one set of joins; split, each part would repeat them.
 with
@@ -134,6 +139,97 @@ by_contract as (
     group by period_grain, period_start, deal_id
 ),
 
+contract_customers as (
+    select
+        by_contract.*,
+        contracts.customer_key,
+        contracts.business_unit,
+        by_contract.contraction_arr + by_contract.churned_arr as lost_arr
+    from by_contract
+    inner join contracts
+        on by_contract.deal_id = contracts.deal_id
+),
+
+customer_losses as (
+    select
+        contract_customers.*,
+        sum(contract_customers.starting_arr) over (
+            partition by
+                contract_customers.period_grain, contract_customers.period_start,
+                contract_customers.customer_key, contract_customers.business_unit
+        ) as customer_starting_arr,
+        sum(contract_customers.lost_arr) over (
+            partition by
+                contract_customers.period_grain, contract_customers.period_start,
+                contract_customers.customer_key, contract_customers.business_unit
+        ) as customer_lost_arr,
+        coalesce(sum(contract_customers.lost_arr) over (
+            partition by
+                contract_customers.period_grain, contract_customers.period_start,
+                contract_customers.customer_key, contract_customers.business_unit
+            order by contract_customers.starting_arr, contract_customers.deal_id
+            rows between unbounded preceding and 1 preceding
+        ), 0) as lost_before,
+        coalesce(sum(contract_customers.expansion_arr) over (
+            partition by
+                contract_customers.period_grain, contract_customers.period_start,
+                contract_customers.customer_key, contract_customers.business_unit
+            order by contract_customers.lost_arr desc, contract_customers.deal_id asc
+            rows between unbounded preceding and 1 preceding
+        ), 0) as expansion_before
+    from contract_customers
+),
+
+excess as (
+    select
+        customer_losses.*,
+        case
+            when customer_losses.customer_lost_arr > customer_losses.customer_starting_arr
+                then customer_losses.customer_lost_arr - customer_losses.customer_starting_arr
+            else 0
+        end as excess_arr
+    from customer_losses
+),
+
+cuts as (
+    -- This contract's share of the customer's excess: what is left of it after the contracts before.
+    select
+        excess.*,
+        case
+            when excess.excess_arr <= excess.lost_before then 0
+            when excess.excess_arr - excess.lost_before >= excess.lost_arr then excess.lost_arr
+            else excess.excess_arr - excess.lost_before
+        end as lost_cut,
+        case
+            when excess.excess_arr <= excess.expansion_before then 0
+            when excess.excess_arr - excess.expansion_before >= excess.expansion_arr then excess.expansion_arr
+            else excess.excess_arr - excess.expansion_before
+        end as expansion_cut
+    from excess
+),
+
+capped as (
+    -- The cut comes off the churn first, then off the contraction.
+    select
+        cuts.period_grain,
+        cuts.period_start,
+        cuts.deal_id,
+        cuts.starting_arr,
+        cuts.expansion_arr - cuts.expansion_cut as expansion_arr,
+        case
+            when cuts.lost_cut > cuts.churned_arr then cuts.contraction_arr - (cuts.lost_cut - cuts.churned_arr)
+            else cuts.contraction_arr
+        end as contraction_arr,
+        case
+            when cuts.lost_cut > cuts.churned_arr then 0
+            else cuts.churned_arr - cuts.lost_cut
+        end as churned_arr,
+        cuts.is_cohort,
+        cuts.is_retained,
+        cuts.is_ending
+    from cuts
+),
+
 final as (
     select
         periods.period_grain,
@@ -147,22 +243,22 @@ final as (
         contracts.customer_key,
         contracts.cs_owner_id,
         contracts.source_channel,
-        by_contract.deal_id,
-        cast(by_contract.starting_arr as {{ type_money() }}) as starting_arr,
-        cast(by_contract.expansion_arr as {{ type_money() }}) as expansion_arr,
-        cast(by_contract.contraction_arr as {{ type_money() }}) as contraction_arr,
-        cast(by_contract.churned_arr as {{ type_money() }}) as churned_arr,
-        by_contract.is_cohort = 1 as is_cohort_customer,
-        by_contract.is_retained = 1 as is_retained_customer,
-        by_contract.is_ending = 1 as is_ending,
-        case when by_contract.is_ending = 1 then contracts.outcome end as outcome_in_period,
+        capped.deal_id,
+        cast(capped.starting_arr as {{ type_money() }}) as starting_arr,
+        cast(capped.expansion_arr as {{ type_money() }}) as expansion_arr,
+        cast(capped.contraction_arr as {{ type_money() }}) as contraction_arr,
+        cast(capped.churned_arr as {{ type_money() }}) as churned_arr,
+        capped.is_cohort = 1 as is_cohort_customer,
+        capped.is_retained = 1 as is_retained_customer,
+        capped.is_ending = 1 as is_ending,
+        case when capped.is_ending = 1 then contracts.outcome end as outcome_in_period,
         contracts.renewal_timing = 'on_time' as is_renewed_on_time
-    from by_contract
+    from capped
     inner join periods
-        on by_contract.period_grain = periods.period_grain
-            and by_contract.period_start = periods.period_start
+        on capped.period_grain = periods.period_grain
+            and capped.period_start = periods.period_start
     inner join contracts
-        on by_contract.deal_id = contracts.deal_id
+        on capped.deal_id = contracts.deal_id
 )
 
 select * from final
