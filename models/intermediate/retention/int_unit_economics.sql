@@ -161,10 +161,18 @@ combined as (
     select
         grid.*,
         coalesce(marketing.marketing_cost, 0) as marketing_cost,
-        coalesce(teams.sales_months = teams.measured_months, false) as has_team_costs,
-        case when teams.sales_months = teams.measured_months then teams.sales_cost end as sales_cost,
-        case when teams.customer_success_months = teams.measured_months then teams.customer_success_cost end
-            as customer_success_cost,
+        -- `shared` (campaigns with neither a unit nor source leads) has no teams: its sales and
+        -- customer-success costs are 0, not missing, so costs summed over units stay known.
+        grid.business_unit = 'shared' or coalesce(teams.sales_months = teams.measured_months, false)
+            as has_team_costs,
+        case
+            when grid.business_unit = 'shared' then 0
+            when teams.sales_months = teams.measured_months then teams.sales_cost
+        end as sales_cost,
+        case
+            when grid.business_unit = 'shared' then 0
+            when teams.customer_success_months = teams.measured_months then teams.customer_success_cost
+        end as customer_success_cost,
         coalesce(acquired.new_customers, 0) as new_customers,
         coalesce(acquired_arr.new_customer_arr, 0) as new_customer_arr,
         coalesce(bridge.net_new_arr, 0) as net_new_arr
