@@ -423,4 +423,12 @@ def test_semantic_metrics_equal_the_marts(semantic_project: ProjectCopy) -> None
     # over 3 new customers is a CAC of 2,500,000 / 3; their 2,895,000 of new ARR is 965,000 each, at
     # the gross margin 0.8 it earns back 965,000 x 0.8 / 12 a month: 30,000,000 / 2,316,000 months.
     assert abs(float(payback[("2024-04-01", "saas")]["cac_payback_months"]) - 30_000_000 / 2_316_000) <= 1e-9
+    # Over calendar 2024 (FY2024 H1 and H2), H2 has no team costs: it is left out of both sums, so the
+    # payback is H1's. A sum over the margins of both halves gave 30,000,000 / (2,316,000 + 932,000).
+    by_year = mf_rows(
+        semantic_project,
+        ["cac_payback_months"],
+        ["metric_time__year", "unit_economics_period__business_unit"],
+    )
+    assert abs(float(by_year[("2024-01-01", "saas")]["cac_payback_months"]) - 30_000_000 / 2_316_000) <= 1e-9
     assert sum(row["cac_payback_months"] is not None for row in halves) == 1
