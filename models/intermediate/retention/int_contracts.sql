@@ -12,8 +12,8 @@
 -- - the term: contract_start / contract_end, or var default_contract_months
 --   from the start (contract_start, else the signing date) when either date
 --   is missing or the end precedes the start;
--- - ARR = amount in the reporting currency x 12 / N for a term of N whole months (contract_end =
---   contract_start + N months - 1 day, N >= 1), else x 365 / contract days (both ends);
+-- - ARR = amount in the reporting currency x 12 / N for a term of N whole months (whole_months), else
+--   x 365 / contract days (both ends);
 -- - its renewal: the earliest renewal deal renewing it, on time (signed by
 --   contract_end), late (by churn_on = contract_end + var renewal_grace_days)
 --   or a win-back (later: the contract churned on churn_on);
@@ -50,46 +50,69 @@ valued as (
         contract_terms.*,
         {{ dbt.datediff('contract_terms.contract_start', 'contract_terms.contract_end', 'day') }} + 1 as contract_days,  -- noqa: LT05
         cast({{ dbt.dateadd('day', var('renewal_grace_days'), 'contract_terms.contract_end') }} as date) as churn_on,
+        cast({{ dbt.dateadd('day', -1, 'contract_terms.contract_start') }} as date) as start_eve,
         cast({{ dbt.dateadd('day', 1, 'contract_terms.contract_end') }} as date) as day_after_end
     from contract_terms
 ),
 
 month_counts as (
-    -- N when the term is N whole months: it ends the day before contract_start + N months. Counted
-    -- between the months' first days, so that every engine counts calendar months the same way.
+    -- Candidate month counts, between the months' first days (every engine counts calendar months
+    -- the same way then), as integers (PostgreSQL's month difference is a double).
     select
         valued.*,
-        {{ dbt.datediff(
+        cast({{ dbt.datediff(
             dbt.date_trunc('month', 'valued.contract_start'),
             dbt.date_trunc('month', 'valued.day_after_end'),
             'month'
-        ) }} as term_months
+        ) }} as {{ dbt.type_int() }}) as months_to_day_after_end,
+        cast({{ dbt.datediff(
+            dbt.date_trunc('month', 'valued.start_eve'),
+            dbt.date_trunc('month', 'valued.contract_end'),
+            'month'
+        ) }} as {{ dbt.type_int() }}) as months_from_start_eve
     from valued
 ),
 
 month_ends as (
     select
         month_counts.*,
-        cast({{ dbt.dateadd('month', 'month_counts.term_months', 'month_counts.contract_start') }} as date)
-            as term_months_end
+        cast({{ dbt.dateadd('month', 'month_counts.months_to_day_after_end', 'month_counts.contract_start') }} as date)
+            as start_plus_months,
+        cast({{ dbt.dateadd('month', 'month_counts.months_from_start_eve', 'month_counts.start_eve') }} as date)
+            as start_eve_plus_months
     from month_counts
+),
+
+whole_months as (
+    -- N when the term is N whole months: it ends the day before contract_start + N months
+    -- (2024-04-01..2025-03-31, 2024-01-31..2024-02-28), or N months after the day before its start
+    -- (2024-02-29..2025-02-28, 2024-01-31..2024-02-29); else null.
+    select
+        month_ends.*,
+        case
+            when month_ends.months_to_day_after_end >= 1 and month_ends.start_plus_months = month_ends.day_after_end
+                then month_ends.months_to_day_after_end
+            when month_ends.months_from_start_eve >= 1 and month_ends.start_eve_plus_months = month_ends.contract_end
+                then month_ends.months_from_start_eve
+        end as term_months
+    from month_ends
 ),
 
 annualised as (
     select
-        month_ends.*,
+        whole_months.*,
         cast(
             round(
                 case
-                    when month_ends.term_months >= 1 and month_ends.term_months_end = month_ends.day_after_end
-                        then cast(month_ends.amount_reporting * 12 as decimal(38, 6)) / month_ends.term_months
-                    else cast(month_ends.amount_reporting * 365 as decimal(38, 6)) / month_ends.contract_days
+                    when whole_months.term_months is not null
+                        then cast(whole_months.amount_reporting * 12 as decimal(38, 6)) / whole_months.term_months
+                    else cast(whole_months.amount_reporting * 365 as decimal(38, 6)) / whole_months.contract_days
                 end,
                 2
             )
             as {{ type_money() }}
         ) as arr
-    from month_ends
+    from whole_months
 ),
 
 renewal_candidates as (

@@ -10,8 +10,8 @@
 -- starting ARR: ARR added in the period and lost again in it (excess = churn +
 -- contraction - starting, when positive) is taken out of both its losses (first
 -- from contracts with the least starting ARR, i.e. those added in the period)
--- and its expansion (first from contracts with the largest losses), so GRR
--- stays within [0, 1] and NRR is unchanged. retention_aggregates() sums these rows.
+-- and its expansion (first from the renewal chains, then the contracts, with
+-- the largest losses), so GRR stays within [0, 1] and NRR is unchanged. retention_aggregates() sums these rows.
 -- Longer than 150 lines on purpose: the cohort, its renewals and its movements share one period grid
 -- and one set of joins; split, each part would repeat them.
 with
@@ -144,40 +144,58 @@ contract_customers as (
         by_contract.*,
         contracts.customer_key,
         contracts.business_unit,
+        contracts.anchor_deal_id,
         by_contract.contraction_arr + by_contract.churned_arr as lost_arr
     from by_contract
     inner join contracts
         on by_contract.deal_id = contracts.deal_id
 ),
 
-customer_losses as (
+chain_losses as (
+    -- What each renewal chain (anchor_deal_id) of the customer lost in the period: the expansion
+    -- cut comes first from the chains that lost, so ARR a chain added and lost stays with that
+    -- chain (and its owner), not with another contract of the customer.
     select
         contract_customers.*,
-        sum(contract_customers.starting_arr) over (
-            partition by
-                contract_customers.period_grain, contract_customers.period_start,
-                contract_customers.customer_key, contract_customers.business_unit
-        ) as customer_starting_arr,
         sum(contract_customers.lost_arr) over (
             partition by
                 contract_customers.period_grain, contract_customers.period_start,
-                contract_customers.customer_key, contract_customers.business_unit
-        ) as customer_lost_arr,
-        coalesce(sum(contract_customers.lost_arr) over (
+                contract_customers.customer_key, contract_customers.business_unit,
+                contract_customers.anchor_deal_id
+        ) as chain_lost_arr
+    from contract_customers
+),
+
+customer_losses as (
+    select
+        chain_losses.*,
+        sum(chain_losses.starting_arr) over (
             partition by
-                contract_customers.period_grain, contract_customers.period_start,
-                contract_customers.customer_key, contract_customers.business_unit
-            order by contract_customers.starting_arr, contract_customers.deal_id
+                chain_losses.period_grain, chain_losses.period_start,
+                chain_losses.customer_key, chain_losses.business_unit
+        ) as customer_starting_arr,
+        sum(chain_losses.lost_arr) over (
+            partition by
+                chain_losses.period_grain, chain_losses.period_start,
+                chain_losses.customer_key, chain_losses.business_unit
+        ) as customer_lost_arr,
+        coalesce(sum(chain_losses.lost_arr) over (
+            partition by
+                chain_losses.period_grain, chain_losses.period_start,
+                chain_losses.customer_key, chain_losses.business_unit
+            order by chain_losses.starting_arr, chain_losses.deal_id
             rows between unbounded preceding and 1 preceding
         ), 0) as lost_before,
-        coalesce(sum(contract_customers.expansion_arr) over (
+        coalesce(sum(chain_losses.expansion_arr) over (
             partition by
-                contract_customers.period_grain, contract_customers.period_start,
-                contract_customers.customer_key, contract_customers.business_unit
-            order by contract_customers.lost_arr desc, contract_customers.deal_id asc
+                chain_losses.period_grain, chain_losses.period_start,
+                chain_losses.customer_key, chain_losses.business_unit
+            order by
+                chain_losses.chain_lost_arr desc, chain_losses.lost_arr desc,
+                chain_losses.deal_id asc
             rows between unbounded preceding and 1 preceding
         ), 0) as expansion_before
-    from contract_customers
+    from chain_losses
 ),
 
 excess as (
