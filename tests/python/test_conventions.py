@@ -162,6 +162,14 @@ def test_every_convention_exception_gives_a_reason(manifest: dict[str, Any]) -> 
 # --------------------------------------------------------------------------- size
 
 
+def test_unit_test_names_fit_postgresql_identifiers(manifest: dict[str, Any]) -> None:
+    """dbt-postgres builds each unit test as a relation named after it, and PostgreSQL refuses a name over
+    63 characters (the engine suite failed on one of 66)."""
+    unit_tests = manifest.get("unit_tests", {}).values()
+    assert unit_tests
+    assert [test["name"] for test in unit_tests if len(test["name"]) > 63] == []
+
+
 def test_a_model_over_150_lines_says_why_at_its_top() -> None:
     for path in sorted((PROJECT_DIR / "models").rglob("*.sql")):
         lines = path.read_text(encoding="utf-8").splitlines()

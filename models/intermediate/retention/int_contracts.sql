@@ -21,8 +21,8 @@
 --   renewal that replaces it starts, or on its churn day. A win-back replaces nothing: it starts on
 --   its contract_start, but not before the churn_on of the contract it renews;
 -- - outcome at the as-of date: active, renewed, churned or due;
--- - the customer-success owner: the owner on its renewal's opportunity, else
---   on its own opportunity, else on its chain's won opportunity.
+-- - the customer-success owner: the owner on its renewal's opportunity (not a
+--   win-back's), else on its own opportunity, else on its chain's won opportunity.
 -- Customer, unit and term come from int_contract_terms; the ARR, renewal, outcome and owner are
 -- computed here. Longer than 150 lines on purpose: the ARR, the renewal and its timing, the
 -- replacement and the outcome are one chain of steps over the same contracts.
@@ -152,7 +152,12 @@ timed as (
             when renewals.renewal_signed_on <= annualised.churn_on then 'late'
             when renewals.renewal_signed_on is not null then 'win_back'
         end as renewal_timing,
-        coalesce(renewals.renewal_owner_id, own_opportunities.owner_id, annualised.anchor_owner_id) as cs_owner_id
+        -- The renewal's owner owns a renewed contract; a win-back's owner did not own the churn.
+        coalesce(
+            case when renewals.renewal_signed_on <= annualised.churn_on then renewals.renewal_owner_id end,
+            own_opportunities.owner_id,
+            annualised.anchor_owner_id
+        ) as cs_owner_id
     from annualised
     left join renewals
         on annualised.deal_id = renewals.renewed_deal_id
