@@ -118,9 +118,11 @@ historyless_rows as (
         false as is_won
     from opportunities
     where
+        -- no history row that applies (one dropped above, e.g. a closed stage recorded before the
+        -- close, leaves the deal open from its creation like a deal without history)
         not exists (
-            select 1 from history
-            where history.opportunity_id = opportunities.opportunity_id
+            select 1 from history_rows
+            where history_rows.opportunity_id = opportunities.opportunity_id
         )
         and (not opportunities.is_closed or opportunities.closed_at > opportunities.opportunity_created_at)
 ),
