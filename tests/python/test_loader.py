@@ -16,7 +16,7 @@ import pytest
 from conftest import FIXTURES, Warehouse, run_script
 from revops.contract import contract
 from revops.contract import table as contract_table
-from revops.loader import Report, load_dir, validate_dir
+from revops.loader import Report, TableReport, load_dir, validate_dir
 from revops.validation import raw_columns
 
 LOADER_FIXTURES = FIXTURES / "loader"
@@ -91,6 +91,18 @@ def copy_dir(source: Path, tmp_path: Path, name: str = "raw") -> Path:
 
 def rewrite(path: Path, text: str, encoding: str = "utf-8") -> None:
     path.write_bytes(text.encode(encoding))
+
+
+CAMPAIGNS_HEADER = "campaign_id,name,channel,business_unit,started_on,ended_on"
+
+
+def validated_campaigns(tmp_path: Path, text: str) -> TableReport:
+    """The good directory with campaigns.csv replaced by `text`, validated: the campaigns table's report."""
+    raw = copy_dir(GOOD, tmp_path)
+    rewrite(raw / "campaigns.csv", text)
+    report = validate_dir(raw)
+    assert report.exit_code != 2, report.problems
+    return next(table for table in report.tables if table.table == "campaigns")
 
 
 def snapshot(db_path: Path) -> dict[str, list[tuple]]:
@@ -355,16 +367,13 @@ def test_cli_reports_quarantined_rows_on_stderr(warehouse: Warehouse) -> None:
 
 
 def test_line_numbers_count_a_multiline_record_as_one_line(tmp_path: Path) -> None:
-    raw = copy_dir(GOOD, tmp_path)
-    rewrite(
-        raw / "campaigns.csv",
-        "campaign_id,name,channel,business_unit,started_on,ended_on\n"
+    campaigns = validated_campaigns(
+        tmp_path,
+        f"{CAMPAIGNS_HEADER}\n"
         'C1,"展示会\n2026 春",exhibition,BU1,2026-03-01,2026-03-03\n'
         "C2,Webinar,webinar,,2026-04-10,\n"
         "C3,Broken,webinar,,2026-04-31,\n",
     )
-    report = validate_dir(raw)
-    campaigns = next(table for table in report.tables if table.table == "campaigns")
     assert [(issue.line, issue.column) for issue in campaigns.issues] == [(4, "started_on")]
 
 
@@ -375,17 +384,14 @@ def test_a_quote_left_open_names_the_lines_it_takes(tmp_path: Path) -> None:
     """C2's name opens a quote that nothing closes: C2, C3 and C4 are one record to any CSV reader. It is
     quarantined whole (nothing lost: its text holds the three lines), and the reason says why C3 and C4
     are not rows of their own."""
-    raw = copy_dir(GOOD, tmp_path)
-    rewrite(
-        raw / "campaigns.csv",
-        "campaign_id,name,channel,business_unit,started_on,ended_on\n"
+    campaigns = validated_campaigns(
+        tmp_path,
+        f"{CAMPAIGNS_HEADER}\n"
         "C1,Expo,exhibition,BU1,2026-03-01,2026-03-03\n"
         'C2,"Webinar,webinar,,2026-04-10,\n'
         "C3,Seminar,seminar,,2026-04-11,\n"
         "C4,Ads,paid_search,,2026-04-12,\n",
     )
-    report = validate_dir(raw)
-    campaigns = next(table for table in report.tables if table.table == "campaigns")
     assert (campaigns.rows_read, campaigns.rows_loaded, campaigns.rows_quarantined) == (2, 1, 1)
     assert [(issue.line, issue.column, issue.message) for issue in campaigns.issues] == [
         (
@@ -405,10 +411,9 @@ def test_line_numbers_skip_blank_lines_around_malformed_records(tmp_path: Path) 
     DuckDB's reject store counts blank lines, so its numbers are corrected; the records after a
     malformed one are then numbered from the corrected lines.
     """
-    raw = copy_dir(GOOD, tmp_path)
-    rewrite(
-        raw / "campaigns.csv",
-        "\r\n  \r\ncampaign_id,name,channel,business_unit,started_on,ended_on\r\n"
+    campaigns = validated_campaigns(
+        tmp_path,
+        f"\r\n  \r\n{CAMPAIGNS_HEADER}\r\n"
         "C1,Expo,exhibition,BU1,2026-03-01,2026-03-03\r\n"
         "\r\n"
         "C2,Webinar,webinar,,2026-04-10,,extra\r\n"
@@ -417,9 +422,6 @@ def test_line_numbers_skip_blank_lines_around_malformed_records(tmp_path: Path) 
         "C4,Ads,paid_search\r\n"
         "C5,Broken,webinar,,2026-04-31,\r\n",
     )
-    report = validate_dir(raw)
-    assert report.exit_code != 2, report.problems
-    campaigns = next(table for table in report.tables if table.table == "campaigns")
     assert (campaigns.rows_read, campaigns.rows_loaded, campaigns.rows_quarantined) == (5, 2, 3)
     assert [(issue.line, issue.column) for issue in campaigns.issues] == [
         (3, "(record)"),

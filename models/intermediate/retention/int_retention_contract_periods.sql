@@ -14,6 +14,8 @@
 -- the largest losses), so GRR stays within [0, 1] and NRR is unchanged. retention_aggregates() sums these rows.
 -- Longer than 150 lines on purpose: the cohort, its renewals and its movements share one period grid
 -- and one set of joins; split, each part would repeat them.
+{#- One customer in one period: the partition of the cap on its losses. #}
+{%- set customer_period = ['period_grain', 'period_start', 'customer_key', 'business_unit'] %}
 with
 
 periods as (
@@ -159,8 +161,7 @@ chain_losses as (
         contract_customers.*,
         sum(contract_customers.lost_arr) over (
             partition by
-                contract_customers.period_grain, contract_customers.period_start,
-                contract_customers.customer_key, contract_customers.business_unit,
+                contract_customers.{{ customer_period | join(', contract_customers.') }},
                 contract_customers.anchor_deal_id
         ) as chain_lost_arr
     from contract_customers
@@ -170,26 +171,18 @@ customer_losses as (
     select
         chain_losses.*,
         sum(chain_losses.starting_arr) over (
-            partition by
-                chain_losses.period_grain, chain_losses.period_start,
-                chain_losses.customer_key, chain_losses.business_unit
+            partition by chain_losses.{{ customer_period | join(', chain_losses.') }}
         ) as customer_starting_arr,
         sum(chain_losses.lost_arr) over (
-            partition by
-                chain_losses.period_grain, chain_losses.period_start,
-                chain_losses.customer_key, chain_losses.business_unit
+            partition by chain_losses.{{ customer_period | join(', chain_losses.') }}
         ) as customer_lost_arr,
         coalesce(sum(chain_losses.lost_arr) over (
-            partition by
-                chain_losses.period_grain, chain_losses.period_start,
-                chain_losses.customer_key, chain_losses.business_unit
+            partition by chain_losses.{{ customer_period | join(', chain_losses.') }}
             order by chain_losses.starting_arr, chain_losses.deal_id
             rows between unbounded preceding and 1 preceding
         ), 0) as lost_before,
         coalesce(sum(chain_losses.expansion_arr) over (
-            partition by
-                chain_losses.period_grain, chain_losses.period_start,
-                chain_losses.customer_key, chain_losses.business_unit
+            partition by chain_losses.{{ customer_period | join(', chain_losses.') }}
             order by
                 chain_losses.chain_lost_arr desc, chain_losses.lost_arr desc,
                 chain_losses.deal_id asc
