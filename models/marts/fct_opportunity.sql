@@ -75,14 +75,16 @@ final as (
         opportunity_deals.deal_type,
         leads.source_campaign_id,
         opportunities.close_date,
-        -- Pipeline (docs/pipeline.md): days from created to closed, or to as-of while open; days in
-        -- the current stage at as-of (null when closed).
-        {{ days_between('opportunities.opportunity_created_at', 'coalesce(opportunities.closed_at, as_of.as_of_at)') }}
-            as days_open,
+        -- Pipeline (docs/pipeline.md): days from created to closed, or to as-of while open (null when
+        -- created after as-of); days at as-of in the stage it was in then (the stage run in force at
+        -- as-of: int_opportunity_stage_runs are cut there; null when it was not open at as-of).
         case
-            when not opportunities.is_closed
-                then {{ days_between('current_stage_runs.stage_entered_at', 'as_of.as_of_at') }}
-        end as current_stage_age_days
+            when opportunities.is_closed
+                then {{ days_between('opportunities.opportunity_created_at', 'opportunities.closed_at') }}
+            when opportunities.opportunity_created_at <= as_of.as_of_at
+                then {{ days_between('opportunities.opportunity_created_at', 'as_of.as_of_at') }}
+        end as days_open,
+        {{ days_between('current_stage_runs.stage_entered_at', 'as_of.as_of_at') }} as current_stage_age_days
     from opportunities
     cross join as_of
     inner join opportunities_reporting

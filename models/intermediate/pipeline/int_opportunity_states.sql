@@ -8,6 +8,9 @@
 -- * without history rows: the current row from created_at, as open until closed_at;
 -- * a closed opportunity: the current row, closed, from closed_at (or created_at when later).
 -- Rows at the same instant: the close first, then the latest history row.
+-- States as of the as-of instant (int_as_of): a state that begins after it is left out, and the state
+-- in force at it has no valid_to, so every pipeline mart (performance, stage runs, ages, waterfall)
+-- sees the same states, whatever as_of_date says.
 -- Only the final close can be won: a won close later reopened was not booked (is_won false).
 -- Amounts are in the reporting currency at the rate of the opportunity's creation month, so FX never
 -- moves the pipeline.
@@ -33,6 +36,10 @@ fx_rates as (
 
 owners as (
     select * from {{ ref('stg_crm__owners') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of') }}
 ),
 
 -- Per opportunity: when its history starts, and its last row in an open stage (a closed-stage row
@@ -185,7 +192,7 @@ final as (
         intervals.opportunity_id,
         intervals.state_number,
         intervals.valid_from,
-        intervals.valid_to,
+        case when intervals.valid_to <= as_of.as_of_at then intervals.valid_to end as valid_to,
         intervals.crm_stage as stage,
         stages.stage_order,
         cast(
@@ -223,6 +230,8 @@ final as (
         opportunities.owner_id,
         owners.team as owner_team
     from intervals
+    inner join as_of
+        on intervals.valid_from <= as_of.as_of_at
     inner join opportunities
         on intervals.opportunity_id = opportunities.opportunity_id
     left join stages
