@@ -215,7 +215,11 @@ final as (
         case
             when not intervals.is_closed then {{ fiscal_quarter_start('intervals.close_date') }}
         end as pipeline_quarter_start,
+        -- The final close counts in the quarter of closed_at, the instant it moves the waterfall (a
+        -- Salesforce close dated before the creation is at the creation, so its CloseDate's quarter
+        -- would hold a movement outside its window); a reopened close in its close date's quarter.
         case
+            when intervals.row_priority = 2 then {{ fiscal_quarter_start('opportunities.closed_at') }}
             when intervals.is_closed then {{ fiscal_quarter_start('intervals.close_date') }}
         end as closed_quarter_start,
         intervals.row_priority = 2 as is_final_close,

@@ -1,6 +1,7 @@
 -- The waterfall's won movements are the quarter's bookings (docs/pipeline.md): every won
 -- opportunity of fct_opportunity whose close date falls in a reported quarter, by count and amount
--- (amounts at the creation month's rate), closed by the as-of instant (the waterfall ends there).
+-- (amounts at the creation month's rate), created and closed by the as-of instant (the waterfall
+-- ends there; a deal entered after as-of with a close back-dated before it was not in the CRM yet).
 -- Returns the quarter x business units that disagree.
 with
 
@@ -24,7 +25,10 @@ bookings as (
         sum(coalesce(opportunities.amount, 0)) as booked_amount
     from opportunities
     cross join as_of
-    where opportunities.is_won and opportunities.closed_at <= as_of.as_of_at
+    where
+        opportunities.is_won
+        and opportunities.closed_at <= as_of.as_of_at
+        and opportunities.created_at <= as_of.as_of_at
     group by {{ fiscal_quarter_start('opportunities.closed_at') }}, opportunities.business_unit
 ),
 
