@@ -76,14 +76,14 @@ final as (
         leads.source_campaign_id,
         opportunities.close_date,
         -- Pipeline (docs/pipeline.md): days from created to closed (the sales cycle, never below 0), or
-        -- to as-of while open (null when created after as-of); days at as-of in the stage it was in then
+        -- to as-of while open; null when created after as-of. Days at as-of in the stage it was in then
         -- (the stage run in force at as-of: int_opportunity_stage_runs are cut there; null when it was
         -- not open at as-of).
         case
+            when opportunities.opportunity_created_at > as_of.as_of_at then null
             when opportunities.is_closed
                 then {{ sales_cycle_days('opportunities.opportunity_created_at', 'opportunities.closed_at') }}
-            when opportunities.opportunity_created_at <= as_of.as_of_at
-                then {{ days_between('opportunities.opportunity_created_at', 'as_of.as_of_at') }}
+            else {{ days_between('opportunities.opportunity_created_at', 'as_of.as_of_at') }}
         end as days_open,
         {{ days_between('current_stage_runs.stage_entered_at', 'as_of.as_of_at') }} as current_stage_age_days
     from opportunities

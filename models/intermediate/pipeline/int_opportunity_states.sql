@@ -2,15 +2,16 @@
 -- instant"). The rows that make the intervals:
 -- * history rows (int_opportunity_history: the source's table, else the nightly snapshot's), from
 --   changed_at; the first row, and any row before created_at, from created_at (so before the first
---   row the first row's state applies from created_at). A closed opportunity keeps only rows before
---   closed_at, and of its closed-stage rows only those a later open row reopened (a close recorded
---   just before closed_at is the close itself);
+--   row the first row's state applies from created_at). Only rows before closed_at count, and of the
+--   closed-stage rows only those a later open row reopened (a close recorded before closed_at is the
+--   close itself; one the history ends with, of an opportunity still open, is not a state);
 -- * without history rows: the current row from created_at, as open until closed_at;
 -- * a closed opportunity: the current row, closed, from closed_at (or created_at when later).
 -- Rows at the same instant: the close first, then the latest history row.
--- States as of the as-of instant (int_as_of): a state that begins after it is left out, and the state
--- in force at it has no valid_to, so every pipeline mart (performance, stage runs, ages, waterfall)
--- sees the same states, whatever as_of_date says.
+-- As of the as-of instant (int_as_of), from what was known then: history rows and a close after it
+-- are not read (so a close reopened only later is not yet reopened), a state that begins after it is
+-- left out, and the state in force at it has no valid_to. Every pipeline mart (performance, stage
+-- runs, ages, waterfall) sees the same states, whatever as_of_date says.
 -- Only the final close can be won: a won close later reopened was not booked (is_won false).
 -- Amounts are in the reporting currency at the rate of the opportunity's creation month, so FX never
 -- moves the pipeline.
@@ -42,41 +43,51 @@ as_of as (
     select * from {{ ref('int_as_of') }}
 ),
 
+-- The history known at as-of.
+known_history as (
+    select history.*
+    from history
+    inner join as_of
+        on history.changed_at <= as_of.as_of_at
+),
+
 -- Per opportunity: when its history starts, and its last row in an open stage (a closed-stage row
 -- before that one was reopened). One group-by instead of a window over every history row.
 history_bounds as (
     select
-        history.opportunity_id,
-        min(history.changed_at) as first_changed_at,
-        max(case when not coalesce(stages.is_closed, false) then history.changed_at end)
+        known_history.opportunity_id,
+        min(known_history.changed_at) as first_changed_at,
+        max(case when not coalesce(stages.is_closed, false) then known_history.changed_at end)
             as last_open_changed_at
-    from history
+    from known_history
     left join stages
-        on history.crm_stage = stages.crm_stage
-    group by history.opportunity_id
+        on known_history.crm_stage = stages.crm_stage
+    group by known_history.opportunity_id
 ),
 
 history_stages as (
     select
-        history.opportunity_id,
-        history.changed_at,
-        history.crm_stage,
-        history.amount,
-        coalesce(history.currency, opportunities.currency) as currency,
-        history.close_date,
-        history.forecast_category,
+        known_history.opportunity_id,
+        known_history.changed_at,
+        known_history.crm_stage,
+        known_history.amount,
+        coalesce(known_history.currency, opportunities.currency) as currency,
+        known_history.close_date,
+        known_history.forecast_category,
         coalesce(stages.is_closed, false) as is_stage_closed,
         opportunities.opportunity_created_at,
-        opportunities.closed_at,
+        -- the close, when known at as-of
+        case when opportunities.closed_at <= as_of.as_of_at then opportunities.closed_at end as closed_at,
         history_bounds.first_changed_at,
         history_bounds.last_open_changed_at
-    from history
+    from known_history
+    cross join as_of
     inner join history_bounds
-        on history.opportunity_id = history_bounds.opportunity_id
+        on known_history.opportunity_id = history_bounds.opportunity_id
     inner join opportunities
-        on history.opportunity_id = opportunities.opportunity_id
+        on known_history.opportunity_id = opportunities.opportunity_id
     left join stages
-        on history.crm_stage = stages.crm_stage
+        on known_history.crm_stage = stages.crm_stage
 ),
 
 history_rows as (
@@ -100,13 +111,10 @@ history_rows as (
         false as is_won
     from history_stages
     where
-        history_stages.closed_at is null
-        or (
-            history_stages.changed_at < history_stages.closed_at
-            and (
-                not history_stages.is_stage_closed
-                or history_stages.changed_at < history_stages.last_open_changed_at
-            )
+        (history_stages.closed_at is null or history_stages.changed_at < history_stages.closed_at)
+        and (
+            not history_stages.is_stage_closed
+            or history_stages.changed_at < history_stages.last_open_changed_at
         )
 ),
 
@@ -176,7 +184,7 @@ ranked_rows as (
     from state_rows
 ),
 
-intervals as (
+numbered_intervals as (
     select
         ranked_rows.*,
         lead(ranked_rows.valid_from)
@@ -185,6 +193,19 @@ intervals as (
         row_number() over (partition by ranked_rows.opportunity_id order by ranked_rows.valid_from) as state_number
     from ranked_rows
     where ranked_rows.instant_rank = 1
+),
+
+-- The instant the state counts from in quarter windows: a close back-dated before the opportunity was
+-- created counts at closed_at (recorded_at of the close; created already closed, in its close quarter).
+intervals as (
+    select
+        numbered_intervals.*,
+        case
+            when numbered_intervals.state_number = 1 and numbered_intervals.row_priority = 2
+                then numbered_intervals.recorded_at
+            else numbered_intervals.valid_from
+        end as moved_at
+    from numbered_intervals
 ),
 
 final as (
@@ -215,20 +236,15 @@ final as (
         case
             when not intervals.is_closed then {{ fiscal_quarter_start('intervals.close_date') }}
         end as pipeline_quarter_start,
-        -- The final close counts in the quarter of closed_at, the instant it moves the waterfall (a
-        -- Salesforce close dated before the creation is at the creation, so its CloseDate's quarter
-        -- would hold a movement outside its window); a reopened close in its close date's quarter.
+        -- A close counts in the quarter of the instant it moves the waterfall: the final close in
+        -- closed_at's, a reopened one in its history row's. Not its close date's: a Salesforce close
+        -- dated before the creation is at the creation, and a history row can close a deal with a close
+        -- date in another quarter; there the movement would fall outside the quarter's window.
         case
-            when intervals.row_priority = 2 then {{ fiscal_quarter_start('opportunities.closed_at') }}
-            when intervals.is_closed then {{ fiscal_quarter_start('intervals.close_date') }}
+            when intervals.is_closed then {{ fiscal_quarter_start('intervals.moved_at') }}
         end as closed_quarter_start,
         intervals.row_priority = 2 as is_final_close,
-        -- The instant the state counts from in quarter windows: a close back-dated before the
-        -- opportunity was created counts at closed_at (created already closed, in its close quarter).
-        case
-            when intervals.state_number = 1 and intervals.row_priority = 2 then opportunities.closed_at
-            else intervals.valid_from
-        end as moved_at,
+        intervals.moved_at,
         opportunities.opportunity_created_at as created_at,
         opportunities.business_unit,
         opportunities.owner_id,

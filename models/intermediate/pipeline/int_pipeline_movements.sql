@@ -4,12 +4,12 @@
 -- 1. out of P when the new state is not in P: pushed_out / pulled_earlier (close date moved to a
 --    later / earlier quarter or to none while open), or, when it closes in P, won / lost (step 4);
 -- 2. while it stays in P: increased / decreased by the amount change;
--- 3. into the new quarter T (the close date's; for a close, the quarter it closes in): created for
---    its first state, reopened after a close, else pulled_in;
+-- 3. into the new quarter T (the close date's; for a close, the quarter it closed in, of moved_at):
+--    created for its first state, reopened after a close, else pulled_in;
 -- 4. a close then exits T as won or lost.
 -- Entries come before exits at the same instant, so a deal closed with its close date moved into
 -- the quarter is pulled_in then won, one created already closed is created then won, and every
--- deal won with its close date in a quarter is a won exit of that quarter.
+-- deal won (closed_at) in a quarter is a won exit of that quarter.
 with
 
 states as (

@@ -1,5 +1,5 @@
 -- The waterfall's won movements are the quarter's bookings (docs/pipeline.md): every won
--- opportunity of fct_opportunity whose close date falls in a reported quarter, by count and amount
+-- opportunity of fct_opportunity whose closed_at falls in a reported quarter, by count and amount
 -- (amounts at the creation month's rate), created and closed by the as-of instant (the waterfall
 -- ends there; a deal entered after as-of with a close back-dated before it was not in the CRM yet).
 -- Returns the quarter x business units that disagree.
