@@ -8,10 +8,10 @@
 -- * without history rows: the current row from created_at, as open until closed_at;
 -- * a closed opportunity: the current row, closed, from closed_at (or created_at when later).
 -- Rows at the same instant: the close first, then the latest history row.
--- As of the as-of instant (int_as_of), from what was known then: history rows and a close after it
--- are not read (so a close reopened only later is not yet reopened), a state that begins after it is
--- left out, and the state in force at it has no valid_to. Every pipeline mart (performance, stage
--- runs, ages, waterfall) sees the same states, whatever as_of_date says.
+-- States as of the as-of instant (int_as_of): a state that begins after it is left out, and the state
+-- in force at it has no valid_to, so every pipeline mart (performance, stage runs, ages, waterfall)
+-- sees the same states, whatever as_of_date says. The rules above read the whole history (docs/
+-- pipeline.md says what that means for a close reopened after as-of).
 -- Only the final close can be won: a won close later reopened was not booked (is_won false).
 -- Amounts are in the reporting currency at the rate of the opportunity's creation month, so FX never
 -- moves the pipeline.
@@ -43,51 +43,41 @@ as_of as (
     select * from {{ ref('int_as_of') }}
 ),
 
--- The history known at as-of.
-known_history as (
-    select history.*
-    from history
-    inner join as_of
-        on history.changed_at <= as_of.as_of_at
-),
-
 -- Per opportunity: when its history starts, and its last row in an open stage (a closed-stage row
 -- before that one was reopened). One group-by instead of a window over every history row.
 history_bounds as (
     select
-        known_history.opportunity_id,
-        min(known_history.changed_at) as first_changed_at,
-        max(case when not coalesce(stages.is_closed, false) then known_history.changed_at end)
+        history.opportunity_id,
+        min(history.changed_at) as first_changed_at,
+        max(case when not coalesce(stages.is_closed, false) then history.changed_at end)
             as last_open_changed_at
-    from known_history
+    from history
     left join stages
-        on known_history.crm_stage = stages.crm_stage
-    group by known_history.opportunity_id
+        on history.crm_stage = stages.crm_stage
+    group by history.opportunity_id
 ),
 
 history_stages as (
     select
-        known_history.opportunity_id,
-        known_history.changed_at,
-        known_history.crm_stage,
-        known_history.amount,
-        coalesce(known_history.currency, opportunities.currency) as currency,
-        known_history.close_date,
-        known_history.forecast_category,
+        history.opportunity_id,
+        history.changed_at,
+        history.crm_stage,
+        history.amount,
+        coalesce(history.currency, opportunities.currency) as currency,
+        history.close_date,
+        history.forecast_category,
         coalesce(stages.is_closed, false) as is_stage_closed,
         opportunities.opportunity_created_at,
-        -- the close, when known at as-of
-        case when opportunities.closed_at <= as_of.as_of_at then opportunities.closed_at end as closed_at,
+        opportunities.closed_at,
         history_bounds.first_changed_at,
         history_bounds.last_open_changed_at
-    from known_history
-    cross join as_of
+    from history
     inner join history_bounds
-        on known_history.opportunity_id = history_bounds.opportunity_id
+        on history.opportunity_id = history_bounds.opportunity_id
     inner join opportunities
-        on known_history.opportunity_id = opportunities.opportunity_id
+        on history.opportunity_id = opportunities.opportunity_id
     left join stages
-        on known_history.crm_stage = stages.crm_stage
+        on history.crm_stage = stages.crm_stage
 ),
 
 history_rows as (
