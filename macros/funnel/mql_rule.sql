@@ -8,7 +8,8 @@
         CTEs ending in `<prefix>activities_scored`: one row per activity with the
         definition version, threshold, points and hand-raise flag it is scored
         under. basis 'in_force': the version whose effective_from..effective_to
-        (inclusive) covers the activity's date. basis 'latest': the highest
+        (inclusive) covers the activity's date (none: null version, 0 points;
+        int_activities_scored's not-null test fails). basis 'latest': the highest
         version, for every activity (restating history). Unknown activity types
         score 0 and are not hand-raises.
 
@@ -43,7 +44,10 @@
         inner join {{ definition_versions }}
             on {{ prefix }}latest_definition_version.version = {{ definition_versions }}.version
         {%- else %}
-        inner join {{ definition_versions }}
+        {#- A left join: an activity on a day no version covers (before the first, or in a gap) stays,
+            with no version and no points, and fails int_activities_scored's not-null test on
+            definition_version, instead of vanishing from the funnel. #}
+        left join {{ definition_versions }}
             on cast({{ activities }}.activity_at as date) >= {{ definition_versions }}.effective_from
                 and (
                     {{ definition_versions }}.effective_to is null

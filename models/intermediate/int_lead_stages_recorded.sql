@@ -50,7 +50,7 @@ opportunity_recorded as (
 won_recorded as (
     select
         lead_id,
-        cast(min(signed_on) as {{ dbt.type_timestamp() }}) as won_recorded_at,
+        min(signed_at) as won_recorded_at,
         sum(amount_reporting) as won_amount
     from lead_won_deals
     group by lead_id

@@ -3,6 +3,10 @@
 -- or an expansion never wins a lead, and a deal on an opportunity without a
 -- lead belongs to nobody. int_lead_stages_recorded takes the lead's won time
 -- and amount from it; int_account_business_units counts a company's wins.
+-- signed_at: the signing date has no time of day, so the deal counts as signed
+-- at midnight, or at its opportunity's creation when that is later (signed the
+-- day the opportunity was created, or dated before it). A midnight before the
+-- same day's opportunity would make every earlier stage of that day implied.
 with
 
 deals as (
@@ -19,6 +23,11 @@ final as (
         deals.deal_id,
         deals.opportunity_id,
         deals.signed_on,
+        case
+            when opportunities.opportunity_created_at > cast(deals.signed_on as {{ dbt.type_timestamp() }})
+                then opportunities.opportunity_created_at
+            else cast(deals.signed_on as {{ dbt.type_timestamp() }})
+        end as signed_at,
         deals.amount_reporting
     from deals
     inner join opportunities

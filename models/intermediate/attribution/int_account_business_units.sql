@@ -79,7 +79,7 @@ won_deals as (
     inner join company_opportunities
         on lead_won_deals.opportunity_id = company_opportunities.opportunity_id
     cross join conflict_window
-    where cast(lead_won_deals.signed_on as {{ dbt.type_timestamp() }}) <= conflict_window.as_of_at
+    where lead_won_deals.signed_at <= conflict_window.as_of_at
 ),
 
 unit_owners as (
