@@ -352,6 +352,160 @@ def test_an_immature_half_reads_the_same_whether_or_not_the_mart_attributes_it(
     assert content["figure"] is None
 
 
+def section_slices(path: Path, section: str, lang: str = "ja") -> dict[str, Any]:
+    with Marts(path) as marts:
+        payload, _omitted, failed = build_payload(marts, lang)
+    assert failed == ()
+    return next(each for each in payload["sections"] if each["id"] == section)["slices"]
+
+
+def keyed(content: dict[str, Any]) -> dict[str, Any]:
+    """{data-key: raw value} of a slice's cards and table cells."""
+    rows = content["table"]["rows"] if content["table"] else []
+    cells = [item for row in rows for item in (row["cells"] if isinstance(row, dict) else row)]
+    return {item["k"]: item["v"] for item in [*content["cards"], *cells] if "k" in item}
+
+
+def test_drift_bars_leave_out_not_measured_slices(core: Warehouse) -> None:
+    """README: Consulting's CRM has no MQL flag (not_measured in 2026-03 and 2026-04, one lead each, all
+    agreed_only); SaaS is measured: 2026-03 1 lead, 1 both; 2026-04 7 leads, 2 both, 5 agreed_only."""
+    measured = core.query(
+        "select mql_month, business_unit, drift_measurement, disagreement_rate from marts.mart_definition_drift"
+        " order by 1, 2"
+    )
+    assert [(month.isoformat(), unit, how, rate) for month, unit, how, rate in measured] == [
+        ("2026-03-01", "Consulting", "not_measured", None),
+        ("2026-03-01", "SaaS", "measured", 0.0),
+        ("2026-04-01", "Consulting", "not_measured", None),
+        ("2026-04-01", "SaaS", "measured", 5 / 7),
+    ]
+    slices = section_slices(core.path, "drift")
+    expected = {  # unit -> (bar heights, hover) for 2026-03, 2026-04; a month with no measured slice: no bar
+        ALL_UNITS: ([0.0, 5 / 7], ["0.0%", "71.4%"]),  # only SaaS measured: 0 / 1, 5 / 7 (the mart's 71.4%)
+        "SaaS": ([0.0, 5 / 7], ["0.0%", "71.4%"]),
+        "Consulting": ([None, None], ["—", "—"]),  # not 100%: an absent flag is not a disagreement
+    }
+    for half in ("2025-H2", "2026-H1"):
+        for unit, (heights, hover) in expected.items():
+            bars = slices[f"{half}|{unit}"]["figure"]["data"][0]
+            assert bars["x"] == ["2026-03-01", "2026-04-01"], (half, unit)
+            assert (bars["y"], bars["customdata"]) == (heights, hover), (half, unit)
+
+
+def test_a_payback_without_new_customers_does_not_blame_team_costs(core: Warehouse, tmp_path: Path) -> None:
+    """Payback is — for two reasons: the seed team_costs is missing (inputs_missing names it), or the
+    costs are there and nothing was won. The core fixture has no team_costs: every slice blames the seed.
+    Given costs (a copy of the mart with ¥2,000,000 of sales and marketing cost per half and unit), FY2025 H2
+    has no new customer (margin 0): not defined, and the seed is not blamed; FY2026 H1 SaaS: 2 new customers
+    with ¥1,600,000 of margin, 2,000,000 x 12 / 1,600,000 = 15.0 months."""
+    missing = {
+        "ja": "チームコスト(seed team_costs)未登録のため算出できません",
+        "en": "Needs the team_costs seed (sales cost)",
+    }
+    no_margin = {
+        "ja": "この半期は新規顧客の粗利がないため回収期間は定義されません (新規顧客 0社)",
+        "en": "Not defined: no new-customer gross margin this half (new customers: 0)",
+    }
+
+    def payback(path: Path, lang: str) -> dict[str, tuple[Any, str | None]]:
+        return {
+            key: next(
+                (item["v"], item.get("note"))
+                for item in content["cards"]
+                if item["k"] == "cac_payback_months"
+            )
+            for key, content in section_slices(path, "revenue", lang).items()
+        }
+
+    for lang in ("ja", "en"):
+        assert set(payback(core.path, lang).values()) == {(None, missing[lang])}
+    copy = tmp_path / "with_team_costs.duckdb"
+    shutil.copy(core.path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute(
+            "update marts.mart_unit_economics set sales_and_marketing_cost = 2000000,"
+            " inputs_missing = case when fiscal_half = 'H2' then 'previous_half_team_costs' end"
+        )
+    for lang in ("ja", "en"):
+        shown_payback = payback(copy, lang)
+        for unit in (ALL_UNITS, "Consulting", "SaaS"):
+            assert shown_payback[f"2025-H2|{unit}"] == (None, no_margin[lang]), unit
+        assert shown_payback["2026-H1|SaaS"] == (15.0, None)
+    with duckdb.connect(str(copy)) as connection:  # one unit without its costs: all units blame the seed
+        connection.execute(
+            "update marts.mart_unit_economics set sales_and_marketing_cost = null, inputs_missing = 'team_costs'"
+            " where fiscal_half = 'H2' and business_unit = 'SaaS'"
+        )
+    shown_payback = payback(copy, "ja")
+    assert shown_payback["2025-H2|SaaS"] == shown_payback[f"2025-H2|{ALL_UNITS}"] == (None, missing["ja"])
+    assert shown_payback["2025-H2|Consulting"] == (None, no_margin["ja"])
+
+
+def test_the_last_mature_cohort_is_not_labelled_immature(core: Warehouse) -> None:
+    """As of 2026-07-05 the 2026-03 cohort is mature, 2026-04 is not (README). The dotted immature line
+    starts at 2026-03 so the line joins; that point's hover says nothing extra."""
+    for lang, mark in (("ja", " (成熟前)"), ("en", " (immature)")):
+        figure = section_slices(core.path, "cohorts", lang)[f"2026-H1|{ALL_UNITS}"]["figure"]
+        dotted = [trace for trace in figure["data"] if trace["line"].get("dash") == "dot"]
+        solid = [trace for trace in figure["data"] if trace["line"].get("dash") != "dot"]
+        # lead→MQL, MQL→SAL, SAL→opportunity, opportunity→won of cohorts 2026-03 and 2026-04
+        assert [trace["customdata"] for trace in dotted] == [
+            ["66.7%", f"100.0%{mark}"],
+            ["100.0%", f"87.5%{mark}"],
+            ["75.0%", f"85.7%{mark}"],
+            ["66.7%", f"33.3%{mark}"],
+        ]
+        assert (
+            [trace["y"][0] for trace in dotted]
+            == [trace["y"][0] for trace in solid]
+            == [2 / 3, 1.0, 0.75, 2 / 3]
+        )
+
+
+def test_conflicts_under_a_unit_filter_are_that_units_view(core: Warehouse, tmp_path: Path) -> None:
+    """Three companies both units chase (the core fixture has none, so they are written into a copy of the
+    mart). A: SaaS has won it, open opportunities Consulting 1, SaaS 2. B: nobody has won it, SaaS 1.
+    C: both units have won it, Consulting 2. All units: A and C are won by another unit, 6 open
+    opportunities. SaaS: only C (won by Consulting; A is SaaS's own win), 2 + 1 + 0 = 3 opportunities.
+    Consulting: A and C (won by SaaS), 1 + 0 + 2 = 3."""
+    copy = tmp_path / "conflicts.duckdb"
+    shutil.copy(core.path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute(
+            """
+            insert into marts.mart_account_conflicts (company_key, company_key_type, company_name,
+                business_unit_count, business_units, leads_by_unit, open_opportunities_by_unit, owners_by_unit,
+                active_leads, open_opportunities, first_activity_at, last_activity_at, won_business_units,
+                has_won_deal_in_other_unit)
+            values
+                ('a.example', 'domain', 'A', 2, 'Consulting, SaaS', 'Consulting: 1, SaaS: 0',
+                 'Consulting: 1, SaaS: 2', null, 1, 3, '2026-05-01', '2026-06-01', 'SaaS', true),
+                ('b.example', 'domain', 'B', 2, 'Consulting, SaaS', 'Consulting: 1, SaaS: 1',
+                 'Consulting: 0, SaaS: 1', null, 2, 1, '2026-05-01', '2026-06-01', null, false),
+                ('c.example', 'domain', 'C', 2, 'Consulting, SaaS', 'Consulting: 0, SaaS: 1',
+                 'Consulting: 2, SaaS: 0', null, 1, 2, '2026-05-01', '2026-06-01', 'Consulting, SaaS', true)
+            """
+        )
+    slices = section_slices(copy, "conflicts")
+    expected = {  # unit -> (won by another unit, open opportunities, {company: won by another unit})
+        ALL_UNITS: (2, 6, {"a.example": True, "b.example": False, "c.example": True}),
+        "SaaS": (1, 3, {"a.example": False, "b.example": False, "c.example": True}),
+        "Consulting": (2, 3, {"a.example": True, "b.example": False, "c.example": True}),
+    }
+    for unit, (won, opportunities, flags) in expected.items():
+        numbers = keyed(slices[f"*|{unit}"])
+        assert (numbers["companies"], numbers["won_elsewhere"], numbers["open_opportunities"]) == (
+            3, won, opportunities
+        ), unit  # fmt: skip
+        assert {key.split(":", 1)[1]: value for key, value in numbers.items() if ":" in key} == flags, unit
+        listed = [
+            item["k"] for row in slices[f"*|{unit}"]["table"]["rows"] for item in row["cells"] if "k" in item
+        ]
+        assert listed[:won] == [f"won_elsewhere:{key}" for key, flag in flags.items() if flag], (
+            unit
+        )  # won first
+
+
 def test_the_exposure_declares_the_marts_the_dashboard_reads() -> None:
     path = PROJECT_DIR / "models" / "marts" / "dashboard" / "_dashboard__exposures.yml"
     (exposure,) = yaml.safe_load(path.read_text(encoding="utf-8"))["exposures"]
@@ -911,8 +1065,17 @@ def check_conflicts(page: Any, warehouse: Warehouse, half: str, unit: str) -> in
     rows = warehouse.query_dicts("select * from marts.mart_account_conflicts")
     chosen = [row for row in rows if unit == ALL_UNITS or unit in row["business_units"].split(", ")]
     numbers = shown(page, "conflicts")
-    won = sum(1 for row in chosen if row["has_won_deal_in_other_unit"])
-    opportunities = sum(int(row["open_opportunities"]) for row in chosen)
+    # From a unit's view: won by a unit other than that one, and that unit's open opportunities.
+    for row in chosen:
+        if unit == ALL_UNITS:
+            row["won_elsewhere"] = row["has_won_deal_in_other_unit"]
+            row["opportunities"] = int(row["open_opportunities"])
+        else:
+            row["won_elsewhere"] = bool(set((row["won_business_units"] or unit).split(", ")) - {unit})
+            by_unit = dict(item.split(": ") for item in row["open_opportunities_by_unit"].split(", "))
+            row["opportunities"] = int(by_unit[unit])
+    won = sum(1 for row in chosen if row["won_elsewhere"])
+    opportunities = sum(row["opportunities"] for row in chosen)
     assert numbers["companies"] == (formatting.count(len(chosen)), len(chosen))
     assert numbers["won_elsewhere"] == (formatting.count(won), won)
     assert numbers["open_opportunities"] == (formatting.count(opportunities), opportunities)
@@ -920,7 +1083,7 @@ def check_conflicts(page: Any, warehouse: Warehouse, half: str, unit: str) -> in
     assert len(listed) == min(len(chosen), 12)
     by_key = {row["company_key"]: row for row in chosen}
     for key, value in listed.items():
-        assert value == by_key[key]["has_won_deal_in_other_unit"]
+        assert value == by_key[key]["won_elsewhere"]
     if won:  # companies another unit has won come first
         assert list(listed.values())[: min(won, 12)] == [True] * min(won, 12)
     return len(listed) + 3

@@ -3,6 +3,11 @@
 A snapshot at the as-of date (the mart's window), so only the business-unit
 filter applies: a company shows under every unit involved. Companies where
 another unit has already won come first; they are the costly ones.
+
+Under a unit filter the flags are the unit's own: "won by another unit" means a
+unit other than the chosen one has won the company (won_business_units less the
+unit itself), and the open opportunities are the unit's (open_opportunities_by_unit).
+All units: the mart's company-level has_won_deal_in_other_unit and open_opportunities.
 """
 
 from __future__ import annotations
@@ -52,9 +57,29 @@ def build_conflicts(context: Context) -> Section | None:
         for unit in row["business_units"].split(SEPARATOR):
             by_unit[unit].append(row)
     for unit, companies in by_unit.items():
-        section.add(ANY, unit, _slice(context, companies))
-    section.fallback = _slice(context, []).to_json()  # a unit in no conflict
+        section.add(ANY, unit, _slice(context, companies, unit))
+    section.fallback = _slice(context, [], ALL_UNITS).to_json()  # a unit in no conflict
     return section
+
+
+def won_elsewhere(row: dict, unit: str) -> bool:
+    """Whether another unit has won the company: the mart's flag for all units; from a unit's view, a
+    unit other than that one is among won_business_units."""
+    if unit == ALL_UNITS:
+        return bool(row["has_won_deal_in_other_unit"])
+    return bool(set((row["won_business_units"] or "").split(SEPARATOR)) - {"", unit})
+
+
+def open_opportunities(row: dict, unit: str) -> int:
+    """The company's open opportunities: all units', or the unit's from open_opportunities_by_unit
+    (`consulting: 1, saas: 0`)."""
+    if unit == ALL_UNITS:
+        return int(row["open_opportunities"])
+    for item in (row["open_opportunities_by_unit"] or "").split(SEPARATOR):
+        name, _colon, count = item.rpartition(": ")
+        if name == unit:
+            return int(count)
+    return 0
 
 
 def _units(texts: Texts, units: str | None) -> str:
@@ -63,10 +88,12 @@ def _units(texts: Texts, units: str | None) -> str:
     return " × ".join(texts.label("unit", unit) for unit in units.split(SEPARATOR))
 
 
-def _slice(context: Context, companies: list[dict]) -> Slice:
+def _slice(context: Context, companies: list[dict], unit: str) -> Slice:
     texts = context.texts
-    won_elsewhere = sum(1 for row in companies if row["has_won_deal_in_other_unit"])
-    open_opportunities = sum(int(row["open_opportunities"]) for row in companies)
+    won = {row["company_key"]: won_elsewhere(row, unit) for row in companies}
+    companies = sorted(companies, key=lambda row: not won[row["company_key"]])  # stable: the mart's order
+    won_count = sum(won.values())
+    opportunities = sum(open_opportunities(row, unit) for row in companies)
     content = Slice()
     content.cards = [
         card(
@@ -74,25 +101,25 @@ def _slice(context: Context, companies: list[dict]) -> Slice:
         ),
         card(
             texts("conflicts.card_won_elsewhere"),
-            formatting.count(won_elsewhere),
-            won_elsewhere,
+            formatting.count(won_count),
+            won_count,
             "won_elsewhere",
-            tone="bad" if won_elsewhere else None,
+            tone="bad" if won_count else None,
         ),
         card(
             texts("conflicts.card_open_opportunities"),
-            formatting.count(open_opportunities),
-            open_opportunities,
+            formatting.count(opportunities),
+            opportunities,
             "open_opportunities",
         ),
     ]
     if not companies:
         content.callout(texts("conflicts.none"), tone="good")
         return content
-    if won_elsewhere:
-        content.callout(texts("conflicts.won_elsewhere", count=formatting.count(won_elsewhere)))
+    if won_count:
+        content.callout(texts("conflicts.won_elsewhere", count=formatting.count(won_count)))
     pairs = Counter(row["business_units"] for row in companies)
-    won_pairs = Counter(row["business_units"] for row in companies if row["has_won_deal_in_other_unit"])
+    won_pairs = Counter(row["business_units"] for row in companies if won[row["company_key"]])
     order = sorted(pairs, key=lambda units: (-pairs[units], units))
     labels = [_units(texts, units) for units in order]
     figure = empty_figure(
@@ -124,7 +151,7 @@ def _slice(context: Context, companies: list[dict]) -> Slice:
     rows = []
     for row in companies[:TOP_COMPANIES]:
         key = row["company_key"]
-        won = row["has_won_deal_in_other_unit"]
+        flag = won[key]
         rows.append(
             {
                 "cells": [
@@ -140,12 +167,12 @@ def _slice(context: Context, companies: list[dict]) -> Slice:
                     ),
                     cell(
                         _units(texts, row["won_business_units"]),
-                        won,
+                        flag,
                         f"won_elsewhere:{key}",
-                        tone="bad" if won else None,
+                        tone="bad" if flag else None,
                     ),
                 ],
-                "tone": "bad" if won else None,
+                "tone": "bad" if flag else None,
             }
         )
     content.set_table(

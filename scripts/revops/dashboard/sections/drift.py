@@ -5,7 +5,10 @@ with at least var drift_min_mql_leads MQL leads, a disagreement rate above
 var drift_warn_rate warns and above var drift_error_rate is an error (the
 vars as set in dbt_project.yml). The page's status for a half and unit is its
 worst judged slice. The chart shows every month of the chosen unit(s), the
-rate over the summed counts, each bar coloured by its worst slice.
+disagreement rate over the summed counts of the measured slices only (a
+not_measured slice has no CRM flag: every lead is agreed_only, and the mart
+gives it no rate, so it is not a disagreement), each bar coloured by its worst
+slice; a month with no measured slice has no bar.
 """
 
 from __future__ import annotations
@@ -111,7 +114,7 @@ def build_drift(context: Context) -> Section | None:
 def _slice(context: Context, limits: Limits, rows: list[dict], half: str) -> Slice:
     texts = context.texts
     in_half = [row for row in rows if row["half"] == half]
-    measured = [row for row in in_half if row["disagreement_rate"] is not None]  # not_measured: no CRM flag
+    measured = [row for row in in_half if _measured(row)]
     leads = sum(int(row["mql_leads"]) for row in measured)
     both = sum(int(row["both_count"]) for row in measured)
     agreement = both / leads if leads else None
@@ -189,6 +192,11 @@ def _slice(context: Context, limits: Limits, rows: list[dict], half: str) -> Sli
     return content
 
 
+def _measured(row: dict) -> bool:
+    """A slice the CRM flag was measured in: the mart gives a not_measured slice (no CRM flag) no rate."""
+    return row["disagreement_rate"] is not None
+
+
 def _key(metric: str, row: dict) -> str:
     return f"{metric}:{row['mql_month'].isoformat()}:{row['business_unit']}"
 
@@ -197,10 +205,11 @@ def _figure(context: Context, limits: Limits, rows: list[dict], half: str) -> di
     texts = context.texts
     months: dict[date, dict] = defaultdict(lambda: {"leads": 0, "disagree": 0, "statuses": []})
     for row in rows:
-        month = months[row["mql_month"]]
-        month["leads"] += int(row["mql_leads"])
-        month["disagree"] += int(row["crm_only_count"]) + int(row["agreed_only_count"])
+        month = months[row["mql_month"]]  # every month keeps its place on the axis
         month["statuses"].append(row["status"])
+        if _measured(row):  # a not_measured slice is not a disagreement: left out of the rate
+            month["leads"] += int(row["mql_leads"])
+            month["disagree"] += int(row["crm_only_count"]) + int(row["agreed_only_count"])
     ordered = sorted(months)
     rates = [
         months[month]["disagree"] / months[month]["leads"] if months[month]["leads"] else None
@@ -221,7 +230,7 @@ def _figure(context: Context, limits: Limits, rows: list[dict], half: str) -> di
                    annotation_position="top left")  # fmt: skip
     figure.add_trace(
         go.Bar(
-            x=[month.isoformat() for month in ordered], y=[rate or 0 for rate in rates], marker={"color": colours},
+            x=[month.isoformat() for month in ordered], y=rates, marker={"color": colours},  # None: no bar
             customdata=[formatting.rate(rate) for rate in rates], hovertemplate="%{x}: %{customdata}<extra></extra>",
             showlegend=False,
         )

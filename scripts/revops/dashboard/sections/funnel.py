@@ -259,7 +259,11 @@ def _cohort_slice(
                     x=xs, y=immature_y, name=name, mode="lines+markers", showlegend=False,
                     line={"color": colour, "width": 2, "dash": "dot"}, legendgroup=stage,
                     marker={"size": 8, "symbol": "circle-open", "line": {"width": 2}},
-                    customdata=[f"{text} ({texts('cohorts.immature')})" for text in hover],
+                    # The joining point is the last mature cohort: its hover says nothing extra.
+                    customdata=[
+                        text if position == boundary else f"{text} ({texts('cohorts.immature')})"
+                        for position, text in enumerate(hover)
+                    ],
                     hovertemplate="%{customdata}",
                 )
             )  # fmt: skip

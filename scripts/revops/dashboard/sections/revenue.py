@@ -6,7 +6,9 @@ Per fiscal half and business unit (all units: the units' sums):
   units the ratios of the units' summed retention figures (the marts' formulas, docs/retention.md);
 - renewals due in the next 90 days: contracts not renewed whose contract_end is at most 90 days
   after the as-of date (those already ended are within their grace period), a snapshot at as-of;
-- CAC payback in months (null, shown as —, while the optional seed team_costs is missing).
+- CAC payback in months, shown as — when not defined, with the reason the mart gives: its
+  inputs_missing names team_costs (the optional seed is missing), or else nothing was won in the
+  half (no new customers, no new-customer gross margin), so there is nothing to pay back.
 """
 
 from __future__ import annotations
@@ -68,6 +70,10 @@ MESSAGES.update(
             "ja": "チームコスト(seed team_costs)未登録のため算出できません",
             "en": "Needs the team_costs seed (sales cost)",
         },
+        "revenue.payback_no_margin": {
+            "ja": "この半期は新規顧客の粗利がないため回収期間は定義されません (新規顧客 {count}社)",
+            "en": "Not defined: no new-customer gross margin this half (new customers: {count})",
+        },
         "revenue.due_callout": {
             "ja": "{count}件・{arr}の契約が{days}日以内に更新を迎えます(うち{overdue}件は契約終了済み・猶予期間中)。",
             "en": "{count} contracts worth {arr} come up for renewal within {days} days "
@@ -124,6 +130,19 @@ def payback_months(rows: list[dict]) -> float | None:
     return float(cost * 12 / margin) if margin else None
 
 
+def payback_note_key(rows: list[dict]) -> str | None:
+    """Why the payback of summed unit-economics rows is not defined (a message key), None when it is:
+    the mart's inputs_missing names team_costs (or a sales cost is null), else nothing was won."""
+    if payback_months(rows) is not None:
+        return None
+    if not rows or any(
+        row["sales_and_marketing_cost"] is None or "team_costs" in (row["inputs_missing"] or "").split(", ")
+        for row in rows
+    ):
+        return "revenue.payback_missing"
+    return "revenue.payback_no_margin"
+
+
 def renewals_due(rows: list[dict], as_of_date: Any) -> list[dict]:
     """Contracts not renewed whose contract_end is within DUE_DAYS after the as-of date."""
     last = as_of_date + timedelta(days=DUE_DAYS)
@@ -142,8 +161,8 @@ def build_revenue(context: Context) -> Section | None:
         "where period_grain = 'half'"
     )
     economics = context.marts.rows(
-        f"select fiscal_year, fiscal_half, business_unit, sales_and_marketing_cost, new_customer_gross_margin "
-        f"from {UNIT_ECONOMICS}"
+        f"select fiscal_year, fiscal_half, business_unit, sales_and_marketing_cost, new_customer_gross_margin, "
+        f"new_customers, inputs_missing from {UNIT_ECONOMICS}"
     )
     contracts = context.marts.rows(
         f"select business_unit, outcome, contract_end, arr from {CONTRACTS} where outcome in ('active', 'due')"
@@ -185,7 +204,10 @@ def _slice(
     }
     nrr, grr = retention_ratios(_in_unit(current.get("retention", []), unit))
     nrr_before, grr_before = retention_ratios(_in_unit(previous.get("retention", []), unit))
-    payback = payback_months(_in_unit(current.get("economics", []), unit))
+    economics = _in_unit(current.get("economics", []), unit)
+    payback = payback_months(economics)
+    payback_note = payback_note_key(economics)
+    new_customers = sum(int(row["new_customers"]) for row in economics)
     due_here = _in_unit(due, unit)
     due_arr = sum(_number(row["arr"]) for row in due_here)
     content = Slice(figure_height=340)
@@ -228,7 +250,7 @@ def _slice(
             payback,
             "cac_payback_months",
             None,
-            None if payback is not None else texts("revenue.payback_missing"),
+            texts(payback_note, count=formatting.count(new_customers)) if payback_note else None,
         ),
     ]
     lost = steps["contraction_arr"] + steps["churned_arr"]
