@@ -135,7 +135,7 @@ MESSAGES.update(
             "en": "Win rate, sales cycle and stalled deals by unit",
         },
         "performance.subtitle": {
-            "ja": "四半期に完了予定日を迎えてクローズした商談の受注率 (件数・金額)、受注までの日数の中央値 (作成→受注)、基準日時点で{days}日を超えて動きのない進行中の商談 (滞留、進行中の四半期のみ)。",
+            "ja": "四半期中にクローズした商談の受注率 (件数・金額)、受注までの日数の中央値 (作成→受注)、基準日時点で{days}日を超えて動きのない進行中の商談 (滞留、進行中の四半期のみ)。",
             "en": "Of the deals closed in the quarter: win rate by count and by amount, median days from created "
             "to won; open deals with no change for more than {days} days at the as-of date (stalled, current "
             "quarter only).",
