@@ -3,7 +3,7 @@
     is (or became) mature - no anchor can still join it and every anchor's
     window has elapsed - as a timestamp. Times have one-second resolution, so
     a period is over at its last second, period_end - 1 s (period_end is the
-    first day of the next period): as_of_date 2026-09-30 (as_of_at 23:59:59)
+    first day of the next period): as_of_date 2026-09-30 (as_of_at 23:59:59.999999)
     closes a half that ends on 2026-09-30. Once the period is over at as_of_at:
     the later of its last second and its anchors' latest window end (null
     when it has no anchors). While the period is still running: null, because

@@ -1,5 +1,6 @@
 -- The single "as of" instant every maturity, SLA and window judgement uses:
--- var('as_of_date') when set (end of that day), otherwise the earlier of the
+-- var('as_of_date') when set (the last microsecond of that day, the finest
+-- time the loader keeps, so an event at 23:59:59.5 is within it), otherwise the earlier of the
 -- latest event in the loaded data and the export time the loader recorded
 -- (int_latest_export; event times beyond it + future_tolerance_hours were
 -- quarantined). Never the wall clock, so a rebuild gives the same numbers.
@@ -27,8 +28,13 @@ latest_event as (
 final as (
     select
         {%- if var('as_of_date') %}
-            {{ dbt.dateadd('second', 86399, "cast('" ~ var('as_of_date') ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
-                as as_of_at,
+            {%- set as_of_date = var('as_of_date') | string %}
+            {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', as_of_date) %}
+                {{- exceptions.raise_compiler_error(
+                    "var('as_of_date') is '" ~ as_of_date ~ "': give a date as YYYY-MM-DD (the as-of is the end of that day)"
+                ) }}
+            {%- endif %}
+            cast('{{ as_of_date }} 23:59:59.999999' as {{ dbt.type_timestamp() }}) as as_of_at,
             'var' as as_of_source
         {%- else %}
             case

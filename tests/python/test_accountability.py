@@ -1,7 +1,7 @@
 """Team accountability marts equal hand-computed expectations on a hand-made fixture.
 
 tests/fixtures/accountability/raw is loaded through the real loader and `dbt build` runs with
-as_of_date 2026-10-15 (as_of_at 2026-10-15 23:59:59) and the fixture's KPI seeds, which live in
+as_of_date 2026-10-15 (as_of_at 2026-10-15 23:59:59.999999) and the fixture's KPI seeds, which live in
 the integration-test dbt project (tests/integration_tests/seeds, accountability_seed_set=fixture),
 never in the production seeds. Every column of the five
 accountability marts must equal tests/fixtures/accountability/expected/*.csv, whose values were
@@ -80,8 +80,17 @@ def test_nothing_quarantined(accountability_warehouse: Warehouse) -> None:
 
 def test_as_of_is_the_var_end_of_day(accountability_warehouse: Warehouse) -> None:
     assert accountability_warehouse.query("select as_of_at, as_of_source from intermediate.int_as_of") == [
-        (dt.datetime(2026, 10, 15, 23, 59, 59), "var")
+        (dt.datetime(2026, 10, 15, 23, 59, 59, 999999), "var")
     ]
+
+
+def test_an_as_of_date_with_a_time_stops_the_build(tmp_path: Path) -> None:
+    """as_of_date is a day: a time in it (which the as-of's end-of-day would silently drop) stops the build."""
+    result = Warehouse(tmp_path).dbt(
+        "compile", "--select", "int_as_of", dbt_vars={"as_of_date": "2026-10-15 12:00"}
+    )
+    assert not result.ok
+    assert "var('as_of_date') is '2026-10-15 12:00': give a date as YYYY-MM-DD" in result.output
 
 
 def test_forward_window_boundary(accountability_warehouse: Warehouse) -> None:
