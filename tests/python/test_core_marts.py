@@ -8,6 +8,7 @@ tests/fixtures/core/README.md); never regenerate them from model output.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
@@ -89,3 +90,22 @@ def test_stage_times_never_decrease(core_warehouse: Warehouse) -> None:
         present = [t for t in times if t is not None]
         assert present == sorted(present), f"{lead_id}: stage times decrease {present}"
         assert furthest_stage == STAGES[sum(reached) - 1], f"{lead_id}: furthest_stage {furthest_stage}"
+
+
+def test_plan_units_the_data_does_not_name_are_listed(core_warehouse: Warehouse) -> None:
+    """The project's plan seeds name saas, consulting and hardware; the core fixture's data says SaaS and
+    Consulting and has no hardware. The warn test lists each seed's unit that joins nothing, with the
+    data's spelling when it differs only in case (tests/dbt/governance)."""
+    name = "plan_business_units_found_in_the_data"
+    run = json.loads((core_warehouse.target / "run_results.json").read_text(encoding="utf-8"))
+    (result,) = [row for row in run["results"] if row["unique_id"].split(".")[2] == name]
+    assert (result["status"], result["failures"]) == ("warn", 6)
+    (path,) = (core_warehouse.target / "compiled").rglob(f"{name}.sql")
+    assert sorted(core_warehouse.query(path.read_text(encoding="utf-8"))) == [
+        ("bookings_targets", "consulting", "Consulting"),
+        ("bookings_targets", "hardware", None),
+        ("bookings_targets", "saas", "SaaS"),
+        ("kpi_targets", "consulting", "Consulting"),
+        ("kpi_targets", "hardware", None),
+        ("kpi_targets", "saas", "SaaS"),
+    ]
