@@ -1,15 +1,22 @@
 {#-
     Contracts and retention (docs/retention.md).
 
-    renewal_chain_max_depth(): how many renewals a contract may be away from
-    the first new or expansion deal of its renewal chain (where its business
-    unit and company come from). Portable SQL has no
-    recursive CTE on every engine, so int_signed_deal_anchors walks the chain
-    this many steps; a longer chain leaves anchor_deal_id null and its not_null test
-    fails the build.
+    renewal_chain_jumps(): how many pointer-jumping steps int_signed_deal_anchors
+    takes to find each deal's anchor, the first new or expansion deal of its
+    renewal chain (where its business unit and company come from). Portable SQL
+    has no recursive CTE on every engine; each step is a self-join that doubles
+    the distance walked, so 6 steps reach a deal renewal_chain_max_depth() =
+    2^6 - 1 = 63 renewals from its anchor (five years of monthly renewals). A
+    longer chain leaves anchor_deal_id null and its not_null test fails the build.
+    On Spark, which plans each read of a CTE anew, step k reads the first 2^k
+    times; a seventh step would double that again.
 -#}
+{% macro renewal_chain_jumps() -%}
+    {{ return(6) }}
+{%- endmacro %}
+
 {% macro renewal_chain_max_depth() -%}
-    {{ return(12) }}
+    {{ return(2 ** renewal_chain_jumps() - 1) }}
 {%- endmacro %}
 
 {#-

@@ -1,7 +1,8 @@
 -- Every deal signed by the as-of date, with the first new or expansion deal up its renewal chain
 -- (anchor_deal_id: itself for a new or expansion deal, or a renewal that names no deal it renews).
--- The chain is walked with renewal_chain_max_depth() joins (no recursive CTE on Spark); a longer
--- chain leaves anchor_deal_id null, which int_contracts' not_null test reports.
+-- The chain is walked by pointer jumping, renewal_chain_jumps() self-joins that each double the
+-- distance covered (no recursive CTE on Spark): up to renewal_chain_max_depth() renewals (63). A
+-- longer chain leaves anchor_deal_id null, which int_contracts' not_null test reports.
 -- A model of its own, not a CTE of int_contracts, which reads it several times: Spark plans every
 -- read of a CTE anew, and the walk's joins made int_contracts the slowest model there (docs/engines.md).
 with
@@ -30,32 +31,24 @@ chain_0 as (
     select
         deal_id,
         case when deal_type <> 'renewal' or renewed_from_deal_id is null then deal_id end as anchor_deal_id,
-        case when deal_type = 'renewal' then renewed_from_deal_id end as next_deal_id
+        case when deal_type = 'renewal' then renewed_from_deal_id end as jump_deal_id
     from signed_deals
 ),
 
-{% for step in range(1, renewal_chain_max_depth() + 1) %}
+-- Pointer jumping: after step k an unresolved deal points 2^k renewals up its chain, so step k
+-- resolves every deal at most 2^k - 1 renewals from its anchor (renewal_chain_max_depth()).
+{% for step in range(1, renewal_chain_jumps() + 1) %}
     chain_{{ step }} as (
         select
             walked.deal_id,
-            coalesce(
-                walked.anchor_deal_id,
-                case
-                    when parent.deal_type <> 'renewal' or parent.renewed_from_deal_id is null
-                        then parent.deal_id
-                end
-            ) as anchor_deal_id,
-            case
-                when walked.anchor_deal_id is null and parent.deal_type = 'renewal'
-                    then parent.renewed_from_deal_id
-            end as next_deal_id
+            coalesce(walked.anchor_deal_id, target.anchor_deal_id) as anchor_deal_id,
+            case when walked.anchor_deal_id is null then target.jump_deal_id end as jump_deal_id
         from chain_{{ step - 1 }} as walked
-        left join signed_deals as parent
-            on walked.next_deal_id = parent.deal_id
+        left join chain_{{ step - 1 }} as target
+            on walked.jump_deal_id = target.deal_id
     ),
 
 {% endfor %}
-
 final as (
     select
         signed_deals.deal_id,
@@ -68,10 +61,10 @@ final as (
         signed_deals.contract_end,
         signed_deals.renewed_from_deal_id,
         signed_deals.amount_reporting,
-        chain_{{ renewal_chain_max_depth() }}.anchor_deal_id
+        chain_{{ renewal_chain_jumps() }}.anchor_deal_id
     from signed_deals
-    inner join chain_{{ renewal_chain_max_depth() }}
-        on signed_deals.deal_id = chain_{{ renewal_chain_max_depth() }}.deal_id
+    inner join chain_{{ renewal_chain_jumps() }}
+        on signed_deals.deal_id = chain_{{ renewal_chain_jumps() }}.deal_id
 )
 
 select * from final
