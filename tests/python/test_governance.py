@@ -511,6 +511,42 @@ def test_drift_warns_and_fails_above_the_limits(
     assert drift_failures(governed, "mql_drift_above_error_rate") == errored
 
 
+def test_a_month_the_crm_stopped_flagging_is_listed(tmp_path: Path) -> None:
+    """G03 (August SaaS, flagged by both) loses its CRM flag: August SaaS becomes not_measured, and the
+    warn test lists it, because SaaS was measured from May. July Consulting (K03, no flag) is no MQL,
+    so no slice; the flagged months are not listed."""
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    leads = raw / "leads.csv"
+    text = leads.read_text(encoding="utf-8")
+    flagged = "g03.example.com,c@g03.example.com,2026-08-01T12:00:00+09:00,"
+    assert text.count(flagged) == 1
+    leads.write_text(text.replace(flagged, "g03.example.com,c@g03.example.com,,"), encoding="utf-8")
+    project = ProjectCopy(tmp_path / "copy")
+    project.use_fixture_definitions()
+    project.load(raw)
+    result = project.dbt(
+        "build",
+        "--select",
+        "+mart_definition_drift",
+        "--indirect-selection",
+        "cautious",
+        "--exclude-resource-type",
+        "unit_test",
+        dbt_vars={"drift_min_mql_leads": 1, "drift_error_rate": 0.6},
+    )
+    assert result.ok, result.output[-4000:]
+    assert "WARN 1 crm_mql_flag_missing_after_measured_months" in result.output
+    assert project.query("select * from dbt_test__audit.crm_mql_flag_missing_after_measured_months") == [
+        {
+            "mql_month": D(2026, 8, 1),
+            "business_unit": "SaaS",
+            "agreed_only_count": 1,
+            "first_measured_month": D(2026, 5, 1),
+        }
+    ]
+
+
 # --------------------------------------------------------------------------- contracts and versions
 
 CONTRACT_BREAKS = (
