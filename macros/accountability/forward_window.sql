@@ -7,8 +7,10 @@
 
     kpi_window_seconds(): the window's length in seconds.
     kpi_window_ends_at(anchor_at): the window's last instant.
-    kpi_is_within_window(anchor_at, at): whether `at` is at most the window
-    after anchor_at; false (never null) when `at` is null.
+    kpi_is_within_window(anchor_at, at): whether `at` is at or before the
+    window's last instant (to the microsecond: a datediff in seconds would
+    count second boundaries and let 90 days + 0.8 s in); false (never null)
+    when `at` is null.
 -#}
 {% macro kpi_window_seconds() -%}
     {{ return(var('forward_window_days') | int * 86400) }}
@@ -19,5 +21,5 @@
 {%- endmacro %}
 
 {% macro kpi_is_within_window(anchor_at, at) -%}
-    coalesce({{ dbt.datediff(anchor_at, at, 'second') }} <= {{ kpi_window_seconds() }}, false)
+    coalesce({{ at }} <= {{ kpi_window_ends_at(anchor_at) }}, false)
 {%- endmacro %}

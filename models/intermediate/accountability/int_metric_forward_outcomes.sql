@@ -3,8 +3,11 @@
 -- within the window. "Within the window" means at most
 -- var('forward_window_days') x 86,400 seconds after the anchor, inclusive:
 -- with 90 days an outcome exactly 90 days later counts, one a second later
--- does not (won times are midnight of the signing date, so a deal counts when
--- signed on or before the 90th calendar day after the anchor's date).
+-- does not. A won time is midnight of the signing date, or its opportunity's
+-- creation when that is later the same day (int_lead_won_deals.signed_at): a
+-- deal signed before the 90th calendar day after the anchor's date counts, and
+-- one signed on that day counts unless its opportunity was created after the
+-- anchor's time of day.
 --   opportunities_from_mqls: anchor mql_at, outcome opportunity_at, worth 1.
 --   pipeline_from_mqls: anchor mql_at, worth the reporting-currency amount of
 --     the lead's opportunities created within the window (0 when none).
