@@ -1,8 +1,11 @@
 -- The MQL hand-off to inside sales, one row per handed-over MQL: a lead that
 -- reached MQL by its own rule (not implied - an implied MQL was never handed
 -- over: the lead was accepted or became an opportunity first).
--- First response: the lead's first status change at or after mql_at (ties on
--- changed_at broken by status, then owner_id, alphabetically; a missing status
+-- First response: the lead's first status change, or the creation of one of its
+-- opportunities (response_status 'opportunity', by the opportunity's owner), at
+-- or after mql_at: inside sales that turns the lead into an opportunity without
+-- recording a status has responded. Ties on the time: a status change before an
+-- opportunity, then by status, then owner_id, alphabetically; a missing status
 -- or owner sorts last, stated explicitly: engines differ by default, Spark
 -- puts NULL first, DuckDB and PostgreSQL last).
 -- Business days: weekdays that are not Japanese public holidays
@@ -25,6 +28,10 @@ stages_entered as (
 
 status_changes as (
     select * from {{ ref('stg_crm__lead_status_changes') }}
+),
+
+opportunities as (
+    select * from {{ ref('stg_crm__opportunities') }}
 ),
 
 owners as (
@@ -50,23 +57,43 @@ handed_over as (
         and not is_mql_implied
 ),
 
+response_events as (
+    select
+        lead_id,
+        changed_at,
+        0 as event_order,
+        status,
+        owner_id
+    from status_changes
+    union all
+    select
+        lead_id,
+        opportunity_created_at as changed_at,
+        1 as event_order,
+        'opportunity' as status,
+        owner_id
+    from opportunities
+    where lead_id is not null
+),
+
 responses as (
     select
         handed_over.lead_id,
-        status_changes.changed_at,
-        status_changes.status,
-        status_changes.owner_id,
+        response_events.changed_at,
+        response_events.status,
+        response_events.owner_id,
         row_number() over (
             partition by handed_over.lead_id
             order by
-                status_changes.changed_at,
-                status_changes.status nulls last,
-                status_changes.owner_id nulls last
+                response_events.changed_at,
+                response_events.event_order,
+                response_events.status nulls last,
+                response_events.owner_id nulls last
         ) as response_number
     from handed_over
-    inner join status_changes
-        on handed_over.lead_id = status_changes.lead_id
-            and handed_over.mql_at <= status_changes.changed_at
+    inner join response_events
+        on handed_over.lead_id = response_events.lead_id
+            and handed_over.mql_at <= response_events.changed_at
 ),
 
 first_responses as (
