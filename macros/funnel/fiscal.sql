@@ -59,3 +59,18 @@
 {% macro fiscal_year_start(date_expression) -%}
     {{ fiscal_period_start(date_expression, 12) }}
 {%- endmacro %}
+
+{#-
+    First day of fiscal half `fiscal_half` ('H1' or 'H2') of fiscal year `fiscal_year` (an integer),
+    as a date: the inverse of fiscal_year() and fiscal_half(), for a half named by a seed that no
+    date in the data falls in.
+-#}
+{% macro fiscal_half_start_of(fiscal_year, fiscal_half) -%}
+    {%- set month_day = "'-" ~ ('%02d' % (var('fiscal_year_start_month') | int)) ~ "-01'" -%}
+    cast({{ dbt.dateadd(
+        'month',
+        "case when " ~ fiscal_half ~ " = 'H2' then 6 else 0 end",
+        'cast(' ~ dbt.concat(['cast(' ~ fiscal_year ~ ' as ' ~ dbt.type_string() ~ ')', month_day])
+            ~ ' as date)'
+    ) }} as date)
+{%- endmacro %}
