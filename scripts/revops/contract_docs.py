@@ -19,7 +19,12 @@ TYPE_TEXT = {
 FORMATS = (
     ("timestamp", normalise.TIMESTAMP_FORMS + "; a date alone is 00:00", "`04/01/2026`"),
     ("date", normalise.DATE_FORMS + "; a time of exactly 0:00 (Excel date cells) is dropped", "`04/01/2026`"),
-    ("number", normalise.NUMBER_FORMS + "; `\\1,234` (Excel's ¥ in Shift-JIS)", "`1.234`"),
+    (
+        "number",
+        normalise.NUMBER_FORMS
+        + "; `\\1,234` (Excel's ¥ in Shift-JIS); a FLOAT, DOUBLE or DECIMAL Parquet column as it is",
+        "`1.234` (as text; a typed Parquet number never is)",
+    ),
     ("boolean", normalise.BOOLEAN_FORMS + "; full-width too", "—"),
     (
         "enum",
@@ -109,8 +114,12 @@ def render() -> str:
         "A raw directory holds one file per table, `<table>.csv` or `<table>.parquet`. CSV files have a header",
         "row. Each file's encoding is detected on its own: UTF-8 with or without BOM, else cp932 (Shift-JIS from",
         "Japanese Excel); `--encoding ENC` forces one for every file, `--encoding FILE=ENC` for one file, and the",
-        "load report shows the encoding of each file. Column order does not matter; extra columns are ignored and",
-        "reported. Timestamps with an offset or `Z` are converted to the reporting timezone",
+        "load report shows the encoding of each file. A file that is UTF-8 text up to a bad byte (at least three",
+        "multi-byte characters before it: a row re-saved as Shift-JIS, a cut character) is not read as cp932: the",
+        "load stops. Every decoding error names the file,",
+        "the line and the byte offset of the first bad byte. Column order does not matter; extra columns are",
+        "ignored and reported, even unnamed (Excel's trailing `,,`) or repeated ones; a contract column named",
+        "twice is an error. Timestamps with an offset or `Z` are converted to the reporting timezone",
         "(`reporting_timezone`, default Asia/Tokyo); without one they are read in the source timezone",
         "(`--source-timezone`, default the reporting timezone; a Salesforce source defaults to UTC). Money is a",
         "number in the row's `currency` (empty means JPY). Rows that break a rule go to `raw.quarantine` with the",

@@ -28,7 +28,8 @@ Accepted forms (docs/contract.md lists them for exporters):
 
 Ambiguous values are rejected with a reason naming the accepted forms:
 `04/01/2026` (month/day or day/month?) and `1.234` (a decimal, or 1,234 with a
-European thousands separator?).
+European thousands separator?). A number typed in a Parquet file is not text, so
+not ambiguous: revops.rawio stages it through `typed_number_text`.
 """
 
 from __future__ import annotations
@@ -145,6 +146,13 @@ def number(value: str) -> str:
         f"CASE WHEN {_matches(text, NUMBER_PATTERN)} AND NOT {_matches(text, AMBIGUOUS_NUMBER_PATTERN)} "
         f"THEN try_cast({digits} AS DECIMAL(20,4)) END"
     )
+
+
+def typed_number_text(text: str) -> str:
+    """SQL: the VARCHAR `text` of a typed number (a Parquet FLOAT, DOUBLE or DECIMAL), with one more zero
+    decimal when it looks ambiguous (`12.345` -> `12.3450`): the same number, which `number` reads and
+    `ambiguity` leaves alone. A typed number has no thousands separator to be mistaken for."""
+    return f"CASE WHEN {_matches(text, AMBIGUOUS_NUMBER_PATTERN)} THEN {text} || '0' ELSE {text} END"
 
 
 def boolean(value: str) -> str:

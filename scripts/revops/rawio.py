@@ -5,14 +5,22 @@ A raw directory holds one file per contract table, `<table>.csv` or
 on its own (real exports mix them: the CRM writes UTF-8 while someone re-saved
 campaigns.csv from Excel as Shift-JIS): a UTF-8 BOM means UTF-8; otherwise a
 file that decodes as UTF-8 throughout is UTF-8; anything else is read as cp932
-(Windows Shift-JIS). `--encoding ENC` forces one encoding for every file and
+(Windows Shift-JIS), except a file whose bytes before the first invalid UTF-8 byte
+already hold non-ASCII UTF-8 text: that is broken UTF-8 (a row re-saved in
+another encoding, a cut character), and reading it all as cp932 would garble
+every other row, so it stops the load. `--encoding ENC` forces one encoding for every file and
 `--encoding FILE=ENC` one file's (EncodingChoice). DuckDB's read_csv decodes
 only UTF-8 without a downloaded extension, so other files are first transcoded,
-streaming, to a temporary UTF-8 copy. Parquet columns are cast to VARCHAR, so both formats
-go through the same checks.
+streaming, to a temporary UTF-8 copy. A decoding error names the file, the
+physical line of the first bad byte (newlines before it + 1) and its byte offset.
+Parquet columns are cast to VARCHAR, so both formats go through the same checks;
+a FLOAT, DOUBLE or DECIMAL column is a number already, and its text is written
+so that the ambiguity rule for CSV text (`1.234`) never applies to it
+(normalise.typed_number_text).
 
 Header names are matched to the contract exactly, after trimming surrounding
-whitespace; column order does not matter.
+whitespace; column order does not matter. A contract column named twice is an
+error; other columns are ignored (reported), even when unnamed or repeated.
 
 Line numbers: in a CSV file the header is line 1 and the first record line 2.
 A record whose quoted field spans several physical lines counts as one line,
@@ -29,6 +37,7 @@ from __future__ import annotations
 import codecs
 import csv
 import shutil
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +56,12 @@ FALLBACK_ENCODING = "cp932"
 _DETECT_CHUNK = 1 << 24
 RECORD = "(record)"
 """The pseudo-column named by problems of a whole CSV record."""
+UNNAMED = "(unnamed)"
+"""How the report names an extra column with an empty header (Excel's trailing `,,`)."""
 
 _CHUNK_CHARS = 1 << 20
+_FRACTIONAL_TYPES = ("FLOAT", "DOUBLE", "DECIMAL")
+"""DuckDB's names of the Parquet number types whose text has decimals (DECIMAL(9,3) included)."""
 
 
 def sql_string(value: str) -> str:
@@ -109,21 +122,106 @@ def detect_encoding(path: Path) -> str:
     Each chunk is checked by Arrow's UTF-8 validation (about six times faster than Python's decoder:
     the 5.5 GB activities file of 10M generated leads, 7.6 -> 1.3 CPU-s); a character cut by the
     chunk's end is carried into the next chunk, and what is left at the end of the file is invalid.
+    A RawFileError when UTF-8 text with UTF8_EVIDENCE multi-byte characters precedes the first invalid
+    byte (_fallback_encoding).
     """
     with path.open("rb") as handle:
         if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:
             return "utf-8-sig"
         handle.seek(0)
         carried = b""
+        offset = 0  # of the first byte not yet validated
+        characters = 0  # multi-byte UTF-8 characters validated, counted up to UTF8_EVIDENCE
         for chunk in iter(lambda: handle.read(_DETECT_CHUNK), b""):
             chunk = carried + chunk
             complete = _complete_utf8_length(chunk)
             carried = chunk[complete:]
-            if not _is_utf8(chunk[:complete]):
-                return FALLBACK_ENCODING
+            checked = chunk[:complete]
+            if not _is_utf8(checked):
+                return _fallback_encoding(path, checked, offset, characters)
+            if characters < UTF8_EVIDENCE:
+                characters += _multibyte_characters(checked)
+            offset += complete
         if carried:
-            return FALLBACK_ENCODING
+            return _fallback_encoding(path, carried, offset, characters)
     return "utf-8"
+
+
+UTF8_EVIDENCE = 3
+"""How many multi-byte UTF-8 characters before a file's first invalid byte make it broken UTF-8 (an
+error) rather than cp932. Shift-JIS text can look like UTF-8 for a character or two (half-width kana
+such as `ﾃｽ` are the bytes of `ý`), never for long; a UTF-8 export with a Shift-JIS row appended has
+its Japanese names before it."""
+
+_UTF8_LEAD_BYTES = bytes(range(0xC0, 0x100))
+
+
+def _multibyte_characters(valid_utf8: bytes) -> int:
+    """The multi-byte characters of valid UTF-8: its lead bytes (0xC0 and up)."""
+    return len(valid_utf8) - len(valid_utf8.translate(None, _UTF8_LEAD_BYTES))
+
+
+def _fallback_encoding(path: Path, data: bytes, offset: int, characters: int) -> str:
+    """cp932 for a file whose first invalid UTF-8 byte (in `data`, which starts at byte `offset`) has
+    fewer than UTF8_EVIDENCE multi-byte UTF-8 characters before it (`characters` of them before
+    `data`); else a RawFileError, since a file mixing encodings cannot be loaded faithfully."""
+    error = _decode_error(data, "utf-8")
+    if error is None or characters + _multibyte_characters(data[: error.start]) < UTF8_EVIDENCE:
+        return FALLBACK_ENCODING
+    bad = BadByte.at(path, offset + error.start, error.reason)
+    raise RawFileError(
+        Problem(
+            f"not valid UTF-8 text ({bad}) after UTF-8 text: the file mixes encodings or has a cut "
+            "character; re-save it in one encoding (all Shift-JIS: --encoding FILE=cp932)",
+            path,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class BadByte:
+    """The first byte of a file that does not decode in its encoding."""
+
+    offset: int
+    """0-based, from the start of the file."""
+    line: int
+    """The physical line: the newlines before the byte, plus one."""
+    reason: str
+
+    @classmethod
+    def at(cls, path: Path, offset: int, reason: str) -> BadByte:
+        newlines = 0
+        with path.open("rb") as handle:
+            while (chunk := handle.read(min(_DETECT_CHUNK, offset - handle.tell()))) != b"":
+                newlines += chunk.count(b"\n")
+        return cls(offset, newlines + 1, reason)
+
+    def __str__(self) -> str:
+        return f"{self.reason} at line {self.line}, byte offset {self.offset}"
+
+
+def _decode_error(data: bytes, encoding: str) -> UnicodeDecodeError | None:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as error:
+        return error
+    return None
+
+
+def first_bad_byte(path: Path, encoding: str) -> BadByte | None:
+    """The first byte of `path` that does not decode in `encoding` (None when all do); streams the file."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    fed = 0
+    try:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(_DETECT_CHUNK), b""):
+                fed += len(chunk)
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:
+        # The error's object is the bytes the decoder held back plus the chunk: it ends at `fed`.
+        return BadByte.at(path, fed - len(error.object) + error.start, error.reason)
+    return None
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -196,8 +294,9 @@ class RawFile:
 
     @property
     def extra_columns(self) -> tuple[str, ...]:
+        """The names of the columns that are not the contract's, each once; an empty name as `(unnamed)`."""
         wanted = set(self.table.column_names)
-        return tuple(name for name in self.header if name not in wanted)
+        return tuple(dict.fromkeys(name or UNNAMED for name in self.header if name not in wanted))
 
     @property
     def missing_columns(self) -> tuple[str, ...]:
@@ -303,12 +402,15 @@ def unknown_files(raw_dir: Path, tables: tuple[Table, ...]) -> list[Path]:
 
 
 def _header_problems(raw_file: RawFile) -> list[Problem]:
-    problems: list[Problem] = []
-    seen: set[str] = set()
-    for name in raw_file.header:
-        if name in seen:
-            problems.append(Problem(f"column {name!r} appears more than once in the header", raw_file.path))
-        seen.add(name)
+    """A contract column named twice (which one holds its values?) or a required one missing; other
+    columns are ignored, so an empty or repeated name of one is no problem."""
+    wanted = set(raw_file.table.column_names)
+    counts = Counter(name for name in raw_file.header if name in wanted)
+    problems = [
+        Problem(f"column {name!r} appears more than once in the header", raw_file.path)
+        for name, count in counts.items()
+        if count > 1
+    ]
     required = set(raw_file.table.required_columns)
     problems.extend(
         Problem(f"missing required column {name!r}", raw_file.path, column=name)
@@ -344,7 +446,7 @@ def read_header_line(
                     return tuple(name.strip() for name in header), blank_lines
                 blank_lines += 1  # empty, or spaces only: skipped above the header
     except UnicodeDecodeError as error:
-        raise RawFileError(Problem(_decode_message(encoding, error, detected), path)) from error
+        raise RawFileError(_decode_problem(path, encoding, detected, error.reason)) from error
     except (OSError, csv.Error) as error:
         raise RawFileError(Problem(f"cannot read file: {error}", path)) from error
     raise RawFileError(Problem("empty file: no header row", path))
@@ -373,14 +475,26 @@ def _blank_lines_before(path: Path, last_line: int, preamble: int = 0) -> list[i
     return positions
 
 
-def _decode_message(encoding: str, error: UnicodeDecodeError, detected: bool = False) -> str:
+def _decode_problem(
+    path: Path, encoding: str, detected: bool, reason: str, duckdb_line: int | None = None
+) -> Problem:
+    """The problem of a file that does not decode in `encoding`, naming the line and byte offset of the
+    first bad byte (found by reading the file again; `reason` is used only if none is found). When
+    DuckDB's reader found it (`duckdb_line`), the problem names that line as a record problem does."""
+    bad = first_bad_byte(path, "utf-8-sig" if is_utf8(encoding) else encoding)
+    if bad is None:
+        return Problem(_decode_message(encoding, reason, detected), path, duckdb_line)
+    line = bad.line if duckdb_line is not None else None
+    return Problem(_decode_message(encoding, str(bad), detected), path, line)
+
+
+def _decode_message(encoding: str, where: str, detected: bool = False) -> str:
+    if detected and not is_utf8(encoding):
+        return f"neither UTF-8 nor {encoding} text ({where}); give its encoding with --encoding FILE=ENCODING"
     if detected:
-        return (
-            f"neither UTF-8 nor {encoding} text ({error.reason} at byte {error.start}); "
-            f"give its encoding with --encoding FILE=ENCODING"
-        )
+        return f"not valid UTF-8 text ({where}) after a UTF-8 BOM; re-save the file in one encoding"
     hint = "; Shift-JIS exports: leave --encoding out (detected per file) or --encoding FILE=cp932"
-    return f"not valid {encoding} text ({error.reason}){hint if is_utf8(encoding) else ''}"
+    return f"not valid {encoding} text ({where}){hint if is_utf8(encoding) else ''}"
 
 
 def _first_line(error: BaseException) -> str:
@@ -397,7 +511,7 @@ def transcode(path: Path, encoding: str, target: Path, detected: bool = False) -
         ):
             shutil.copyfileobj(source, sink, _CHUNK_CHARS)
     except UnicodeDecodeError as error:
-        raise RawFileError(Problem(_decode_message(encoding, error, detected), path)) from error
+        raise RawFileError(_decode_problem(path, encoding, detected, error.reason)) from error
     except OSError as error:
         raise RawFileError(Problem(f"cannot read file: {error}", path)) from error
     return target
@@ -422,20 +536,34 @@ def stage(connection: duckdb.DuckDBPyConnection, raw_file: RawFile, workdir: Pat
 
 
 def _stage_parquet(connection: duckdb.DuckDBPyConnection, raw_file: RawFile, src: str) -> Staged:
-    columns = ", ".join(
-        f"CAST({sql_name(name)} AS VARCHAR) AS c{index}"
-        for index, name in enumerate(raw_file.file_header or raw_file.header)
-    )
+    source = f"read_parquet({sql_string(str(raw_file.path))}, file_row_number = true)"
     try:
+        types = {
+            str(row[0]): str(row[1])
+            for row in connection.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        }
+        columns = ", ".join(
+            f"{_parquet_text(name, types[name])} AS c{index}"
+            for index, name in enumerate(raw_file.file_header or raw_file.header)
+        )
         connection.execute(
-            f"CREATE TABLE {sql_name(src)} AS SELECT file_row_number AS _file_row, {columns} "
-            f"FROM read_parquet({sql_string(str(raw_file.path))}, file_row_number = true)"
+            f"CREATE TABLE {sql_name(src)} AS SELECT file_row_number AS _file_row, {columns} FROM {source}"
         )
     except duckdb.Error as error:
         raise RawFileError(
             Problem(f"cannot read parquet file: {_first_line(error)}", raw_file.path)
         ) from error
     return Staged(raw_file, src, row_sql="s._file_row", line_sql="_row + 1", rejects=None, reject_count=0)
+
+
+def _parquet_text(name: str, column_type: str) -> str:
+    """SQL: the text of a Parquet column's value. A FLOAT, DOUBLE or DECIMAL value is a number already,
+    not text that may hold a European thousands separator: its text is written so that the ambiguity
+    rule for text never applies to it (`12.345` as `12.3450`, the same number)."""
+    from revops.normalise import typed_number_text  # normalise imports this module
+
+    text = f"CAST({sql_name(name)} AS VARCHAR)"
+    return typed_number_text(text) if column_type.startswith(_FRACTIONAL_TYPES) else text
 
 
 def _stage_csv(
@@ -478,8 +606,7 @@ def _collect_rejects(
     ).fetchall()
     if undecodable:
         line, message = undecodable[0]
-        hint = "; Shift-JIS exports: leave --encoding out (detected per file) or --encoding FILE=cp932"
-        raise RawFileError(Problem(f"not valid UTF-8 text ({message}){hint}", raw_file.path, line=int(line)))
+        raise RawFileError(_decode_problem(raw_file.path, encoding, raw_file.detected, message, int(line)))
     rejects, gaps = f"rejects_{name}", f"reject_gaps_{name}"
     # A quote left open takes every line up to the next quote into one record: say so, since those
     # lines are then inside this quarantined record, not rows of their own.
