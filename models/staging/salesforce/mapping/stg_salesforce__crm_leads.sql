@@ -3,6 +3,9 @@
 -- by Id), whether or not the member responded; a membership of a contact belongs to the person in
 -- force at its CreatedDate (stg_salesforce__crm_person_keys). The source campaign touched the person
 -- when that membership was created (source_touch_at), not before the person's creation.
+-- crm_mql_at: the earliest MQL flag of the person's records. The MA tool writes a flag set after a
+-- lead's conversion to the contact (a converted lead can no longer be edited), so a converted
+-- contact's flag belongs to the person in force at the flag's time, as its activities do.
 with
 
 people as (
@@ -19,6 +22,22 @@ members as (
 
 campaigns as (
     select * from {{ ref('stg_salesforce__campaign') }}
+),
+
+contacts as (
+    select * from {{ ref('stg_salesforce__contact') }}
+),
+
+contact_flags as (
+    select
+        contact_keys.person_id,
+        min(contacts.crm_mql_at) as crm_mql_at
+    from contacts
+    inner join person_keys as contact_keys
+        on {{ salesforce_id15('contacts.contact_id') }} = contact_keys.record_id15
+            and {{ person_key_in_force('contact_keys', 'contacts.crm_mql_at') }}
+    where contacts.crm_mql_at is not null
+    group by contact_keys.person_id
 ),
 
 memberships as (
@@ -55,13 +74,19 @@ final as (
         people.company_name,
         people.company_domain,
         people.email,
-        people.crm_mql_at,
+        case
+            when contact_flags.crm_mql_at < people.crm_mql_at or people.crm_mql_at is null
+                then contact_flags.crm_mql_at
+            else people.crm_mql_at
+        end as crm_mql_at,
         people.updated_at,
         people.person_object
     from people
     left join memberships
         on people.person_id = memberships.person_id
             and memberships.membership_order = 1
+    left join contact_flags
+        on people.person_id = contact_flags.person_id
 )
 
 select * from final

@@ -1,6 +1,8 @@
 -- OpportunityHistory as canonical history rows. The currency is the opportunity's (a history row
 -- has none of its own); ForecastCategory's API values map onto the project's forecast categories
--- (an unknown value is left empty, so the stage's default applies).
+-- (an unknown value is left empty, so the stage's default applies). Rows identical in every column
+-- read are one: Salesforce also writes a history row when only Probability or ExpectedRevenue
+-- changes (an after-save flow), which would otherwise repeat the state at the same instant.
 with
 
 history as (
@@ -11,7 +13,7 @@ opportunities as (
     select * from {{ ref('stg_salesforce__crm_opportunities') }}
 ),
 
-final as (
+mapped as (
     select
         opportunities.opportunity_id,
         history.changed_at,
@@ -30,6 +32,18 @@ final as (
     from history
     inner join opportunities
         on {{ salesforce_id15('history.opportunity_id') }} = {{ salesforce_id15('opportunities.opportunity_id') }}
+),
+
+final as (
+    select distinct
+        opportunity_id,
+        changed_at,
+        crm_stage,
+        amount,
+        currency,
+        close_date,
+        forecast_category
+    from mapped
 )
 
 select * from final

@@ -1,12 +1,14 @@
 -- Which funnel person a Lead or Contact Id (15 characters, as salesforce_id15) stands for, and when.
 -- A lead is itself, always. A contact leads were converted into (a new contact, or an existing one
--- a lead was merged into) is, at each moment, the lead converted into it last by then: the earliest
--- converted lead until the second conversion (ConvertedDate 00:00 reporting time), then that lead,
--- and so on; ties by the lead's CreatedDate, then Id. Any other contact is itself, always. Tasks,
--- events, campaign members, lead history and contact roles find their person here, at their own
--- time (macro person_key_in_force): a returning customer's new lead gets the contact's activities
--- from its conversion on. valid_from null: since always; valid_to null: for good. The spans of one
--- record never overlap (tests/dbt/salesforce/assert_person_key_spans_do_not_overlap.sql).
+-- a lead was merged into) is, at each moment, one of those leads: the earliest converted lead (order:
+-- ConvertedDate 00:00 reporting time, then CreatedDate, then Id) until the next one begins, and each
+-- later lead from its own CreatedDate, but not before the conversion ahead of it. Salesforce moves a
+-- lead's tasks and events to the contact when it converts the lead, so a returning customer's new
+-- lead finds its own pre-conversion activities on the contact, from its creation on. Any other
+-- contact is itself, always. Tasks, events, campaign members, lead history and contact roles find
+-- their person here, at their own time (macro person_key_in_force). valid_from null: since always;
+-- valid_to null: for good. The spans of one record never overlap
+-- (tests/dbt/salesforce/assert_person_key_spans_do_not_overlap.sql).
 with
 
 people as (
@@ -21,6 +23,7 @@ conversions as (
     select
         {{ salesforce_id15('converted_contact_id') }} as record_id15,
         lead_id as person_id,
+        created_at,
         -- a converted lead without ConvertedDate counts as converted when it was created
         coalesce(cast(converted_date as {{ dbt.type_timestamp() }}), created_at) as converted_at,
         row_number() over (
@@ -31,13 +34,36 @@ conversions as (
     where converted_contact_id is not null
 ),
 
+conversion_starts as (
+    select
+        record_id15,
+        person_id,
+        conversion_order,
+        created_at,
+        lag(converted_at) over (partition by record_id15 order by conversion_order) as previous_converted_at
+    from conversions
+),
+
+span_starts as (
+    select
+        record_id15,
+        person_id,
+        conversion_order,
+        case
+            when conversion_order = 1 then null
+            when created_at > previous_converted_at then created_at
+            else previous_converted_at
+        end as valid_from
+    from conversion_starts
+),
+
 conversion_spans as (
     select
         record_id15,
         person_id,
-        case when conversion_order > 1 then converted_at end as valid_from,
-        lead(converted_at) over (partition by record_id15 order by conversion_order) as valid_to
-    from conversions
+        valid_from,
+        lead(valid_from) over (partition by record_id15 order by conversion_order) as valid_to
+    from span_starts
 ),
 
 final as (
@@ -54,7 +80,7 @@ final as (
         valid_from,
         valid_to
     from conversion_spans
-    -- a lead converted the same day as a later one is in force for no time at all
+    -- a lead whose successor begins when it does is in force for no time at all
     where valid_from is null or valid_to is null or valid_from < valid_to
 )
 
