@@ -18,18 +18,24 @@ Rules, per table:
   quarantined ("older than the loaded row"). A row equal to the loaded one is
   counted unchanged. Duplicate keys inside one file: as in a full load.
 * Without a primary key (lead_status_changes, campaign_costs): rows are
-  appended; a delta row exactly equal to a loaded row is ignored (counted
-  unchanged), so re-sending overlapping exports is harmless. Corrections of
-  such rows need a delete of the old row plus the new row, or a full load.
+  appended; a delta row equal to a loaded row is ignored (counted unchanged),
+  so re-sending overlapping exports is harmless. Rows are compared as sent: an
+  optional reference loaded as null because it pointed nowhere compares by the
+  value its load note keeps (raw.load_notes), and a re-sent row whose
+  reference now resolves replaces the loaded row (counted replaced).
+  Corrections of such rows need a delete of the old row plus the new row, or a
+  full load.
 * References are checked against the loaded rows plus the delta's rows.
 * Deletes: an optional `_deleted` column; a row with `_deleted` true
   (true/t/yes/1) removes the loaded row with its key (only the key is needed),
-  or, in a table without a key, every loaded row equal to it. A delete of an
-  absent row is counted unchanged. A delete is quarantined when the key is also
-  upserted in the same file, or while other loaded or delta rows still
-  reference the row (delete those in the same delta). Rows removed from the
-  source without such a delete stay loaded: hard deletes otherwise need a full
-  load.
+  or, in a table without a key, every loaded row equal to it as sent. A delete
+  of an absent row is counted unchanged, and so is a repeated delete of a row
+  in the same file (the first line deletes it). Keys are read as in a full
+  load (trimmed: revops.validation.key_columns), in delete rows too. A delete
+  is quarantined when the key is also upserted in the same file, or while
+  other loaded or delta rows still reference the row (delete those in the same
+  delta). Rows removed from the source without such a delete stay loaded: hard
+  deletes otherwise need a full load.
 
 Lineage: inserted and replaced rows get `_source_file` = `<dir name>/<file>`
 and their `_line_number`; their load notes (an optional reference set to null)
@@ -67,7 +73,7 @@ from revops.loader import (
     file_encoding_label,
     new_report,
 )
-from revops.loadmeta import CHANGE_LOG_TABLE, create_change_log
+from revops.loadmeta import CHANGE_LOG_TABLE, NOTES_TABLE, create_change_log
 from revops.rawio import (
     FORMATS,
     EncodingChoice,
@@ -85,6 +91,8 @@ from revops.validation import (
     NOTES_STAGE,
     QUARANTINE_COLUMNS,
     QUARANTINE_STAGE,
+    is_optional_reference,
+    key_columns,
     raw_columns,
     validate_table,
 )
@@ -92,6 +100,8 @@ from revops.validation import (
 DELETED_COLUMN = "_deleted"
 WAREHOUSE = "warehouse"
 DELETE_SUFFIX = "__deletes"
+SENT_PREFIX = "__sent_"
+"""Keyless tables: `__sent_<column>` is an optional reference as sent (before it was set to null)."""
 STALE_REASON = "updated_at: older than the loaded row with this {key} (kept the loaded row)"
 CONFLICT_REASON = "{key}: deleted and upserted in the same file (nothing done)"
 BLOCKED_REASON = "{key}: cannot delete, still referenced by {refs}"
@@ -126,6 +136,27 @@ def _same_row(left: str, right: str, columns: list[str]) -> str:
     """SQL: every contract column of `left` equals `right`'s (NULLs equal)."""
     return " AND ".join(
         f"{left}.{sql_name(name)} IS NOT DISTINCT FROM {right}.{sql_name(name)}" for name in columns
+    )
+
+
+def _optional_references(table: Table) -> list[str]:
+    """The columns set to null (with a load note) when they point nowhere."""
+    return [column.name for column in table.columns if is_optional_reference(table, column)]
+
+
+def _sent(column: str) -> str:
+    return sql_name(SENT_PREFIX + column)
+
+
+def _same_as_sent(left: str, right: str, table: Table) -> str:
+    """SQL: keyless rows `left` and `right` (both with the `__sent_` columns) are equal as sent: every
+    contract column equal, an optional reference compared by the value sent (NULLs equal)."""
+    optional = set(_optional_references(table))
+    return " AND ".join(
+        f"{left}.{_sent(name)} IS NOT DISTINCT FROM {right}.{_sent(name)}"
+        if name in optional
+        else f"{left}.{sql_name(name)} IS NOT DISTINCT FROM {right}.{sql_name(name)}"
+        for name in _contract_columns(table)
     )
 
 
@@ -166,6 +197,11 @@ class _Upsert:
         files, problems = locate(report.raw_dir, present_tables, report.encoding)
         report.unknown_files = unknown_files(report.raw_dir, self.session.tables)
         report.problems.extend(problems)
+        report.problems.extend(
+            Problem(f"column {DELETED_COLUMN!r} appears more than once in the header", raw_file.path)
+            for raw_file in files
+            if raw_file.header.count(DELETED_COLUMN) > 1
+        )
         for table in self.session.tables:
             if not self._exists(table.name):
                 report.problems.append(
@@ -224,7 +260,13 @@ class _Upsert:
         self.has_deletes[table.name] = deletes is not None
         if deletes is not None:
             deleted = validate_table(
-                connection, deletes, order, self.report.parsing, self.known, narrow_parents=True
+                connection,
+                deletes,
+                order,
+                self.report.parsing,
+                self.known,
+                narrow_parents=True,
+                keys=key_columns(table),
             )
             rows_read += deleted.rows_read
             rows_quarantined += deleted.rows_quarantined
@@ -332,6 +374,8 @@ class _Upsert:
         ok = sql_name(self.session.ok_views[name])
         target = _raw(name)
         selected = ", ".join(f"d.{sql_name(column)}" for column in columns)
+        if table.primary_key is None:
+            selected += "".join(f", d.{_sent(column)}" for column in _optional_references(table))
         record = self._record_sql(table)
         if table.primary_key is not None:
             key = sql_name(table.primary_key)
@@ -344,11 +388,7 @@ class _Upsert:
             )
             source = f"{ok} d LEFT JOIN {target} s ON s.{key} = d.{key}"
         else:
-            action = (
-                f"CASE WHEN EXISTS (SELECT 1 FROM {target} s WHERE {_same_row('d', 's', columns)}) "
-                "THEN 'same' ELSE 'insert' END"
-            )
-            source = f"{ok} d"
+            action, source = self._classify_keyless(table, ok)
         self.connection.execute(
             f"CREATE OR REPLACE TABLE {sql_name('cls_' + name)} AS SELECT {selected}, d._line, "
             f"{action} AS _action, {record} AS _record, "
@@ -357,6 +397,60 @@ class _Upsert:
         if table.primary_key is not None and "updated_at" in table.column_names:
             reason = sql_string(STALE_REASON.format(key=table.primary_key))
             self._quarantine(table, "cls_" + name, "_action = 'stale'", reason)
+
+    def _classify_keyless(self, table: Table, ok: str) -> tuple[str, str]:
+        """(_action SQL, source SQL `d`) for a table without a key. Rows are compared as sent: a row equal
+        to a loaded one is `same`, or `replace`s it when an optional reference the loaded row had set to
+        null (it pointed nowhere then) now resolves; any other row is an `insert`."""
+        stored = self._stored_as_sent(table)
+        optional = _optional_references(table)
+        notes = "".join(
+            f" LEFT JOIN (SELECT line_number, value FROM {NOTES_STAGE} WHERE table_name = "
+            f"{sql_string(table.name)} AND column_name = {sql_string(column)}) n{index} "
+            f"ON n{index}.line_number = o._line"
+            for index, column in enumerate(optional)
+        )
+        sent = "".join(
+            f", coalesce(o.{sql_name(column)}, n{index}.value) AS {_sent(column)}"
+            for index, column in enumerate(optional)
+        )
+        source = f"(SELECT o.*{sent} FROM {ok} o{notes}) d"
+        matches = f"SELECT 1 FROM {sql_name(stored)} s WHERE {_same_as_sent('d', 's', table)}"
+        resolved = "".join(
+            f" AND d.{sql_name(column)} IS NOT DISTINCT FROM s.{sql_name(column)}" for column in optional
+        )
+        replace = f"WHEN EXISTS ({matches}) THEN 'replace' " if optional else ""
+        action = f"CASE WHEN EXISTS ({matches}{resolved}) THEN 'same' {replace}ELSE 'insert' END"
+        return action, source
+
+    def _stored_as_sent(self, table: Table) -> str:
+        """sent_<table>: the loaded rows of a keyless table with their `rowid` (`_rowid`) and, per optional
+        reference, `__sent_<column>`: the value as sent, i.e. the loaded value, or when that is null, the
+        value its load note (raw.load_notes) says pointed nowhere and was set to null."""
+        view = f"sent_{table.name}"
+        columns = ["s.*", "s.rowid AS _rowid"]
+        joins = []
+        has_notes = self._exists(NOTES_TABLE)
+        for index, column in enumerate(_optional_references(table)):
+            if not has_notes:
+                columns.append(f"s.{sql_name(column)} AS {_sent(column)}")
+                continue
+            alias = f"n{index}"
+            notes = (
+                f"SELECT source_file, line_number, max(value) AS value FROM {_raw(NOTES_TABLE)} "
+                f"WHERE table_name = {sql_string(table.name)} AND column_name = {sql_string(column)} "
+                "GROUP BY source_file, line_number"
+            )
+            joins.append(
+                f" LEFT JOIN ({notes}) {alias} ON s.{sql_name(column)} IS NULL "
+                f"AND {alias}.source_file = s._source_file AND {alias}.line_number = s._line_number"
+            )
+            columns.append(f"coalesce(s.{sql_name(column)}, {alias}.value) AS {_sent(column)}")
+        self.connection.execute(
+            f"CREATE OR REPLACE VIEW {sql_name(view)} AS SELECT {', '.join(columns)} "
+            f"FROM {_raw(table.name)} s{''.join(joins)}"
+        )
+        return view
 
     def _record_sql(self, table: Table) -> str:
         """The row as JSON text for quarantine (typed values of the contract columns)."""
@@ -373,38 +467,55 @@ class _Upsert:
         return table
 
     def _classify_deletes(self, table: Table) -> None:
-        """dels_<table>: the valid delete rows with _action delete / absent / conflict."""
+        """dels_<table>: the valid delete rows with _action delete / absent / conflict / repeat."""
         name = table.name
-        ok_deletes = sql_name(f"ok_{name}{DELETE_SUFFIX}")
-        target = _raw(name)
         delete_columns = [
             column.name for column in _delete_table(table).columns if column.name != DELETED_COLUMN
         ]
         selected = ", ".join(f"d.{sql_name(column)}" for column in delete_columns)
+        if table.primary_key is None:
+            selected += "".join(f", d.{_sent(column)}" for column in _optional_references(table))
         pairs = ", ".join(f"{sql_string(column)}, d.{sql_name(column)}" for column in delete_columns)
         record = f"CAST(json_object({pairs}, '{DELETED_COLUMN}', true) AS VARCHAR)"
-        if table.primary_key is not None:
-            key = sql_name(table.primary_key)
-            # The stored keys narrowed to the deleted ones first: an IN inside CASE hashes its whole
-            # subquery, and every stored key of lead_activities (78M at 10M leads) took 6-10 s.
-            stored = f"SELECT {key} FROM {target} WHERE {key} IN (SELECT {key} FROM {ok_deletes})"
-            action = (
-                f"CASE WHEN d.{key} IN (SELECT {key} FROM {sql_name('cls_' + name)}) THEN 'conflict' "
-                f"WHEN d.{key} IN ({stored}) THEN 'delete' ELSE 'absent' END"
-            )
-        else:
-            action = (
-                f"CASE WHEN EXISTS (SELECT 1 FROM {target} s WHERE {_same_row('d', 's', delete_columns)}) "
-                "THEN 'delete' ELSE 'absent' END"
-            )
+        action, source = self._delete_action(table)
+        dels = sql_name("dels_" + name)
         self.connection.execute(
-            f"CREATE OR REPLACE TABLE {sql_name('dels_' + name)} AS SELECT {selected}, d._line, "
+            f"CREATE OR REPLACE TABLE {dels} AS SELECT {selected}, d._line, "
             f"{action} AS _action, {record} AS _record, {sql_string(self._file_name(name))} AS _file, "
-            f"CAST(NULL AS VARCHAR) AS _blocked_by FROM {ok_deletes} d"
+            f"CAST(NULL AS VARCHAR) AS _blocked_by FROM {source}"
+        )
+        # The same row deleted again in the file: the first line deletes it, the others count unchanged.
+        same = sql_name(table.primary_key) if table.primary_key else ", ".join(map(sql_name, delete_columns))
+        self.connection.execute(
+            f"UPDATE {dels} SET _action = 'repeat' WHERE _action = 'delete' AND _line NOT IN "
+            f"(SELECT min(_line) FROM {dels} WHERE _action = 'delete' GROUP BY {same})"
         )
         if table.primary_key is not None:
             reason = sql_string(CONFLICT_REASON.format(key=table.primary_key))
             self._quarantine(table, "dels_" + name, "_action = 'conflict'", reason)
+
+    def _delete_action(self, table: Table) -> tuple[str, str]:
+        """(_action SQL, source SQL `d`) for the valid delete rows of `table`."""
+        name = table.name
+        ok_deletes = sql_name(f"ok_{name}{DELETE_SUFFIX}")
+        if table.primary_key is not None:
+            key = sql_name(table.primary_key)
+            # The stored keys narrowed to the deleted ones first: an IN inside CASE hashes its whole
+            # subquery, and every stored key of lead_activities (78M at 10M leads) took 6-10 s.
+            stored = f"SELECT {key} FROM {_raw(name)} WHERE {key} IN (SELECT {key} FROM {ok_deletes})"
+            action = (
+                f"CASE WHEN d.{key} IN (SELECT {key} FROM {sql_name('cls_' + name)}) THEN 'conflict' "
+                f"WHEN d.{key} IN ({stored}) THEN 'delete' ELSE 'absent' END"
+            )
+            return action, f"{ok_deletes} d"
+        # A delete row holds its values as sent (references are not resolved): it matches loaded rows as sent.
+        stored = sql_name(self._stored_as_sent(table))
+        sent = "".join(f", o.{sql_name(column)} AS {_sent(column)}" for column in _optional_references(table))
+        action = (
+            f"CASE WHEN EXISTS (SELECT 1 FROM {stored} s WHERE {_same_as_sent('d', 's', table)}) "
+            "THEN 'delete' ELSE 'absent' END"
+        )
+        return action, f"(SELECT o.*{sent} FROM {ok_deletes} o) d"
 
     def _make_known(self, table: Table) -> None:
         """known_<table>: every value of each referenced column after the merge (stored + delta)."""
@@ -446,12 +557,11 @@ class _Upsert:
                 removed.append(
                     f"s.{key} IN (SELECT {key} FROM {sql_name('dels_' + name)} WHERE _action = 'delete')"
                 )
-        elif self.has_deletes.get(name):
-            columns = _contract_columns(child)
-            removed.append(
-                f"EXISTS (SELECT 1 FROM {sql_name('dels_' + name)} d WHERE d._action = 'delete' "
-                f"AND {_same_row('d', 's', columns)})"
-            )
+        else:
+            keyless_removed = self._removed_keyless_sql(child, "s")
+            if keyless_removed:
+                target = sql_name("sent_" + name)
+                removed.append(keyless_removed)
         stored = f"SELECT s.{ref} AS k FROM {target} s WHERE {wanted}" + "".join(
             f" AND NOT ({condition})" for condition in removed
         )
@@ -479,7 +589,7 @@ class _Upsert:
                     label = sql_string(f"{child.name}.{column.name}")
                     blocked += self.connection.execute(
                         f"UPDATE {dels} SET _action = 'blocked', _blocked_by = {label} "
-                        f"WHERE _action = 'delete' AND {key} IN ({refs})"
+                        f"WHERE _action IN ('delete', 'repeat') AND {key} IN ({refs})"
                     ).fetchall()[0][0]
             if not blocked:
                 break
@@ -510,7 +620,7 @@ class _Upsert:
         changes = TableChanges(
             inserted=counts.get("cls:insert", 0),
             replaced=counts.get("cls:replace", 0),
-            unchanged=counts.get("cls:same", 0) + counts.get("del:absent", 0),
+            unchanged=counts.get("cls:same", 0) + counts.get("del:absent", 0) + counts.get("del:repeat", 0),
             deleted=counts.get("del:delete", 0),
             quarantined=quarantined,
         )
@@ -557,11 +667,13 @@ class _Upsert:
             if self.has_deletes.get(name):
                 gone.append(f"{key} IN (SELECT {key} FROM {dels} WHERE _action = 'delete')")
             self.connection.execute(f"DELETE FROM {target} WHERE {' OR '.join(gone)}")
-        elif self.has_deletes.get(name):
-            self.connection.execute(
-                f"DELETE FROM {target} s WHERE EXISTS (SELECT 1 FROM {dels} d "
-                f"WHERE d._action = 'delete' AND {_same_row('d', 's', columns)})"
-            )
+        else:
+            removed = self._removed_keyless_sql(table, "s")
+            if removed:
+                self.connection.execute(
+                    f"DELETE FROM {target} WHERE rowid IN "
+                    f"(SELECT s._rowid FROM {sql_name('sent_' + name)} s WHERE {removed})"
+                )
         selected = ", ".join(sql_name(column) for column in columns)
         names = ", ".join(sql_name(column) for column, _ in raw_columns(table))
         self.connection.execute(
@@ -569,6 +681,30 @@ class _Upsert:
             f"_line FROM {cls} "
             "WHERE _action IN ('insert', 'replace') ORDER BY _line"
         )
+
+    def _removed_keyless_sql(self, table: Table, stored: str) -> str:
+        """SQL: the loaded row `stored` (of view sent_<table>) of a keyless table goes: it equals, as sent,
+        a delete row or a row that replaces it. Empty when the delta removes no row of the table."""
+        name = table.name
+        removed: list[str] = []
+        if self.has_deletes.get(name):
+            removed.append(
+                f"EXISTS (SELECT 1 FROM {sql_name('dels_' + name)} d WHERE d._action = 'delete' "
+                f"AND {_same_as_sent('d', stored, table)})"
+            )
+        if name in self.session.ok_views and self._has_action("cls_" + name, "replace"):
+            removed.append(
+                f"EXISTS (SELECT 1 FROM {sql_name('cls_' + name)} d WHERE d._action = 'replace' "
+                f"AND {_same_as_sent('d', stored, table)})"
+            )
+        return " OR ".join(removed)
+
+    def _has_action(self, relation: str, action: str) -> bool:
+        """Whether a classified table (cls_ / dels_) has a row with this _action."""
+        rows = self.connection.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {sql_name(relation)} WHERE _action = ? LIMIT 1)", [action]
+        ).fetchall()
+        return bool(rows[0][0])
 
     def _changed_lead_sql(self) -> list[tuple[str, str]]:
         """(table, SQL of lead_id values) for every lead an applied change touches; run before applying."""

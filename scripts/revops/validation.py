@@ -6,10 +6,18 @@ Per table, in the contract's load order (referenced tables first):
    the list of broken rules: a missing required value (also `required_when`),
    an unparsable timestamp/date/decimal/boolean, an unknown enum value or
    currency code, a value below `min`, a reference to a row missing from the
-   loaded parent table. Empty strings are NULL.
+   loaded parent table. Empty strings are NULL. Keys (`key_columns`: the
+   primary key, every reference, and every Salesforce Id column) are trimmed of
+   surrounding white space (Unicode's, the ideographic space U+3000 included)
+   before every check and loaded trimmed, so a key and each reference to it
+   are read the same way; a key blank after trimming is missing. A value of
+   any other required column that is only white space is missing too (a value
+   with text is kept as written).
 2. Duplicate primary keys among the rows without issues: the row with the
    latest `updated_at` (when the table has one; NULL counts as oldest) is kept,
-   ties and tables without it keep the last in the file.
+   ties and tables without it keep the last in the file. Salesforce Ids are
+   compared in their 18-character form (revops.sources.salesforce.id18), so a
+   record's 15- and 18-character Ids are one key.
 3. References to the table itself (deals.renewed_from_deal_id) are checked
    against the rows still loaded, repeatedly, until nothing changes.
 
@@ -26,11 +34,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
+from duckdb.sqltypes import VARCHAR
 
 from revops import normalise
 from revops.contract import Column, Table
 from revops.normalise import FALSE_WORDS, TRUE_WORDS
 from revops.rawio import RECORD, Staged, sql_name, sql_string
+from revops.sources import salesforce
 
 __all__ = ["FALSE_WORDS", "TRUE_WORDS", "Parsing", "typed_sql", "validate_table"]
 
@@ -61,6 +71,10 @@ QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("raw_record", "VARCHAR"),
 )
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (("_source_file", "VARCHAR"), ("_line_number", "BIGINT"))
+KEY_WHITESPACE = "".join(chr(code) for code in range(0x3001) if chr(code).isspace())
+"""What a key is trimmed of: every white-space character (str.isspace; U+3000 is the last)."""
+ID18_FUNCTION = "revops_salesforce_id18"
+"""The DuckDB function (revops.sources.salesforce.id18) Salesforce keys are compared through."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +169,53 @@ def _required_condition(table: Table, column: Column) -> str:
     )
 
 
+def key_columns(table: Table) -> frozenset[str]:
+    """The columns holding keys, trimmed before every check: the primary key, every reference and,
+    for Salesforce objects, every Id column (`id`, `*_id`: dbt reads them all as Ids)."""
+    names = {column.name for column in table.columns if column.references is not None}
+    if table.primary_key is not None:
+        names.add(table.primary_key)
+    if salesforce.owns(table):
+        names.update(column.name for column in table.columns if salesforce.is_id_column(column.name))
+    return frozenset(names)
+
+
+def _is_white_space_sql(character: str) -> str:
+    """SQL: the character `character` (an expression) is in KEY_WHITESPACE."""
+    codes = ", ".join(str(ord(space)) for space in KEY_WHITESPACE)
+    return f"ord({character}) IN ({codes})"
+
+
+def _trimmed_sql(value: str) -> str:
+    """SQL: `value` without surrounding white space (KEY_WHITESPACE). Trimming by a list of characters
+    costs 0.8-1.7 us a value, so only a value with white space at an end is trimmed (checking both
+    ends costs ~0.03 us a value: 78M activity ids, ~2.5 CPU-s)."""
+    ends = f"{_is_white_space_sql(value)} OR {_is_white_space_sql(f'substring({value}, -1)')}"
+    return f"CASE WHEN {ends} THEN trim({value}, {sql_string(KEY_WHITESPACE)}) ELSE {value} END"
+
+
+def key_value_sql(value: str) -> str:
+    """SQL: a key or reference as the validation reads it: trimmed; empty (blank) is NULL."""
+    return f"nullif({_trimmed_sql(value)}, '')"
+
+
+def _required_value_sql(value: str) -> str:
+    """SQL: a required value as read; empty or only white space is NULL (missing)."""
+    return (
+        f"CASE WHEN NOT {_is_white_space_sql(value)} THEN nullif({value}, '') "
+        f"WHEN trim({value}, {sql_string(KEY_WHITESPACE)}) = '' THEN NULL ELSE {value} END"
+    )
+
+
+def _cell_sql(column: Column, cell: str, keys: frozenset[str]) -> str:
+    """SQL: the VARCHAR value of `column` read from the staged `cell`, before typing and checks."""
+    if column.name in keys:
+        return key_value_sql(cell)
+    if column.required or column.required_when:
+        return _required_value_sql(cell)
+    return f"nullif({cell}, '')"
+
+
 def is_optional_reference(table: Table, column: Column) -> bool:
     """A reference that may point nowhere: set to null with a load note instead of quarantining the row."""
     return column.references is not None and not column.required and not _is_self_reference(table, column)
@@ -239,6 +300,7 @@ def validate_table(
     self_reference_keys: dict[str, str] | None = None,
     *,
     narrow_parents: bool = False,
+    keys: frozenset[str] | None = None,
 ) -> TableResult:
     """Validate one staged table; the parents it references must be in `ok_views` already.
 
@@ -250,6 +312,9 @@ def validate_table(
     relation with a non-null VARCHAR column `k` of key values already loaded, which count as
     present besides the rows of this file.
 
+    `keys`: the columns read as keys (trimmed; default `key_columns(table)`), for a table standing in
+    for another (revops.upsert's delete rows).
+
     Loaded rows whose optional reference pointed nowhere (set to null) get one row each in the
     staging table `load_notes` (created here when missing).
     """
@@ -258,7 +323,8 @@ def validate_table(
     table = staged.raw_file.table
     chk = f"chk_{table.name}"
     late = f"late_{table.name}"
-    _check_rows(connection, staged, chk, parsing, ok_views, narrow_parents)
+    keys = key_columns(table) if keys is None else keys
+    _check_rows(connection, staged, chk, parsing, ok_views, narrow_parents, keys)
     connection.execute(f"CREATE OR REPLACE TABLE {sql_name(late)} (_rid BIGINT, issue VARCHAR)")
     _find_duplicates(connection, table, chk, late)
     _find_broken_self_references(connection, table, chk, late, self_reference_keys or {})
@@ -293,11 +359,12 @@ def _check_rows(
     parsing: Parsing,
     ok_views: dict[str, str],
     narrow_parents: bool,
+    keys: frozenset[str],
 ) -> None:
     table = staged.raw_file.table
     positions = staged.raw_file.positions
     values = ", ".join(
-        f"nullif(s.c{positions[column.name]}, '') AS {sql_name(column.name)}"
+        f"{_cell_sql(column, f's.c{positions[column.name]}', keys)} AS {sql_name(column.name)}"
         if column.name in positions
         else f"CAST(NULL AS VARCHAR) AS {sql_name(column.name)}"
         for column in table.columns
@@ -380,11 +447,29 @@ def _alive(alias: str, late: str) -> str:
     return f"len({alias}._issues) = 0 AND {alias}._rid NOT IN (SELECT _rid FROM {sql_name(late)})"
 
 
+def _compared_key(connection: duckdb.DuckDBPyConnection, table: Table) -> tuple[str, str]:
+    """SQL of the primary key as duplicates are found: (the form compared, a prefix every two equal
+    keys share). A Salesforce Id is compared in its 18-character form; two Ids with the same
+    18-character form share their first 15 characters, so only the few keys sharing those with
+    another are converted (by Python: revops.sources.salesforce.id18, the one implementation)."""
+    assert table.primary_key is not None
+    key = sql_name(table.primary_key)
+    if not salesforce.owns(table):
+        return key, key
+    registered = connection.execute(
+        "SELECT count(*) FROM duckdb_functions() WHERE function_name = ?", [ID18_FUNCTION]
+    ).fetchall()[0][0]
+    if not registered:
+        connection.create_function(ID18_FUNCTION, salesforce.id18, [VARCHAR], VARCHAR)
+    return f"{ID18_FUNCTION}({key})", f"substring({key}, 1, {salesforce.ID15_LENGTH})"
+
+
 def _find_duplicates(connection: duckdb.DuckDBPyConnection, table: Table, chk: str, late: str) -> None:
     """Add an issue to every duplicate primary key but the kept row (latest updated_at, then last line)."""
     if table.primary_key is None:
         return
     key = sql_name(table.primary_key)
+    compared, prefix_sql = _compared_key(connection, table)
     updated = sql_name("updated_at") if "updated_at" in table.column_names else "NULL"
     prefix = sql_string(f"{table.primary_key}: duplicate primary key ")
     kept_rule = "CASE WHEN w.u <> d.kept.u THEN 'latest updated_at' ELSE 'last in file' END"
@@ -393,14 +478,14 @@ def _find_duplicates(connection: duckdb.DuckDBPyConnection, table: Table, chk: s
     # instead of 21.4 s). Every duplicate is a candidate; the exact grouping below drops a collision.
     connection.execute(
         f"INSERT INTO {sql_name(late)} "
-        f"WITH candidates AS (SELECT hash({key}) AS h FROM {sql_name(chk)} GROUP BY h HAVING count(*) > 1), "
-        f"v AS (SELECT _rid, _line, {key} AS k, "
+        f"WITH candidates AS (SELECT hash({prefix_sql}) AS h FROM {sql_name(chk)} GROUP BY h HAVING count(*) > 1), "
+        f"v AS (SELECT _rid, _line, {compared} AS k, {key} AS shown, "
         f"coalesce(CAST({updated} AS TIMESTAMP), TIMESTAMP '-infinity') AS u "
-        f"FROM {sql_name(chk)} WHERE hash({key}) IN (SELECT h FROM candidates) AND len(_issues) = 0), "
+        f"FROM {sql_name(chk)} WHERE hash({prefix_sql}) IN (SELECT h FROM candidates) AND len(_issues) = 0), "
         "dk AS (SELECT k FROM v GROUP BY k HAVING count(*) > 1), "
         "w AS (SELECT v.* FROM v SEMI JOIN dk ON v.k = dk.k), "
         "d AS (SELECT k, max({'u': u, 'line': _line}) AS kept FROM w GROUP BY k) "
-        f"SELECT w._rid, {prefix} || {_quoted('w.k')} || ' (kept line ' || d.kept.line || ', ' "
+        f"SELECT w._rid, {prefix} || {_quoted('w.shown')} || ' (kept line ' || d.kept.line || ', ' "
         f"|| {kept_rule} || ')' "
         "FROM w JOIN d ON w.k = d.k WHERE w._line <> d.kept.line"
     )

@@ -21,6 +21,9 @@ SOURCES_FILE = settings.PROJECT_DIR / "models" / "staging" / "salesforce" / "_sa
 SOURCE_NAME = "salesforce"
 TIMEZONE = "UTC"
 
+ID15_LENGTH = 15
+"""A 15-character Id is case-sensitive; its 18-character form appends a 3-character case checksum."""
+_CHECKSUM_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _UNDERSCORES = re.compile(r"_+")
 
@@ -35,6 +38,38 @@ def snake_case(api_name: str) -> str:
 def header_key(name: str) -> str:
     """The key a header and a contract column match on: case and underscores ignored."""
     return name.strip().replace("_", "").lower()
+
+
+def is_id_column(name: str) -> bool:
+    """Whether a column holds a Salesforce Id: `id` and every `*_id` (as macro salesforce_select reads them)."""
+    return name == "id" or name.endswith("_id")
+
+
+def id18(value: str) -> str:
+    """The 18-character form of a Salesforce Id, as macro salesforce_id18 computes it in dbt.
+
+    For each 5-character chunk of a 15-character Id, bit j is set when character j is an upper-case
+    letter; the 5-bit number indexes ABCDEFGHIJKLMNOPQRSTUVWXYZ012345 (001A0000006Vm9r ->
+    001A0000006Vm9rIAC). Any other length (an 18-character Id) is returned unchanged.
+    """
+    if len(value) != ID15_LENGTH:
+        return value
+    checksum = ""
+    for start in range(0, ID15_LENGTH, 5):
+        chunk = value[start : start + 5]
+        bits = sum(1 << position for position, character in enumerate(chunk) if _is_upper(character))
+        checksum += _CHECKSUM_CHARACTERS[bits]
+    return value + checksum
+
+
+def _is_upper(character: str) -> bool:
+    """An upper-case letter: as the macro tests it (upper(c) = c and lower(c) <> c)."""
+    return character.upper() == character and character.lower() != character
+
+
+def owns(table: Table) -> bool:
+    """Whether `table` is one of the Salesforce raw contract's tables."""
+    return any(table == candidate for candidate in tables())
 
 
 def field_column(var_name: str) -> str:
