@@ -406,7 +406,7 @@ def test_connector_schema_with_fivetran_deletes_missing_columns_and_objects(ware
     built = warehouse.dbt("build", *NO_UNIT_TESTS, dbt_vars=SALESFORCE_VARS, env={"TZ": "Asia/Tokyo"})
     assert built.ok, built.output[-4000:]
     leads = {lead_id for (lead_id,) in warehouse.query("select lead_id from marts.fct_lead_funnel")}
-    assert leads == {"00Q000000000001AAA", "00Q000000000002AAA", "003000000000003AAA"}
+    assert leads == {"00Q000000000001AAA", "00Q000000000002AAA", "003000000000002AAA", "003000000000003AAA"}
     assert warehouse.query("select count(*), sum(won_amount) from marts.fct_opportunity") == [(5, 2750000)]
     # CreatedDate 2026-09-20T05:00:00Z and 2026-09-25T00:00:00Z, in reporting time (Asia/Tokyo)
     assert warehouse.query(

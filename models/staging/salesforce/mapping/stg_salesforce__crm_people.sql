@@ -1,5 +1,7 @@
--- The people of the funnel: every lead, plus every contact no lead was converted into (a contact
--- created directly, e.g. by field sales or from a business card). Deleted records are left out.
+-- The people of the funnel: every lead, plus every contact created directly (e.g. by field sales or
+-- from a business card): one no lead was converted into, or one that existed before the first lead
+-- converted into it was created (a customer's contact a new lead was merged into; it stays a person
+-- for its own past, stg_salesforce__crm_person_keys). Deleted records are left out.
 -- A contact's company is its account's name and website. company_domain: the website's host
 -- (scheme, `www.` and path removed), else the e-mail's domain. business_unit: the record's
 -- business-unit field (var salesforce_business_unit_field), else its owner's, else var
@@ -23,9 +25,12 @@ users as (
 ),
 
 converted_contacts as (
-    select distinct {{ salesforce_id15('converted_contact_id') }} as contact_id15
+    select
+        {{ salesforce_id15('converted_contact_id') }} as contact_id15,
+        min(created_at) as first_lead_created_at
     from leads
     where converted_contact_id is not null
+    group by {{ salesforce_id15('converted_contact_id') }}
 ),
 
 lead_people as (
@@ -61,6 +66,7 @@ contact_people as (
     left join converted_contacts
         on {{ salesforce_id15('contacts.contact_id') }} = converted_contacts.contact_id15
     where converted_contacts.contact_id15 is null
+        or contacts.created_at < converted_contacts.first_lead_created_at
 ),
 
 people as (

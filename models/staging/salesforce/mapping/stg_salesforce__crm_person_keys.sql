@@ -1,8 +1,10 @@
 -- Which funnel person a Lead or Contact Id (15 characters, as salesforce_id15) stands for, and when.
--- A lead is itself, always. A contact leads were converted into (a new contact, or an existing one
--- a lead was merged into) is, at each moment, one of those leads: the earliest converted lead (order:
--- ConvertedDate 00:00 reporting time, then CreatedDate, then Id) until the next one begins, and each
--- later lead from its own CreatedDate, but not before the conversion ahead of it. Salesforce moves a
+-- A lead is itself, always. A contact leads were converted into is, at each moment, one of those
+-- leads: the earliest converted lead (order: ConvertedDate 00:00 reporting time, then CreatedDate,
+-- then Id) until the next one begins, and each later lead from its own CreatedDate, but not before
+-- the conversion ahead of it. The earliest is the contact since always when the conversion created
+-- the contact; when the contact existed before that lead (a lead merged into a customer's contact),
+-- the contact is itself until the lead's CreatedDate (stg_salesforce__crm_people keeps it a person). Salesforce moves a
 -- lead's tasks and events to the contact when it converts the lead, so a returning customer's new
 -- lead finds its own pre-conversion activities on the contact, from its creation on. Any other
 -- contact is itself, always. Tasks, events, campaign members, lead history and contact roles find
@@ -17,6 +19,14 @@ people as (
 
 leads as (
     select * from {{ ref('stg_salesforce__lead') }}
+),
+
+contact_people as (
+    select
+        {{ salesforce_id15('person_id') }} as record_id15,
+        person_id
+    from people
+    where person_object = 'contact'
 ),
 
 conversions as (
@@ -36,12 +46,17 @@ conversions as (
 
 conversion_starts as (
     select
-        record_id15,
-        person_id,
-        conversion_order,
-        created_at,
-        lag(converted_at) over (partition by record_id15 order by conversion_order) as previous_converted_at
+        conversions.record_id15,
+        conversions.person_id,
+        conversions.conversion_order,
+        conversions.created_at,
+        contact_people.person_id is not null as is_contact_a_person,
+        lag(conversions.converted_at) over (
+            partition by conversions.record_id15 order by conversions.conversion_order
+        ) as previous_converted_at
     from conversions
+    left join contact_people
+        on conversions.record_id15 = contact_people.record_id15
 ),
 
 span_starts as (
@@ -50,6 +65,7 @@ span_starts as (
         person_id,
         conversion_order,
         case
+            when conversion_order = 1 and is_contact_a_person then created_at
             when conversion_order = 1 then null
             when created_at > previous_converted_at then created_at
             else previous_converted_at
@@ -66,13 +82,24 @@ conversion_spans as (
     from span_starts
 ),
 
+first_lead_starts as (
+    select
+        record_id15,
+        valid_from
+    from span_starts
+    where conversion_order = 1
+),
+
 final as (
     select
-        {{ salesforce_id15('person_id') }} as record_id15,
-        person_id,
+        {{ salesforce_id15('people.person_id') }} as record_id15,
+        people.person_id,
         cast(null as {{ dbt.type_timestamp() }}) as valid_from,
-        cast(null as {{ dbt.type_timestamp() }}) as valid_to
+        -- a contact that is a person of its own until the first lead converted into it begins
+        first_lead_starts.valid_from as valid_to
     from people
+    left join first_lead_starts
+        on {{ salesforce_id15('people.person_id') }} = first_lead_starts.record_id15
     union all
     select
         record_id15,
