@@ -3,9 +3,9 @@
 -- converted into it was created (a customer's contact a new lead was merged into; it stays a person
 -- for its own past, stg_salesforce__crm_person_keys). Deleted records are left out.
 -- A contact's company is its account's name and website. company_domain: the website's host
--- (scheme, `www.` and path removed), else the e-mail's domain. business_unit: the record's
--- business-unit field (var salesforce_business_unit_field), else its owner's, else var
--- default_business_unit.
+-- (scheme, port, path, query and fragment removed; the company key drops `www.`), else the
+-- e-mail's domain. business_unit: the record's business-unit field (var
+-- salesforce_business_unit_field), else its owner's, else var default_business_unit.
 with
 
 leads as (
@@ -78,7 +78,7 @@ people as (
 domains as (
     select
         *,
-        regexp_replace(regexp_replace(lower(trim(website)), '^[a-z]+://', ''), '/.*$', '') as website_host,
+        regexp_replace(regexp_replace(lower(trim(website)), '^[a-z]+://', ''), '[/?#:].*$', '') as website_host,
         regexp_replace(lower(trim(email)), '^.*@', '') as email_domain
     from people
 ),
