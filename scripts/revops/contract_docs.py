@@ -17,7 +17,13 @@ TYPE_TEXT = {
     "currency": "ISO 4217 code (empty = JPY)",
 }
 FORMATS = (
-    ("timestamp", normalise.TIMESTAMP_FORMS + "; a date alone is 00:00", "`04/01/2026`"),
+    (
+        "timestamp",
+        normalise.TIMESTAMP_FORMS
+        + "; a date alone is 00:00 of that date in reporting time (a calendar date, "
+        "whatever `--source-timezone` says)",
+        "`04/01/2026`",
+    ),
     ("date", normalise.DATE_FORMS + "; a time of exactly 0:00 (Excel date cells) is dropped", "`04/01/2026`"),
     (
         "number",

@@ -124,7 +124,10 @@ def any_timestamp(value: str, reporting_timezone: str, source_timezone: str) -> 
     reporting = sql_string(reporting_timezone)
     naive = f"try_cast({_dashed(text)} AS TIMESTAMP)"
     if source_timezone != reporting_timezone:
-        naive = f"timezone({reporting}, timezone({sql_string(source_timezone)}, {naive}))"
+        # A date alone is a calendar date (a Date field, e.g. Salesforce's), not an instant of the
+        # source timezone: midnight of that date in reporting time, as a date column reads it.
+        in_source = f"timezone({reporting}, timezone({sql_string(source_timezone)}, {naive}))"
+        naive = f"CASE WHEN {_matches(text, _DATE)} THEN {naive} ELSE {in_source} END"
     with_offset = f"timezone({reporting}, try_cast({_dashed(text)} AS TIMESTAMPTZ))"
     return (
         f"CASE WHEN {_matches(text, TIMESTAMP_PATTERN)} THEN "

@@ -81,3 +81,25 @@ def test_the_short_path_reads_canonical_forms() -> None:
         "2026-04-01 18:05:00",
         None,
     ]
+
+
+def test_a_date_alone_is_midnight_of_that_date_in_reporting_time() -> None:
+    """A Date field (Salesforce's MQL date, say) exported in a UTC export is a calendar date: 2026-09-05
+    is 00:00 of 2026-09-05 in Tokyo, not 00:00 UTC (09:00 in Tokyo, which put the drift's CRM flag nine
+    hours late). A time of day, even 00:00, is an instant of the source zone; a New York date stays that
+    date in Berlin."""
+    values = ["2026-09-05", "2026/9/5", "2026-09-05 00:00", "2026-09-05T00:00:00"]
+    with duckdb.connect() as connection:
+        for (reporting, source), expected in [
+            (("Asia/Tokyo", "UTC"), ["2026-09-05 00:00:00"] * 2 + ["2026-09-05 09:00:00"] * 2),
+            (
+                ("Europe/Berlin", "America/New_York"),
+                ["2026-09-05 00:00:00"] * 2 + ["2026-09-05 06:00:00"] * 2,
+            ),
+        ]:
+            rows = connection.execute(
+                f"SELECT CAST({normalise.timestamp('v', reporting, source)} AS VARCHAR) "
+                "FROM (SELECT unnest(?::VARCHAR[]) AS v, generate_subscripts(?::VARCHAR[], 1) AS i) ORDER BY i",
+                [values, values],
+            ).fetchall()
+            assert [row[0] for row in rows] == expected, (reporting, source)
