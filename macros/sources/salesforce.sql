@@ -163,3 +163,24 @@
     ({{ keys }}.valid_from is null or {{ at }} >= {{ keys }}.valid_from)
     and ({{ keys }}.valid_to is null or {{ at }} < {{ keys }}.valid_to)
 {%- endmacro %}
+
+{#-
+    salesforce_status_history(history): the Status rows of LeadHistory (`history`, a relation or CTE
+    with stg_salesforce__lead_history's columns), numbered per lead in time order (change_number 1:
+    the first, whose old_value is the status the lead was created in). Read by
+    stg_salesforce__crm_lead_status_changes and the unmapped-statuses warn test.
+-#}
+{% macro salesforce_status_history(history) -%}
+    select
+        lead_id,
+        changed_at,
+        new_value,
+        created_by_id,
+        old_value,
+        row_number() over (
+            partition by {{ salesforce_id15('lead_id') }}
+            order by changed_at, lead_history_id
+        ) as change_number
+    from {{ history }}
+    where lower(field_name) = 'status'
+{%- endmacro %}
