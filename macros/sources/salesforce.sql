@@ -74,15 +74,18 @@
                 ~ " does not exist: load it (scripts/load.py --source salesforce) or set var salesforce_schema"
             ) }}
         {%- endif -%}
-        {%- set present = [] -%}
+        {#- A column is found by its key: its name in lower case without underscores, so a connector's
+            snake_case (created_date, business_unit_c) and the API names (CreatedDate, Business_Unit__c,
+            or createddate once a destination lower-cases them) all match. -#}
+        {%- set present = {} -%}
         {%- set zoned = [] -%}
         {%- if existing is not none -%}
             {%- for column in adapter.get_columns_in_relation(existing) -%}
-                {%- do present.append(column.name | lower) -%}
+                {%- do present.update({salesforce_column_key(column.name): column.name}) -%}
                 {#- not `'time zone' in dtype`: PostgreSQL names a plain timestamp `timestamp without time zone` -#}
                 {%- set dtype = column.dtype | lower | trim -%}
                 {%- if dtype in ('timestamp with time zone', 'timestamptz') -%}
-                    {%- do zoned.append(column.name | lower) -%}
+                    {%- do zoned.append(salesforce_column_key(column.name)) -%}
                 {%- endif -%}
             {%- endfor -%}
         {%- endif -%}
@@ -90,8 +93,9 @@
         {%- for name, column in node.columns.items() -%}
             {%- set column_spec = (column.meta or {}).get('contract', {}) -%}
             {%- set physical = salesforce_field_column(column_spec.field_var) if column_spec.get('field_var') else name -%}
-            {%- set expression = adapter.quote(physical) if physical in present else 'null' -%}
-            {%- set typed = salesforce_cast(expression, column_spec.get('type', 'string'), physical in zoned) -%}
+            {%- set key = salesforce_column_key(physical) -%}
+            {%- set expression = adapter.quote(present[key]) if key in present else 'null' -%}
+            {%- set typed = salesforce_cast(expression, column_spec.get('type', 'string'), key in zoned) -%}
             {%- if name == 'id' or name.endswith('_id') -%}
                 {%- set typed = salesforce_id18(typed) -%}
             {%- endif -%}
@@ -104,14 +108,20 @@
         {%- else %}
         from {{ relation }}
         where 1 = 1
-            {%- if 'is_deleted' in present %}
-            and not coalesce({{ adapter.quote('is_deleted') }}, false)
+            {%- if 'isdeleted' in present %}
+            and not coalesce({{ adapter.quote(present['isdeleted']) }}, false)
             {%- endif %}
-            {%- if '_fivetran_deleted' in present %}
-            and not coalesce({{ adapter.quote('_fivetran_deleted') }}, false)
+            {%- if 'fivetrandeleted' in present %}
+            and not coalesce({{ adapter.quote(present['fivetrandeleted']) }}, false)
             {%- endif %}
         {%- endif %}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The key a Salesforce column is matched by: lower case, underscores removed (the loader's
+    revops.sources.salesforce.header_key reads a file's header the same way). -#}
+{% macro salesforce_column_key(name) -%}
+    {{ return(name | lower | replace('_', '')) }}
 {%- endmacro %}
 
 {#- SQL: the 15-character, case-sensitive form of a Salesforce Id (an 18-character Id

@@ -420,6 +420,37 @@ def test_connector_schema_with_fivetran_deletes_missing_columns_and_objects(ware
     assert "Salesforce object Campaign is required" in failed.output
 
 
+def test_a_schema_with_salesforce_api_column_names_builds_the_same(warehouse: Warehouse) -> None:
+    """A connector that keeps the API names (CreatedDate, IsDeleted, Business_Unit__c) instead of
+    snake_case: columns are found by their key (lower case, no underscores), so every hand-computed
+    relation is the same. Before, every such column read as null (no CreatedDate, no deletes)."""
+    assert load_salesforce(warehouse, RAW).returncode == 0
+    with duckdb.connect(str(warehouse.path)) as connection:
+        columns = connection.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'salesforce' and table_name in "
+            "(select table_name from information_schema.tables where table_schema = 'salesforce' "
+            "and table_type = 'BASE TABLE' and table_name not in ('quarantine', 'load_notes'))"
+        ).fetchall()
+        for table, column in columns:
+            api_name = "".join(part.capitalize() for part in column.split("_"))
+            if column.endswith("_c"):  # a custom field: Business_Unit__c
+                api_name = "_".join(part.capitalize() for part in column[:-2].split("_")) + "__c"
+            connection.execute(f'alter table salesforce."{table}" rename column "{column}" to "{api_name}"')
+        assert (
+            connection.execute(
+                "select count(*) from information_schema.columns where table_schema = 'salesforce' "
+                "and column_name in ('CreatedDate', 'IsDeleted', 'Business_Unit__c')"
+            ).fetchall()[0][0]
+            > 10
+        )
+    built = warehouse.dbt("build", *NO_UNIT_TESTS, dbt_vars=SALESFORCE_VARS)
+    assert built.ok, built.output[-4000:]
+    for relation, spec in RELATIONS.items():
+        name = relation.split(".")[1]
+        assert_mart_equals_expected(name, spec, EXPECTED, warehouse.query_dicts(f"select * from {relation}"))
+
+
 def test_cp932_export_round_trips_japanese(warehouse: Warehouse, tmp_path: Path) -> None:
     export = _copy(tmp_path)
     for path in export.glob("*.csv"):
