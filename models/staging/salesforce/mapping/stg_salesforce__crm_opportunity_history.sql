@@ -13,8 +13,8 @@ opportunities as (
     select * from {{ ref('stg_salesforce__crm_opportunities') }}
 ),
 
-mapped as (
-    select
+final as (
+    select distinct
         opportunities.opportunity_id,
         history.changed_at,
         history.stage_name as crm_stage,
@@ -32,18 +32,6 @@ mapped as (
     from history
     inner join opportunities
         on {{ salesforce_id15('history.opportunity_id') }} = {{ salesforce_id15('opportunities.opportunity_id') }}
-),
-
-final as (
-    select distinct
-        opportunity_id,
-        changed_at,
-        crm_stage,
-        amount,
-        currency,
-        close_date,
-        forecast_category
-    from mapped
 )
 
 select * from final
