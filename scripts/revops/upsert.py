@@ -104,6 +104,7 @@ SENT_PREFIX = "__sent_"
 """Keyless tables: `__sent_<column>` is an optional reference as sent (before it was set to null)."""
 STALE_REASON = "updated_at: older than the loaded row with this {key} (kept the loaded row)"
 CONFLICT_REASON = "{key}: deleted and upserted in the same file (nothing done)"
+KEYLESS_CONFLICT_REASON = f"{DELETED_COLUMN}: the same row is upserted in the same file (nothing done)"
 BLOCKED_REASON = "{key}: cannot delete, still referenced by {refs}"
 
 
@@ -491,8 +492,10 @@ class _Upsert:
             f"(SELECT min(_line) FROM {dels} WHERE _action = 'delete' GROUP BY {same})"
         )
         if table.primary_key is not None:
-            reason = sql_string(CONFLICT_REASON.format(key=table.primary_key))
-            self._quarantine(table, "dels_" + name, "_action = 'conflict'", reason)
+            reason = CONFLICT_REASON.format(key=table.primary_key)
+        else:
+            reason = KEYLESS_CONFLICT_REASON
+        self._quarantine(table, "dels_" + name, "_action = 'conflict'", sql_string(reason))
 
     def _delete_action(self, table: Table) -> tuple[str, str]:
         """(_action SQL, source SQL `d`) for the valid delete rows of `table`."""
@@ -511,8 +514,11 @@ class _Upsert:
         # A delete row holds its values as sent (references are not resolved): it matches loaded rows as sent.
         stored = sql_name(self._stored_as_sent(table))
         sent = "".join(f", o.{sql_name(column)} AS {_sent(column)}" for column in _optional_references(table))
+        # As for a key: a row also upserted in the file is a conflict (the delete does nothing).
+        upserted = f"SELECT 1 FROM {sql_name('cls_' + name)} c WHERE {_same_as_sent('d', 'c', table)}"
         action = (
-            f"CASE WHEN EXISTS (SELECT 1 FROM {stored} s WHERE {_same_as_sent('d', 's', table)}) "
+            f"CASE WHEN EXISTS ({upserted}) THEN 'conflict' "
+            f"WHEN EXISTS (SELECT 1 FROM {stored} s WHERE {_same_as_sent('d', 's', table)}) "
             "THEN 'delete' ELSE 'absent' END"
         )
         return action, f"(SELECT o.*{sent} FROM {ok_deletes} o) d"

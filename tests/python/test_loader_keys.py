@@ -322,3 +322,40 @@ def test_a_delta_naming_the_delete_flag_twice_is_refused(warehouse: Warehouse, t
         ("column '_deleted' appears more than once in the header", "lead_status_changes.csv")
     ]
     assert status_changes(warehouse) == before
+
+
+# --- a keyless row deleted and upserted in one file ---------------------------------------------------
+
+
+def test_a_keyless_row_deleted_and_upserted_in_one_file_is_a_conflict(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """As for a keyed row (lead L8 in test_incremental): the delete is quarantined, nothing done, and
+    the upsert applies. L3's loaded status change is re-sent and deleted (line 3): it stays, unchanged.
+    L2's new status change is sent and deleted (line 5): it is inserted. Before, L3's row was deleted
+    (the re-send counted unchanged, the delete deleted) and L2's inserted: the same two lines gave
+    opposite results depending on whether the row was loaded already."""
+    assert load_dir(UPSERT_BASE, warehouse.path).loaded
+    new_row = "L2,2026-04-04T09:00:00+09:00,accepted,O1"
+    delta = delta_dir(
+        tmp_path,
+        "delta",
+        {
+            "lead_status_changes.csv": f"{STATUS_HEADER},_deleted\n"
+            f"{L3_NURTURE},false\n{L3_NURTURE},true\n{new_row},\n{new_row},true\n"
+        },
+    )
+    report = upsert_dir(delta, warehouse.path)
+    assert report.loaded, report.problems
+    assert report.changes == {"lead_status_changes": TableChanges(inserted=1, unchanged=1, quarantined=2)}
+    assert counts(report) == {"lead_status_changes": (4, 2, 2)}
+    conflict = "_deleted: the same row is upserted in the same file (nothing done)"
+    assert quarantine(warehouse) == [
+        ("lead_status_changes", "delta/lead_status_changes.csv", 3, conflict),
+        ("lead_status_changes", "delta/lead_status_changes.csv", 5, conflict),
+    ]
+    assert warehouse.query("SELECT lead_id, status FROM raw.lead_status_changes ORDER BY ALL") == [
+        ("L1", "accepted"),
+        ("L2", "accepted"),
+        ("L3", "nurture"),
+    ]
