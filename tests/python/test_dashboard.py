@@ -35,7 +35,14 @@ from conftest import FIXTURES, Warehouse, generate, run_command, run_script
 from revops.cli.dashboard import app as dashboard_app
 from revops.dashboard import fonts, formatting
 from revops.dashboard.browser import DashboardBrowser, masked_fontconfig
-from revops.dashboard.common import ALL_UNITS, campaign_labels, figure_json, half_is_immature, is_immature
+from revops.dashboard.common import (
+    ALL_UNITS,
+    campaign_labels,
+    figure_json,
+    half_is_immature,
+    is_immature,
+    renewals_may_still_come,
+)
 from revops.dashboard.fonts import FAMILY, SOURCE_FAMILY
 from revops.dashboard.i18n import MESSAGES, Texts
 from revops.dashboard.render import build_payload, render
@@ -252,6 +259,50 @@ def test_campaigns_that_share_a_name_are_told_apart_by_id() -> None:
         [("A", "ホワイトペーパー: 製造業DX"), ("B", "ホワイトペーパー: 営業DX"), ("C", None)], limit=8
     )
     assert cut == {"A": "ホワイトペーパ… (A)", "B": "ホワイトペーパ… (B)", "C": "C"}
+
+
+def test_renewals_may_still_come_until_a_default_contract_after_the_window() -> None:
+    """FY2025 H2's last leads are created on 2026-03-31; won within 90 days (by 2026-06-30), a 12-month
+    contract and 30 days' grace take their renewal to 2027-07-30. FY2026 H1 (leads until 2026-09-30):
+    2026-10-01 + 90 days = 2026-12-30, + 12 months = 2027-12-30, + 30 days = 2028-01-29."""
+    assert renewals_may_still_come("2025-H2", datetime(2027, 7, 29, 23, 59), 90, 12, 30) == date(2027, 7, 30)
+    assert renewals_may_still_come("2025-H2", datetime(2027, 7, 30), 90, 12, 30) is None
+    assert renewals_may_still_come("2026-H1", datetime(2026, 7, 5), 90, 12, 30) == date(2028, 1, 29)
+    # A month's last day in a shorter month: 2026-10-01 + 122 days = 2027-01-31, + 1 month = 2027-02-28.
+    assert renewals_may_still_come("2026-H1", datetime(2026, 7, 5), 122, 1, 0) == date(2027, 2, 28)
+
+
+def test_a_mature_halfs_funnel_says_its_renewals_are_not_final(core: Warehouse) -> None:
+    """As of 2026-07-05 FY2025 H2 is mature (its forward windows elapsed) but its leads' renewals are a
+    contract term away: the funnel warns that won → renewed is not final. Before, the page said that a
+    mature half's numbers are final, renewals included."""
+    with Marts(core.path) as marts:
+        payload, _omitted, failed = build_payload(marts, "en")
+    assert failed == ()
+    assert "its forward KPIs and plan comparison are final" in payload["filters"]["defaultNote"]
+    funnel = next(section for section in payload["sections"] if section["id"] == "funnel")["slices"]
+    callouts = [callout["t"] for callout in funnel[f"2025-H2|{ALL_UNITS}"]["callouts"]]
+    assert callouts == [
+        "Won → renewed is not final: a deal comes up for renewal about 12 months after its win (the default "
+        "contract term) plus 30 days' grace, so this half's renewals can grow until at least 2027-07-30."
+    ]
+
+
+def test_the_handoff_sla_is_labelled_with_the_days_the_build_judged_by(
+    demo: Warehouse, tmp_path: Path
+) -> None:
+    """The subtitle reads mart_handoff_sla.sla_business_days: a build run with --vars
+    sal_sla_business_days=3 (here: the column set to 3) is labelled 3 business days. Before, the page
+    read dbt_project.yml's 2 whatever the build used."""
+    copy = tmp_path / "sla3.duckdb"
+    shutil.copy(demo.path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute("update marts.mart_handoff_sla set sla_business_days = 3")
+    with Marts(copy) as marts:
+        payload, _omitted, failed = build_payload(marts, "en")
+    assert failed == ()
+    handoff = next(section for section in payload["sections"] if section["id"] == "handoff")
+    assert handoff["subtitle"].startswith("Whether inside sales responded to each MQL within 3 business days")
 
 
 def test_default_filters_are_the_latest_mature_half_and_all_units(core: Warehouse) -> None:

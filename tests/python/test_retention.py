@@ -405,6 +405,28 @@ def test_semantic_metrics_equal_the_marts(semantic_project: ProjectCopy) -> None
             assert close(metric[name], row[name]), (row, name)
     assert close(ratios[("2025-01-01", "saas")]["nrr"], 745 / 812)
 
+    # A fiscal year's ending ARR: arr_fiscal_year_end by metric_time__year (the calendar year the fiscal
+    # year starts in) is the bridge's year row. `arr` by metric_time__year is the ARR of the last quarter
+    # starting in the calendar year (October), not the fiscal year's end.
+    year_end = mf_rows(
+        semantic_project, ["arr_fiscal_year_end", "arr"], ["metric_time__year", "arr_period__business_unit"]
+    )
+    year_rows = semantic_project.query(
+        "select period_start, business_unit, ending_arr from marts.mart_arr_bridge where period_grain = 'year'"
+    )
+    assert len(year_rows) == 4  # FY2024 and FY2025 x saas and consulting
+    for row in year_rows:
+        metric = year_end[(f"{row['period_start'].year}-01-01", row["business_unit"])]
+        assert close(metric["arr_fiscal_year_end"], row["ending_arr"]), row
+    # saas FY2024 ends at 4,060,000 (tests/fixtures/retention/README.md); calendar 2024's last quarter is
+    # FY2024 Q3 (October-December), 3,695,000.
+    assert close(year_end[("2024-01-01", "saas")]["arr_fiscal_year_end"], 4_060_000)
+    assert close(year_end[("2024-01-01", "saas")]["arr"], 3_695_000)
+    by_fiscal_year = mf_rows(
+        semantic_project, ["nrr"], ["retention_period__fiscal_year", "retention_period__business_unit"]
+    )
+    assert close(by_fiscal_year[("2025", "saas")]["nrr"], 745 / 812)
+
     payback = mf_rows(
         semantic_project,
         ["cac_payback_months"],

@@ -11,6 +11,7 @@ marts exactly.
 
 from __future__ import annotations
 
+import calendar
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -82,6 +83,27 @@ def half_is_immature(key: str, as_of: datetime, maturity_days: int) -> bool:
     `is_mature` for it is false as well."""
     year, half = key.split("-")
     return is_immature(half_last_month(int(year), half), as_of, maturity_days)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def renewals_may_still_come(
+    key: str, as_of: datetime, maturity_days: int, contract_months: int, grace_days: int
+) -> date | None:
+    """The day until which the leads of fiscal half `key` may still reach "renewed", when that is after
+    the as-of instant (else None): a lead created on the half's last day, won within the forward
+    window (`maturity_days`), renewed by the end of a default-length contract plus the renewal grace.
+    A rule of thumb: a deal won later or on a longer contract renews later still."""
+    year, half = key.split("-")
+    last_lead_day = next_month(half_last_month(int(year), half))
+    until = add_months(last_lead_day + timedelta(days=maturity_days), contract_months)
+    until += timedelta(days=grace_days)
+    return until if as_of < datetime.combine(until, datetime.min.time()) else None
 
 
 def campaign_labels(campaigns: Iterable[tuple[str, str | None]], limit: int | None = None) -> dict[str, str]:

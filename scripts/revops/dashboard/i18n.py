@@ -46,8 +46,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.sections": {"ja": "目次", "en": "Contents"},
     "page.immature_suffix": {"ja": " (成熟前)", "en": " (immature)"},
     "page.default_mature": {
-        "ja": "最初の表示は成熟済みの最新半期 ({half}): 全リードが作成から{days}日以上経過し、数字が確定しています。「成熟前」の半期は数字がまだ動きます。",
-        "en": "Opens on the latest mature half ({half}): every lead has had {days} days, so its numbers are final. Halves marked immature are still moving.",
+        "ja": "最初の表示は成熟済みの最新半期 ({half}): 全リードが作成から{days}日 (前方KPIの計測期間) 以上経過し、前方KPIと計画差は確定しています。ファネルの受注・更新は後から増えることがあります。「成熟前」の半期は数字がまだ動きます。",
+        "en": "Opens on the latest mature half ({half}): every lead has had {days} days, the forward KPIs' window, so its forward KPIs and plan comparison are final; the funnel's won and renewed counts can still grow. Halves marked immature are still moving.",
     },
     "page.default_no_mature": {
         "ja": "成熟済みの半期はまだありません (作成から{days}日未満のリードを含む)。表示中の数字は確定前です。",
@@ -66,6 +66,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "half.H2": {"ja": "下期", "en": "H2"},
     "half_label": {"ja": "{year}年度 {half}", "en": "FY{year} {half}"},
     "month_label": {"ja": "{year}年{month}月", "en": "{year}-{month:02}"},
+    "date_label": {"ja": "{year}年{month}月{day}日", "en": "{year}-{month:02}-{day:02}"},
     "month_tick": {"ja": "%Y年%-m月", "en": "%b %Y"},
     "stage.lead": {"ja": "リード", "en": "Lead"},
     "stage.mql": {"ja": "MQL", "en": "MQL"},
@@ -137,6 +138,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "funnel.immature": {
         "ja": "この半期のうち {months} のリードは作成から{days}日未満です。後ろの段階の数字はまだ増えます。",
         "en": "Leads created in {months} have had less than {days} days; later stages will still grow.",
+    },
+    "funnel.renewals_not_final": {
+        "ja": "受注→更新はまだ確定していません: 受注は約{months}か月後 (既定の契約期間) に猶予{grace}日を加えて更新を迎えるため、この半期のリードの更新は少なくとも{until}まで増えます。",
+        "en": "Won → renewed is not final: a deal comes up for renewal about {months} months after its win (the default contract term) plus {grace} days' grace, so this half's renewals can grow until at least {until}.",
     },
     "funnel.weakest": {
         "ja": "最も低い転換: {transition} ({rate})",

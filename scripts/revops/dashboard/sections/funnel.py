@@ -35,7 +35,9 @@ from revops.dashboard.common import (
     month_axis,
     month_band,
     month_label,
+    renewals_may_still_come,
 )
+from revops.settings import dbt_vars
 
 MART = "marts.mart_stage_conversion"
 # Transitions drawn in the cohort trends. Renewal is left out: it comes a year
@@ -90,8 +92,32 @@ def build_funnel(context: Context) -> Section | None:
         for unit in (row["business_unit"], ALL_UNITS):
             counts[(half, unit)].add(row["stage"], row["reached"], row["converted"])
             months[(half, unit)].add(row["cohort_month"])
+    settings = dbt_vars()
     for (half, unit), funnel in sorted(counts.items()):
-        section.add(half, unit, _funnel_slice(context, stages, funnel, sorted(months[(half, unit)])))
+        content = _funnel_slice(context, stages, funnel, sorted(months[(half, unit)]))
+        renewals_until = renewals_may_still_come(
+            half,
+            context.as_of,
+            context.maturity_days,
+            int(settings["default_contract_months"]),
+            int(settings["renewal_grace_days"]),
+        )
+        if renewals_until is not None and any(stage == "renewed" for stage, _next in stages):
+            content.callout(
+                texts(
+                    "funnel.renewals_not_final",
+                    months=settings["default_contract_months"],
+                    grace=settings["renewal_grace_days"],
+                    until=texts(
+                        "date_label",
+                        year=renewals_until.year,
+                        month=renewals_until.month,
+                        day=renewals_until.day,
+                    ),
+                ),
+                tone="warn",
+            )
+        section.add(half, unit, content)
     return section
 
 

@@ -41,6 +41,7 @@ from revops.dashboard.i18n import Texts
 from revops.settings import dbt_vars
 
 MART = "marts.mart_handoff_sla_monthly"
+PER_MQL_MART = "marts.mart_handoff_sla"
 NO_RESPONSE = "(no response)"
 NOT_A_PERSON = frozenset({NO_RESPONSE, "(unknown)"})
 COUNTS = ("handed_over", "responded_in_sla", "responded_late", "open_in_sla", "breached")
@@ -59,7 +60,10 @@ def _rate(totals: dict[str, int]) -> float | None:
 
 def build_handoff(context: Context) -> Section | None:
     texts = context.texts
-    days = int(dbt_vars().get("sal_sla_business_days") or 2)
+    # The SLA the build judged by (mart_handoff_sla's column), not the project file's default: a build run
+    # with --vars sal_sla_business_days=3 is labelled 3. The file's value only when that mart has no rows.
+    built = context.marts.rows(f"select distinct sla_business_days from {PER_MQL_MART} order by 1")
+    days = int(built[0]["sla_business_days"]) if built else int(dbt_vars()["sal_sla_business_days"])
     section = Section(
         "handoff", texts("handoff.title"), texts("handoff.subtitle", days=days), ("half", "unit")
     )
