@@ -1,9 +1,13 @@
 {#-
     Every money row in another currency than var reporting_currency needs a rate
     in seeds/fx_rates.csv for its month (deals: signing month; opportunities:
-    creation month; campaign costs: cost month). When some are missing the build
-    fails with one message listing exactly the (month, currency) rows to add,
-    rather than a count of null converted amounts.
+    creation month; opportunity history rows (int_opportunity_history), in their
+    own currency or else the opportunity's: the opportunity's creation month,
+    the rate int_opportunity_states converts each state at; campaign costs: cost
+    month). When some are missing the build fails with one message listing
+    exactly the (month, currency) rows to add, rather than a count of null
+    converted amounts (a history row without a rate would count 0 in every
+    pipeline mart).
 -#}
 {%- set missing_sql -%}
 with
@@ -14,6 +18,10 @@ deals as (
 
 opportunities as (
     select * from {{ ref('stg_crm__opportunities') }}
+),
+
+opportunity_history as (
+    select * from {{ ref('int_opportunity_history') }}
 ),
 
 campaign_costs as (
@@ -30,6 +38,14 @@ money_months as (
     select {{ month_start('opportunity_created_at') }} as rate_month, currency
     from opportunities
     where amount is not null
+    union all
+    select
+        {{ month_start('opportunities.opportunity_created_at') }} as rate_month,
+        coalesce(opportunity_history.currency, opportunities.currency) as currency
+    from opportunity_history
+    inner join opportunities
+        on opportunity_history.opportunity_id = opportunities.opportunity_id
+    where opportunity_history.amount is not null
     union all
     select {{ month_start('cost_date') }} as rate_month, currency from campaign_costs
 ),

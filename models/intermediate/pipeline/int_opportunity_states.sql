@@ -7,7 +7,8 @@
 --   close itself; one the history ends with, of an opportunity still open, is not a state);
 -- * without history rows: the current row from created_at, as open until closed_at;
 -- * a closed opportunity: the current row, closed, from closed_at (or created_at when later).
--- Rows at the same instant: the close first, then the latest history row.
+-- Rows at the same instant: the close first, then the latest history row, then (a tie) the furthest
+-- stage and the other columns in a fixed order (ranked_rows), so the file order never decides.
 -- States as of the as-of instant (int_as_of): a state that begins after it is left out, and the state
 -- in force at it has no valid_to, so every pipeline mart (performance, stage runs, ages, waterfall)
 -- sees the same states, whatever as_of_date says. The rules above read the whole history (docs/
@@ -160,6 +161,12 @@ state_rows as (
     select * from closing_rows
 ),
 
+-- One row per opportunity and instant, whatever order the rows came in: the close, then the latest
+-- recorded row; rows recorded at the same instant are a tie the source does not order, resolved on
+-- every column of the state: the furthest stage (stage_order of seed pipeline_stages; a mapped stage
+-- before an unmapped one), then the stage name in text order, the latest close date, the forecast
+-- category and the currency in text order, the larger amount (a null last in each). Rows equal on
+-- all of them are the same state, so any order of the rows gives the same states.
 ranked_rows as (
     select
         state_rows.*,
@@ -168,10 +175,16 @@ ranked_rows as (
             order by
                 state_rows.row_priority desc,
                 state_rows.recorded_at desc,
-                state_rows.crm_stage desc,
-                state_rows.amount desc
+                stages.stage_order desc nulls last,
+                state_rows.crm_stage asc nulls last,
+                state_rows.close_date desc nulls last,
+                state_rows.forecast_category asc nulls last,
+                state_rows.currency asc nulls last,
+                state_rows.amount desc nulls last
         ) as instant_rank
     from state_rows
+    left join stages
+        on state_rows.crm_stage = stages.crm_stage
 ),
 
 numbered_intervals as (

@@ -79,7 +79,7 @@ final as (
         quarters.fiscal_quarter,
         quarters.quarter_start,
         business_units.business_unit,
-        quarters.window_end > quarters.as_of_at as is_current_quarter,
+        not {{ period_is_over('quarters.window_end', 'quarters.as_of_at') }} as is_current_quarter,
         cast(coalesce(starting.starting_count, 0) as {{ dbt.type_bigint() }}) as starting_count,
         cast(coalesce(starting.starting_amount, 0) as {{ type_money() }}) as starting_amount,
         {%- for movement in movements %}

@@ -2,7 +2,8 @@
 -- and "Forecast accuracy"): the state carried into the week's first instant, up to as-of. Open
 -- pipeline is open with its close date in the quarter; won to date is the quarter's won exits
 -- (int_pipeline_movements) before the week. The forecasts: won to date + commit, and that + best case.
--- final_won_amount: the quarter's won amount once the quarter is over (null while it is open).
+-- final_won_amount: the quarter's won amount once the quarter is over at as-of (period_is_over; null
+-- while it is open).
 -- Longer than 150 lines on purpose: coverage and the ヨミ forecasts read the same week instants and
 -- states; split, each would repeat the state-at-instant join.
 with
@@ -101,7 +102,8 @@ joined as (
         coalesce(won_to_date.won_amount, 0) as won_to_date_amount,
         targets.target_amount,
         case
-            when week_instants.window_end <= week_instants.as_of_at then coalesce(quarter_won.won_amount, 0)
+            when {{ period_is_over('week_instants.window_end', 'week_instants.as_of_at') }}
+                then coalesce(quarter_won.won_amount, 0)
         end as final_won_amount
     from week_instants
     cross join business_units

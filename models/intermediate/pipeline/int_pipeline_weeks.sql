@@ -1,6 +1,8 @@
--- The fiscal quarters and their weeks the pipeline marts report: every quarter from the first
--- opportunity's to the as-of quarter, each week starting on the quarter's first day + 7k days
--- (the last week may be short), up to as-of. next_quarter_start bounds the quarter's window.
+-- The fiscal quarters and their weeks the pipeline marts report: every quarter from the quarter of
+-- the earliest instant a state counts at (int_opportunity_states: created_at, or moved_at, which is
+-- closed_at for a deal entered into the CRM already closed with a close before its creation) to the
+-- as-of quarter, each week starting on the quarter's first day + 7k days (the last week may be
+-- short), up to as-of. next_quarter_start bounds the quarter's window.
 with
 
 spine as (
@@ -11,12 +13,20 @@ as_of as (
     select * from {{ ref('int_as_of') }}
 ),
 
-opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+states as (
+    select * from {{ ref('int_opportunity_states') }}
 ),
 
-first_opportunity as (
-    select min(opportunity_created_at) as first_created_at from opportunities
+-- Every instant a mart places a state at: its opportunity's creation (performance's created) and the
+-- instant it moves the waterfall (movements, closes, slips and stage runs; never after valid_from).
+state_times as (
+    select created_at as state_at from states
+    union all
+    select moved_at as state_at from states
+),
+
+first_state as (
+    select min(state_at) as first_state_at from state_times
 ),
 
 days as (
@@ -25,9 +35,9 @@ days as (
         {{ fiscal_quarter_start('spine.date_day') }} as quarter_start
     from spine
     cross join as_of
-    cross join first_opportunity
+    cross join first_state
     where
-        spine.date_day >= {{ fiscal_quarter_start('first_opportunity.first_created_at') }}
+        spine.date_day >= {{ fiscal_quarter_start('first_state.first_state_at') }}
         and cast(spine.date_day as {{ dbt.type_timestamp() }}) <= as_of.as_of_at
 ),
 

@@ -3,9 +3,9 @@
 -- (won / lost, at their final amount), win rates (won / closed), median sales cycle of the won
 -- (created to closed, days), median days of the stage runs that ended in the quarter, slipped
 -- opportunities (close date moved later from one open state to the next, at least once in the
--- quarter; a reopen is not a slip), and, for the
--- as-of quarter, open opportunities stalled (滞留): no state change for more than var
--- stalled_opportunity_days at as-of.
+-- quarter; a reopen is not a slip), and, for the as-of quarter while it is not over (period_is_over),
+-- open opportunities stalled (滞留): no state change for more than var stalled_opportunity_days at
+-- as-of.
 -- Longer than 150 lines on purpose: created, closed, slipped, stage-run and stalled counts are each
 -- aggregated per quarter x unit x owner in their own step and joined onto one grid (the grid and its
 -- joins are written once, over per_owner_steps).
@@ -145,7 +145,8 @@ final as (
         stage_days.median_days_in_stage,
         coalesce(slipped.slipped_count, 0) as slipped_count,
         case
-            when quarters.window_end > quarters.as_of_at then coalesce(stalled.stalled_count, 0)
+            when not {{ period_is_over('quarters.window_end', 'quarters.as_of_at') }}
+                then coalesce(stalled.stalled_count, 0)
         end as stalled_count
     from keys
     inner join quarters
