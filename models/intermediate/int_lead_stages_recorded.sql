@@ -56,15 +56,30 @@ won_recorded as (
     group by lead_id
 ),
 
-renewed_recorded as (
+-- A renewal's signing date has no time of day: it counts as signed at
+-- midnight, or at the won time of the deal it renews when that is later
+-- (signed the day that deal was won, or dated before it). A midnight before
+-- the same day's won deal would make every earlier stage of that day implied.
+renewal_signings as (
     select
         lead_won_deals.lead_id,
-        cast(min(deals.signed_on) as {{ dbt.type_timestamp() }}) as renewed_recorded_at
+        case
+            when lead_won_deals.signed_at > cast(deals.signed_on as {{ dbt.type_timestamp() }})
+                then lead_won_deals.signed_at
+            else cast(deals.signed_on as {{ dbt.type_timestamp() }})
+        end as renewal_signed_at
     from deals
     inner join lead_won_deals
         on deals.renewed_from_deal_id = lead_won_deals.deal_id
     where deals.deal_type = 'renewal'
-    group by lead_won_deals.lead_id
+),
+
+renewed_recorded as (
+    select
+        lead_id,
+        min(renewal_signed_at) as renewed_recorded_at
+    from renewal_signings
+    group by lead_id
 ),
 
 final as (

@@ -422,6 +422,53 @@ def test_registry_stages_equal_funnel_stages(broken: tuple[ProjectCopy, DbtResul
     }
 
 
+# A version added without scoring rules (the reviewer's repro): v2 from 2026-04-15, threshold 100,
+# agreed in the registry, and no row in mql_scoring_rules. Under it every activity scores 0 and is
+# no hand-raise, so leads silently stop becoming MQLs.
+UNSCORED_VERSIONS = (
+    "version,effective_from,effective_to,threshold\n1,2000-01-01,2026-04-14,100\n2,2026-04-15,,100\n"
+)
+UNSCORED_AGREEMENT = (
+    'mql,2,2,"A version without scoring rules.",スコア規則のないバージョン。,marketing,'
+    '"Head of Marketing; RevOps lead",2026-04-10\n'
+)
+RULES_TEST = "mql_definition_versions_have_scoring_rules"
+
+
+@pytest.fixture(scope="module")
+def unscored(tmp_path_factory: pytest.TempPathFactory) -> tuple[ProjectCopy, DbtResult, DbtResult]:
+    """The project's own seeds, built with their tests; then the repro's unscored v2 planted in the
+    same copy and built with everything int_activities_scored is made of, `--store-failures`."""
+    project = ProjectCopy(tmp_path_factory.mktemp("unscored"))
+    project.load()
+    seeds = ("mql_definition_versions", "mql_scoring_rules", "stage_definition_registry")
+    unchanged = project.dbt("build", "--select", *seeds, "--indirect-selection", "cautious")
+    (project.dir / "seeds" / "mql_definition_versions.csv").write_text(UNSCORED_VERSIONS, encoding="utf-8")
+    registry = project.dir / REGISTRY
+    text = registry.read_text(encoding="utf-8").rstrip("\n")
+    registry.write_text(text + "\n" + UNSCORED_AGREEMENT, encoding="utf-8")
+    scope = ("--select", *seeds, "+int_activities_scored", "--indirect-selection", "cautious")
+    planted = project.dbt("build", "--store-failures", *scope, "--exclude-resource-type", "unit_test")
+    return project, unchanged, planted
+
+
+def test_every_version_needs_scoring_rules(unscored: tuple[ProjectCopy, DbtResult, DbtResult]) -> None:
+    project, unchanged, planted = unscored
+    assert f"PASS {RULES_TEST} " in ok(unchanged)
+    assert not planted.ok
+    assert f"Failure in test {RULES_TEST} " in planted.output
+    # The only failure: v2 is otherwise valid (contiguous, agreed in the registry).
+    assert planted.output.count("Failure in test ") == 1, planted.output[-8000:]
+    assert "PASS every_mql_definition_version_is_agreed " in planted.output
+    rows = project.query(f"select * from dbt_test__audit.{RULES_TEST}")
+    assert [(r["version"], r["effective_from"], r["effective_to"], r["problem"]) for r in rows] == [
+        (2, D(2026, 4, 15), None, "no scoring rules in mql_scoring_rules")
+    ]
+    # An error, not a warning: the scoring model is not built on the unscored version.
+    built = {r["table_name"] for r in project.query("select table_name from information_schema.tables")}
+    assert "int_activities_scored" not in built
+
+
 # --------------------------------------------------------------------------- drift
 
 DRIFT_COLUMNS = (
@@ -625,6 +672,10 @@ def test_mart_versions_keep_the_fixed_name_on_the_latest(governed: ProjectCopy) 
     assert len(latest) == len(deprecated) > 0
     for new, old in zip(latest, deprecated, strict=True):
         assert list(new) == list(old)
+        # v1's rate is the double of its counts, exactly (2/3 is 0.6666666666666666, not v2's
+        # 0.666666667 cast back to double).
+        counts = old["converted_count"], old["reached_count"]
+        assert old["conversion_rate"] == (counts[0] / counts[1] if None not in counts and counts[1] else None)
         for column in new:
             if column in {"conversion_rate", "median_days_to_next"}:
                 assert close(new[column], old[column]), (column, new, old)
@@ -649,6 +700,7 @@ def test_unit_tests_pin_every_stage_rule_and_formula(governed: ProjectCopy) -> N
         "int_activities_scored::mql_scoring_restated_under_latest_version",
         "int_lead_mql_recorded::mql_recorded_score_threshold_and_hand_raise",
         "int_lead_stages_recorded::stages_recorded_sal_opportunity_won_renewed",
+        "int_lead_stages_recorded::a_renewal_signed_the_day_of_its_won_deal",
         "int_lead_stages_entered::stages_entered_implied_and_clamped",
         "int_deals_reporting_currency::fx_deals_converted_at_signing_month_rate",
         "int_campaign_costs_reporting_currency::fx_campaign_costs_converted_at_cost_month_rate",
@@ -656,6 +708,7 @@ def test_unit_tests_pin_every_stage_rule_and_formula(governed: ProjectCopy) -> N
         "int_campaign_sourced_stages::campaign_sourced_stages_by_half",
         "int_lead_won_deals::won_is_a_new_deal_on_a_leads_opportunity",
         "mart_stage_conversion::stage_conversion_rates_and_medians_v2",
+        "mart_stage_conversion::stage_conversion_v1_rates_stay_double_v1",
         "fct_lead_funnel::lead_funnel_source_channel",
         "int_lead_mql_by_definition::mql_by_definition_changes_mid_year",
         "int_lead_mql_by_definition::mql_by_definition_while_history_is_restated",

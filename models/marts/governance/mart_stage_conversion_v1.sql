@@ -2,6 +2,10 @@
 -- the latest version's rows in v1's column types (conversion_rate and
 -- median_days_to_next as double). Served as marts.mart_stage_conversion_v1
 -- until its deprecation date; delete this file and the yml entry after it.
+-- conversion_rate is divided again from the counts in double (safe_divide;
+-- null for renewed, whose converted_count is null), as v1 always computed it:
+-- v2's rate is rounded to nine decimals, and casting it back would change v1's
+-- values (2/3 read 0.666666667).
 with
 
 stage_conversion as (
@@ -20,7 +24,7 @@ final as (
         next_stage,
         reached_count,
         converted_count,
-        cast(conversion_rate as {{ type_ratio() }}) as conversion_rate,
+        {{ safe_divide('converted_count', 'reached_count') }} as conversion_rate,
         cast(median_days_to_next as {{ type_ratio() }}) as median_days_to_next
     from stage_conversion
 )
