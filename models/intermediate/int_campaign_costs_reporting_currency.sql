@@ -22,8 +22,7 @@ converted as (
             as amount_reporting
     from campaign_costs
     left join fx_rates
-        on campaign_costs.currency = fx_rates.currency
-            and {{ month_start('campaign_costs.cost_date') }} = fx_rates.month
+        on {{ fx_rate_of('campaign_costs.currency', 'campaign_costs.cost_date') }}
 ),
 
 final as (

@@ -25,8 +25,7 @@ final as (
         {{ reporting_amount('deals.amount', 'deals.currency', 'fx_rates.rate_to_reporting') }} as amount_reporting
     from deals
     left join fx_rates
-        on deals.currency = fx_rates.currency
-            and {{ month_start('deals.signed_on') }} = fx_rates.month
+        on {{ fx_rate_of('deals.currency', 'deals.signed_on') }}
 )
 
 select * from final

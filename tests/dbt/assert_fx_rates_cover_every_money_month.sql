@@ -32,33 +32,33 @@ fx_rates as (
     select * from {{ ref('fx_rates') }}
 ),
 
-money_months as (
-    select {{ month_start('signed_on') }} as rate_month, currency from deals
+-- Each money row with the instant its rate is taken at (fx_rate_of() picks that instant's month).
+money_dates as (
+    select cast(signed_on as {{ dbt.type_timestamp() }}) as dated, currency from deals
     union all
-    select {{ month_start('opportunity_created_at') }} as rate_month, currency
+    select {{ opportunity_rate_date('opportunities') }} as dated, currency
     from opportunities
     where amount is not null
     union all
     select
-        {{ month_start('opportunities.opportunity_created_at') }} as rate_month,
+        {{ opportunity_rate_date('opportunities') }} as dated,
         coalesce(opportunity_history.currency, opportunities.currency) as currency
     from opportunity_history
     inner join opportunities
         on opportunity_history.opportunity_id = opportunities.opportunity_id
     where opportunity_history.amount is not null
     union all
-    select {{ month_start('cost_date') }} as rate_month, currency from campaign_costs
+    select cast(cost_date as {{ dbt.type_timestamp() }}) as dated, currency from campaign_costs
 ),
 
 final as (
     select distinct
-        money_months.rate_month,
-        money_months.currency
-    from money_months
+        {{ month_start('money_dates.dated') }} as rate_month,
+        money_dates.currency
+    from money_dates
     left join fx_rates
-        on money_months.currency = fx_rates.currency
-            and money_months.rate_month = fx_rates.month
-    where money_months.currency <> '{{ var("reporting_currency") }}'
+        on {{ fx_rate_of('money_dates.currency', 'money_dates.dated') }}
+    where money_dates.currency <> '{{ var("reporting_currency") }}'
         and fx_rates.rate_to_reporting is null
 )
 

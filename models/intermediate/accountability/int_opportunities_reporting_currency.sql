@@ -28,8 +28,7 @@ final as (
             as amount_reporting
     from opportunities
     left join fx_rates
-        on opportunities.currency = fx_rates.currency
-            and {{ month_start('opportunities.opportunity_created_at') }} = fx_rates.month
+        on {{ fx_rate_of('opportunities.currency', opportunity_rate_date('opportunities')) }}
 )
 
 select * from final

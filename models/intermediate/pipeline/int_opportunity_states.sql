@@ -260,8 +260,7 @@ final as (
     left join stages
         on intervals.crm_stage = stages.crm_stage
     left join fx_rates
-        on intervals.currency = fx_rates.currency
-            and {{ month_start('opportunities.opportunity_created_at') }} = fx_rates.month
+        on {{ fx_rate_of('intervals.currency', opportunity_rate_date('opportunities')) }}
     left join owners
         on opportunities.owner_id = owners.owner_id
 )

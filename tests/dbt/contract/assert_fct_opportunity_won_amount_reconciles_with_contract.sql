@@ -27,8 +27,7 @@ source_won as (
         ) as won_amount
     from source_deals
     left join fx_rates
-        on coalesce(source_deals.currency, {{ default_currency() }}) = fx_rates.currency
-            and {{ month_start('source_deals.signed_at') }} = fx_rates.month
+        on {{ fx_rate_of('coalesce(source_deals.currency, ' ~ default_currency() ~ ')', 'source_deals.signed_at') }}
     where source_deals.opportunity_id is not null
 ),
 

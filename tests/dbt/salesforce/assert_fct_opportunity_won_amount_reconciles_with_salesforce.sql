@@ -34,8 +34,10 @@ source_won as (
     inner join mapped_opportunities
         on source_opportunities.opportunity_id = mapped_opportunities.opportunity_id
     left join fx_rates
-        on coalesce(source_opportunities.currency_iso_code, {{ default_currency('salesforce') }}) = fx_rates.currency
-            and {{ month_start('source_opportunities.close_date') }} = fx_rates.month
+        on {{ fx_rate_of(
+            'coalesce(source_opportunities.currency_iso_code, ' ~ default_currency('salesforce') ~ ')',
+            'source_opportunities.close_date'
+        ) }}
     where mapped_opportunities.is_won
 ),
 
