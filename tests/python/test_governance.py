@@ -45,6 +45,11 @@ PROJECT_PARTS = (
     "snapshots",
 )
 REGISTRY = Path("seeds") / "governance" / "stage_definition_registry.csv"
+V1_FINGERPRINT = "09e2afadd19b40b153eab638811664c6"
+"""The registry's fingerprint of the project's MQL definition v1 (threshold 100 from 2000-01-01 and its
+scoring rules), as test agreed_mql_definitions_are_unchanged computes it."""
+FIXTURE_V1_FINGERPRINT = "95df645eccd617a09c4200a03423112b"
+"""The governance fixture's own v1 (the same threshold and day, fewer rules: tests/fixtures/governance)."""
 BIN = Path(sys.executable).parent
 RESTATE = {"mql_restate_with_latest_version": True}
 
@@ -75,6 +80,8 @@ class ProjectCopy:
         """Replace the MQL definition seeds by the fixture's v1/v2; record v2's agreement if `agreed`."""
         shutil.copy2(FIXTURE_SEEDS / versions, self.dir / "seeds" / "mql_definition_versions.csv")
         shutil.copy2(FIXTURE_SEEDS / "mql_scoring_rules.csv", self.dir / "seeds" / "mql_scoring_rules.csv")
+        # The fixture's v1 is its own agreed version: the registry records its fingerprint.
+        self.edit(str(REGISTRY), f",{V1_FINGERPRINT}\n", f",{FIXTURE_V1_FINGERPRINT}\n")
         if agreed:
             agreement = (FIXTURE_SEEDS / "stage_definition_registry_agreement_v2.csv").read_text(
                 encoding="utf-8"
@@ -430,7 +437,7 @@ UNSCORED_VERSIONS = (
 )
 UNSCORED_AGREEMENT = (
     'mql,2,2,"A version without scoring rules.",スコア規則のないバージョン。,marketing,'
-    '"Head of Marketing; RevOps lead",2026-04-10\n'
+    '"Head of Marketing; RevOps lead",2026-04-10,c9a671d5264d047001b09794f5dd9d1a\n'
 )
 RULES_TEST = "mql_definition_versions_have_scoring_rules"
 
@@ -467,6 +474,54 @@ def test_every_version_needs_scoring_rules(unscored: tuple[ProjectCopy, DbtResul
     # An error, not a warning: the scoring model is not built on the unscored version.
     built = {r["table_name"] for r in project.query("select table_name from information_schema.tables")}
     assert "int_activities_scored" not in built
+
+
+# An agreed version edited in place: the registry still says v1 was agreed on 2026-03-16, but its
+# threshold (or a point value) is no longer what was agreed, and all of v1's history is restated.
+AGREEMENT_TEST = "agreed_mql_definitions_are_unchanged"
+DEFINITION_SEEDS = ("mql_definition_versions", "mql_scoring_rules", "stage_definition_registry")
+
+
+@pytest.mark.parametrize(
+    ("seed", "old", "new", "now"),
+    [
+        (
+            "mql_definition_versions.csv",
+            "\n1,2000-01-01,,100\n",
+            "\n1,2000-01-01,,50\n",
+            "2d9ac03ff740279e801eb01db42427db",
+        ),
+        (
+            "mql_scoring_rules.csv",
+            "\n1,booth_visit,20,false\n",
+            "\n1,booth_visit,25,false\n",
+            "b179759522e98787dce5f495971f3b10",
+        ),
+    ],
+    ids=["threshold", "points"],
+)
+def test_an_agreed_version_edited_in_place_fails_the_build(
+    tmp_path: Path, seed: str, old: str, new: str, now: str
+) -> None:
+    """The unchanged seeds pass; v1's threshold 100 -> 50, or booth_visit's 20 points -> 25, fail the build
+    with the version, its agreement and both fingerprints (the new one is the md5 of
+    `threshold=50;from=2000-01-01;rules=...`, the rules in their md5's order). Before, every test passed and
+    v1's history was restated silently (L11 and L13 became MQLs). Recording the new fingerprint with a new
+    agreement passes again."""
+    project = ProjectCopy(tmp_path)
+    project.load()
+    scope = ("--select", *DEFINITION_SEEDS, "--indirect-selection", "cautious")
+    assert f"PASS {AGREEMENT_TEST} " in ok(project.dbt("build", *scope))
+    project.edit(f"seeds/{seed}", old, new)
+    result = project.dbt("build", *scope)
+    assert not result.ok
+    assert (
+        "MQL definition versions changed since they were agreed (threshold, first day or scoring rules differ "
+        "from the fingerprint in seeds/governance/stage_definition_registry.csv): v1 (agreed on 2026-03-16): "
+        f"agreed fingerprint {V1_FINGERPRINT}, now {now}. Publish the change as a new version"
+    ) in " ".join(result.output.split())
+    project.edit(str(REGISTRY), f"2026-03-16,{V1_FINGERPRINT}\n", f"2026-12-06,{now}\n")
+    assert f"PASS {AGREEMENT_TEST} " in ok(project.dbt("build", *scope))
 
 
 # --------------------------------------------------------------------------- drift
