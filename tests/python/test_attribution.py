@@ -214,7 +214,8 @@ def test_touches_after_the_stage_or_outside_the_lookback_are_excluded(
 
 
 def test_source_touch_is_not_doubled_by_an_activity_at_creation(attribution_warehouse: Warehouse) -> None:
-    # AT05: source CA at 04-01 10:00 and an activity of CA at the same instant are one touch.
+    # AT05: source CA at 04-01 10:00 and an activity of CA at the same instant are one touch, and that
+    # activity is the source touch (it sorts first at its timestamp; docs/attribution.md).
     rows = attribution_warehouse.query(
         "select campaign_id, credit, credited_touches from marts.fct_attribution_credit "
         "where lead_id = 'AT05' and attribution_model = 'linear' order by campaign_id"
@@ -224,7 +225,7 @@ def test_source_touch_is_not_doubled_by_an_activity_at_creation(attribution_ware
         "select activity_id, is_source_touch from intermediate.int_attribution_touches "
         "where lead_id = 'AT05' order by touch_at"
     )
-    assert touches == [("a0501", False), ("a0502", False)]
+    assert touches == [("a0501", True), ("a0502", False)]
 
 
 def test_leads_without_touches_are_credited_to_no_touch(attribution_warehouse: Warehouse) -> None:

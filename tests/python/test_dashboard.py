@@ -37,6 +37,7 @@ from revops.dashboard import fonts, formatting
 from revops.dashboard.browser import DashboardBrowser, masked_fontconfig
 from revops.dashboard.common import (
     ALL_UNITS,
+    Context,
     campaign_labels,
     figure_json,
     half_is_immature,
@@ -47,7 +48,7 @@ from revops.dashboard.fonts import FAMILY, SOURCE_FAMILY
 from revops.dashboard.i18n import MESSAGES, Texts
 from revops.dashboard.render import build_payload, render
 from revops.dashboard.sections import SECTIONS
-from revops.dashboard.sections.campaigns import trap
+from revops.dashboard.sections.campaigns import _slice, dead_ends, trap
 from revops.dashboard.warehouse import Marts, fiscal_half
 from revops.settings import PROJECT_DIR
 
@@ -955,6 +956,39 @@ def test_the_trade_show_trap_is_the_channel_that_climbs_most() -> None:
     assert trap(channels) is None
     channels["webinar"].update(cpl=4_000, cpo=200_000)  # cheapest lead, dearest opportunity
     assert trap(channels) == "webinar"
+
+
+def test_a_channel_with_leads_and_no_opportunity_is_called_out() -> None:
+    """Seminars: ¥900,000 for 60 leads and no opportunity. Their cost per opportunity does not exist, so
+    trap() cannot rank them; they are called out on their own, dearest first. Before, the page said
+    nothing (the demo never has such a channel). A channel without cost (outbound) or without leads is
+    not one."""
+    campaigns = [
+        {"campaign_id": "C1", "channel": "exhibition", "total_cost": Decimal(5_000_000), "leads": 1000,
+         "opportunities": 30, "label": "Expo", "cost_per_lead": None, "cost_per_opportunity": None, "roi": None},
+        {"campaign_id": "C2", "channel": "seminar", "total_cost": Decimal(900_000), "leads": 60,
+         "opportunities": 0, "label": "Seminar", "cost_per_lead": None, "cost_per_opportunity": None, "roi": None},
+        {"campaign_id": "C3", "channel": "webinar", "total_cost": Decimal(300_000), "leads": 20,
+         "opportunities": 0, "label": "Webinar", "cost_per_lead": None, "cost_per_opportunity": None, "roi": None},
+        {"campaign_id": "C4", "channel": "outbound", "total_cost": Decimal(0), "leads": 10,
+         "opportunities": 0, "label": "Outbound", "cost_per_lead": None, "cost_per_opportunity": None, "roi": None},
+        {"campaign_id": "C5", "channel": "ads", "total_cost": Decimal(100_000), "leads": 0,
+         "opportunities": 0, "label": "Ads", "cost_per_lead": None, "cost_per_opportunity": None, "roi": None},
+    ]  # fmt: skip
+    context = Context(marts=None, lang="en", texts=Texts("en"), as_of=datetime(2026, 9, 30), maturity_days=90)  # type: ignore[arg-type]
+    content = _slice(context, campaigns)
+    assert [callout["t"] for callout in content.callouts] == [
+        "Seminar: ¥900.0K spent for 60 leads and not one opportunity (no cost per opportunity: the dearest "
+        "channel of all).",
+        "Webinar: ¥300.0K spent for 20 leads and not one opportunity (no cost per opportunity: the dearest "
+        "channel of all).",
+    ]
+    channels = {
+        "a": {"cost": 10, "leads": 1, "opportunities": 0},
+        "b": {"cost": 10, "leads": 2, "opportunities": 0},
+        "c": {"cost": 20, "leads": 1, "opportunities": 0},
+    }
+    assert dead_ends(channels) == ["c", "a", "b"]
 
 
 @pytest.mark.browser

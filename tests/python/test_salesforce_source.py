@@ -131,7 +131,7 @@ def test_attribution_touches_date_the_source_campaign_by_its_membership(salesfor
             "00v000000000004AAA",
             "701000000000001AAA",
             datetime(2026, 9, 29, 12, 30),
-            False,
+            True,  # the response at the membership's creation is the source touch
         ),
     ]
 

@@ -115,7 +115,8 @@ weighted as (
         case when touches_to_mql > 0 then touches_to_mql else 1 end as mql_anchor_position,
         case when touches_to_opportunity > 0 then touches_to_opportunity else 1 end as opportunity_anchor_position,
         {{ days_between('touch_at', 'entered_at') }} as days_before_stage,
-        -- 2^(-days/half-life), taken relative to the latest touch so it never underflows.
+        -- 2^(-days/half-life), taken relative to the latest touch (weight 1, so the total is >= 1): > 0 while
+        -- days/half-life <= 1000. It can be far below 1e-24 (fct_attribution_credit keeps it: docs/attribution.md).
         power(
             cast(2 as {{ type_ratio() }}),
             -1 * {{ days_between('touch_at', 'last_touch_at') }} / {{ var('attribution_half_life_days') }}

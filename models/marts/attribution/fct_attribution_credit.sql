@@ -1,9 +1,10 @@
 -- Multi-touch attribution credit: one row per lead x stage (mql .. renewed) x
 -- attribution model x campaign with credit. A campaign's credit is the sum of
--- its touches' credits; campaigns whose touches all got 0 (first/last touch)
--- have no row. Credits of one lead x stage x model sum to 1, and
--- credited_won_amount to the lead's won amount (tests). A lead x stage without
--- a touch in the lookback window is credited to campaign `no_touch`.
+-- its touches' credits; a campaign has a row when one of its touches has
+-- credit > 0 (campaigns whose touches all got 0, under first/last touch, have
+-- none). Credits of one lead x stage x model sum to 1, and credited_won_amount
+-- to the lead's won amount (tests). A lead x stage without a touch in the
+-- lookback window is credited to campaign `no_touch`.
 {{ lead_replace_config(lead_watermark='last_touch_at') }}
 with
 
@@ -14,7 +15,8 @@ touch_credits as (
 
 -- One pass over the touches: per lead x stage x campaign, every model's
 -- credit (summed as exact decimals: the same in every build, whatever order
--- the engine adds them in) and its credited touches (credit > 0).
+-- the engine adds them in; and summed as doubles, for a campaign whose credits
+-- are all too small for the decimals) and its credited touches (credit > 0).
 campaign_credits as (
     select
         lead_id,
@@ -27,6 +29,7 @@ campaign_credits as (
         campaign_id,
         {%- for model in attribution_models() %}
             sum({{ attribution_exact('credit_' ~ model) }}) as credit_sum_{{ model }},
+            sum(credit_{{ model }}) as credit_double_sum_{{ model }},
             count(case when credit_{{ model }} > 0 then touch_at end) as credited_touches_{{ model }},
             min(case when credit_{{ model }} > 0 then touch_at end) as first_touch_at_{{ model }},
             max(case when credit_{{ model }} > 0 then touch_at end) as last_touch_at_{{ model }}
@@ -44,7 +47,10 @@ campaign_credits as (
         campaign_id
 ),
 
--- One row per model with credit (the aggregated rows are few: a union is cheap).
+-- One row per model with credit: a credited touch, or the no-touch row (the
+-- aggregated rows are few: a union is cheap). Every credit of a campaign below
+-- 5e-25 (a time-decay touch long before the latest) rounds to 0 in the exact
+-- sum: it then keeps the sum of the doubles, > 0.
 model_credits as (
     {%- for model in attribution_models() %}
         select
@@ -57,12 +63,15 @@ model_credits as (
             won_amount,
             '{{ model }}' as attribution_model,
             campaign_id,
-            cast(credit_sum_{{ model }} as {{ type_ratio() }}) as credit,
+            case
+                when credit_sum_{{ model }} > 0 then cast(credit_sum_{{ model }} as {{ type_ratio() }})
+                else cast(credit_double_sum_{{ model }} as {{ type_ratio() }})
+            end as credit,
             credited_touches_{{ model }} as credited_touches,
             first_touch_at_{{ model }} as first_touch_at,
             last_touch_at_{{ model }} as last_touch_at
         from campaign_credits
-        where credit_sum_{{ model }} > 0
+        where credit_sum_{{ model }} > 0 or credited_touches_{{ model }} > 0
         {%- if not loop.last %}
             union all
         {%- endif %}

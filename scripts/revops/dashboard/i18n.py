@@ -176,6 +176,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "{channel}: リード単価は {cpl} と安いが、商談単価は {cpo} (リード単価の {multiple} 倍)。商談化率 {rate}。",
         "en": "{channel}: leads are cheap at {cpl}, but an opportunity costs {cpo} ({multiple}× the cost per lead); lead-to-opportunity {rate}.",
     },
+    "campaigns.no_opportunity": {
+        "ja": "{channel}: {cost} を使い {leads} 件のリードを獲得したが、商談は 0 件 (商談単価を算出できない、最も割高なチャネル)。",
+        "en": "{channel}: {cost} spent for {leads} leads and not one opportunity (no cost per opportunity: the dearest channel of all).",
+    },
     "campaigns.table_title": {
         "ja": "費用の大きいキャンペーン (上位{limit}件)",
         "en": "Largest campaigns by cost (top {limit})",

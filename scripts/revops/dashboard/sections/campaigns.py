@@ -6,7 +6,10 @@ their cost per lead / opportunity is the mart's rule applied to the sums
 that climbs most from its rank by cost per lead (1 = cheapest) to its rank by
 cost per opportunity: cheap leads that make expensive opportunities. A channel
 must climb at least one place; ties go to the larger cost-per-opportunity
-multiple of its cost per lead. No channel climbs → no callout.
+multiple of its cost per lead. No channel climbs → no callout. A channel
+that spent money and got leads but not one opportunity has no cost per
+opportunity to rank: it is the dearest of all, and is called out on its own
+(`dead_ends`).
 """
 
 from __future__ import annotations
@@ -110,6 +113,16 @@ def _slice(context: Context, campaigns: list[dict]) -> Slice:
                 rate=formatting.rate(totals["opportunities"] / totals["leads"]),
             )
         )
+    for channel in dead_ends(channels):
+        totals = channels[channel]
+        content.callout(
+            texts(
+                "campaigns.no_opportunity",
+                channel=texts.label("channel", channel),
+                cost=formatting.yen(totals["cost"], lang),
+                leads=formatting.count(totals["leads"]),
+            )
+        )
     content.figure, content.figure_height = _figure(context, channels, trapped)
     content.set_table(
         [
@@ -168,6 +181,16 @@ def trap(channels: dict[str, dict[str, Any]]) -> str | None:
     if not candidates:
         return None
     return max(candidates, key=lambda name: (climbs[name], priced[name]["cpo"] / priced[name]["cpl"]))
+
+
+def dead_ends(channels: dict[str, dict[str, Any]]) -> list[str]:
+    """Channels that spent money and got leads but no opportunity, dearest first (then by name)."""
+    found = [
+        name
+        for name, totals in channels.items()
+        if totals["cost"] > 0 and totals["leads"] > 0 and totals["opportunities"] == 0
+    ]
+    return sorted(found, key=lambda name: (-channels[name]["cost"], name))
 
 
 def _figure(context: Context, channels: dict[str, dict[str, Any]], trapped: str | None) -> tuple[dict, int]:
