@@ -224,13 +224,16 @@ final as (
             as {{ type_money() }}
         ) as amount,
         intervals.close_date,
+        -- A closed state is won or it is not: only the final close can be won, so a won close later
+        -- reopened is, like a loss, probability 0 and `omitted` (never `closed`, which means won).
         case
-            when intervals.is_closed then coalesce(intervals.forecast_category, stages.forecast_category, 'omitted')
+            when intervals.is_closed and intervals.is_won then 'closed'
+            when intervals.is_closed then 'omitted'
             else coalesce(intervals.forecast_category, stages.forecast_category, 'pipeline')
         end as forecast_category,
         case
-            when intervals.row_priority = 2 and intervals.is_won then 1
-            when intervals.row_priority = 2 then 0
+            when intervals.is_closed and intervals.is_won then 1
+            when intervals.is_closed then 0
             else stages.default_probability
         end as probability,
         intervals.is_closed,
