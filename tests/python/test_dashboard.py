@@ -263,14 +263,15 @@ def test_campaigns_that_share_a_name_are_told_apart_by_id() -> None:
 
 
 def test_renewals_may_still_come_until_a_default_contract_after_the_window() -> None:
-    """FY2025 H2's last leads are created on 2026-03-31; won within 90 days (by 2026-06-30), a 12-month
-    contract and 30 days' grace take their renewal to 2027-07-30. FY2026 H1 (leads until 2026-09-30):
-    2026-10-01 + 90 days = 2026-12-30, + 12 months = 2027-12-30, + 30 days = 2028-01-29."""
-    assert renewals_may_still_come("2025-H2", datetime(2027, 7, 29, 23, 59), 90, 12, 30) == date(2027, 7, 30)
-    assert renewals_may_still_come("2025-H2", datetime(2027, 7, 30), 90, 12, 30) is None
-    assert renewals_may_still_come("2026-H1", datetime(2026, 7, 5), 90, 12, 30) == date(2028, 1, 29)
-    # A month's last day in a shorter month: 2026-10-01 + 122 days = 2027-01-31, + 1 month = 2027-02-28.
-    assert renewals_may_still_come("2026-H1", datetime(2026, 7, 5), 122, 1, 0) == date(2027, 2, 28)
+    """FY2025 H2's last leads are created on 2026-03-31; won 90 days later (2026-06-29), a 12-month contract
+    ends on 2027-06-28 (the models' rule: 12 months less a day) and churns 30 days later, 2027-07-28: renewals
+    can come until then. FY2026 H1 (leads until 2026-09-30): 2026-12-29, 2027-12-28, 2028-01-27."""
+    assert renewals_may_still_come("2025-H2", datetime(2027, 7, 28, 23, 59), 90, 12, 30) == date(2027, 7, 28)
+    assert renewals_may_still_come("2025-H2", datetime(2027, 7, 29), 90, 12, 30) is None
+    assert renewals_may_still_come("2026-H1", datetime(2026, 7, 5), 90, 12, 30) == date(2028, 1, 27)
+    # A month's last day in a shorter month: 2026-09-30 + 123 days = 2027-01-31, + 1 month = 2027-02-28
+    # (the month's last day), less a day: 2027-02-27.
+    assert renewals_may_still_come("2026-H1", datetime(2026, 7, 5), 123, 1, 0) == date(2027, 2, 27)
 
 
 def test_a_mature_halfs_funnel_says_its_renewals_are_not_final(core: Warehouse) -> None:
@@ -285,7 +286,7 @@ def test_a_mature_halfs_funnel_says_its_renewals_are_not_final(core: Warehouse) 
     callouts = [callout["t"] for callout in funnel[f"2025-H2|{ALL_UNITS}"]["callouts"]]
     assert callouts == [
         "Won → renewed is not final: a deal comes up for renewal about 12 months after its win (the default "
-        "contract term) plus 30 days' grace, so this half's renewals can grow until at least 2027-07-30."
+        "contract term) plus 30 days' grace, so this half's renewals can grow until at least 2027-07-28."
     ]
 
 
@@ -899,7 +900,12 @@ def test_the_funnel_equals_the_hand_computed_fixture(core_page: tuple[Any, Any])
     choose(page, "2025-H2", "Consulting")  # L07, L09
     numbers = shown(page, "funnel")
     assert [numbers[f"reached:{stage}"][1] for stage in STAGES] == [2, 2, 2, 2, 1, 0]
-    assert page.inner_text("#section-funnel .callouts") == ""  # 2026-03 matured on 2026-06-30
+    # 2026-03 matured on 2026-06-30, so no cohort is immature; the renewals of the half's won deals can
+    # still come (a lead of 2026-03-31 won 90 days later renews by 2027-07-28).
+    assert page.inner_text("#section-funnel .callouts") == (
+        "受注→更新はまだ確定していません: 受注は約12か月後 (既定の契約期間) に猶予30日を加えて更新を迎えるため、"
+        "この半期のリードの更新は少なくとも2027年7月28日まで増えます。"
+    )
     choose(page, "2026-H1", ALL_UNITS)
 
 
@@ -978,10 +984,10 @@ def test_a_channel_with_leads_and_no_opportunity_is_called_out() -> None:
     context = Context(marts=None, lang="en", texts=Texts("en"), as_of=datetime(2026, 9, 30), maturity_days=90)  # type: ignore[arg-type]
     content = _slice(context, campaigns)
     assert [callout["t"] for callout in content.callouts] == [
-        "Seminar: ¥900.0K spent for 60 leads and not one opportunity (no cost per opportunity: the dearest "
-        "channel of all).",
-        "Webinar: ¥300.0K spent for 20 leads and not one opportunity (no cost per opportunity: the dearest "
-        "channel of all).",
+        "Seminar: ¥900.0K spent for 60 leads and not one opportunity so far (no cost per opportunity: the "
+        "dearest channel of all, unless its leads are too recent).",
+        "Webinar: ¥300.0K spent for 20 leads and not one opportunity so far (no cost per opportunity: the "
+        "dearest channel of all, unless its leads are too recent).",
     ]
     channels = {
         "a": {"cost": 10, "leads": 1, "opportunities": 0},

@@ -95,15 +95,18 @@ def add_months(day: date, months: int) -> date:
 def renewals_may_still_come(
     key: str, as_of: datetime, maturity_days: int, contract_months: int, grace_days: int
 ) -> date | None:
-    """The day until which the leads of fiscal half `key` may still reach "renewed", when that is after
-    the as-of instant (else None): a lead created on the half's last day, won within the forward
-    window (`maturity_days`), renewed by the end of a default-length contract plus the renewal grace.
-    A rule of thumb: a deal won later or on a longer contract renews later still."""
+    """The last day on which the leads of fiscal half `key` may still reach "renewed", when the as-of
+    instant is before its end (else None). A rule of thumb for the page, not a metric: a lead created on
+    the half's last day and won at the end of the forward window (`maturity_days` later) signs a contract
+    of the default length, which ends `contract_months` later less a day (the models' rule,
+    int_contract_terms) and churns `grace_days` after that if not renewed. A deal won later, or on a
+    longer contract, renews later still, hence "at least"."""
     year, half = key.split("-")
-    last_lead_day = next_month(half_last_month(int(year), half))
-    until = add_months(last_lead_day + timedelta(days=maturity_days), contract_months)
-    until += timedelta(days=grace_days)
-    return until if as_of < datetime.combine(until, datetime.min.time()) else None
+    last_lead_day = next_month(half_last_month(int(year), half)) - timedelta(days=1)
+    won_on = last_lead_day + timedelta(days=maturity_days)
+    contract_end = add_months(won_on, contract_months) - timedelta(days=1)
+    until = contract_end + timedelta(days=grace_days)
+    return until if as_of < datetime.combine(until + timedelta(days=1), datetime.min.time()) else None
 
 
 def campaign_labels(campaigns: Iterable[tuple[str, str | None]], limit: int | None = None) -> dict[str, str]:

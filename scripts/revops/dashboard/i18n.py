@@ -177,8 +177,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{channel}: leads are cheap at {cpl}, but an opportunity costs {cpo} ({multiple}× the cost per lead); lead-to-opportunity {rate}.",
     },
     "campaigns.no_opportunity": {
-        "ja": "{channel}: {cost} を使い {leads} 件のリードを獲得したが、商談は 0 件 (商談単価を算出できない、最も割高なチャネル)。",
-        "en": "{channel}: {cost} spent for {leads} leads and not one opportunity (no cost per opportunity: the dearest channel of all).",
+        "ja": "{channel}: {cost} を使い {leads} 件のリードを獲得したが、商談はまだ 0 件 (商談単価を算出できない、最も割高なチャネル。リードが新しい場合はこれから増える可能性あり)。",
+        "en": "{channel}: {cost} spent for {leads} leads and not one opportunity so far (no cost per opportunity: the dearest channel of all, unless its leads are too recent).",
     },
     "campaigns.table_title": {
         "ja": "費用の大きいキャンペーン (上位{limit}件)",

@@ -81,6 +81,8 @@ final as (
     where registry.stage = 'mql'
         and (
             registry.rules_fingerprint is null
+            -- null when a part is empty (declared_not_null fails too): never a silent pass
+            or fingerprints.current_fingerprint is null
             or registry.rules_fingerprint <> fingerprints.current_fingerprint
         )
 )
@@ -96,7 +98,7 @@ select * from final
         {%- for row in changed.rows -%}
             {%- do lines.append(
                 'v' ~ row[0] ~ ' (agreed on ' ~ row[1] ~ '): agreed fingerprint '
-                ~ (row[2] or '(none recorded)') ~ ', now ' ~ row[3]
+                ~ (row[2] or '(none recorded)') ~ ', now ' ~ (row[3] or '(none: an empty threshold, day or points)')
             ) -%}
         {%- endfor -%}
         {{ exceptions.raise_compiler_error(

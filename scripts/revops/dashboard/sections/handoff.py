@@ -63,7 +63,7 @@ def build_handoff(context: Context) -> Section | None:
     # The SLA the build judged by (mart_handoff_sla's column), not the project file's default: a build run
     # with --vars sal_sla_business_days=3 is labelled 3. The file's value only when that mart has no rows.
     built = context.marts.rows(f"select distinct sla_business_days from {PER_MQL_MART} order by 1")
-    days = int(built[0]["sla_business_days"]) if built else int(dbt_vars()["sal_sla_business_days"])
+    days = int(built[0]["sla_business_days"]) if built else int(dbt_vars().get("sal_sla_business_days", 2))
     section = Section(
         "handoff", texts("handoff.title"), texts("handoff.subtitle", days=days), ("half", "unit")
     )
