@@ -116,6 +116,9 @@ class ParseCache:
         )
         return self.root / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.msgpack"
 
+    def has(self, project_dir: Path, dbt_vars: Mapping[str, Any] | None) -> bool:
+        return self._file(project_dir, dbt_vars).exists()
+
     def seed(self, target: Path, project_dir: Path, dbt_vars: Mapping[str, Any] | None) -> None:
         saved = self._file(project_dir, dbt_vars)
         if saved.exists() and not (target / PARTIAL_PARSE).exists():
