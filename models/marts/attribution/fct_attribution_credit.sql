@@ -6,6 +6,9 @@
 -- to the lead's won amount (tests). A lead x stage without a touch in the
 -- lookback window is credited to campaign `no_touch`.
 {{ lead_replace_config(lead_watermark='last_touch_at') }}
+{#- Only time-decay weights can fall below the exact sum's resolution (5e-25): a position-based or linear
+    credit is at least 1 / (touches of a lead x stage). The double sums are taken for those models alone. -#}
+{%- set underflowing_models = ['time_decay'] %}
 with
 
 touch_credits as (
@@ -15,8 +18,9 @@ touch_credits as (
 
 -- One pass over the touches: per lead x stage x campaign, every model's
 -- credit (summed as exact decimals: the same in every build, whatever order
--- the engine adds them in; and summed as doubles, for a campaign whose credits
--- are all too small for the decimals) and its credited touches (credit > 0).
+-- the engine adds them in; time decay's also summed as doubles, for a campaign
+-- whose credits are all too small for the decimals) and its credited touches
+-- (credit > 0).
 campaign_credits as (
     select
         lead_id,
@@ -29,7 +33,9 @@ campaign_credits as (
         campaign_id,
         {%- for model in attribution_models() %}
             sum({{ attribution_exact('credit_' ~ model) }}) as credit_sum_{{ model }},
-            sum(credit_{{ model }}) as credit_double_sum_{{ model }},
+            {%- if model in underflowing_models %}
+                sum(credit_{{ model }}) as credit_double_sum_{{ model }},
+            {%- endif %}
             count(case when credit_{{ model }} > 0 then touch_at end) as credited_touches_{{ model }},
             min(case when credit_{{ model }} > 0 then touch_at end) as first_touch_at_{{ model }},
             max(case when credit_{{ model }} > 0 then touch_at end) as last_touch_at_{{ model }}
@@ -63,10 +69,14 @@ model_credits as (
             won_amount,
             '{{ model }}' as attribution_model,
             campaign_id,
-            case
-                when credit_sum_{{ model }} > 0 then cast(credit_sum_{{ model }} as {{ type_ratio() }})
-                else cast(credit_double_sum_{{ model }} as {{ type_ratio() }})
-            end as credit,
+            {%- if model in underflowing_models %}
+                case
+                    when credit_sum_{{ model }} > 0 then cast(credit_sum_{{ model }} as {{ type_ratio() }})
+                    else cast(credit_double_sum_{{ model }} as {{ type_ratio() }})
+                end as credit,
+            {%- else %}
+                cast(credit_sum_{{ model }} as {{ type_ratio() }}) as credit,
+            {%- endif %}
             credited_touches_{{ model }} as credited_touches,
             first_touch_at_{{ model }} as first_touch_at,
             last_touch_at_{{ model }} as last_touch_at
