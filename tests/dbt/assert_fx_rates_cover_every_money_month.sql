@@ -65,19 +65,13 @@ final as (
 select * from final
 {%- endset -%}
 
-{#- only when the test runs (not when sqlfluff or `dbt compile` renders it) -#}
-{%- if execute and flags.WHICH in ['build', 'test'] -%}
-    {%- set missing = run_query(missing_sql ~ ' order by rate_month, currency') -%}
-    {%- if missing.rows | length > 0 -%}
-        {%- set pairs = [] -%}
-        {%- for row in missing.rows -%}
-            {%- do pairs.append(row[0] | string ~ ',' ~ row[1]) -%}
-        {%- endfor -%}
-        {{ exceptions.raise_compiler_error(
-            "Missing FX rates: add these " ~ pairs | length ~ " (month, currency) rows to seeds/fx_rates.csv "
-            ~ "(month,currency,rate_to_reporting): " ~ pairs | join('; ')
-        ) }}
-    {%- endif -%}
-{%- endif -%}
+{% call(row) raise_listing_rows(
+    missing_sql,
+    'rate_month, currency',
+    'Missing FX rates: add these {count} (month, currency) rows to seeds/fx_rates.csv '
+    ~ '(month,currency,rate_to_reporting): {rows}'
+) -%}
+    {{ row[0] }},{{ row[1] }}
+{%- endcall %}
 
 {{ missing_sql }}

@@ -90,25 +90,16 @@ final as (
 select * from final
 {%- endset -%}
 
-{#- only when the test runs (not when sqlfluff or `dbt compile` renders it) -#}
-{%- if execute and flags.WHICH in ['build', 'test'] -%}
-    {%- set changed = run_query(changed_sql ~ ' order by version') -%}
-    {%- if changed.rows | length > 0 -%}
-        {%- set lines = [] -%}
-        {%- for row in changed.rows -%}
-            {%- do lines.append(
-                'v' ~ row[0] ~ ' (agreed on ' ~ row[1] ~ '): agreed fingerprint '
-                ~ (row[2] or '(none recorded)') ~ ', now ' ~ (row[3] or '(none: an empty threshold, day or points)')
-            ) -%}
-        {%- endfor -%}
-        {{ exceptions.raise_compiler_error(
-            "MQL definition versions changed since they were agreed (threshold, first day or scoring rules "
-            ~ "differ from the fingerprint in seeds/governance/stage_definition_registry.csv): "
-            ~ lines | join('; ')
-            ~ ". Publish the change as a new version (docs/governance.md), or, if this edit was agreed, "
-            ~ "record its agreed_by, agreed_on and the new rules_fingerprint in the registry."
-        ) }}
-    {%- endif -%}
-{%- endif %}
+{% call(row) raise_listing_rows(
+    changed_sql,
+    'version',
+    'MQL definition versions changed since they were agreed (threshold, first day or scoring rules '
+    ~ 'differ from the fingerprint in seeds/governance/stage_definition_registry.csv): {rows}. '
+    ~ 'Publish the change as a new version (docs/governance.md), or, if this edit was agreed, '
+    ~ 'record its agreed_by, agreed_on and the new rules_fingerprint in the registry.'
+) -%}
+    v{{ row[0] }} (agreed on {{ row[1] }}): agreed fingerprint {{ row[2] or '(none recorded)' }}, now
+    {{- ' ' ~ (row[3] or '(none: an empty threshold, day or points)') }}
+{%- endcall %}
 
 {{ changed_sql }}
