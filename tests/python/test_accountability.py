@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import subprocess
 from decimal import Decimal
 from pathlib import Path
@@ -135,6 +136,52 @@ def test_monthly_actuals_add_up_to_the_half(accountability_warehouse: Warehouse)
         """
     )
     assert mismatches == []
+
+
+def test_a_later_new_deal_counts_in_the_half_it_was_signed(
+    tmp_path: Path, integration_project: Path, accountability_warehouse: Warehouse
+) -> None:
+    """Lead D, won on 2026-09-13 (FY2026 H1, deal DD, 1,000,000), wins a second new deal: OD2 created
+    2026-10-05 (after D's forward window, so no forward metric moves), DD2 signed 2026-10-10 for 500,000.
+    won_amount counts DD2 in FY2026 H2, when it was signed: H1, over and mature at the as-of, keeps every
+    row of mart_forward_kpi and mart_funnel_shortfall. Before, the lead's whole won amount sat at its first
+    win, so H1's won_amount became 1,500,000 (attainment 0.375) and H2 got nothing."""
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    with (raw / "opportunities.csv").open("a", encoding="utf-8") as opportunities:
+        opportunities.write(
+            "OD2,D,saas,U_FS1,2026-10-05T10:00:00+09:00,Closed Won,500000,JPY,2026-10-10T10:00:00+09:00,true\n"
+        )
+    with (raw / "deals.csv").open("a", encoding="utf-8") as deals:
+        deals.write("DD2,OD2,2026-10-10,new,500000,JPY,2026-11-01,2027-10-31,\n")
+    warehouse = Warehouse(tmp_path / "warehouse", project_dir=integration_project)
+    warehouse.build(
+        raw,
+        dbt_vars=DBT_VARS,
+        reads=("mart_forward_kpi", "mart_funnel_shortfall", "fct_kpi_metric_events_v1"),
+    )
+
+    for mart in ("mart_forward_kpi", "mart_funnel_shortfall"):
+        finished_half = (
+            f"select * from marts.{mart} where fiscal_year = 2026 and fiscal_half = 'H1' order by all"
+        )
+        assert warehouse.query(finished_half) == accountability_warehouse.query(finished_half), mart
+    assert warehouse.query(
+        "select fiscal_half, actual, is_mature from marts.mart_forward_kpi "
+        "where fiscal_year = 2026 and business_unit = 'saas' and metric = 'won_amount' order by fiscal_half"
+    ) == [("H1", Decimal("1000000.00"), True), ("H2", Decimal("500000.00"), False)]
+    assert warehouse.query(
+        "select deal_id, anchor_at, fiscal_half, metric_value from marts.fct_kpi_metric_events "
+        "where lead_id = 'D' and metric = 'won_amount' order by deal_id"
+    ) == [
+        ("DD", dt.datetime(2026, 9, 13), "H1", Decimal("1000000.00")),
+        ("DD2", dt.datetime(2026, 10, 10), "H2", Decimal("500000.00")),
+    ]
+    # The deprecated v1 keeps one row per lead and metric: the lead's whole won amount at its first win.
+    assert warehouse.query(
+        "select anchor_at, fiscal_half, metric_value from marts.fct_kpi_metric_events_v1 "
+        "where lead_id = 'D' and metric = 'won_amount'"
+    ) == [(dt.datetime(2026, 9, 13), "H1", Decimal("1500000.00"))]
 
 
 def test_implied_mql_is_not_handed_over(accountability_warehouse: Warehouse) -> None:

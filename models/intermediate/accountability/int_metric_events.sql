@@ -1,4 +1,5 @@
--- Every KPI metric event in one long table: one row per lead and metric, with
+-- Every KPI metric event in one long table: one row per lead and metric (per
+-- new deal for won_amount, int_metric_stage_entries), with
 -- the anchor's period (fiscal month, half, year of anchor_at) and business unit
 -- (the lead's), whether its outcome counts and whether its window has elapsed.
 -- Own-stage events have no window: they count at once and are complete when
@@ -32,6 +33,7 @@ own_stage_events as (
         stage_entries.metric,
         stage_entries.lead_id,
         stage_entries.business_unit,
+        stage_entries.deal_id,
         stage_entries.anchor_at,
         cast(null as {{ dbt.type_timestamp() }}) as outcome_at,
         stage_entries.anchor_at as window_ends_at,
@@ -47,6 +49,7 @@ forward_events as (
         metric,
         lead_id,
         business_unit,
+        cast(null as {{ dbt.type_string() }}) as deal_id,
         anchor_at,
         outcome_at,
         window_ends_at,
@@ -68,6 +71,7 @@ final as (
         metrics.metric_kind,
         all_events.lead_id,
         all_events.business_unit,
+        all_events.deal_id,
         all_events.anchor_at,
         {{ month_start('all_events.anchor_at') }} as fiscal_month,
         {{ fiscal_year('all_events.anchor_at') }} as fiscal_year,

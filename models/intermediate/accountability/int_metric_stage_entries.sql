@@ -1,7 +1,11 @@
--- Own-stage KPI metrics, one row per lead and metric: the lead entered the
--- metric's stage at anchor_at (the entered time from the core funnel). A count
--- metric is worth 1, won_amount the lead's won amount (reporting currency).
--- Summing metric_value by the period of anchor_at gives the metric.
+-- Own-stage KPI metrics: one row per lead and count metric whose stage the
+-- lead entered, anchored at the entered time (the core funnel's) and worth 1;
+-- and one row per new deal for won_amount, worth the deal's amount (reporting
+-- currency), anchored when the deal was signed (int_lead_won_deals), or at the
+-- lead's won time when that is later (a deal dated before the lead). A lead's
+-- later new deal counts in the period it was signed, so a period's won amount
+-- is final once the period is over. Summing metric_value by the period of
+-- anchor_at gives the metric; a lead's won_amount rows add up to its won amount.
 {%- set own_stage_metrics = kpi_metrics() | selectattr('kind', 'equalto', 'own_stage') | list %}
 {{ lead_replace_config(lead_watermark='anchor_at') }}
 with
@@ -11,21 +15,25 @@ stage_entries as (
     {{- incremental_lead_filter() }}
 ),
 
-stages_entered as (
-    select * from {{ ref('int_lead_stages_entered') }}
+lead_won_deals as (
+    select * from {{ ref('int_lead_won_deals') }}
     {{- incremental_lead_filter() }}
 ),
 
-entries_with_amount as (
+won_deal_entries as (
     select
         stage_entries.lead_id,
         stage_entries.business_unit,
-        stage_entries.stage,
-        stage_entries.entered_at,
-        stages_entered.won_amount
+        lead_won_deals.deal_id,
+        case
+            when lead_won_deals.signed_at > stage_entries.entered_at then lead_won_deals.signed_at
+            else stage_entries.entered_at
+        end as anchor_at,
+        coalesce(lead_won_deals.amount_reporting, 0) as won_amount
     from stage_entries
-    inner join stages_entered
-        on stage_entries.lead_id = stages_entered.lead_id
+    inner join lead_won_deals
+        on stage_entries.lead_id = lead_won_deals.lead_id
+    where stage_entries.stage = 'won'
 ),
 
 final as (
@@ -33,14 +41,26 @@ final as (
         {%- if metric.measure == 'amount' and metric.anchor_stage != 'won' %}
             {{ exceptions.raise_compiler_error("own-stage amount metrics are won amounts; " ~ metric.metric ~ " is anchored on " ~ metric.anchor_stage) }}
         {%- endif %}
-        select
-            '{{ metric.metric }}' as metric,
-            lead_id,
-            business_unit,
-            entered_at as anchor_at,
-            cast({{ 'won_amount' if metric.measure == 'amount' else 1 }} as {{ type_money() }}) as metric_value
-        from entries_with_amount
-        where stage = '{{ metric.anchor_stage }}'
+        {%- if metric.measure == 'amount' %}
+            select
+                '{{ metric.metric }}' as metric,
+                lead_id,
+                business_unit,
+                cast(deal_id as {{ dbt.type_string() }}) as deal_id,
+                anchor_at,
+                cast(won_amount as {{ type_money() }}) as metric_value
+            from won_deal_entries
+        {%- else %}
+            select
+                '{{ metric.metric }}' as metric,
+                lead_id,
+                business_unit,
+                cast(null as {{ dbt.type_string() }}) as deal_id,
+                entered_at as anchor_at,
+                cast(1 as {{ type_money() }}) as metric_value
+            from stage_entries
+            where stage = '{{ metric.anchor_stage }}'
+        {%- endif %}
         {%- if not loop.last %}
             union all
         {%- endif %}

@@ -1,6 +1,7 @@
--- Every KPI metric event, one row per lead x catalogue metric
--- (int_metric_events): the fact the KPI actuals and the semantic layer's kpi_*
--- metrics sum. BI and MetricFlow read it here, never in intermediate.
+-- Every KPI metric event, one row per lead x catalogue metric, and per new
+-- deal for won_amount (int_metric_events): the fact the KPI actuals and the
+-- semantic layer's kpi_* metrics sum. Version 2 (deal_id); v1, one row per
+-- lead x metric, is fct_kpi_metric_events_v1. BI and MetricFlow read it here, never in intermediate.
 -- Built incrementally by lead (docs/nightly.md); a row's is_window_complete is
 -- judged against int_as_of, so the leads whose windows elapsed are rebuilt too.
 -- depends_on: {{ ref('int_as_of') }}
@@ -21,6 +22,7 @@ final as (
         cast(metric_kind as {{ dbt.type_string() }}) as metric_kind,
         cast(lead_id as {{ dbt.type_string() }}) as lead_id,
         cast(business_unit as {{ dbt.type_string() }}) as business_unit,
+        cast(deal_id as {{ dbt.type_string() }}) as deal_id,
         cast(anchor_at as {{ dbt.type_timestamp() }}) as anchor_at,
         cast(fiscal_month as date) as fiscal_month,
         cast(fiscal_year as integer) as fiscal_year,
