@@ -15,7 +15,9 @@ import csv
 import datetime as dt
 import math
 import re
+import shutil
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -246,6 +248,31 @@ def test_edge_case_bridge_and_retention(edge_warehouse: Warehouse) -> None:
     }
     for name, value in expected.items():
         assert abs(year[name] - value) <= 1e-12, (name, year[name], value)
+
+
+def test_a_contract_of_no_known_customer_is_listed(tmp_path: Path) -> None:
+    """An expansion sent without its opportunity (the contract requires one only for a new deal) has no
+    customer to join: it becomes customer deal:X1 in unit unknown, a new customer there, and the warn
+    test contracts_of_no_known_customer lists it. The edge cases' own chains start at deals with an
+    opportunity, so before X1 the test passes (checked by the edge-case build's own run)."""
+    raw = tmp_path / "raw"
+    shutil.copytree(EDGE_RAW, raw)
+    with (raw / "deals.csv").open("a", encoding="utf-8") as deals:
+        deals.write("X1,,2025-09-10,expansion,300000,JPY,2025-10-01,2026-09-30,\n")
+    warehouse = Warehouse(tmp_path / "warehouse")
+    result = warehouse.build(raw, dbt_vars=AS_OF, reads=("fct_contract",))
+    assert "WARN 1 contracts_of_no_known_customer" in result.output
+    assert _no_known_customer(warehouse) == [("X1", "expansion", "deal:X1", "unknown", Decimal("300000.00"))]
+
+
+def test_the_edge_cases_have_no_contract_of_unknown_customer(edge_warehouse: Warehouse) -> None:
+    assert _no_known_customer(edge_warehouse) == []
+
+
+def _no_known_customer(warehouse: Warehouse) -> list[tuple]:
+    """The rows of the warn test contracts_of_no_known_customer, by its compiled query."""
+    (path,) = (warehouse.target / "compiled").rglob("contracts_of_no_known_customer.sql")
+    return warehouse.query(path.read_text(encoding="utf-8"))
 
 
 # --- generated data: the planted churn is recovered and the identities hold ---------------------

@@ -261,10 +261,15 @@ final as (
         previous_sales_and_marketing_cost,
         {{ safe_divide('net_new_arr', 'previous_sales_and_marketing_cost') }} as magic_number,
         case when has_team_costs then 'campaign_costs, team_costs' else 'campaign_costs' end as inputs_present,
+        -- Each missing input as ', <name>', in this order, then the leading ', ' cut off. Without the
+        -- sales teams' costs, `team_costs` names the seed as a whole.
         case
-            when not has_team_costs and not has_previous_team_costs then 'team_costs, previous_half_team_costs'
-            when not has_team_costs then 'team_costs'
-            when not has_previous_team_costs then 'previous_half_team_costs'
+            when not has_team_costs or customer_success_cost is null or not has_previous_team_costs
+                then substr({{ dbt.concat([
+                    "case when not has_team_costs then ', team_costs' else '' end",
+                    "case when has_team_costs and customer_success_cost is null then ', customer_success_team_costs' else '' end",
+                    "case when not has_previous_team_costs then ', previous_half_team_costs' else '' end",
+                ]) }}, 3)
         end as inputs_missing
     from costed
 )
