@@ -16,9 +16,13 @@
     is UTC: a column without a zone (the loader's, most connectors') is read as UTC; a column with
     one (`with_zone`: timestamptz, which some connectors write) is an instant, taken to UTC first.
     A plain cast of an instant would give the session's local time (TimeZone Asia/Tokyo on a
-    Japanese machine), shifted a second time to reporting time. -#}
-{% macro salesforce_cast(expression, column_type, with_zone=false) -%}
-    {%- if column_type == 'timestamp' and with_zone -%}
+    Japanese machine), shifted a second time to reporting time. A DATE column read as a timestamp
+    (`is_date`: a Date-type field such as MQL_Date__c, which connectors sync as DATE) is a calendar
+    date, not a UTC instant: 00:00 of that date in reporting time, as the loader reads a date alone. -#}
+{% macro salesforce_cast(expression, column_type, with_zone=false, is_date=false) -%}
+    {%- if column_type == 'timestamp' and is_date -%}
+        cast({{ expression }} as {{ dbt.type_timestamp() }})
+    {%- elif column_type == 'timestamp' and with_zone -%}
         {{ utc_to_reporting(timestamptz_to_utc(expression)) }}
     {%- elif column_type == 'timestamp' -%}
         {{ utc_to_reporting('cast(' ~ expression ~ ' as ' ~ dbt.type_timestamp() ~ ')') }}
@@ -45,7 +49,8 @@
 
 {#-
     SQL selecting every contract column of Salesforce object `table` (snake_case,
-    e.g. 'lead'), typed, times converted from UTC to reporting time, named as in
+    e.g. 'lead'), typed, times converted from UTC to reporting time (a DATE column
+    read as a time is 00:00 of that date in reporting time), named as in
     the contract; rows deleted in Salesforce (is_deleted) or by the connector
     (_fivetran_deleted, when the column exists) are left out. Every `id` and
     `*_id` column is a Salesforce Id, read in its 18-character form (salesforce_id18),
@@ -79,6 +84,7 @@
             or createddate once a destination lower-cases them) all match. -#}
         {%- set present = {} -%}
         {%- set zoned = [] -%}
+        {%- set dated = [] -%}
         {%- if existing is not none -%}
             {%- for column in adapter.get_columns_in_relation(existing) -%}
                 {%- do present.update({salesforce_column_key(column.name): column.name}) -%}
@@ -86,6 +92,8 @@
                 {%- set dtype = column.dtype | lower | trim -%}
                 {%- if dtype in ('timestamp with time zone', 'timestamptz') -%}
                     {%- do zoned.append(salesforce_column_key(column.name)) -%}
+                {%- elif dtype == 'date' -%}
+                    {%- do dated.append(salesforce_column_key(column.name)) -%}
                 {%- endif -%}
             {%- endfor -%}
         {%- endif -%}
@@ -95,7 +103,9 @@
             {%- set physical = salesforce_field_column(column_spec.field_var) if column_spec.get('field_var') else name -%}
             {%- set key = salesforce_column_key(physical) -%}
             {%- set expression = adapter.quote(present[key]) if key in present else 'null' -%}
-            {%- set typed = salesforce_cast(expression, column_spec.get('type', 'string'), key in zoned) -%}
+            {%- set typed = salesforce_cast(
+                expression, column_spec.get('type', 'string'), key in zoned, key in dated
+            ) -%}
             {%- if name == 'id' or name.endswith('_id') -%}
                 {%- set typed = salesforce_id18(typed) -%}
             {%- endif -%}
@@ -126,24 +136,35 @@
 
 {#- SQL: the 15-character, case-sensitive form of a Salesforce Id (an 18-character Id
     is the 15-character one plus a 3-character case checksum), so references written
-    either way match. -#}
+    either way match. `column` is a staged Id (salesforce_select reads every Id column
+    through salesforce_id18), whose case is already the record's own. -#}
 {% macro salesforce_id15(column) -%}
     substring({{ column }}, 1, 15)
 {%- endmacro %}
 
 
-{#- SQL: the 18-character form of a Salesforce Id. A 15-character Id is case-sensitive; the
-    18-character one appends a 3-character checksum of its case: for each 5-character chunk,
-    bit j is set when character j is an upper-case letter, and the 5-bit number indexes
-    ABCDEFGHIJKLMNOPQRSTUVWXYZ012345 (001A0000006Vm9r -> 001A0000006Vm9rIAC). Any other
-    length (18 characters, null) is returned unchanged.
+{#- SQL: the canonical 18-character form of a Salesforce Id (the loader's
+    revops.sources.salesforce.id18 computes the same).
+    A 15-character Id is case-sensitive: it keeps its case and gets the 3-character checksum of
+    its case appended: for each 5-character chunk, bit j is set when character j is an upper-case
+    letter, and the 5-bit number indexes ABCDEFGHIJKLMNOPQRSTUVWXYZ012345 (001A0000006Vm9r ->
+    001A0000006Vm9rIAC).
+    An 18-character Id is case-insensitive (0065g00000xB001AAC and 0065g00000xb001aac are one
+    record): its suffix, upper-cased, is kept and the case of the ASCII letters among the first 15
+    characters is rebuilt from it: letter j of chunk k is upper case when bit j of suffix character
+    k's index is set, that is when the character is one of the 16 with that bit (computed below).
+    An 18-character value whose suffix is not made of checksum characters, any other length, and
+    null are returned unchanged. Only substring, upper, lower, concat, length and position: the same
+    SQL on DuckDB, PostgreSQL and Spark.
     Under var lint_generated_sql false (sqlfluff's settings only) it renders the column alone: the
-    checksum is about 1,500 characters per Id column, all macro output, which sqlfluff parses but
-    never reports on; without it the Salesforce lint took 80 CPU-seconds. -#}
+    SQL is about 9,000 characters per Id column, all macro output, which sqlfluff parses but never
+    reports on; without it the Salesforce lint took minutes of CPU. -#}
 {% macro salesforce_id18(column) -%}
     {%- if not var('lint_generated_sql', true) -%}
     {{ column }}
     {%- else -%}
+    {%- set alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345' -%}
+    {%- set letters = "'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'" -%}
     {%- set checksum = [] -%}
     {%- for chunk in range(3) -%}
         {%- set bits = [] -%}
@@ -155,11 +176,40 @@
             ) -%}
         {%- endfor -%}
         {%- do checksum.append(
-            "substring('ABCDEFGHIJKLMNOPQRSTUVWXYZ012345', 1 + " ~ bits | join(' + ') ~ ', 1)'
+            "substring('" ~ alphabet ~ "', 1 + " ~ bits | join(' + ') ~ ', 1)'
         ) -%}
+    {%- endfor -%}
+    {#- with_bit[j]: the checksum characters (either case) whose index has bit j set -#}
+    {%- set with_bit = [] -%}
+    {%- for position in range(5) -%}
+        {%- set members = [] -%}
+        {%- for index in range(32) -%}
+            {%- if (index // (2 ** position)) % 2 == 1 -%}
+                {%- do members.append(alphabet[index]) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- do with_bit.append("'" ~ (members | join('')) ~ (members | join('') | lower) ~ "'") -%}
+    {%- endfor -%}
+    {%- set suffix_valid = [] -%}
+    {%- set rebuilt = [] -%}
+    {%- for chunk in range(3) -%}
+        {%- set suffix_character = 'substring(' ~ column ~ ', ' ~ (16 + chunk) ~ ', 1)' -%}
+        {%- do suffix_valid.append(
+            dbt.position(suffix_character, "'" ~ alphabet ~ (alphabet | lower) ~ "'") | trim ~ ' > 0'
+        ) -%}
+        {%- for position in range(5) -%}
+            {%- set character = 'substring(' ~ column ~ ', ' ~ (chunk * 5 + position + 1) ~ ', 1)' -%}
+            {%- do rebuilt.append(
+                'case when ' ~ dbt.position(character, letters) | trim ~ ' = 0 then ' ~ character
+                ~ ' when ' ~ dbt.position(suffix_character, with_bit[position]) | trim ~ ' > 0 then upper('
+                ~ character ~ ') else lower(' ~ character ~ ') end'
+            ) -%}
+        {%- endfor -%}
     {%- endfor -%}
     case
         when {{ dbt.length(column) }} = 15 then {{ dbt.concat([column] + checksum) }}
+        when {{ dbt.length(column) }} = 18 and {{ suffix_valid | join(' and ') }}
+            then {{ dbt.concat(rebuilt + ['upper(substring(' ~ column ~ ', 16, 3))']) }}
         else {{ column }}
     end
     {%- endif -%}

@@ -34,6 +34,7 @@ session and checks, merging a delta into the loaded tables.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import sys
 import tempfile
 import traceback
@@ -138,6 +139,10 @@ class Report:
     schema: str = "raw"
     source_timezone: str = ""
     """How naive timestamps are read; empty = the reporting timezone."""
+    calendar_timezone: str = ""
+    """The zone whose midnight a date alone in a timestamp column is (a Date field such as Salesforce's
+    MQL_Date__c): the reporting timezone, also when the tables keep another (`timezone`, Salesforce's
+    UTC); empty = `timezone`."""
     export_time: datetime | None = None
     """When the export was taken, naive reporting time."""
     tolerance_hours: int = 24
@@ -153,7 +158,12 @@ class Report:
         limit = None
         if self.export_time is not None:
             limit = self.export_time + timedelta(hours=self.tolerance_hours)
-        return Parsing(self.timezone, self.source_timezone or self.timezone, limit)
+        return Parsing(
+            self.timezone,
+            self.source_timezone or self.timezone,
+            limit,
+            self.calendar_timezone or self.timezone,
+        )
 
     @property
     def rows_noted(self) -> int:
@@ -320,7 +330,11 @@ class _Session:
         prefix = "" if replace else report.raw_dir.resolve().name + "/"
         loadmeta.write_notes(self.connection, schema, replace=replace, file_prefix=prefix)
         loadmeta.write_calendar(
-            self.connection, schema, self.tables, export_time, f"warehouse.{sql_name(self.source.schema)}"
+            self.connection,
+            schema,
+            calendar_tables(self.source.name, self.tables),
+            export_time,
+            f"warehouse.{sql_name(self.source.schema)}",
         )
 
     def _replace_table(self, table_report: TableReport) -> None:
@@ -392,6 +406,8 @@ def _check_options(report: Report, export_time: str | None = None) -> None:
         ("--timezone", report.timezone),
         ("--source-timezone", report.source_timezone or report.timezone),
     ]
+    if report.calendar_timezone and report.calendar_timezone != report.timezone:
+        zones.append(("--timezone", report.calendar_timezone))
     for option, zone in zones:
         try:
             with duckdb.connect() as connection:
@@ -409,6 +425,25 @@ def _check_options(report: Report, export_time: str | None = None) -> None:
         )
     except loadmeta.ExportTimeError as error:
         report.problems.append(Problem(str(error)))
+
+
+def calendar_tables(source: SourceName, tables: Sequence[Table]) -> tuple[Table, ...]:
+    """The tables whose marked columns the business calendar covers (revops.loadmeta.calendar_years).
+    A Salesforce object's event columns are only its CreatedDate (the times checked against the export
+    time); its calendar covers every date and time it holds, as before they were marked (CloseDate and
+    the contract term included), so each of those columns counts as marked here."""
+    if source is not SourceName.salesforce:
+        return tuple(tables)
+    return tuple(
+        dataclasses.replace(
+            table,
+            columns=tuple(
+                dataclasses.replace(column, event=column.type in ("date", "timestamp"))
+                for column in table.columns
+            ),
+        )
+        for table in tables
+    )
 
 
 def new_report(
@@ -433,6 +468,7 @@ def new_report(
         encoding=EncodingChoice.parse(encoding),
         timezone=system.timezone or timezone or settings.reporting_timezone(),
         source_timezone=source_timezone or settings.default_source_timezone(system.name, reporting=timezone),
+        calendar_timezone=timezone or settings.reporting_timezone(),
         source=system.name,
         schema=system.schema,
         **fields,  # type: ignore[arg-type]
@@ -586,11 +622,23 @@ def render_report(report: Report, console: Console) -> None:
             )
     if report.export_time is not None:
         notes.append(
-            f"export time {report.export_time:%Y-%m-%d %H:%M:%S} ({report.timezone}); event times after it "
-            f"+ {report.tolerance_hours} h are quarantined; naive timestamps read as {report.parsing.source_timezone}"
+            f"export time {report.export_time:%Y-%m-%d %H:%M:%S} ({report.timezone}); event times "
+            f"({event_columns(raw_source(report.source).tables)}) after it + {report.tolerance_hours} h are "
+            f"quarantined; naive timestamps read as {report.parsing.source_timezone}"
         )
     for line in [*notes, _summary(report)]:
         console.print(line, soft_wrap=True, markup=False, highlight=False)
+
+
+def event_columns(tables: Sequence[Table]) -> str:
+    """The event columns the export time checks, grouped by name: `created_date of lead, contact, ...`
+    (Salesforce), `created_at of leads, opportunities; activity_at of lead_activities; ...` (contract)."""
+    owners: dict[str, list[str]] = {}
+    for table in tables:
+        for column in table.columns:
+            if column.event:
+                owners.setdefault(column.name, []).append(table.name)
+    return "; ".join(f"{name} of {', '.join(names)}" for name, names in owners.items()) or "none"
 
 
 def dependency_lines(table: TableReport, tables: tuple[Table, ...] | None = None) -> list[str]:

@@ -192,8 +192,9 @@ def write_notes(
 def calendar_years(
     connection: duckdb.DuckDBPyConnection, schema: str, tables: Iterable[Table], export_time: dt.datetime
 ) -> tuple[int, int]:
-    """The years the calendar must cover, from the loaded tables in `schema`: their event columns, or,
-    for a source whose contract marks none (Salesforce), every date and timestamp column."""
+    """The years the calendar must cover, from the loaded tables in `schema`: their event columns (for
+    Salesforce, revops.loader.calendar_tables marks every date and time column), or, when no column is
+    marked, every date and timestamp column."""
     tables = tuple(tables)
     marked = any(column.event for table in tables for column in table.columns)
     parts = []

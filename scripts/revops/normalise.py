@@ -87,8 +87,15 @@ def _matches(text: str, pattern: str) -> str:
     return f"regexp_full_match({text}, {sql_string(pattern)})"
 
 
-def timestamp(value: str, reporting_timezone: str, source_timezone: str) -> str:
+def timestamp(
+    value: str, reporting_timezone: str, source_timezone: str, calendar_timezone: str | None = None
+) -> str:
     """SQL: the timestamp as naive reporting time, NULL when not an accepted form.
+
+    `reporting_timezone` is the zone the result is in (a load keeping UTC, as Salesforce's does, passes
+    UTC); naive values are read in `source_timezone`; a date alone (`2026-09-05`, a Date field) is
+    00:00 of that date in `calendar_timezone` (default `reporting_timezone`; a load keeping UTC passes
+    the reporting timezone, so the date is still that day's midnight when staging converts UTC to it).
 
     A value in the canonical ISO form (`2026-04-01T09:05:00+09:00`, `...Z`, `2026-04-01 09:05:00`,
     two-digit fields, no space around it: what systems export) takes a short path with the same
@@ -114,20 +121,29 @@ def timestamp(value: str, reporting_timezone: str, source_timezone: str) -> str:
     return (
         f"CASE WHEN {_matches(value, CANONICAL_TIMESTAMP_WITH_OFFSET_PATTERN)} THEN {with_offset(value)} "
         f"WHEN {_matches(value, CANONICAL_TIMESTAMP_PATTERN)} THEN {naive(value)} "
-        f"ELSE {any_timestamp(value, reporting_timezone, source_timezone)} END"
+        f"ELSE {any_timestamp(value, reporting_timezone, source_timezone, calendar_timezone)} END"
     )
 
 
-def any_timestamp(value: str, reporting_timezone: str, source_timezone: str) -> str:
+def any_timestamp(
+    value: str, reporting_timezone: str, source_timezone: str, calendar_timezone: str | None = None
+) -> str:
     """SQL: `timestamp` without its short path for the canonical form: every accepted form."""
     text = half_width(value)
     reporting = sql_string(reporting_timezone)
+    calendar_timezone = calendar_timezone or reporting_timezone
     naive = f"try_cast({_dashed(text)} AS TIMESTAMP)"
+    in_source = naive
     if source_timezone != reporting_timezone:
-        # A date alone is a calendar date (a Date field, e.g. Salesforce's), not an instant of the
-        # source timezone: midnight of that date in reporting time, as a date column reads it.
         in_source = f"timezone({reporting}, timezone({sql_string(source_timezone)}, {naive}))"
-        naive = f"CASE WHEN {_matches(text, _DATE)} THEN {naive} ELSE {in_source} END"
+    # A date alone is a calendar date (a Date field, e.g. Salesforce's), not an instant of the source
+    # timezone: midnight of that date in the calendar (reporting) timezone, as a date column reads it,
+    # expressed in the zone the result is kept in.
+    date_alone = naive
+    if calendar_timezone != reporting_timezone:
+        date_alone = f"timezone({reporting}, timezone({sql_string(calendar_timezone)}, {naive}))"
+    if in_source != date_alone:
+        naive = f"CASE WHEN {_matches(text, _DATE)} THEN {date_alone} ELSE {in_source} END"
     with_offset = f"timezone({reporting}, try_cast({_dashed(text)} AS TIMESTAMPTZ))"
     return (
         f"CASE WHEN {_matches(text, TIMESTAMP_PATTERN)} THEN "

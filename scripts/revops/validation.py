@@ -16,8 +16,9 @@ Per table, in the contract's load order (referenced tables first):
 2. Duplicate primary keys among the rows without issues: the row with the
    latest `updated_at` (when the table has one; NULL counts as oldest) is kept,
    ties and tables without it keep the last in the file. Salesforce Ids are
-   compared in their 18-character form (revops.sources.salesforce.id18), so a
-   record's 15- and 18-character Ids are one key.
+   compared in their canonical 18-character form (revops.sources.salesforce.id18),
+   so a record's 15- and 18-character Ids, and its 18-character Id in any case,
+   are one key.
 3. References to the table itself (deals.renewed_from_deal_id) are checked
    against the rows still loaded, repeatedly, until nothing changes.
 
@@ -82,9 +83,12 @@ class Parsing:
     """How one load reads values: the timezones, and the latest event time it accepts."""
 
     reporting_timezone: str
+    """The zone typed timestamps are in (the loaded tables' zone: UTC for Salesforce)."""
     source_timezone: str
     future_limit: datetime | None = None
     """Naive reporting time (export time + future_tolerance_hours); a later event time is quarantined."""
+    calendar_timezone: str = ""
+    """The zone whose midnight a date alone in a timestamp column is (empty: reporting_timezone)."""
 
 
 @dataclass(frozen=True)
@@ -122,14 +126,24 @@ def _message(column: Column, text: str, value_sql: str | None = None) -> str:
     return literal if value_sql is None else f"{literal} || ': ' || {_quoted(value_sql)}"
 
 
-def typed_sql(column: Column, value: str, timezone: str, source_timezone: str | None = None) -> str | None:
+def typed_sql(
+    column: Column,
+    value: str,
+    timezone: str,
+    source_timezone: str | None = None,
+    calendar_timezone: str | None = None,
+) -> str | None:
     """SQL converting the VARCHAR `value` to the column's type; NULL when not an accepted form.
 
-    `timezone` is the reporting timezone; naive timestamps are read in `source_timezone`
-    (default: the reporting timezone). Plain strings are returned as they are (None).
+    `timezone` is the reporting timezone (the zone timestamps are kept in); naive timestamps are read
+    in `source_timezone` (default: the reporting timezone); a date alone in a timestamp column is
+    00:00 of that date in `calendar_timezone` (default: `timezone`). Plain strings are returned as
+    they are (None).
     """
     if column.type == "timestamp":
-        return normalise.timestamp(value, timezone, source_timezone or timezone)
+        return normalise.timestamp(
+            value, timezone, source_timezone or timezone, calendar_timezone or timezone
+        )
     if column.type == "date":
         return normalise.date(value)
     if column.type == "decimal":
@@ -377,7 +391,11 @@ def _check_rows(
     for index, column in enumerate(table.columns):
         value = f"v.{sql_name(column.name)}"
         typed = typed_sql(
-            column, f"r.{sql_name(column.name)}", parsing.reporting_timezone, parsing.source_timezone
+            column,
+            f"r.{sql_name(column.name)}",
+            parsing.reporting_timezone,
+            parsing.source_timezone,
+            parsing.calendar_timezone,
         )
         if typed is None:
             typed_ref = value
@@ -449,9 +467,10 @@ def _alive(alias: str, late: str) -> str:
 
 def _compared_key(connection: duckdb.DuckDBPyConnection, table: Table) -> tuple[str, str]:
     """SQL of the primary key as duplicates are found: (the form compared, a prefix every two equal
-    keys share). A Salesforce Id is compared in its 18-character form; two Ids with the same
-    18-character form share their first 15 characters, so only the few keys sharing those with
-    another are converted (by Python: revops.sources.salesforce.id18, the one implementation)."""
+    keys share). A Salesforce Id is compared in its canonical 18-character form; two Ids with the
+    same canonical form share their first 15 characters but for case (an 18-character Id is
+    case-insensitive), so only the few keys sharing those, lower-cased, with another are converted
+    (by Python: revops.sources.salesforce.id18, the one implementation)."""
     assert table.primary_key is not None
     key = sql_name(table.primary_key)
     if not salesforce.owns(table):
@@ -461,7 +480,7 @@ def _compared_key(connection: duckdb.DuckDBPyConnection, table: Table) -> tuple[
     ).fetchall()[0][0]
     if not registered:
         connection.create_function(ID18_FUNCTION, salesforce.id18, [VARCHAR], VARCHAR)
-    return f"{ID18_FUNCTION}({key})", f"substring({key}, 1, {salesforce.ID15_LENGTH})"
+    return f"{ID18_FUNCTION}({key})", f"lower(substring({key}, 1, {salesforce.ID15_LENGTH}))"
 
 
 def _find_duplicates(connection: duckdb.DuckDBPyConnection, table: Table, chk: str, late: str) -> None:

@@ -78,9 +78,9 @@ def test_a_records_15_and_18_character_ids_are_one_key(warehouse: Warehouse, tmp
     lead = export / "Lead.csv"
     lines = lead.read_text(encoding="utf-8").splitlines()
     fourth = lines[4]
-    assert fourth.startswith('"00Q000000000004AAA"')
-    lines.append(fourth.replace("00Q000000000004AAA", "00Q5g00000AbCdEEAV"))
-    lines.append(fourth.replace("00Q000000000004AAA", "00Q5g00000AbCdE").replace('"Delta"', '"Delta (15)"'))
+    assert fourth.startswith('"00Q000000000004EAA"')
+    lines.append(fourth.replace("00Q000000000004EAA", "00Q5g00000AbCdEEAV"))
+    lines.append(fourth.replace("00Q000000000004EAA", "00Q5g00000AbCdE").replace('"Delta"', '"Delta (15)"'))
     lead.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     report = load_dir(export, warehouse.path, source="salesforce")

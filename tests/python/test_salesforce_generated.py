@@ -151,6 +151,7 @@ INHERENT: dict[str, Inherent] = {
     "fct_kpi_metric_events": Inherent(
         columns={"metric_value": "a won opportunity's Amount is its signed amount"},
         when="metric = 'pipeline_from_mqls'",
+        translated={"deal_id": (DEAL_AS_OPPORTUNITY.format(column="deal_id"), NO_DEAL_OBJECT)},
     ),
     "mart_forward_kpi": Inherent(
         columns=dict.fromkeys(

@@ -83,7 +83,7 @@ def test_every_row_loaded_and_the_missing_optional_object_reported(salesforce_bu
     assert "OpportunityHistory not exported (optional)" in report
     # Times are kept in UTC, as a connector keeps them.
     assert warehouse.query(
-        "select cast(created_date as varchar) from salesforce.lead where id like '%1AAA'"
+        "select cast(created_date as varchar) from salesforce.lead where id like '%1EAA'"
     ) == [("2026-09-01 01:00:00",)]
 
 
@@ -100,7 +100,7 @@ def test_unmapped_values_are_listed_by_warn_tests(salesforce_build) -> None:
 def test_deleted_lead_is_left_out_and_every_won_amount_is_in_fct_opportunity(salesforce_build) -> None:
     warehouse, _, _ = salesforce_build
     assert warehouse.query(
-        "select count(*) from marts.fct_lead_funnel where lead_id = '00Q000000000003AAA'"
+        "select count(*) from marts.fct_lead_funnel where lead_id = '00Q000000000003EAA'"
     ) == [(0,)]
     (won,) = warehouse.query("select sum(won_amount) from marts.fct_opportunity")[0]
     (funnel_won,) = warehouse.query("select sum(won_amount) from marts.fct_lead_funnel")[0]
@@ -122,12 +122,12 @@ def test_attribution_touches_date_the_source_campaign_by_its_membership(salesfor
     ) == [
         ("003000000000003AAA", None, "701000000000003AAA", datetime(2026, 9, 8, 16), True),
         ("003000000000003AAA", "00v000000000003AAA", "701000000000003AAA", datetime(2026, 9, 9), False),
-        ("00Q000000000001AAA", None, "701000000000002AAA", datetime(2026, 9, 2, 9), True),
-        ("00Q000000000001AAA", "00v000000000002AAA", "701000000000001AAA", datetime(2026, 9, 30), False),
-        ("00Q000000000002AAA", "00T000000000002AAA", "701000000000002AAA", datetime(2026, 9, 12, 10), False),
-        ("00Q000000000002AAA", "00T000000000004AAA", "701000000000002AAA", datetime(2026, 9, 14, 9), False),
+        ("00Q000000000001EAA", None, "701000000000002AAA", datetime(2026, 9, 2, 9), True),
+        ("00Q000000000001EAA", "00v000000000002AAA", "701000000000001AAA", datetime(2026, 9, 30), False),
+        ("00Q000000000002EAA", "00T000000000002EAA", "701000000000002AAA", datetime(2026, 9, 12, 10), False),
+        ("00Q000000000002EAA", "00T000000000004EAA", "701000000000002AAA", datetime(2026, 9, 14, 9), False),
         (
-            "00Q000000000004AAA",
+            "00Q000000000004EAA",
             "00v000000000004AAA",
             "701000000000001AAA",
             datetime(2026, 9, 29, 12, 30),
@@ -367,7 +367,7 @@ def test_nightly_runs_on_salesforce_exports(tmp_path: Path) -> None:
             "select lead_origin, count(*) from marts.fct_opportunity group by 1 order by 1"
         )
         assert rows.fetchall() == [("account", 2), ("contact", 2), ("lead", 1)]
-    assert lead_rows("00Q000000000004AAA") == [(1, 1)]
+    assert lead_rows("00Q000000000004EAA") == [(1, 1)]
 
     # The next export has the lead deleted in Salesforce. The night is incremental and, loaded in full
     # (the change log names no lead), recomputes every lead: a lead gone from the export has no events left to be
@@ -375,13 +375,13 @@ def test_nightly_runs_on_salesforce_exports(tmp_path: Path) -> None:
     second = tmp_path / "second"
     shutil.copytree(RAW, second)
     leads = second / "Lead.csv"
-    live = '"00Q000000000004AAA","false"'
+    live = '"00Q000000000004EAA","false"'
     assert live in leads.read_text(encoding="utf-8")
     leads.write_text(
-        leads.read_text(encoding="utf-8").replace(live, '"00Q000000000004AAA","true"'), encoding="utf-8"
+        leads.read_text(encoding="utf-8").replace(live, '"00Q000000000004EAA","true"'), encoding="utf-8"
     )
     assert "build: incremental" in night(second)
-    assert lead_rows("00Q000000000004AAA") == [(0, 0)]
+    assert lead_rows("00Q000000000004EAA") == [(0, 0)]
 
 
 def test_connector_schema_with_fivetran_deletes_missing_columns_and_objects(warehouse: Warehouse) -> None:
@@ -398,7 +398,7 @@ def test_connector_schema_with_fivetran_deletes_missing_columns_and_objects(ware
         )
         connection.execute("alter table salesforce.lead add column _fivetran_deleted boolean default false")
         connection.execute(
-            "update salesforce.lead set _fivetran_deleted = true where id = '00Q000000000004AAA'"
+            "update salesforce.lead set _fivetran_deleted = true where id = '00Q000000000004EAA'"
         )
         connection.execute("alter table salesforce.opportunity drop column currency_iso_code")
         connection.execute("drop table salesforce.event")
@@ -406,7 +406,7 @@ def test_connector_schema_with_fivetran_deletes_missing_columns_and_objects(ware
     built = warehouse.dbt("build", *NO_UNIT_TESTS, dbt_vars=SALESFORCE_VARS, env={"TZ": "Asia/Tokyo"})
     assert built.ok, built.output[-4000:]
     leads = {lead_id for (lead_id,) in warehouse.query("select lead_id from marts.fct_lead_funnel")}
-    assert leads == {"00Q000000000001AAA", "00Q000000000002AAA", "003000000000002AAA", "003000000000003AAA"}
+    assert leads == {"00Q000000000001EAA", "00Q000000000002EAA", "003000000000002AAA", "003000000000003AAA"}
     assert warehouse.query("select count(*), sum(won_amount) from marts.fct_opportunity") == [(5, 2750000)]
     # CreatedDate 2026-09-20T05:00:00Z and 2026-09-25T00:00:00Z, in reporting time (Asia/Tokyo)
     assert warehouse.query(
@@ -460,6 +460,200 @@ def test_cp932_export_round_trips_japanese(warehouse: Warehouse, tmp_path: Path)
     for encoding in ((), ("--encoding", "cp932")):
         loaded = load_salesforce(warehouse, export, *encoding)
         assert loaded.returncode == 0, loaded.stderr
-        assert warehouse.query("select name from salesforce.user_role where id = '00E000000000002AAA'") == [
+        assert warehouse.query("select name from salesforce.user_role where id = '00E000000000002EAA'") == [
             ("インサイドセールス",)
         ]
+
+
+# --- Ids in other case, Date fields, future event times ---------------------------------------------
+
+
+def test_id18_reads_an_18_character_id_in_the_case_its_checksum_gives() -> None:
+    """An 18-character Id is case-insensitive: its last 3 characters (upper-cased) say which letters of
+    the first 15 are capitals (chunk k's suffix character, bit i of its index in
+    ABCDEFGHIJKLMNOPQRSTUVWXYZ012345: character 5k+i), so every spelling reads as the record's own.
+    Hand-worked, as tests/dbt/sources/assert_salesforce_id18_appends_the_case_checksum.sql. A
+    15-character Id is case-sensitive: kept as written, its checksum appended. Before, an 18-character
+    Id was returned as written."""
+    # 15 characters: Q (4) in 00Q5g; none in 00000; A, C, E (1 + 4 + 16 = 21) in AbCdE
+    assert salesforce.id18("00Q5g00000AbCdE") == "00Q5g00000AbCdEEAV"
+    assert salesforce.id18("00q5g00000abcde") == "00q5g00000abcdeAAA"  # another record
+    # UAV: U = 20 = 4 + 16 (Q and L of 00QdL), A = 0, V = 21 = 1 + 4 + 16 (A, C and E of AbCdE)
+    for written in ("00QdL00000AbCdEUAV", "00qdl00000abcdeuav", "00QDL00000ABCDEUAV", "00qDl00000aBcDeUaV"):
+        assert salesforce.id18(written) == "00QdL00000AbCdEUAV", written
+    # AAC: A = 0 (0065g, 00000), C = 2 (bit 1: the B of xB001)
+    assert salesforce.id18("0065G00000Xb001aAc") == "0065g00000xB001AAC"
+    for id15 in ("001A0000006Vm9r", "00QdL00000AbCdE", "0065g00000xB001", "00q5g00000abcde"):
+        full = salesforce.id18(id15)
+        assert salesforce.id18(full.lower()) == salesforce.id18(full.upper()) == salesforce.id18(full) == full
+    # not an Id: 9 is no checksum character; 17 characters
+    assert salesforce.id18("ABCDEFGHIJKLMNO999") == "ABCDEFGHIJKLMNO999"
+    assert salesforce.id18("00qdl00000abcdeua") == "00qdl00000abcdeua"
+
+
+def _replace_ids(export: Path, ids: dict[str, str]) -> None:
+    for path in export.glob("*.csv"):
+        text = path.read_text(encoding="utf-8")
+        for old, new in ids.items():
+            text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+
+
+def test_an_18_character_id_in_other_case_is_the_same_record(warehouse: Warehouse, tmp_path: Path) -> None:
+    """O1 and U3 get realistic mixed-case Ids (0065g00000xB001AAC, 0055g00000xB003AAC). O1, won for
+    1,200,000, is written a second time (line 7) with its Id in other case (0065G00000Xb001aac), and
+    O5's OwnerId names U3 in other case (0055G00000XB003aac). Before, the loader kept both O1 lines (no
+    duplicate key), fct_opportunity counted six opportunities and 3,950,000 won, and O5's owner was
+    no user: owner_team unassigned. Now line 2 is a duplicate of line 7 (the last in the file), the won
+    total is the fixture's 2,750,000, and O5's owner is U3, Tanaka FS of field_sales."""
+    export = _copy(tmp_path)
+    o1, u3 = "0065g00000xB001AAC", "0055g00000xB003AAC"
+    _replace_ids(export, {"006000000000001AAA": o1, "005000000000003AAA": u3})
+
+    def rewrite(rows: list[list[str]]) -> list[list[str]]:
+        header = rows[0]
+        again = list(rows[1])
+        assert again[0] == o1
+        again[0] = "0065G00000Xb001aac"
+        o5 = next(row for row in rows if row[0] == "006000000000005AAA")
+        assert o5[header.index("OwnerId")] == u3
+        o5[header.index("OwnerId")] = "0055G00000XB003aac"
+        return [*rows, again]
+
+    _rewrite(export / "Opportunity.csv", rewrite)
+    loaded = load_salesforce(warehouse, export)
+    assert loaded.returncode == 0, loaded.stderr
+    assert warehouse.query(
+        "select table_name, source_file, line_number, reason from salesforce.quarantine"
+    ) == [
+        ("opportunity", "Opportunity.csv", 2, f"id: duplicate primary key '{o1}' (kept line 7, last in file)")
+    ]
+    built = warehouse.dbt(
+        "build",
+        "--select",
+        "+fct_opportunity",
+        "--indirect-selection",
+        "cautious",
+        *NO_UNIT_TESTS,
+        dbt_vars=SALESFORCE_VARS,
+    )
+    assert built.ok, built.output[-4000:]
+    assert warehouse.query("select count(*), sum(won_amount) from marts.fct_opportunity") == [(5, 2750000)]
+    assert warehouse.query(
+        "select opportunity_id, owner_id, owner_team from marts.fct_opportunity "
+        f"where opportunity_id in ('{o1}', '006000000000005AAA') order by opportunity_id"
+    ) == [("006000000000005AAA", u3, "field_sales"), (o1, u3, "field_sales")]
+
+
+def test_a_date_field_is_midnight_of_that_date_in_reporting_time(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """MQL_Date__c as a Date field (2026-09-05 on L1) is 00:00 of that date in reporting time, as
+    docs/sources/salesforce.md says: the loader keeps it as that instant in UTC (2026-09-04 15:00), and
+    staging reads 2026-09-05 00:00 JST. A DateTime value (2026-09-05T03:00:00.000Z on L4) is a UTC
+    instant: 12:00 JST. Before, the date was kept as 00:00 UTC and read as 09:00 JST."""
+    export = _copy(tmp_path)
+
+    def set_mql_dates(rows: list[list[str]]) -> list[list[str]]:
+        column = rows[0].index("MQL_Date__c")
+        for row in rows[1:]:
+            row[column] = {
+                "00Q000000000001EAA": "2026-09-05",
+                "00Q000000000004EAA": "2026-09-05T03:00:00.000Z",
+            }.get(row[0], "")
+        return rows
+
+    _rewrite(export / "Lead.csv", set_mql_dates)
+    loaded = load_salesforce(warehouse, export)
+    assert loaded.returncode == 0, loaded.stderr
+    assert warehouse.query(
+        "select id, mql_date_c from salesforce.lead where mql_date_c is not null order by id"
+    ) == [
+        ("00Q000000000001EAA", datetime(2026, 9, 4, 15)),
+        ("00Q000000000004EAA", datetime(2026, 9, 5, 3)),
+    ]
+    assert _crm_mql_times(warehouse) == [
+        ("00Q000000000001EAA", datetime(2026, 9, 5)),
+        ("00Q000000000004EAA", datetime(2026, 9, 5, 12)),
+    ]
+
+
+def _crm_mql_times(warehouse: Warehouse) -> list[tuple]:
+    """Build stg_crm__leads from the loaded Salesforce objects; its leads' CRM MQL times, by lead."""
+    built = warehouse.dbt(
+        "build",
+        "--select",
+        "+stg_crm__leads",
+        "--indirect-selection",
+        "cautious",
+        *NO_UNIT_TESTS,
+        dbt_vars=SALESFORCE_VARS,
+    )
+    assert built.ok, built.output[-4000:]
+    return warehouse.query(
+        "select lead_id, crm_mql_at from staging.stg_crm__leads where crm_mql_at is not null order by lead_id"
+    )
+
+
+def test_a_connector_date_column_is_midnight_of_that_date_in_reporting_time(warehouse: Warehouse) -> None:
+    """A connector syncs a Date-type MQL_Date__c as a DATE column: macro salesforce_select reads it as
+    00:00 of that date in reporting time, not as 00:00 UTC (09:00 JST, as before). A timestamp column
+    beside it (Contact's) is still a UTC instant: 03:00 UTC is 12:00 JST."""
+    assert load_salesforce(warehouse, RAW).returncode == 0
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute("alter table salesforce.lead alter column mql_date_c type date")
+        connection.execute(
+            "update salesforce.lead set mql_date_c = date '2026-09-05' where id = '00Q000000000001EAA'"
+        )
+        connection.execute(
+            "update salesforce.contact set mql_date_c = timestamp '2026-09-05 03:00:00' "
+            "where id = '003000000000003AAA'"
+        )
+    assert _crm_mql_times(warehouse) == [
+        ("003000000000003AAA", datetime(2026, 9, 5, 12)),
+        ("00Q000000000001EAA", datetime(2026, 9, 5)),
+    ]
+
+
+def test_a_created_date_in_the_future_is_quarantined(warehouse: Warehouse, tmp_path: Path) -> None:
+    """Every object's CreatedDate is an event time: exported on 2026-11-01 00:00 JST (2026-10-31 15:00
+    UTC), L4 created in 2062 (a typo for 2026) is quarantined with file, line and column, as the
+    contract source's event times are, and so are O3 and O4, created in 2027 (the fixture is pinned to
+    an export in 2099 elsewhere). CloseDate is no event time: O2's 2026-11-30 (open) loads. Before, no
+    Salesforce column was an event time and everything loaded though the report said event times
+    after the export time were quarantined."""
+    from revops.loader import load_dir
+
+    export = _copy(tmp_path)
+
+    def typo(rows: list[list[str]]) -> list[list[str]]:
+        assert rows[4][0] == "00Q000000000004EAA"
+        rows[4][rows[0].index("CreatedDate")] = "2062-09-29T03:00:00.000Z"
+        return rows
+
+    _rewrite(export / "Lead.csv", typo)
+    loaded = load_salesforce(warehouse, export, "--export-time", "2026-11-01T00:00:00+09:00")
+    assert loaded.returncode == 0, loaded.stderr
+    assert (
+        "Lead.csv:5:created_date: in the future (after the export time + tolerance, 2026-11-01 15:00:00): "
+        "'2062-09-29T03:00:00.000Z'"
+    ) in loaded.stderr
+    assert "event times (created_date of lead, contact, opportunity, " in loaded.stdout
+    assert warehouse.query(
+        "select table_name, source_file, line_number from salesforce.quarantine order by all"
+    ) == [
+        ("lead", "Lead.csv", 5),
+        ("opportunity", "Opportunity.csv", 4),
+        ("opportunity", "Opportunity.csv", 5),
+    ]
+    assert warehouse.query("select id from salesforce.opportunity where close_date > date '2026-11-01'") == [
+        ("006000000000002AAA",)
+    ]
+    report = load_dir(export, warehouse.path, source="salesforce", export_time="2026-11-01T00:00:00+09:00")
+    assert report.loaded, report.problems
+    counts = {
+        table.table: (table.rows_read, table.rows_loaded, table.rows_quarantined) for table in report.tables
+    }
+    assert counts["lead"] == (4, 3, 1)
+    assert counts["opportunity"] == (5, 3, 2)
+    assert all(read == kept + quarantined for read, kept, quarantined in counts.values())

@@ -11,6 +11,7 @@ staging converts them to the reporting timezone (macro utc_to_reporting).
 from __future__ import annotations
 
 import re
+import string
 from functools import lru_cache
 
 from revops import settings
@@ -23,7 +24,11 @@ TIMEZONE = "UTC"
 
 ID15_LENGTH = 15
 """A 15-character Id is case-sensitive; its 18-character form appends a 3-character case checksum."""
+ID18_LENGTH = 18
+"""An 18-character Id is case-insensitive: its last 3 characters encode the case of the first 15."""
 _CHECKSUM_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+_SUFFIX_CHARACTERS = frozenset(_CHECKSUM_CHARACTERS + _CHECKSUM_CHARACTERS.lower())
+_ASCII_LETTERS = frozenset(string.ascii_letters)
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _UNDERSCORES = re.compile(r"_+")
 
@@ -46,20 +51,45 @@ def is_id_column(name: str) -> bool:
 
 
 def id18(value: str) -> str:
-    """The 18-character form of a Salesforce Id, as macro salesforce_id18 computes it in dbt.
+    """The canonical 18-character form of a Salesforce Id, as macro salesforce_id18 computes it in dbt.
 
     For each 5-character chunk of a 15-character Id, bit j is set when character j is an upper-case
     letter; the 5-bit number indexes ABCDEFGHIJKLMNOPQRSTUVWXYZ012345 (001A0000006Vm9r ->
-    001A0000006Vm9rIAC). Any other length (an 18-character Id) is returned unchanged.
+    001A0000006Vm9rIAC). A 15-character Id is case-sensitive and keeps its case.
+
+    An 18-character Id is case-insensitive: its suffix says which letters of the first 15 are upper
+    case, so the suffix (upper-cased) is read and the case of those letters rebuilt from it
+    (0065g00000xb001aac and 0065G00000XB001AAC -> 0065g00000xB001AAC: one record, one key). Only ASCII
+    letters change case. An 18-character value whose last 3 characters are not checksum characters
+    (in either case) is no Id: it, and any other length, is returned unchanged.
     """
-    if len(value) != ID15_LENGTH:
+    if len(value) == ID15_LENGTH:
+        checksum = ""
+        for start in range(0, ID15_LENGTH, 5):
+            chunk = value[start : start + 5]
+            bits = sum(1 << position for position, character in enumerate(chunk) if _is_upper(character))
+            checksum += _CHECKSUM_CHARACTERS[bits]
+        return value + checksum
+    if len(value) != ID18_LENGTH or any(
+        character not in _SUFFIX_CHARACTERS for character in value[ID15_LENGTH:]
+    ):
         return value
-    checksum = ""
-    for start in range(0, ID15_LENGTH, 5):
-        chunk = value[start : start + 5]
-        bits = sum(1 << position for position, character in enumerate(chunk) if _is_upper(character))
-        checksum += _CHECKSUM_CHARACTERS[bits]
-    return value + checksum
+    rebuilt = ""
+    for chunk, suffix_character in enumerate(value[ID15_LENGTH:]):
+        bits = _CHECKSUM_CHARACTERS.index(suffix_character.upper())
+        for position in range(5):
+            character = value[chunk * 5 + position]
+            if character in _ASCII_LETTERS:
+                character = character.upper() if bits >> position & 1 else character.lower()
+            rebuilt += character
+    return rebuilt + value[ID15_LENGTH:].upper()
+
+
+def case_bit_characters(position: int) -> str:
+    """The 16 checksum characters whose index has bit `position` set: the letter at that position of
+    its chunk is upper case exactly when the chunk's suffix character is one of them (macro
+    salesforce_id18 tests it with a position in this string)."""
+    return "".join(character for index, character in enumerate(_CHECKSUM_CHARACTERS) if index >> position & 1)
 
 
 def _is_upper(character: str) -> bool:

@@ -40,13 +40,15 @@ def _objects() -> list[str]:
         "### Objects and fields read",
         "",
         "| object (file) | table | required | fields (a header matches ignoring case and underscores: "
-        "`created_date` ← `CreatedDate`; custom fields are named by their var) |",
+        "`created_date` ← `CreatedDate`; custom fields are named by their var; **event**: a time later "
+        "than the export time + var future_tolerance_hours is quarantined) |",
         "|---|---|---|---|",
     ]
     for table in sorted(salesforce.tables(), key=lambda t: t.stem):
         fields = ", ".join(
             f"`{column.name}`{' (' + KINDS[column.type] + ')' if column.type in KINDS else ''}"
             f"{' **required**' if column.required else ''}"
+            f"{' **event**' if column.event else ''}"
             for column in table.columns
         )
         lines.append(
