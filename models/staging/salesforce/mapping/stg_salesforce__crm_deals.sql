@@ -1,11 +1,13 @@
 -- Deals: every won opportunity is a deal signed on its CloseDate (deal_id = the opportunity's Id),
 -- for its Amount (0 when empty) in its currency. deal_type from seed opportunity_type_map on Type:
 -- new, renewal or expansion; no Type is `new`, and so is a Type the seed does not map (a warn test
--- lists those). A renewal renews one of the same account's won new or renewal deals signed before
--- it: in the same business unit, else in any unit; of those, the one whose contract_end is nearest
--- the renewal's start (contract_start, else CloseDate), so that two contracts running side by side
--- are each renewed by their own renewal; without a contract_end, the latest signed (ties: the later
--- created, then the larger Id). None when the account has no earlier one.
+-- lists those). A renewal renews one of the same account's won deals signed before it (new, renewal
+-- or expansion: an upsell's own renewal renews the upsell): in the same business unit, else in any
+-- unit; of those, the one whose contract_end is nearest the renewal's start (contract_start, else
+-- CloseDate), so that two contracts running side by side are each renewed by their own renewal; then
+-- the one whose Amount is nearest the renewal's, so that a co-terminous base contract and upsell are
+-- each renewed by theirs; then the latest signed (ties: the later created, then the larger Id). None
+-- when the account has no earlier one.
 -- contract_start / contract_end: the opportunity's contract-term custom fields (vars
 -- salesforce_contract_start_field / salesforce_contract_end_field); null when the org has no such
 -- field, and int_contracts then gives the contract var default_contract_months from CloseDate.
@@ -50,13 +52,13 @@ renewed_candidates as (
                 abs({{ dbt.datediff(
                     'earlier.contract_end', 'coalesce(renewals.contract_start, renewals.signed_on)', 'day'
                 ) }}),
+                abs(renewals.amount - earlier.amount),
                 earlier.signed_on desc, earlier.opportunity_created_at desc, earlier.deal_id desc
         ) as candidate_order
     from won as renewals
     inner join won as earlier
         on {{ salesforce_id15('renewals.account_id') }} = {{ salesforce_id15('earlier.account_id') }}
             and renewals.signed_on > earlier.signed_on
-            and earlier.deal_type in ('new', 'renewal')
     where renewals.deal_type = 'renewal'
 ),
 
