@@ -5,7 +5,10 @@
 -- lead's won time when that is later (a deal dated before the lead). A lead's
 -- later new deal counts in the period it was signed, so a period's won amount
 -- is final once the period is over. Summing metric_value by the period of
--- anchor_at gives the metric; a lead's won_amount rows add up to its won amount.
+-- anchor_at gives the metric. A deal's value is rounded to the cent cumulatively
+-- (the lead's running total rounded, less the previous deals' rounded total), so
+-- a lead's won_amount rows add up exactly to its won amount in fct_lead_funnel
+-- (the lead's total, rounded once), whatever sub-cent amounts FX gives.
 {%- set own_stage_metrics = kpi_metrics() | selectattr('kind', 'equalto', 'own_stage') | list %}
 {{ lead_replace_config(lead_watermark='anchor_at') }}
 with
@@ -36,6 +39,28 @@ won_deal_entries as (
     where stage_entries.stage = 'won'
 ),
 
+won_deal_running_totals as (
+    select
+        won_deal_entries.*,
+        sum(won_deal_entries.won_amount) over (
+            partition by won_deal_entries.lead_id
+            order by won_deal_entries.anchor_at, won_deal_entries.deal_id
+            rows between unbounded preceding and current row
+        ) as running_won_amount
+    from won_deal_entries
+),
+
+won_deal_values as (
+    select
+        lead_id,
+        business_unit,
+        deal_id,
+        anchor_at,
+        cast(running_won_amount as {{ type_money() }})
+        - cast(running_won_amount - won_amount as {{ type_money() }}) as won_amount
+    from won_deal_running_totals
+),
+
 final as (
     {%- for metric in own_stage_metrics %}
         {%- if metric.measure == 'amount' and metric.anchor_stage != 'won' %}
@@ -49,7 +74,7 @@ final as (
                 cast(deal_id as {{ dbt.type_string() }}) as deal_id,
                 anchor_at,
                 cast(won_amount as {{ type_money() }}) as metric_value
-            from won_deal_entries
+            from won_deal_values
         {%- else %}
             select
                 '{{ metric.metric }}' as metric,

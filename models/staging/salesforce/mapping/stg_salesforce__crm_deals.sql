@@ -5,9 +5,9 @@
 -- or expansion: an upsell's own renewal renews the upsell): in the same business unit, else in any
 -- unit; of those, the one whose contract_end is nearest the renewal's start (contract_start, else
 -- CloseDate), so that two contracts running side by side are each renewed by their own renewal; then
--- the one whose Amount is nearest the renewal's, so that a co-terminous base contract and upsell are
--- each renewed by theirs; then the latest signed (ties: the later created, then the larger Id). None
--- when the account has no earlier one.
+-- among deals with a contract_end, the one whose Amount is nearest the renewal's, so that a
+-- co-terminous base contract and upsell are each renewed by theirs; then the latest signed (ties: the
+-- later created, then the larger Id). None when the account has no earlier one.
 -- contract_start / contract_end: the opportunity's contract-term custom fields (vars
 -- salesforce_contract_start_field / salesforce_contract_end_field); null when the org has no such
 -- field, and int_contracts then gives the contract var default_contract_months from CloseDate.
@@ -52,7 +52,9 @@ renewed_candidates as (
                 abs({{ dbt.datediff(
                     'earlier.contract_end', 'coalesce(renewals.contract_start, renewals.signed_on)', 'day'
                 ) }}),
-                abs(renewals.amount - earlier.amount),
+                -- only between known, equally near contract ends: without the term fields the
+                -- latest signed is renewed, so a chain whose price changes stays a chain
+                case when earlier.contract_end is not null then abs(renewals.amount - earlier.amount) end,
                 earlier.signed_on desc, earlier.opportunity_created_at desc, earlier.deal_id desc
         ) as candidate_order
     from won as renewals
