@@ -134,7 +134,8 @@ INHERENT: dict[str, Inherent] = {
             "deal_id": (DEAL_AS_OPPORTUNITY.format(column="deal_id"), NO_DEAL_OBJECT),
             "renewed_from_deal_id": (
                 DEAL_AS_OPPORTUNITY.format(column="renewed_from_deal_id"),
-                NO_DEAL_OBJECT + "; which deal a renewal renews (in Salesforce: the account's won deal signed "
+                NO_DEAL_OBJECT
+                + "; which deal a renewal renews (in Salesforce: the account's won deal signed "
                 "before it nearest in contract end, then in amount, then the latest) is compared",
             ),
             "customer_key": (
