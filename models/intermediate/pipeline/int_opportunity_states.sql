@@ -14,6 +14,7 @@
 -- sees the same states, whatever as_of_date says. The rules above read the whole history (docs/
 -- pipeline.md says what that means for a close reopened after as-of).
 -- Only the final close can be won: a won close later reopened was not booked (is_won false).
+-- A row repeating the state before it is not a new state (state_changes).
 -- Amounts are in the reporting currency at the rate of the opportunity's creation month, so FX never
 -- moves the pipeline.
 -- Longer than 150 lines on purpose: the state-at-instant rules (history rows, created_at, the close,
@@ -44,15 +45,24 @@ as_of as (
     select * from {{ ref('int_as_of') }}
 ),
 
--- Per opportunity: when its history starts, and its last row in an open stage (a closed-stage row
--- before that one was reopened). One group-by instead of a window over every history row.
+-- Per opportunity: when its history starts, and its last row in an open stage before closed_at (a
+-- closed-stage row before that one was reopened; a reopening at or after closed_at is superseded by
+-- the close, so it reopens nothing). One group-by instead of a window over every history row.
 history_bounds as (
     select
         history.opportunity_id,
         min(history.changed_at) as first_changed_at,
-        max(case when not coalesce(stages.is_closed, false) then history.changed_at end)
-            as last_open_changed_at
+        max(
+            case
+                when
+                    not coalesce(stages.is_closed, false)
+                    and (opportunities.closed_at is null or history.changed_at < opportunities.closed_at)
+                    then history.changed_at
+            end
+        ) as last_open_changed_at
     from history
+    inner join opportunities
+        on history.opportunity_id = opportunities.opportunity_id
     left join stages
         on history.crm_stage = stages.crm_stage
     group by history.opportunity_id
@@ -187,15 +197,50 @@ ranked_rows as (
         on state_rows.crm_stage = stages.crm_stage
 ),
 
-numbered_intervals as (
+-- A row that repeats the state before it is no new state (Salesforce writes a history row when only
+-- Probability or ExpectedRevenue changes): it is dropped, so the state runs on from when it began and
+-- its age (stalled deals) is not reset. The close is always kept.
+{%- set state_columns = ['crm_stage', 'amount', 'currency', 'close_date', 'forecast_category', 'is_closed', 'is_won'] %}
+instant_rows as (
     select
         ranked_rows.*,
-        lead(ranked_rows.valid_from)
-            over (partition by ranked_rows.opportunity_id order by ranked_rows.valid_from)
-            as valid_to,
-        row_number() over (partition by ranked_rows.opportunity_id order by ranked_rows.valid_from) as state_number
+        {%- for column in state_columns %}
+            lag(ranked_rows.{{ column }}) over (
+                partition by ranked_rows.opportunity_id order by ranked_rows.valid_from
+            ) as previous_{{ column }},
+        {%- endfor %}
+        lag(ranked_rows.valid_from) over (
+            partition by ranked_rows.opportunity_id order by ranked_rows.valid_from
+        ) as previous_valid_from
     from ranked_rows
     where ranked_rows.instant_rank = 1
+),
+
+state_changes as (
+    select * from instant_rows
+    where
+        row_priority = 2
+        or previous_valid_from is null
+        or not (
+            {%- for column in state_columns %}
+                (
+                    {{ column }} = previous_{{ column }}
+                    or ({{ column }} is null and previous_{{ column }} is null)
+                )
+                {%- if not loop.last %} and{% endif %}
+            {%- endfor %}
+        )
+),
+
+numbered_intervals as (
+    select
+        state_changes.*,
+        lead(state_changes.valid_from)
+            over (partition by state_changes.opportunity_id order by state_changes.valid_from)
+            as valid_to,
+        row_number() over (partition by state_changes.opportunity_id order by state_changes.valid_from)
+            as state_number
+    from state_changes
 ),
 
 -- The instant the state counts from in quarter windows: a close back-dated before the opportunity was

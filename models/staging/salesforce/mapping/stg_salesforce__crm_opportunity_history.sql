@@ -24,6 +24,8 @@ final as (
         case lower(replace(history.forecast_category, ' ', ''))
             when 'pipeline' then 'pipeline'
             when 'bestcase' then 'best_case'
+            -- Most Likely sits between Best Case and Commit; the project has no category of its own for it
+            when 'mostlikely' then 'best_case'
             when 'forecast' then 'commit'
             when 'commit' then 'commit'
             when 'closed' then 'closed'
