@@ -528,16 +528,7 @@ def test_an_18_character_id_in_other_case_is_the_same_record(warehouse: Warehous
     ) == [
         ("opportunity", "Opportunity.csv", 2, f"id: duplicate primary key '{o1}' (kept line 7, last in file)")
     ]
-    built = warehouse.dbt(
-        "build",
-        "--select",
-        "+fct_opportunity",
-        "--indirect-selection",
-        "cautious",
-        *NO_UNIT_TESTS,
-        dbt_vars=SALESFORCE_VARS,
-    )
-    assert built.ok, built.output[-4000:]
+    _build_salesforce(warehouse, "+fct_opportunity")
     assert warehouse.query("select count(*), sum(won_amount) from marts.fct_opportunity") == [(5, 2750000)]
     assert warehouse.query(
         "select opportunity_id, owner_id, owner_team from marts.fct_opportunity "
@@ -578,18 +569,23 @@ def test_a_date_field_is_midnight_of_that_date_in_reporting_time(
     ]
 
 
-def _crm_mql_times(warehouse: Warehouse) -> list[tuple]:
-    """Build stg_crm__leads from the loaded Salesforce objects; its leads' CRM MQL times, by lead."""
+def _build_salesforce(warehouse: Warehouse, *select: str) -> None:
+    """`dbt build` of `select` (and the data tests of what it builds) on the loaded Salesforce objects."""
     built = warehouse.dbt(
         "build",
         "--select",
-        "+stg_crm__leads",
+        *select,
         "--indirect-selection",
         "cautious",
         *NO_UNIT_TESTS,
         dbt_vars=SALESFORCE_VARS,
     )
     assert built.ok, built.output[-4000:]
+
+
+def _crm_mql_times(warehouse: Warehouse) -> list[tuple]:
+    """Build stg_crm__leads from the loaded Salesforce objects; its leads' CRM MQL times, by lead."""
+    _build_salesforce(warehouse, "+stg_crm__leads")
     return warehouse.query(
         "select lead_id, crm_mql_at from staging.stg_crm__leads where crm_mql_at is not null order by lead_id"
     )
