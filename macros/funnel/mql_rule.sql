@@ -37,7 +37,8 @@
             {{ activities }}.activity_type,
             {{ activities }}.campaign_id,
             {{ definition_versions }}.version as definition_version,
-            {{ definition_versions }}.threshold as mql_threshold
+            {#- whole numbers (the seeds' tests), stored as decimals so a fraction is caught, not rounded -#}
+            cast({{ definition_versions }}.threshold as {{ dbt.type_int() }}) as mql_threshold
         from {{ activities }}
         {%- if basis == 'latest' %}
         cross join {{ prefix }}latest_definition_version
@@ -66,7 +67,7 @@
             {{ prefix }}activities_with_version.definition_version,
             {{ prefix }}activities_with_version.mql_threshold,
             {{ scoring_rules }}.activity_type is not null as is_known_type,
-            coalesce({{ scoring_rules }}.points, 0) as points,
+            coalesce(cast({{ scoring_rules }}.points as {{ dbt.type_int() }}), 0) as points,
             coalesce({{ scoring_rules }}.is_hand_raise, false) as is_hand_raise
         from {{ prefix }}activities_with_version
         left join {{ scoring_rules }}

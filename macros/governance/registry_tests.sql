@@ -6,7 +6,10 @@
         order. Rows: the stage and what is wrong.
     every_version_agreed: every version in `versions` (e.g. the MQL definition
         versions seed) has a row for `stage` in the registry with agreed_by and
-        agreed_on filled in. Rows: the unagreed versions.
+        agreed_on filled in, and every registry row for `stage` names a version
+        that exists (an agreement for a version never published would show as
+        the current definition on docs/definitions.md). Rows: the version and
+        the problem.
 -#}
 {% test matches_funnel_stages(model, stage_column, order_column) %}
 {%- set stages = funnel_stages() %}
@@ -79,14 +82,32 @@ agreements as (
     where stage = '{{ stage }}'
 ),
 
-final as (
-    select definition_versions.version
+unagreed as (
+    select
+        definition_versions.version,
+        'not agreed in the registry' as problem
     from definition_versions
     left join agreements
         on definition_versions.version = agreements.version
     where agreements.version is null
         or agreements.agreed_by is null
         or agreements.agreed_on is null
+),
+
+agreed_but_unpublished as (
+    select
+        agreements.version,
+        'agreed in the registry but no such version' as problem
+    from agreements
+    left join definition_versions
+        on agreements.version = definition_versions.version
+    where definition_versions.version is null
+),
+
+final as (
+    select * from unagreed
+    union all
+    select * from agreed_but_unpublished
 )
 
 select * from final

@@ -86,12 +86,14 @@ def parents(manifest: dict[str, Any], model: str) -> set[str]:
 
 def test_an_incremental_model_depends_on_what_it_reads(manifest: dict[str, Any]) -> None:
     """int_activities_scored reads the activities and the scoring seeds; on an incremental night its
-    filter reads each lead's latest event and the loader's change log. Nothing else: no raw.leads, no
-    other staging model."""
+    filter reads each lead's latest event and the loader's change log. The stage registry is a parent
+    whose agreement tests gate the funnel (docs/governance.md). Nothing else: no raw.leads, no other
+    staging model."""
     assert parents(manifest, "int_activities_scored") == {
         "stg_crm__lead_activities",
         "mql_definition_versions",
         "mql_scoring_rules",
+        "stage_definition_registry",
         "int_lead_latest_changes",
         "stg_loader__changed_leads",
     }

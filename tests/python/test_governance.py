@@ -9,7 +9,9 @@ tests/fixtures/governance/README.md; none was produced by running the models.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -506,15 +508,20 @@ def test_an_agreed_version_edited_in_place_fails_the_build(
     """The unchanged seeds pass; v1's threshold 100 -> 50, or booth_visit's 20 points -> 25, fail the build
     with the version, its agreement and both fingerprints (the new one is the md5 of
     `threshold=50;from=2000-01-01;rules=...`, the rules in their md5's order). Before, every test passed and
-    v1's history was restated silently (L11 and L13 became MQLs). Recording the new fingerprint with a new
-    agreement passes again."""
+    v1's history was restated silently (L11 and L13 became MQLs). The failure gates the funnel: the scoring
+    model, selected with everything it is made of, is skipped (before, the agreement checks read only the
+    seeds and the registry, which no model read, so dbt built the funnel on the edited version). Recording
+    the new fingerprint with a new agreement passes again."""
     project = ProjectCopy(tmp_path)
     project.load()
     scope = ("--select", *DEFINITION_SEEDS, "--indirect-selection", "cautious")
     assert f"PASS {AGREEMENT_TEST} " in ok(project.dbt("build", *scope))
     project.edit(f"seeds/{seed}", old, new)
-    result = project.dbt("build", *scope)
+    result = project.dbt("build", *scope[:-2], "+int_activities_scored", *scope[-2:])
     assert not result.ok
+    assert "SKIP relation intermediate.int_activities_scored" in " ".join(result.output.split())
+    built = {r["table_name"] for r in project.query("select table_name from information_schema.tables")}
+    assert "int_activities_scored" not in built
     assert (
         "MQL definition versions changed since they were agreed (threshold, first day or scoring rules differ "
         "from the fingerprint in seeds/governance/stage_definition_registry.csv): v1 (agreed on 2026-03-16): "
@@ -522,6 +529,136 @@ def test_an_agreed_version_edited_in_place_fails_the_build(
     ) in " ".join(result.output.split())
     project.edit(str(REGISTRY), f"2026-03-16,{V1_FINGERPRINT}\n", f"2026-12-06,{now}\n")
     assert f"PASS {AGREEMENT_TEST} " in ok(project.dbt("build", *scope))
+
+
+# Seed edits that used to reach the marts with every test passing: a fraction typed into a whole-number
+# column (the integer column rounded 70.4 to 70 on load, and the fingerprint locked in 70), a scoring
+# rule's type with a trailing space (it matched no activity), an agreement recorded for a version never
+# published (docs/definitions.md showed it as the current definition), a KPI half in one plan seed only
+# (a year typed 2062 for 2026), and an emptied plan seed. And a new version built with a plain `dbt build`,
+# which left every lead without new data scored under the old versions.
+PLAN_AND_DEFINITION_SEEDS = (
+    *DEFINITION_SEEDS,
+    "kpi_scorecard",
+    "kpi_targets",
+    "int_kpi_scorecard",
+    "int_kpi_targets",
+)
+STALE_TEST = "mql_models_built_under_the_current_definitions"
+SEED_EDIT_TESTS = (
+    "mql_definition_versions_threshold_is_a_whole_number",
+    "mql_scoring_rules_points_is_a_whole_number",
+    "mql_scoring_rules_activity_type_is_trimmed",
+    "every_mql_definition_version_is_agreed",
+    "assert_kpi_scorecard_and_targets_plan_the_same_halves",
+    "kpi_scorecard_not_empty",
+    "kpi_targets_not_empty",
+)
+
+
+def fingerprint(version: str, threshold: int, first_day: str) -> str:
+    """rules_fingerprint as agreed_mql_definitions_are_unchanged documents it, from the seed file."""
+    with (PROJECT_DIR / "seeds" / "mql_scoring_rules.csv").open(encoding="utf-8", newline="") as handle:
+        rules = [row for row in csv.DictReader(handle) if row["version"] == version]
+    texts = [
+        f"{r['activity_type']}:{r['points']}:{'h' if r['is_hand_raise'] == 'true' else '-'}" for r in rules
+    ]
+    texts.sort(key=lambda text: hashlib.md5(text.encode()).hexdigest())
+    return hashlib.md5(f"threshold={threshold};from={first_day};rules={'|'.join(texts)}".encode()).hexdigest()
+
+
+def test_seed_edits_that_drifted_silently_fail_the_build(tmp_path: Path) -> None:
+    assert fingerprint("1", 100, "2000-01-01") == V1_FINGERPRINT
+    project = ProjectCopy(tmp_path)
+    project.load()
+    only = ("--indirect-selection", "cautious", "--exclude-resource-type", "unit_test")
+    mql_scope = ("--select", *PLAN_AND_DEFINITION_SEEDS, "+int_lead_mql_by_definition", *only)
+    unchanged = ok(project.dbt("build", *mql_scope))
+    assert all(f"PASS {name} " in unchanged for name in (*SEED_EDIT_TESTS, STALE_TEST)), unchanged[-8000:]
+
+    # v2 (v1's rules, from 2026-04-01), agreed, built by hand without --full-refresh: the leads without new
+    # data keep v1 as their latest version: the leads of the governance fixture whose last event is older than
+    # the model's watermark less the lookback (docs/nightly.md), while the rest are recomputed under v2.
+    seeds = project.dir / "seeds"
+    names = ("mql_definition_versions.csv", "mql_scoring_rules.csv")
+    originals = {name: (seeds / name).read_text(encoding="utf-8") for name in names}
+    (seeds / names[0]).write_text(
+        "version,effective_from,effective_to,threshold\n1,2000-01-01,2026-03-31,100\n2,2026-04-01,,100\n",
+        encoding="utf-8",
+    )
+    rules = originals[names[1]]
+    v2_rules = "".join("2" + line[1:] + "\n" for line in rules.splitlines()[1:])
+    (seeds / names[1]).write_text(rules + v2_rules, encoding="utf-8")
+    registry = project.dir / REGISTRY
+    original_registry = registry.read_text(encoding="utf-8")
+    agreement = 'mql,2,2,"v1 from April.",4月からのv1。,marketing,"RevOps lead",2026-12-01,'
+    registry.write_text(
+        original_registry.rstrip("\n") + "\n" + agreement + fingerprint("1", 100, "2026-04-01") + "\n",
+        encoding="utf-8",
+    )
+    stale = project.dbt("build", *mql_scope)
+    assert not stale.ok
+    by_version = {
+        row["latest_version"]: row["leads"]
+        for row in project.query(
+            "select latest_version, count(*) as leads from intermediate.int_lead_mql_by_definition group by 1"
+        )
+    }
+    assert set(by_version) == {1, 2}, by_version
+    assert (
+        "The MQL models were built under other definition versions than the seeds give now: "
+        f"{by_version[1]} leads of int_lead_mql_by_definition scored when v1 was the latest (the seeds' latest "
+        "is v2). A definition seed changed since they were built"
+    ) in " ".join(stale.output.split()), stale.output[-8000:]
+    assert f"PASS {STALE_TEST} " in ok(project.dbt("build", "--full-refresh", *mql_scope))
+    for name, text in originals.items():
+        (seeds / name).write_text(text, encoding="utf-8")
+    registry.write_text(original_registry, encoding="utf-8")
+
+    scope = ("--select", *PLAN_AND_DEFINITION_SEEDS, "--indirect-selection", "cautious")
+
+    project.edit("seeds/mql_definition_versions.csv", "\n1,2000-01-01,,100\n", "\n1,2000-01-01,,70.4\n")
+    project.edit("seeds/mql_scoring_rules.csv", "\n1,booth_visit,20,false\n", "\n1,booth_visit,2.5,false\n")
+    project.edit("seeds/mql_scoring_rules.csv", "\n1,webinar_attend,40,", "\n1,webinar_attend ,40,")
+    registry = project.dir / REGISTRY
+    registry.write_text(
+        registry.read_text(encoding="utf-8").rstrip("\n")
+        + '\nmql,2,2,"Never published.",未公開。,marketing,"RevOps lead",2026-12-01,\n',
+        encoding="utf-8",
+    )
+    targets = project.dir / "seeds" / "accountability" / "kpi_targets.csv"
+    text = targets.read_text(encoding="utf-8")
+    assert text.count("\n2026,H2,") == 27
+    targets.write_text(text.replace("\n2026,H2,", "\n2062,H2,"), encoding="utf-8")
+    planted = project.dbt("build", "--store-failures", *scope)
+    assert not planted.ok
+
+    def failures(test: str) -> list[tuple[Any, ...]]:
+        assert f"Failure in test {test} " in planted.output, planted.output[-8000:]
+        return [tuple(row.values()) for row in project.query(f"select * from dbt_test__audit.{test}")]
+
+    assert failures("mql_definition_versions_threshold_is_a_whole_number") == [
+        (1, D(2000, 1, 1), None, Decimal("70.4"))
+    ]
+    assert failures("mql_scoring_rules_points_is_a_whole_number") == [
+        (1, "booth_visit", Decimal("2.5"), False)
+    ]
+    assert failures("mql_scoring_rules_activity_type_is_trimmed") == [
+        (1, "webinar_attend ", Decimal(40), False)
+    ]
+    assert failures("every_mql_definition_version_is_agreed") == [
+        (2, "agreed in the registry but no such version")
+    ]
+    assert (
+        "KPI plan halves in one seed and not the other (seeds/accountability): FY2026 H2 is missing from "
+        "kpi_targets; FY2062 H2 is missing from kpi_scorecard. Add the half to the seed that lacks it"
+    ) in " ".join(planted.output.split())
+
+    scorecard = project.dir / "seeds" / "accountability" / "kpi_scorecard.csv"
+    scorecard.write_text(scorecard.read_text(encoding="utf-8").split("\n", 1)[0] + "\n", encoding="utf-8")
+    emptied = project.dbt("build", *scope)
+    assert "Failure in test kpi_scorecard_not_empty " in emptied.output
+    assert "PASS kpi_targets_not_empty " in emptied.output
 
 
 # --------------------------------------------------------------------------- drift
@@ -772,6 +909,25 @@ def test_unit_tests_pin_every_stage_rule_and_formula(governed: ProjectCopy) -> N
         "mart_definition_impact::definition_impact_counts_per_month",
     ):
         assert f"PASS {test} " in governed.build_output, test
+
+
+def test_unit_tests_pass_with_history_restated(governed: ProjectCopy) -> None:
+    """Restating history (var mql_restate_with_latest_version true, docs/governance.md step 4) runs every unit
+    test too: one that pinned the default basis without setting the var failed under it, so the preview
+    with restatement and every night after the var was set in dbt_project.yml stopped (nothing published).
+    The unit tests of every model whose SQL reads the var (a model that does not read it sees only its given
+    inputs)."""
+    readers = sorted(
+        path.stem
+        for path in (PROJECT_DIR / "models").rglob("*.sql")
+        if "mql_restate_with_latest_version" in path.read_text(encoding="utf-8")
+    )
+    assert {"int_activities_scored", "int_lead_mql_by_definition"} <= set(readers)
+    selection = [f"test_type:unit,{model}" for model in readers]
+    result = governed.dbt(
+        "test", "--select", *selection, dbt_vars=RESTATE, target=governed.root / "target_restated"
+    )
+    assert "PASS int_lead_mql_by_definition::mql_by_definition_changes_mid_year " in ok(result)
 
 
 # --------------------------------------------------------------------------- semantic layer

@@ -7,7 +7,8 @@
     scoring rules (activity type, points, hand-raise), as
     `threshold=<n>;from=<YYYY-MM-DD>;rules=<type>:<points>:<h or ->|...`, the
     rules in the order of their own md5 (the same on every engine and
-    collation). effective_to is left out: closing a version when the next one
+    collation); threshold and points are whole numbers (their seeds' tests), written as
+    integers. effective_to is left out: closing a version when the next one
     starts is the normal way to publish a new one.
     A version whose seeds no longer give its recorded fingerprint was changed
     after the agreement (a threshold, a start date, a point value edited in
@@ -38,7 +39,7 @@ rule_texts as (
         {{ dbt.concat([
             'activity_type',
             "':'",
-            'cast(points as ' ~ dbt.type_string() ~ ')',
+            'cast(cast(points as ' ~ dbt.type_bigint() ~ ') as ' ~ dbt.type_string() ~ ')',
             "':'",
             "case when is_hand_raise then 'h' else '-' end",
         ]) }} as rule_text
@@ -58,7 +59,7 @@ fingerprints as (
         definition_versions.version,
         {{ dbt.hash(dbt.concat([
             "'threshold='",
-            'cast(definition_versions.threshold as ' ~ dbt.type_string() ~ ')',
+            'cast(cast(definition_versions.threshold as ' ~ dbt.type_bigint() ~ ') as ' ~ dbt.type_string() ~ ')',
             "';from='",
             'cast(definition_versions.effective_from as ' ~ dbt.type_string() ~ ')',
             "';rules='",

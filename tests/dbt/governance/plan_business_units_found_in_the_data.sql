@@ -1,4 +1,4 @@
-{{ config(severity='warn') }}
+{{ config(severity='warn', store_failures=true) }}
 -- Business units that the Ops team's plan seeds (kpi_targets, bookings_targets,
 -- team_costs) name and the data never does: their targets and costs join
 -- nothing, so the unit's scorecards, coverage and payback show "no plan".
