@@ -93,7 +93,11 @@ def main(
         )
     console.rule("summary")
     print_summary(duckdb_path(), console)
-    console.print(f"Warehouse: {duckdb_path()}  (marts.* are the BI contract)")
+    console.print(f"Warehouse: {duckdb_path()}  (the build's own file; marts.* are the BI contract)")
+    console.print(
+        "For BI: .venv/bin/python scripts/nightly.py publishes marts.* atomically to published/revops.duckdb; "
+        "connect BI there, read-only (docs/nightly.md, Publication)"
+    )
     if dashboard.exists():
         console.print(f"Dashboard: {dashboard}")
 
