@@ -20,15 +20,26 @@ FORMATS = (
     (
         "timestamp",
         normalise.TIMESTAMP_FORMS
-        + "; a date alone is 00:00 of that date in reporting time (a calendar date, "
-        "whatever `--source-timezone` says)",
+        + "; Japanese Excel's `2026年4月1日` (optionally with ` 10:00`); a date alone is 00:00 of that date in "
+        "reporting time (a calendar date, whatever `--source-timezone` says); the year must lie in "
+        f"{normalise.MIN_YEAR}-{normalise.MAX_YEAR}",
         "`04/01/2026`",
     ),
-    ("date", normalise.DATE_FORMS + "; a time of exactly 0:00 (Excel date cells) is dropped", "`04/01/2026`"),
+    (
+        "date",
+        normalise.DATE_FORMS
+        + "; Japanese Excel's `2026年4月1日`; a time of exactly 0:00 (Excel date cells) is "
+        f"dropped; the year must lie in {normalise.MIN_YEAR}-{normalise.MAX_YEAR} (`0001-01-01` and "
+        "`9999-12-31` are quarantined: placeholders or typos)",
+        "`04/01/2026`",
+    ),
     (
         "number",
         normalise.NUMBER_FORMS
-        + "; `\\1,234` (Excel's ¥ in Shift-JIS); a FLOAT, DOUBLE or DECIMAL Parquet column as it is",
+        + "; `\\1,234` (Excel's ¥ in Shift-JIS); a FLOAT, DOUBLE or DECIMAL Parquet column as it is (FLOAT "
+        "and DOUBLE rounded to 4 decimal places). At most 16 digits before the decimal point (else `out of "
+        "range`) and 4 after it: more decimal places that are not zeros (`0.00005`, `1e-9`) are quarantined, "
+        "never rounded",
         "`1.234` (as text; a typed Parquet number never is)",
     ),
     ("boolean", normalise.BOOLEAN_FORMS + "; full-width too", "—"),
@@ -123,9 +134,15 @@ def render() -> str:
         "load report shows the encoding of each file. A file that is UTF-8 text up to a bad byte (at least three",
         "multi-byte characters before it: a row re-saved as Shift-JIS, a cut character) is not read as cp932: the",
         "load stops. Every decoding error names the file,",
-        "the line and the byte offset of the first bad byte. Column order does not matter; extra columns are",
-        "ignored and reported, even unnamed (Excel's trailing `,,`) or repeated ones; a contract column named",
-        "twice is an error. Keys and references (every `id` and `*_id` of a Salesforce export) are loaded trimmed",
+        "the line and the byte offset of the first bad byte. Column order does not matter; header names match",
+        "the contract ignoring letter case, surrounding spaces (the full-width one too), full-width forms and",
+        "space/`-`/`_` (`Amount`, `ＡＭＯＵＮＴ` and `Company Name` are `amount` and `company_name`); extra columns",
+        "are ignored and reported, even unnamed (Excel's trailing `,,`) or repeated ones; a contract column named",
+        "twice (also as `amount` and `Amount`) is an error. A quote opened in a CSV field and never closed stops",
+        "the load, naming the line of the opening quote and its column (every CSV reader would take the rest of",
+        "the file into that value); a record with too many or too few fields is quarantined. A `_deleted` column",
+        "(an upsert's delete flag, docs/nightly.md) stops a full load: use `--mode upsert`.",
+        "Keys and references (every `id` and `*_id` of a Salesforce export) are loaded trimmed",
         "of surrounding white space, the full-width space too, and compared trimmed; a key blank after trimming,",
         "or a required value of white space only, is missing. A Salesforce record's 15- and 18-character Ids are",
         "one key. Timestamps with an offset or `Z` are converted to the reporting timezone",

@@ -26,6 +26,9 @@ naive in the reporting timezone), then `_source_file VARCHAR` (the file name)
 and `_line_number BIGINT`. `raw.quarantine` is (table_name, source_file,
 line_number, reason, raw_record); reasons are joined with '; '.
 
+`load_connector` records a load of a Salesforce schema a connector already wrote (`scripts/load.py
+--source salesforce --connector`): no files; the loader's own tables only.
+
 Writing goes through `_WRITERS[mode]`; only "replace" lives here. The
 incremental mode (`scripts/load.py --mode upsert`) is revops.upsert: the same
 session and checks, merging a delta into the loaded tables.
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import os
 import sys
 import tempfile
 import traceback
@@ -55,6 +59,7 @@ from revops import loadmeta, settings
 from revops.contract import QUARANTINE_TABLE, RAW_SCHEMA, Table, contract
 from revops.rawio import (
     AUTO_ENCODING,
+    DELETED_COLUMN,
     EncodingChoice,
     Problem,
     RawFile,
@@ -65,7 +70,7 @@ from revops.rawio import (
     stage,
     unknown_files,
 )
-from revops.sources import RawSource, SourceName, raw_source
+from revops.sources import RawSource, SourceName, raw_source, salesforce
 from revops.validation import (
     QUARANTINE_COLUMNS,
     QUARANTINE_STAGE,
@@ -202,6 +207,7 @@ class _Session:
     def validate(self, report: Report, progress: ProgressHook, steps: int) -> None:
         files, problems = locate(report.raw_dir, self.tables, report.encoding, self.source.header_key)
         report.unknown_files = unknown_files(report.raw_dir, self.tables)
+        problems.extend(delete_flag_problems(files))
         report.problems.extend(problems)
         if problems:
             return
@@ -303,19 +309,16 @@ class _Session:
         finally:
             connection.execute("DETACH warehouse")
 
-    def write_loader_tables(self, schema: str, report: Report, *, mode: str, replace: bool) -> None:
+    def write_loader_tables(
+        self, schema: str, report: Report, *, mode: str, replace: bool
+    ) -> tuple[int, int]:
         """raw.load_metadata, raw.load_notes and raw.business_calendar (revops.loadmeta), in the
-        loader's own schema raw whatever the source system. The export time is recorded in the
-        reporting timezone, which int_as_of compares it in (a source that keeps UTC converts it)."""
+        loader's own schema raw whatever the source system; returns the calendar's (first, last)
+        year. The export time is recorded in the reporting timezone, which int_as_of compares it in
+        (a source that keeps UTC converts it)."""
         assert report.export_time is not None
         reporting = settings.reporting_timezone()
-        export_time = report.export_time
-        if report.timezone != reporting:
-            export_time = (
-                export_time.replace(tzinfo=ZoneInfo(report.timezone))
-                .astimezone(ZoneInfo(reporting))
-                .replace(tzinfo=None)
-            )
+        export_time = in_reporting_time(report.export_time, report.timezone)
         loadmeta.write_metadata(
             self.connection,
             schema,
@@ -326,10 +329,11 @@ class _Session:
             reporting_timezone=reporting,
             mode=mode,
             raw_dir=str(report.raw_dir),
+            crm_source=self.source.name.value,
         )
         prefix = "" if replace else report.raw_dir.resolve().name + "/"
         loadmeta.write_notes(self.connection, schema, replace=replace, file_prefix=prefix)
-        loadmeta.write_calendar(
+        return loadmeta.write_calendar(
             self.connection,
             schema,
             calendar_tables(self.source.name, self.tables),
@@ -385,6 +389,20 @@ def _session(source: RawSource | None = None) -> Iterator[_Session]:
             connection.close()
 
 
+def delete_flag_problems(files: Sequence[RawFile]) -> list[Problem]:
+    """A full load reads every row as live: a file with the upsert's delete flag `_deleted` would load
+    its deleted rows as live ones, so it is a file problem."""
+    return [
+        Problem(
+            f"column {DELETED_COLUMN!r} marks deleted rows, which a full load would load as live ones: "
+            "load this delta with --mode upsert (a full export has no deleted rows; drop the column)",
+            raw_file.path,
+        )
+        for raw_file in files
+        if DELETED_COLUMN in raw_file.header
+    ]
+
+
 def file_encoding_label(raw_file: RawFile) -> str:
     if raw_file.format != "csv":
         return ""
@@ -425,6 +443,14 @@ def _check_options(report: Report, export_time: str | None = None) -> None:
         )
     except loadmeta.ExportTimeError as error:
         report.problems.append(Problem(str(error)))
+
+
+def in_reporting_time(moment: datetime, zone: str) -> datetime:
+    """A naive time in `zone` as naive reporting time."""
+    reporting = settings.reporting_timezone()
+    if zone == reporting:
+        return moment
+    return moment.replace(tzinfo=ZoneInfo(zone)).astimezone(ZoneInfo(reporting)).replace(tzinfo=None)
 
 
 def calendar_tables(source: SourceName, tables: Sequence[Table]) -> tuple[Table, ...]:
@@ -568,6 +594,184 @@ def load_dir(
     return _run(report, progress, then=write, then_steps=0 if dry_run else 1)
 
 
+CONNECTOR_MODE = "connector"
+"""raw.load_metadata.load_mode of a connector load (raw_dir is then the connector's schema)."""
+
+
+@dataclass(frozen=True)
+class ConnectorObject:
+    object: str
+    table: str
+    rows: int | None
+    """None: the table is missing (an optional object, read as empty)."""
+
+
+@dataclass
+class ConnectorReport(Report):
+    """A connector load: `raw_dir` is the connector's schema (read in place; no files)."""
+
+    dry_run: bool = False
+    objects: list[ConnectorObject] = field(default_factory=list)
+    export_time_from: str = ""
+    """Where the export time came from: the option, the environment, or the data's column."""
+    calendar_years: tuple[int, int] | None = None
+
+
+def load_connector(
+    db_path: Path | None = None,
+    *,
+    export_time: str | None = None,
+    dry_run: bool = False,
+) -> ConnectorReport:
+    """Record a load of the Salesforce objects a connector already synced into schema var
+    salesforce_schema of the warehouse (`scripts/load.py --source salesforce --connector`).
+
+    The schema must exist and hold the required objects (else problems, exit 2, nothing written). Its
+    tables are read, never changed: no object row is copied or checked. In one transaction, what
+    every load writes to schema raw (revops.loadmeta): raw.load_metadata (load_mode `connector`,
+    raw_dir the schema, crm_source salesforce), an empty raw.load_notes, raw.business_calendar for the
+    years the objects' date and time columns need (found by key, as macro salesforce_select finds
+    them), and the full load's change-log row. The export time is `export_time` (or env
+    REVOPS_EXPORT_TIME), else the latest SystemModstamp / LastModifiedDate / CreatedDate in the
+    objects (revops.sources.salesforce.latest_change): the data's, never the wall clock.
+    """
+    target = Path(db_path) if db_path is not None else settings.duckdb_path()
+    given = export_time or os.environ.get(loadmeta.EXPORT_TIME_ENV) or None
+    system = raw_source(SourceName.salesforce)
+    report = new_report(
+        ConnectorReport,
+        Path(system.schema),
+        None,
+        None,
+        None,
+        given,
+        source=SourceName.salesforce,
+        db_path=target,
+        dry_run=dry_run,
+    )
+    assert isinstance(report, ConnectorReport)
+    if given is None:
+        report.export_time = None
+    else:
+        report.export_time_from = "--export-time" if export_time else f"env {loadmeta.EXPORT_TIME_ENV}"
+    if not report.ok:
+        return report
+    if not target.is_file():
+        report.problems.append(
+            Problem("no warehouse file here (REVOPS_DUCKDB_PATH): the one the connector writes to", target)
+        )
+        return report
+    with _session(system) as session:
+        try:
+            _load_connector(session, report)
+        except (duckdb.Error, OSError) as error:
+            report.problems.append(Problem(f"cannot write the warehouse: {error}", target))
+    return report
+
+
+def _load_connector(session: _Session, report: ConnectorReport) -> None:
+    connection, schema = session.connection, session.source.schema
+    assert report.db_path is not None
+    connection.execute(f"ATTACH {sql_string(str(report.db_path))} AS warehouse")
+    try:
+        found = salesforce.connector_schema(connection, "warehouse", schema)
+        if found is None:
+            report.problems.append(
+                Problem(
+                    f"no schema {schema!r} (var salesforce_schema): point the connector at it, or set the "
+                    "var to the schema it writes",
+                    report.db_path,
+                )
+            )
+            return
+        qualified = f"warehouse.{sql_name(schema)}"
+        for table in session.tables:
+            rows = None
+            if table.name in found:
+                (rows,) = connection.execute(
+                    f"SELECT count(*) FROM {qualified}.{sql_name(found[table.name].name)}"
+                ).fetchall()[0]
+            report.objects.append(ConnectorObject(table.stem, table.name, rows))
+        missing = [
+            f"{table.stem} (table {table.name})"
+            for table in session.tables
+            if table.required and table.name not in found
+        ]
+        if missing:
+            report.problems.append(
+                Problem(f"required Salesforce objects missing from schema {schema}: {', '.join(missing)}")
+            )
+            return
+        if report.export_time is None:
+            latest = salesforce.latest_change(connection, qualified, found)
+            if latest is None:
+                report.problems.append(
+                    Problem(
+                        f"no SystemModstamp, LastModifiedDate or CreatedDate in schema {schema} to take the "
+                        "export time from: give --export-time"
+                    )
+                )
+                return
+            report.export_time, column = latest
+            report.export_time_from = f"the latest change in the data ({column})"
+        if report.dry_run:
+            return
+        session.tables = tuple(table.resolved() for table in found.values())
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS warehouse.{sql_name(RAW_SCHEMA)}")
+            report.calendar_years = session.write_loader_tables(
+                f"warehouse.{RAW_SCHEMA}", report, mode=CONNECTOR_MODE, replace=True
+            )
+            loadmeta.log_full_load(connection, f"warehouse.{RAW_SCHEMA}", source_dir=schema)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+        report.loaded = True
+    finally:
+        connection.execute("DETACH warehouse")
+
+
+def render_connector_report(report: ConnectorReport, console: Console) -> None:
+    """The objects found (rows, or missing), the export time and where it came from, the calendar."""
+    if report.objects:
+        grid = RichTable(title=f"connector schema {report.schema} in {report.db_path}", title_justify="left")
+        for name in ("object", "table", "rows"):
+            grid.add_column(name, justify="right" if name == "rows" else "left")
+        for item in report.objects:
+            grid.add_row(item.object, item.table, "missing" if item.rows is None else f"{item.rows:,}")
+        console.print(grid)
+    lines = [
+        f"note: {item.object} missing (optional): {item.table} reads as empty, so its signals are missing "
+        "(docs/sources/salesforce.md)"
+        for item in report.objects
+        if item.rows is None and report.ok
+    ]
+    if report.export_time is not None:
+        reporting = settings.reporting_timezone()
+        lines.append(
+            f"export time {in_reporting_time(report.export_time, report.timezone):%Y-%m-%d %H:%M:%S} "
+            f"({reporting}; {report.export_time:%Y-%m-%d %H:%M:%S} {report.timezone}), from "
+            f"{report.export_time_from}"
+        )
+    if report.calendar_years is not None:
+        first, last = report.calendar_years
+        lines.append(f"business calendar {first}-{last}")
+    if not report.ok:
+        lines.append("failed: nothing was written; the warehouse is as it was")
+    elif report.loaded:
+        lines.append(
+            f"recorded the connector load in {report.db_path} (schema raw: load_metadata, load_notes, "
+            f"business_calendar, load_changed_leads); schema {report.schema} read in place, unchanged. "
+            "Next: dbt build --vars '{crm_source: salesforce}'"
+        )
+    else:
+        lines.append("dry run: checked only; nothing was written")
+    for line in lines:
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
+
+
 def print_problems(report: Report, max_errors: int, stream: TextIO | None = None) -> None:
     """Print file problems and quarantined rows as `<file>:<line>:<column>: <message>`.
 
@@ -584,11 +788,18 @@ def print_problems(report: Report, max_errors: int, stream: TextIO | None = None
                 print(f"{table.path}:{issue.line}:{issue.column}: {issue.message}", file=out)
         hidden = table.rows_quarantined - len(shown)
         if hidden > 0:
-            print(f"{table.path}: ... and {hidden} more quarantined rows (see raw.quarantine)", file=out)
+            print(
+                f"{table.path}: ... and {hidden} more quarantined rows (--max-errors 0 prints every one; "
+                "a load keeps them in raw.quarantine)",
+                file=out,
+            )
 
 
 def render_report(report: Report, console: Console) -> None:
     """The per-table summary (rows read, loaded, quarantined), then one line per column note."""
+    if isinstance(report, ConnectorReport):
+        render_connector_report(report, console)
+        return
     grid = RichTable(title=f"raw files in {report.raw_dir}", title_justify="left")
     grid.add_column("table")
     grid.add_column("file")

@@ -19,7 +19,8 @@ Phases, each timed and written to the run log (revops.runlog):
             mart is written; the ledger of unpublished leads is then cleared.
 
 A failed phase leaves the publication untouched; the run is logged as failed
-in the warehouse with the phase and the reason. A run killed outright stays
+in the warehouse with the phase and the reason (an unexpected error of the
+loader too: phase load, exit 2). A run killed outright stays
 logged as `running` (killed in the build) or `publishing` (killed before or
 just after the rename), never as published. Exit codes: 0 published,
 1 dbt build failed (a model or an error-severity test), 2 load failed,
@@ -242,6 +243,25 @@ class NightlyRun:
             phases.say("load: skipped (no --raw-dir)")
             return EXIT_OK
         started = time.perf_counter()
+        try:
+            report = self._run_load(phases)
+        except Exception as error:
+            # An unexpected error of the loader (its write transaction, if open, was rolled back): the
+            # run fails in phase load with the load's exit code, and is logged, as a refused load is.
+            self.record.load_seconds = time.perf_counter() - started
+            self.record.failed_phase = "load"
+            self.record.reason = (
+                f"{options.mode} load of {options.raw_dir} failed: internal error: "
+                f"{type(error).__name__}: {error}"
+            )
+            self.console.print_exception()
+            return EXIT_LOAD
+        self.record.load_seconds = time.perf_counter() - started
+        return self._loaded(report, phases)
+
+    def _run_load(self, phases: _Phases) -> Report:
+        options = self.options
+        assert options.raw_dir is not None
         hook = RichProgress(phases.progress)
         if options.mode == "full":
             report: Report = load_dir(
@@ -266,7 +286,10 @@ class NightlyRun:
                 strict=options.strict,
                 progress=hook,
             )
-        self.record.load_seconds = time.perf_counter() - started
+        return report
+
+    def _loaded(self, report: Report, phases: _Phases) -> int:
+        options = self.options
         self.load_report = report
         self.record.rows_read = report.rows_read
         self.record.rows_loaded = report.rows_loaded

@@ -15,11 +15,17 @@ Accepted forms (docs/contract.md lists them for exporters):
   optionally `:SS` and a fraction; optionally an offset `Z`, `+09`, `+0900`,
   `+09:00`. With an offset the instant is converted to the reporting timezone;
   without one it is read in the source timezone (`--source-timezone`).
+* Japanese Excel's long date `2026年4月1日` is read as `2026/4/1` (a time may
+  follow it after a space, as after any date).
 * Dates: the same date forms; a time of exactly midnight (`2026/4/1 0:00`, as
   Excel writes date cells) is accepted and dropped.
+* Years of dates and timestamps must lie in MIN_YEAR..MAX_YEAR (revops.validation
+  quarantines others: `0001-01-01`, `9999-12-31` are placeholders or typos).
 * Numbers: `1234`, `-1234.5`, `1e3`; thousands separators `1,234,567.5`; a
   leading `¥` or `￥`, or `\` (byte 0x5C, which Japanese Excel writes for ¥ in
-  Shift-JIS files and Japanese fonts show as ¥).
+  Shift-JIS files and Japanese fonts show as ¥). A number DECIMAL(20,4) cannot
+  hold (`out_of_range`) or that it would round (more than 4 decimal places that
+  are not zeros: `0.00005`, `1e-9`) is quarantined with its own reason.
 * Booleans: true/false, TRUE/FALSE, t/f, 1/0, yes/no, はい/いいえ.
 * Enum values: compared ignoring letter case, surrounding whitespace,
   full-width form, and the difference between space, `-` and `_`; the contract's
@@ -57,6 +63,11 @@ _YEN = r"[¥\\]?"
 NUMBER_PATTERN = rf"[+-]?{_YEN}(?:{_PLAIN_NUMBER}|{_GROUPED_NUMBER})"
 AMBIGUOUS_NUMBER_PATTERN = rf"[+-]?{_YEN}[1-9]\d{{0,2}}\.\d{{3}}"
 CURRENCY_PATTERN = r"[A-Z]{3}"
+_JAPANESE_DATE = r"^(\d{4})年(\d{1,2})月(\d{1,2})日"
+MIN_YEAR, MAX_YEAR = 1900, 2999
+"""The years a date or timestamp may have; others are quarantined (revops.validation)."""
+DECIMAL_TYPE = "DECIMAL(20,4)"
+DECIMAL_INTEGER_DIGITS, DECIMAL_PLACES = 16, 4
 TRUE_WORDS = ("true", "t", "yes", "1", "はい")
 FALSE_WORDS = ("false", "f", "no", "0", "いいえ")
 
@@ -76,6 +87,14 @@ def half_width(value: str) -> str:
     """
     translated = f"translate({value}, {sql_string(_FULL_WIDTH)}, {sql_string(_HALF_WIDTH)})"
     return f"trim(CASE WHEN strlen({value}) = length({value}) THEN {value} ELSE {translated} END)"
+
+
+def date_text(value: str) -> str:
+    """SQL: `half_width(value)` with a Japanese long date `2026年4月1日` (full-width digits too) written
+    `2026/4/1`. Only non-ASCII text can hold one, so an ASCII value costs no regexp."""
+    translated = f"translate({value}, {sql_string(_FULL_WIDTH)}, {sql_string(_HALF_WIDTH)})"
+    japanese = f"regexp_replace({translated}, {sql_string(_JAPANESE_DATE)}, '\\1/\\2/\\3')"
+    return f"trim(CASE WHEN strlen({value}) = length({value}) THEN {value} ELSE {japanese} END)"
 
 
 def _dashed(text: str) -> str:
@@ -129,7 +148,7 @@ def any_timestamp(
     value: str, reporting_timezone: str, source_timezone: str, calendar_timezone: str | None = None
 ) -> str:
     """SQL: `timestamp` without its short path for the canonical form: every accepted form."""
-    text = half_width(value)
+    text = date_text(value)
     reporting = sql_string(reporting_timezone)
     calendar_timezone = calendar_timezone or reporting_timezone
     naive = f"try_cast({_dashed(text)} AS TIMESTAMP)"
@@ -153,17 +172,44 @@ def any_timestamp(
 
 def date(value: str) -> str:
     """SQL: the date, NULL when not an accepted form."""
-    text = half_width(value)
+    text = date_text(value)
     return f"CASE WHEN {_matches(text, DATE_PATTERN)} THEN try_cast({_dashed(text)} AS DATE) END"
+
+
+def _digits(text: str) -> str:
+    return f"replace(replace(replace({text}, '¥', ''), '\\', ''), ',', '')"
+
+
+def _is_number(text: str) -> str:
+    return f"{_matches(text, NUMBER_PATTERN)} AND NOT {_matches(text, AMBIGUOUS_NUMBER_PATTERN)}"
 
 
 def number(value: str) -> str:
     """SQL: the number as DECIMAL(20,4), NULL when not an accepted form (or ambiguous)."""
     text = half_width(value)
-    digits = f"replace(replace(replace({text}, '¥', ''), '\\', ''), ',', '')"
+    return f"CASE WHEN {_is_number(text)} THEN try_cast({_digits(text)} AS {DECIMAL_TYPE}) END"
+
+
+def number_problem(value: str) -> str:
+    """SQL: why an accepted number form does not load (NULL when it does, or is not a number): out of
+    DECIMAL(20,4)'s range, or more decimal places than it keeps that are not zeros (it would be rounded:
+    `0.00005`, `1e-9`). Compared with DECIMAL(38,18), so ~18 decimals are seen; an exponent form small
+    enough to round to 0 there too (`1e-30`) is caught as a non-zero DOUBLE read as 0."""
+    text = half_width(value)
+    digits = _digits(text)
+    kept = f"try_cast({digits} AS {DECIMAL_TYPE})"
+    exact = f"try_cast({digits} AS DECIMAL(38,18))"
+    as_double = f"try_cast({digits} AS DOUBLE)"
+    out_of_range = sql_string(
+        f"out of range (at most {DECIMAL_INTEGER_DIGITS} digits before the decimal point: {DECIMAL_TYPE})"
+    )
+    rounded = sql_string(
+        f"more than {DECIMAL_PLACES} decimal places (would be rounded: {DECIMAL_TYPE}); round it in the export"
+    )
     return (
-        f"CASE WHEN {_matches(text, NUMBER_PATTERN)} AND NOT {_matches(text, AMBIGUOUS_NUMBER_PATTERN)} "
-        f"THEN try_cast({digits} AS DECIMAL(20,4)) END"
+        f"CASE WHEN {_is_number(text)} THEN CASE "
+        f"WHEN {kept} IS NULL AND {as_double} IS NOT NULL THEN {out_of_range} "
+        f"WHEN {kept} IS DISTINCT FROM {exact} OR ({kept} = 0 AND {as_double} <> 0) THEN {rounded} END END"
     )
 
 
@@ -218,7 +264,7 @@ def currency(value: str) -> str:
 
 def ambiguity(column_type: str, value: str) -> str | None:
     """SQL: why the text is ambiguous (NULL when it is not), for the types that have ambiguous forms."""
-    text = half_width(value)
+    text = date_text(value) if column_type in ("timestamp", "date") else half_width(value)
     if column_type in ("timestamp", "date"):
         forms = TIMESTAMP_FORMS if column_type == "timestamp" else DATE_FORMS
         return (

@@ -18,25 +18,37 @@ a FLOAT, DOUBLE or DECIMAL column is a number already, and its text is written
 so that the ambiguity rule for CSV text (`1.234`) never applies to it
 (normalise.typed_number_text).
 
-Header names are matched to the contract exactly, after trimming surrounding
-whitespace; column order does not matter. A contract column named twice is an
-error; other columns are ignored (reported), even when unnamed or repeated.
+Header names are matched to the contract by `header_name_key`: ignoring letter
+case, surrounding white space (the ideographic space too), full-width forms
+(NFKC) and the difference between space, `-` and `_` (`Amount`, ` amount `,
+`ＡＭＯＵＮＴ`, `company-name` and `Company Name` name `amount` and
+`company_name`); column order does not matter. A contract column named twice
+(also by two names with the same key) is an error; other columns are ignored
+(reported), even when unnamed or repeated. A Salesforce export matches by its
+own key (revops.sources.salesforce.header_key).
 
 Line numbers: in a CSV file the header is line 1 and the first record line 2.
 A record whose quoted field spans several physical lines counts as one line,
 and blank lines (above the header too) are skipped without being counted. In a parquet file the line
 number is the 1-based row number.
 
-A structurally broken CSV record (too many or too few fields, an unterminated
-quote) does not stop the load: DuckDB's reject store hands it back and it is
-quarantined with the record text as read.
+A structurally broken CSV record (too many or too few fields) does not stop the
+load: DuckDB's reject store hands it back and it is quarantined with the record
+text as read. A quote that is never closed does stop it (a RawFileError naming
+the line of the opening quote and its column): every CSV reader takes the rest
+of the file into that one value, so its rows could be neither loaded nor kept
+whole in the quarantine (the reject store keeps only the first
+REJECT_TEXT_LIMIT characters of a record). So does any other rejected record
+whose text is that long.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import re
 import shutil
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -60,6 +72,12 @@ UNNAMED = "(unnamed)"
 """How the report names an extra column with an empty header (Excel's trailing `,,`)."""
 
 _CHUNK_CHARS = 1 << 20
+REJECT_TEXT_LIMIT = 10_000
+"""How many characters of a rejected record DuckDB's reject store keeps (its csv_line is cut there)."""
+UNTERMINATED_QUOTE = "Value with unterminated quote found."
+"""DuckDB's error message for a quote that is never closed (it takes the rest of the file)."""
+DELETED_COLUMN = "_deleted"
+"""An upsert's delete flag (revops.upsert); a full load refuses a file with it (revops.loader)."""
 _FRACTIONAL_TYPES = ("FLOAT", "DOUBLE", "DECIMAL")
 """DuckDB's names of the Parquet number types whose text has decimals (DECIMAL(9,3) included)."""
 
@@ -327,6 +345,12 @@ class Staged:
     reject_count: int
 
 
+def header_name_key(name: str) -> str:
+    """How a CSV contract header name is compared: NFKC (full-width forms and the ideographic space
+    made half-width), trimmed, lower-case, and every run of spaces, `-` and `_` one `_`."""
+    return re.sub(r"[\s_-]+", "_", unicodedata.normalize("NFKC", name).strip()).lower()
+
+
 def locate(
     raw_dir: Path,
     tables: tuple[Table, ...],
@@ -335,9 +359,11 @@ def locate(
 ) -> tuple[list[RawFile], list[Problem]]:
     """Find and check the header of every table's file, resolving its encoding; collect every problem.
 
-    A table whose file is missing is a problem only when the table is required. `header_key`, when
-    given, matches header names to contract columns by key (Salesforce: API names or snake_case).
+    A table whose file is missing is a problem only when the table is required. `header_key` matches
+    header names to contract columns (and the delete flag `_deleted`) by key: default
+    `header_name_key` (Salesforce passes its own: API names or snake_case).
     """
+    header_key = header_key or header_name_key
     choice = EncodingChoice.parse(encoding)
     if not raw_dir.is_dir():
         return [], [Problem("not a directory", raw_dir)]
@@ -368,8 +394,7 @@ def locate(
             problems.append(error.problem)
             continue
         file_header = header
-        if header_key is not None:
-            header = match_header(header, table, header_key)
+        header = match_header(header, table, header_key)
         raw_file = RawFile(
             table=table,
             path=path,
@@ -386,8 +411,9 @@ def locate(
 
 
 def match_header(header: tuple[str, ...], table: Table, header_key: Callable[[str], str]) -> tuple[str, ...]:
-    """Header names renamed to the contract column with the same key; others kept as they are."""
-    by_key = {header_key(name): name for name in table.column_names}
+    """Header names renamed to the contract column (or `_deleted`) with the same key; others kept as
+    they are."""
+    by_key = {header_key(name): name for name in (DELETED_COLUMN, *table.column_names)}
     return tuple(by_key.get(header_key(name), name) for name in header)
 
 
@@ -407,7 +433,10 @@ def _header_problems(raw_file: RawFile) -> list[Problem]:
     wanted = set(raw_file.table.column_names)
     counts = Counter(name for name in raw_file.header if name in wanted)
     problems = [
-        Problem(f"column {name!r} appears more than once in the header", raw_file.path)
+        Problem(
+            f"column {name!r} appears more than once in the header{_as_written(raw_file, name)}",
+            raw_file.path,
+        )
         for name, count in counts.items()
         if count > 1
     ]
@@ -418,6 +447,19 @@ def _header_problems(raw_file: RawFile) -> list[Problem]:
         if name in required
     )
     return problems
+
+
+def _as_written(raw_file: RawFile, name: str) -> str:
+    """` (as 'Amount', 'amount')`: how the file spells the header names matched to `name`, when one
+    differs from it; else empty."""
+    written = [
+        spelled
+        for spelled, matched in zip(raw_file.file_header or raw_file.header, raw_file.header, strict=True)
+        if matched == name
+    ]
+    if all(spelled == name for spelled in written):
+        return ""
+    return " (as " + ", ".join(repr(spelled) for spelled in written) + ")"
 
 
 def read_header(path: Path, fmt: FileFormat, encoding: str, detected: bool = False) -> tuple[str, ...]:
@@ -559,10 +601,16 @@ def _stage_parquet(connection: duckdb.DuckDBPyConnection, raw_file: RawFile, src
 def _parquet_text(name: str, column_type: str) -> str:
     """SQL: the text of a Parquet column's value. A FLOAT, DOUBLE or DECIMAL value is a number already,
     not text that may hold a European thousands separator: its text is written so that the ambiguity
-    rule for text never applies to it (`12.345` as `12.3450`, the same number)."""
+    rule for text never applies to it (`12.345` as `12.3450`, the same number). A FLOAT or DOUBLE value
+    is a binary fraction without exact decimals (`0.1 + 0.2` is 0.30000000000000004): it is rounded to
+    the 4 decimal places DECIMAL(20,4) keeps first, so the rule quarantining a text number that would be
+    rounded (revops.normalise.number_problem) does not apply to it."""
     from revops.normalise import typed_number_text  # normalise imports this module
 
-    text = f"CAST({sql_name(name)} AS VARCHAR)"
+    value = sql_name(name)
+    if column_type.startswith(("FLOAT", "DOUBLE")):
+        value = f"round({value}, 4)"
+    text = f"CAST({value} AS VARCHAR)"
     return typed_number_text(text) if column_type.startswith(_FRACTIONAL_TYPES) else text
 
 
@@ -591,6 +639,36 @@ def _stage_csv(
         connection.execute(f"DROP TABLE IF EXISTS {sql_name(rejects_scan)}")
 
 
+def _refuse_unreadable_rest(connection: duckdb.DuckDBPyConnection, raw_file: RawFile, rejects: str) -> None:
+    """A RawFileError for the first rejected record that cannot be quarantined whole: a quote never
+    closed (every CSV reader takes the rest of the file into that value, so the rows after it would be
+    neither loaded nor quarantined as rows), or a record longer than the reject store keeps."""
+    found = connection.execute(
+        f"SELECT _line, message, column_name FROM {sql_name(rejects)} "
+        f"WHERE message = ? OR record_length >= {REJECT_TEXT_LIMIT} ORDER BY _line LIMIT 1",
+        [UNTERMINATED_QUOTE],
+    ).fetchall()
+    if not found:
+        return
+    line, message, column_name = found[0]
+    column = None
+    if column_name is not None and (index := re.fullmatch(r"c(\d+)", str(column_name))):
+        position = int(index[1])
+        column = raw_file.header[position] if position < len(raw_file.header) else None
+    if message == UNTERMINATED_QUOTE:
+        text = (
+            "a quote opened in this field is never closed: every CSV reader takes the rest of the file "
+            "into this one value, so the rows after it cannot be read; close the quote (a quote inside a "
+            'quoted value is written "") and export the file again'
+        )
+    else:
+        text = (
+            f"malformed CSV record ({message}) of {REJECT_TEXT_LIMIT:,} characters or more, too long to "
+            "quarantine whole; fix the record and export the file again"
+        )
+    raise RawFileError(Problem(text, raw_file.path, int(line), column))
+
+
 def _collect_rejects(
     connection: duckdb.DuckDBPyConnection,
     raw_file: RawFile,
@@ -615,9 +693,11 @@ def _collect_rejects(
         "WITH first_error AS ("
         "SELECT line, arg_min(error_message, byte_position) AS message, "
         "CAST(arg_min(error_type, byte_position) AS VARCHAR) AS kind, "
-        "trim(arg_min(csv_line, byte_position), chr(13) || chr(10)) AS record "
+        "trim(arg_min(csv_line, byte_position), chr(13) || chr(10)) AS record, "
+        "length(arg_min(csv_line, byte_position)) AS record_length, "
+        "arg_min(column_name, byte_position) AS column_name "
         f"FROM {sql_name(rejects_raw)} GROUP BY line) "
-        f"SELECT line AS _line, {sql_string(RECORD + ': malformed CSV record: ')} || message || "
+        f"SELECT message, record_length, column_name, line AS _line, {sql_string(RECORD + ': malformed CSV record: ')} || message || "
         "CASE WHEN kind = 'UNQUOTED VALUE' AND strpos(record, chr(10)) > 0 THEN ' (the record runs over ' "
         "|| (length(record) - length(replace(record, chr(10), '')) + 1) || ' lines: a quote left open "
         "takes the lines after it into this record)' ELSE '' END AS reason, "
@@ -639,6 +719,7 @@ def _collect_rejects(
             )
         finally:
             connection.unregister("blank_lines")
+    _refuse_unreadable_rest(connection, raw_file, rejects)
     # Rejected records are not in src, so the rows after one sit a line further down:
     # g = how many good rows precede each rejected line.
     connection.execute(

@@ -25,6 +25,15 @@ Rules, per table:
   reference now resolves replaces the loaded row (counted replaced).
   Corrections of such rows need a delete of the old row plus the new row, or a
   full load.
+* Columns the file leaves out (optional ones; required ones must be there): a
+  replaced row keeps its loaded values of them, a new row has them empty, and
+  they are not compared: a keyless row equal to a loaded one in the columns the
+  file has is unchanged (and a keyless delete removes every loaded row equal to
+  it in those columns).
+* A currency column whose contract says "empty means JPY" (campaign_costs,
+  opportunities, deals; not opportunity_history, where empty means the
+  opportunity's currency) compares empty equal to `JPY`; the row is stored as
+  sent.
 * References are checked against the loaded rows plus the delta's rows.
 * Deletes: an optional `_deleted` column; a row with `_deleted` true
   (true/t/yes/1) removes the loaded row with its key (only the key is needed),
@@ -52,6 +61,7 @@ after a successful build.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +85,7 @@ from revops.loader import (
 )
 from revops.loadmeta import CHANGE_LOG_TABLE, NOTES_TABLE, create_change_log
 from revops.rawio import (
+    DELETED_COLUMN,
     FORMATS,
     EncodingChoice,
     Problem,
@@ -97,7 +108,6 @@ from revops.validation import (
     validate_table,
 )
 
-DELETED_COLUMN = "_deleted"
 WAREHOUSE = "warehouse"
 DELETE_SUFFIX = "__deletes"
 SENT_PREFIX = "__sent_"
@@ -123,6 +133,8 @@ class TableChanges:
 class UpsertReport(Report):
     changes: dict[str, TableChanges] = field(default_factory=dict)
     changed_leads: int = 0
+    absent_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per table, the optional columns its file leaves out: kept as loaded in replaced rows, not compared."""
 
 
 def _raw(table: str) -> str:
@@ -133,10 +145,31 @@ def _contract_columns(table: Table) -> list[str]:
     return [column.name for column in table.columns]
 
 
-def _same_row(left: str, right: str, columns: list[str]) -> str:
-    """SQL: every contract column of `left` equals `right`'s (NULLs equal)."""
+_EMPTY_MEANS = re.compile(r"\bempty means ([A-Z]{3})\b")
+
+
+def empty_currency(table: Table, name: str) -> str | None:
+    """The currency an empty value of column `name` means, when the contract's description says one
+    ("empty means JPY": campaign_costs, opportunities, deals); None for other columns (opportunity_history's
+    "empty means the opportunity's currency")."""
+    column = table.column(name)
+    found = _EMPTY_MEANS.search(column.description) if column.type == "currency" else None
+    return found[1] if found else None
+
+
+def _compared(table: Table, alias: str, name: str, *, sent: bool = False) -> str:
+    """SQL: the value of column `name` of row `alias` as compared: as sent (`__sent_`), and an empty
+    currency as the currency it means."""
+    value = f"{alias}.{_sent(name) if sent else sql_name(name)}"
+    default = empty_currency(table, name)
+    return f"coalesce({value}, {sql_string(default)})" if default is not None else value
+
+
+def _same_row(left: str, right: str, columns: Sequence[str], table: Table) -> str:
+    """SQL: the `columns` of `left` equal `right`'s (NULLs equal; an empty currency as the one it means)."""
     return " AND ".join(
-        f"{left}.{sql_name(name)} IS NOT DISTINCT FROM {right}.{sql_name(name)}" for name in columns
+        f"{_compared(table, left, name)} IS NOT DISTINCT FROM {_compared(table, right, name)}"
+        for name in columns
     )
 
 
@@ -149,15 +182,15 @@ def _sent(column: str) -> str:
     return sql_name(SENT_PREFIX + column)
 
 
-def _same_as_sent(left: str, right: str, table: Table) -> str:
-    """SQL: keyless rows `left` and `right` (both with the `__sent_` columns) are equal as sent: every
-    contract column equal, an optional reference compared by the value sent (NULLs equal)."""
+def _same_as_sent(left: str, right: str, table: Table, columns: Sequence[str]) -> str:
+    """SQL: keyless rows `left` and `right` (both with the `__sent_` columns) are equal as sent in
+    `columns` (the ones the delta's file has): each equal, an optional reference compared by the value
+    sent, an empty currency as the one it means (NULLs equal)."""
     optional = set(_optional_references(table))
     return " AND ".join(
-        f"{left}.{_sent(name)} IS NOT DISTINCT FROM {right}.{_sent(name)}"
-        if name in optional
-        else f"{left}.{sql_name(name)} IS NOT DISTINCT FROM {right}.{sql_name(name)}"
-        for name in _contract_columns(table)
+        f"{_compared(table, left, name, sent=name in optional)} IS NOT DISTINCT FROM "
+        f"{_compared(table, right, name, sent=name in optional)}"
+        for name in columns
     )
 
 
@@ -184,6 +217,8 @@ class _Upsert:
         self.present: list[str] = []
         self.known: dict[str, str] = {}
         self.has_deletes: dict[str, bool] = {}
+        self.sent_columns: dict[str, tuple[str, ...]] = {}
+        """Per table with a file, the contract columns the file has (absent ones are not compared)."""
         self.source_dir = report.raw_dir.resolve().name
 
     # -- validation ---------------------------------------------------------------
@@ -246,6 +281,12 @@ class _Upsert:
         connection = self.connection
         staged = stage(connection, raw_file, self.session.workdir)
         self.progress.advance(table.name, "read")
+        self.sent_columns[table.name] = tuple(
+            name for name in table.column_names if name in raw_file.positions
+        )
+        absent = tuple(name for name in table.column_names if name not in raw_file.positions)
+        if absent:
+            self.report.absent_columns[table.name] = absent
         upserts, deletes = self._split_deletes(staged)
         result = validate_table(
             connection,
@@ -289,7 +330,8 @@ class _Upsert:
                 rows_loaded=rows_read - rows_quarantined,
                 rows_quarantined=rows_quarantined,
                 extra_columns=tuple(name for name in raw_file.extra_columns if name != DELETED_COLUMN),
-                missing_optional_columns=raw_file.missing_optional_columns,
+                # not loaded as NULL: kept as loaded in replaced rows (render_changes says so)
+                missing_optional_columns=(),
                 encoding=file_encoding_label(raw_file),
                 rows_noted=rows_noted,
             )
@@ -374,9 +416,18 @@ class _Upsert:
         columns = _contract_columns(table)
         ok = sql_name(self.session.ok_views[name])
         target = _raw(name)
+        sent = self.sent_columns[name]
         selected = ", ".join(f"d.{sql_name(column)}" for column in columns)
+        if table.primary_key is not None:
+            # A column the file leaves out keeps the loaded row's value (a new key: empty, as sent).
+            selected = ", ".join(
+                f"d.{sql_name(column)}" if column in sent else f"s.{sql_name(column)} AS {sql_name(column)}"
+                for column in columns
+            )
         if table.primary_key is None:
-            selected += "".join(f", d.{_sent(column)}" for column in _optional_references(table))
+            selected += "".join(
+                f", d.{_sent(column)}" for column in _optional_references(table) if column in sent
+            )
         record = self._record_sql(table)
         if table.primary_key is not None:
             key = sql_name(table.primary_key)
@@ -384,7 +435,7 @@ class _Upsert:
             if "updated_at" in table.column_names:
                 stale = "coalesce(d.updated_at, TIMESTAMP '-infinity') < coalesce(s.updated_at, TIMESTAMP '-infinity')"
             action = (
-                f"CASE WHEN s.{key} IS NULL THEN 'insert' WHEN {_same_row('d', 's', columns)} THEN 'same' "
+                f"CASE WHEN s.{key} IS NULL THEN 'insert' WHEN {_same_row('d', 's', sent, table)} THEN 'same' "
                 f"WHEN {stale} THEN 'stale' ELSE 'replace' END"
             )
             source = f"{ok} d LEFT JOIN {target} s ON s.{key} = d.{key}"
@@ -404,7 +455,10 @@ class _Upsert:
         to a loaded one is `same`, or `replace`s it when an optional reference the loaded row had set to
         null (it pointed nowhere then) now resolves; any other row is an `insert`."""
         stored = self._stored_as_sent(table)
-        optional = _optional_references(table)
+        sent_columns = self.sent_columns[table.name]
+        # An optional reference the file leaves out is neither compared nor resolved (only
+        # lead_status_changes.owner_id is one, and it is the table's only optional column).
+        optional = [column for column in _optional_references(table) if column in sent_columns]
         notes = "".join(
             f" LEFT JOIN (SELECT line_number, value FROM {NOTES_STAGE} WHERE table_name = "
             f"{sql_string(table.name)} AND column_name = {sql_string(column)}) n{index} "
@@ -416,7 +470,7 @@ class _Upsert:
             for index, column in enumerate(optional)
         )
         source = f"(SELECT o.*{sent} FROM {ok} o{notes}) d"
-        matches = f"SELECT 1 FROM {sql_name(stored)} s WHERE {_same_as_sent('d', 's', table)}"
+        matches = f"SELECT 1 FROM {sql_name(stored)} s WHERE {_same_as_sent('d', 's', table, sent_columns)}"
         resolved = "".join(
             f" AND d.{sql_name(column)} IS NOT DISTINCT FROM s.{sql_name(column)}" for column in optional
         )
@@ -515,10 +569,13 @@ class _Upsert:
         stored = sql_name(self._stored_as_sent(table))
         sent = "".join(f", o.{sql_name(column)} AS {_sent(column)}" for column in _optional_references(table))
         # As for a key: a row also upserted in the file is a conflict (the delete does nothing).
-        upserted = f"SELECT 1 FROM {sql_name('cls_' + name)} c WHERE {_same_as_sent('d', 'c', table)}"
+        sent_columns = self.sent_columns[name]
+        upserted = (
+            f"SELECT 1 FROM {sql_name('cls_' + name)} c WHERE {_same_as_sent('d', 'c', table, sent_columns)}"
+        )
         action = (
             f"CASE WHEN EXISTS ({upserted}) THEN 'conflict' "
-            f"WHEN EXISTS (SELECT 1 FROM {stored} s WHERE {_same_as_sent('d', 's', table)}) "
+            f"WHEN EXISTS (SELECT 1 FROM {stored} s WHERE {_same_as_sent('d', 's', table, sent_columns)}) "
             "THEN 'delete' ELSE 'absent' END"
         )
         return action, f"(SELECT o.*{sent} FROM {ok_deletes} o) d"
@@ -696,12 +753,12 @@ class _Upsert:
         if self.has_deletes.get(name):
             removed.append(
                 f"EXISTS (SELECT 1 FROM {sql_name('dels_' + name)} d WHERE d._action = 'delete' "
-                f"AND {_same_as_sent('d', stored, table)})"
+                f"AND {_same_as_sent('d', stored, table, self.sent_columns[name])})"
             )
         if name in self.session.ok_views and self._has_action("cls_" + name, "replace"):
             removed.append(
                 f"EXISTS (SELECT 1 FROM {sql_name('cls_' + name)} d WHERE d._action = 'replace' "
-                f"AND {_same_as_sent('d', stored, table)})"
+                f"AND {_same_as_sent('d', stored, table, self.sent_columns[name])})"
             )
         return " OR ".join(removed)
 
@@ -872,6 +929,14 @@ def render_changes(report: Report, console: Console) -> None:
     for table, changes in report.changes.items():
         grid.add_row(table, *(f"{getattr(changes, name):,}" for name in names))
     console.print(grid)
+    for table, absent in report.absent_columns.items():
+        console.print(
+            f"note: {table}: columns not in the file keep their loaded values in replaced rows (empty in new "
+            f"rows) and are not compared: {', '.join(absent)}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     if report.loaded:
         console.print(
             f"{report.changed_leads:,} changed leads logged in raw.{CHANGE_LOG_TABLE} for the incremental build",

@@ -4,7 +4,9 @@ Per table, in the contract's load order (referenced tables first):
 
 1. `chk_<table>`: one row per staged row with the typed values and `_issues`,
    the list of broken rules: a missing required value (also `required_when`),
-   an unparsable timestamp/date/decimal/boolean, an unknown enum value or
+   an unparsable timestamp/date/decimal/boolean, a date or timestamp whose year
+   is outside normalise.MIN_YEAR..MAX_YEAR, a number DECIMAL(20,4) cannot hold
+   or would round (normalise.number_problem), an unknown enum value or
    currency code, a value below `min`, a reference to a row missing from the
    loaded parent table. Empty strings are NULL. Keys (`key_columns`: the
    primary key, every reference, and every Salesforce Id column) are trimmed of
@@ -262,8 +264,20 @@ def issue_sqls(
         ambiguity = normalise.ambiguity(column.type, value)
         if ambiguity is not None:
             text = f"coalesce({ambiguity}, {text})"
+        number_problem = normalise.number_problem(value) if column.type == "decimal" else None
+        if number_problem is not None:
+            text = f"coalesce({number_problem}, {text})"
         message = f"{sql_string(column.name + ': ')} || {text} || ': ' || {_quoted(value)}"
         issues.append(f"CASE WHEN {value} IS NOT NULL AND {typed} IS NULL THEN {message} END")
+        if number_problem is not None:
+            rounded = f"{sql_string(column.name + ': ')} || {number_problem} || ': ' || {_quoted(value)}"
+            issues.append(f"CASE WHEN {typed} IS NOT NULL THEN {rounded} END")
+    if column.type in ("timestamp", "date"):
+        years = f"{normalise.MIN_YEAR}-{normalise.MAX_YEAR}"
+        message = _message(column, f"year outside {years} (a placeholder or a typo?)", value)
+        issues.append(
+            f"CASE WHEN year({typed}) NOT BETWEEN {normalise.MIN_YEAR} AND {normalise.MAX_YEAR} THEN {message} END"
+        )
     if column.type == "enum" and column.values:
         message = _message(column, f"not one of {', '.join(column.values)}", value)
         issues.append(f"CASE WHEN {value} IS NOT NULL AND {typed} IS NULL THEN {message} END")

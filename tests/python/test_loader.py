@@ -380,26 +380,26 @@ def test_line_numbers_count_a_multiline_record_as_one_line(tmp_path: Path) -> No
 # --- exit codes and file problems ---------------------------------------------------------
 
 
-def test_a_quote_left_open_names_the_lines_it_takes(tmp_path: Path) -> None:
-    """C2's name opens a quote that nothing closes: C2, C3 and C4 are one record to any CSV reader. It is
-    quarantined whole (nothing lost: its text holds the three lines), and the reason says why C3 and C4
-    are not rows of their own."""
-    campaigns = validated_campaigns(
-        tmp_path,
+def test_a_quote_left_open_stops_the_load_at_its_line_and_column(tmp_path: Path) -> None:
+    """C2's name opens a quote that nothing closes: C2, C3 and C4 are one record to any CSV reader, so
+    C3 and C4 could be neither loaded nor quarantined as rows. The file is a problem (exit 2) naming the
+    line of the opening quote and its column; before, the three lines were quarantined as one record
+    (and only the first 10,000 characters of a longer one were kept)."""
+    raw = copy_dir(GOOD, tmp_path)
+    rewrite(
+        raw / "campaigns.csv",
         f"{CAMPAIGNS_HEADER}\n"
         "C1,Expo,exhibition,BU1,2026-03-01,2026-03-03\n"
         'C2,"Webinar,webinar,,2026-04-10,\n'
         "C3,Seminar,seminar,,2026-04-11,\n"
         "C4,Ads,paid_search,,2026-04-12,\n",
     )
-    assert (campaigns.rows_read, campaigns.rows_loaded, campaigns.rows_quarantined) == (2, 1, 1)
-    assert [(issue.line, issue.column, issue.message) for issue in campaigns.issues] == [
-        (
-            3,
-            "(record)",
-            "malformed CSV record: Value with unterminated quote found. (the record runs over 3 lines: "
-            "a quote left open takes the lines after it into this record)",
-        )
+    report = validate_dir(raw)
+    assert report.exit_code == 2
+    assert [str(problem) for problem in report.problems] == [
+        f"{raw / 'campaigns.csv'}:3:name: a quote opened in this field is never closed: every CSV reader takes "
+        "the rest of the file into this one value, so the rows after it cannot be read; close the quote "
+        '(a quote inside a quoted value is written "") and export the file again'
     ]
 
 

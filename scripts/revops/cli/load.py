@@ -2,17 +2,19 @@
 
 revops load --raw-dir DIR [--mode full|upsert] [--encoding [FILE=]ENC] [--strict] [--dry-run]
     [--timezone TZ] [--source-timezone TZ] [--export-time TIME] [--source contract|salesforce]
+revops load --source salesforce --connector [--export-time TIME] [--dry-run]
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from revops.cli_options import Encoding, ExportTime, MaxErrors, RawDir, Source, SourceTimezone, Timezone
-from revops.loader import load_dir, run_cli
+from revops.cli_options import Encoding, ExportTime, MaxErrors, Source, SourceTimezone, Timezone
+from revops.loader import load_connector, load_dir, run_cli
 from revops.sources import SourceName
 from revops.upsert import render_changes, upsert_dir
 
@@ -24,9 +26,30 @@ class Mode(StrEnum):
     upsert = "upsert"
 
 
+RawDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--raw-dir",
+        help="Directory with one <table>.csv or <table>.parquet per contract table. Required, except with "
+        "--connector.",
+    ),
+]
+Connector = Annotated[
+    bool,
+    typer.Option(
+        "--connector",
+        help="With --source salesforce: the objects are already in the warehouse, synced by a connector "
+        "(Fivetran, Airbyte) into schema var salesforce_schema. Check that the required objects are there "
+        "and record the load (raw.load_metadata, raw.business_calendar, the change log) without copying or "
+        "changing them. No --raw-dir. Export time: --export-time, else the data's latest "
+        "SystemModstamp/LastModifiedDate/CreatedDate.",
+    ),
+]
+
+
 @app.command()
 def main(
-    raw_dir: RawDir,
+    raw_dir: RawDir = None,
     encoding: Encoding = None,
     strict: Annotated[
         bool,
@@ -48,6 +71,7 @@ def main(
         ),
     ] = Mode.full,
     source: Source = SourceName.contract,
+    connector: Connector = False,
 ) -> None:
     """Validate every contract file in --raw-dir and replace schema raw of the warehouse
     (REVOPS_DUCKDB_PATH) with it in one transaction.
@@ -63,7 +87,30 @@ def main(
 
     --mode upsert merges a delta directory instead (only the tables that changed: new, changed
     and `_deleted` rows), with the same checks and exit codes; see docs/nightly.md.
+
+    --source salesforce --connector reads a schema a connector wrote in place (no --raw-dir): exit 2
+    when the schema or a required object is missing (nothing is written), else 0 with the loader's
+    own tables in schema raw written in one transaction; docs/sources/salesforce.md.
     """
+    if connector:
+        _check_connector_options(
+            source=source,
+            raw_dir=raw_dir,
+            mode=mode,
+            encoding=encoding,
+            strict=strict,
+            timezone=timezone,
+            source_timezone=source_timezone,
+        )
+        code = run_cli(
+            lambda progress: load_connector(export_time=export_time, dry_run=dry_run),
+            max_errors,
+        )
+        raise typer.Exit(code)
+    if raw_dir is None:
+        raise typer.BadParameter(
+            "--raw-dir is required (for a Salesforce schema a connector wrote: --source salesforce --connector)"
+        )
     if mode == Mode.upsert and source != SourceName.contract:
         raise typer.BadParameter(f"--mode upsert is for the contract source; {source} exports load in full")
     options = {
@@ -83,3 +130,37 @@ def main(
             lambda progress: load_dir(raw_dir, progress=progress, source=source, **options), max_errors
         )
     raise typer.Exit(code)
+
+
+def _check_connector_options(
+    *,
+    source: SourceName,
+    raw_dir: Path | None,
+    mode: Mode,
+    encoding: list[str] | None,
+    strict: bool,
+    timezone: str | None,
+    source_timezone: str | None,
+) -> None:
+    """--connector reads a Salesforce schema in place: no files, so no file options."""
+    if source != SourceName.salesforce:
+        raise typer.BadParameter(
+            "--connector reads a schema a Salesforce connector wrote: add --source salesforce"
+        )
+    given = [
+        name
+        for name, value in (
+            ("--raw-dir", raw_dir is not None),
+            ("--mode upsert", mode == Mode.upsert),
+            ("--encoding", bool(encoding)),
+            ("--strict", strict),
+            ("--timezone", timezone is not None),
+            ("--source-timezone", source_timezone is not None),
+        )
+        if value
+    ]
+    if given:
+        raise typer.BadParameter(
+            f"--connector reads the schema in place (no files, times in UTC as the connector keeps them): "
+            f"{', '.join(given)} not allowed"
+        )

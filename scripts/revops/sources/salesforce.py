@@ -6,16 +6,27 @@ name (`Lead.csv`, `OpportunityContactRole.parquet`) and their headers are API fi
 (`ConvertedOpportunityId`, `Business_Unit__c`), upper-case ones, or snake_case names: a header matches
 the contract column with the same `header_key`. Times are kept in UTC, as a connector keeps them;
 staging converts them to the reporting timezone (macro utc_to_reporting).
+
+A schema a connector already wrote is read in place (`scripts/load.py --source salesforce --connector`,
+revops.loader.load_connector): `connector_schema` finds its object tables and their columns by the same
+key as macro salesforce_select, and `latest_change` is when its data was last changed.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import re
 import string
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
+
+import duckdb
 
 from revops import settings
 from revops.contract import Table, load_contract
+from revops.rawio import sql_name, sql_string
 from revops.sources import RawSource, SourceName
 
 SOURCES_FILE = settings.PROJECT_DIR / "models" / "staging" / "salesforce" / "_salesforce__sources.yml"
@@ -126,3 +137,100 @@ def raw_source() -> RawSource:
         header_key=header_key,
         upsert=False,
     )
+
+
+CHANGE_TIME_KEYS = ("systemmodstamp", "lastmodifieddate", "createddate")
+"""The columns (by header_key) that say when a record last changed: SystemModstamp, LastModifiedDate,
+CreatedDate. The latest across the objects is a connector schema's export time."""
+TEMPORAL_TYPES = ("DATE", "TIMESTAMP")
+"""DuckDB types (prefixes: TIMESTAMP WITH TIME ZONE, TIMESTAMP_NS ...) a date or time column may have."""
+
+
+@dataclass(frozen=True)
+class ConnectorColumn:
+    name: str
+    data_type: str
+
+    @property
+    def temporal(self) -> bool:
+        return self.data_type.upper().startswith(TEMPORAL_TYPES)
+
+    @property
+    def zoned(self) -> bool:
+        return self.data_type.upper() in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ")
+
+
+@dataclass(frozen=True)
+class ConnectorTable:
+    """One object's table in a connector's schema: its contract and its columns by header_key."""
+
+    contract: Table
+    name: str
+    columns: Mapping[str, ConnectorColumn]
+
+    def resolved(self) -> Table:
+        """The contract table with each column named as the connector wrote it, keeping only the
+        columns it has; a date or time column of another type (text) is left out, since the
+        calendar reads its years (revops.loadmeta.calendar_years)."""
+        columns = []
+        for column in self.contract.columns:
+            found = self.columns.get(header_key(column.name))
+            if found is None or (column.type in ("date", "timestamp") and not found.temporal):
+                continue
+            columns.append(dataclasses.replace(column, name=found.name))
+        return dataclasses.replace(self.contract, name=self.name, columns=tuple(columns))
+
+
+def connector_schema(
+    connection: duckdb.DuckDBPyConnection, catalog: str, schema_name: str
+) -> dict[str, ConnectorTable] | None:
+    """The contract's objects found in `catalog`.`schema_name` (tables or views named as the contract
+    names them, case ignored), by contract table name; None when the schema does not exist."""
+    exists = connection.execute(
+        "SELECT count(*) FROM information_schema.schemata WHERE catalog_name = ? AND schema_name = ?",
+        [catalog, schema_name],
+    ).fetchall()[0][0]
+    if not exists:
+        return None
+    rows = connection.execute(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_catalog = ? AND table_schema = ? ORDER BY table_name, ordinal_position",
+        [catalog, schema_name],
+    ).fetchall()
+    by_table: dict[str, tuple[str, dict[str, ConnectorColumn]]] = {}
+    for table_name, column_name, data_type in rows:
+        _, columns = by_table.setdefault(str(table_name).lower(), (str(table_name), {}))
+        columns.setdefault(header_key(column_name), ConnectorColumn(str(column_name), str(data_type)))
+    return {
+        table.name: ConnectorTable(table, *by_table[table.name])
+        for table in tables()
+        if table.name in by_table
+    }
+
+
+def latest_change(
+    connection: duckdb.DuckDBPyConnection, qualified_schema: str, found: Mapping[str, ConnectorTable]
+) -> tuple[dt.datetime, str] | None:
+    """The latest SystemModstamp / LastModifiedDate / CreatedDate across the objects in
+    `qualified_schema` (naive UTC: a column without a zone is UTC, as macro salesforce_select reads
+    it; one with a zone is taken to UTC) and the column holding it (`opportunity.created_date`);
+    None when every such column is empty or absent. Deleted rows count: they changed too."""
+    parts = []
+    for table in found.values():
+        for key in CHANGE_TIME_KEYS:
+            column = table.columns.get(key)
+            if column is None:
+                continue
+            quoted = sql_name(column.name)
+            value = f"timezone('UTC', {quoted})" if column.zoned else f"try_cast({quoted} AS TIMESTAMP)"
+            parts.append(
+                f"SELECT max({value}) AS changed_at, {sql_string(f'{table.name}.{column.name}')} AS changed_in "
+                f"FROM {qualified_schema}.{sql_name(table.name)}"
+            )
+    if not parts:
+        return None
+    row = connection.execute(
+        f"SELECT changed_at, changed_in FROM ({' UNION ALL '.join(parts)}) WHERE changed_at IS NOT NULL "
+        "ORDER BY changed_at DESC, changed_in LIMIT 1"
+    ).fetchone()
+    return (row[0], str(row[1])) if row else None

@@ -1,0 +1,279 @@
+"""Salesforce objects a connector already synced: `scripts/load.py --source salesforce --connector`.
+
+A warehouse holding only the connector's schema `salesforce` (the fixture's objects, as Fivetran or
+Airbyte write them: no loader columns, no quarantine, nothing in schema raw) is read in place: the
+connector load checks the required objects and writes only the loader's own tables in schema raw;
+then `dbt build --vars {crm_source: salesforce}` builds the hand-computed marts. And a build whose
+var crm_source differs from the loaded source fails once, saying which var to pass.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import FIXTURES, NO_UNIT_TESTS, Warehouse, run_command
+from expected_tables import assert_mart_equals_expected
+from test_salesforce_source import EXPECTED, RAW, RELATIONS, SALESFORCE_VARS, load_salesforce
+
+DATA_LOADER_EXPORT_TIME = "2099-01-01T00:00:00+09:00"
+AS_OF_FREE_RELATIONS = (
+    "marts.fct_lead_funnel",
+    "marts.mart_campaign_efficiency",
+    "staging.stg_crm__campaign_costs",
+    "staging.stg_crm__lead_activities",
+    "staging.stg_crm__lead_status_changes",
+    "staging.stg_crm__owners",
+)
+"""The fixture's relations that do not depend on the as-of (fct_opportunity's days_open, the contracts
+and the ARR bridge do: the connector's export time is earlier than the fixture's pinned one)."""
+
+
+def connector_warehouse(root: Path) -> Warehouse:
+    """A warehouse holding only schema salesforce with the fixture's 13 objects, as a connector writes
+    them: the Data Loader files loaded into another file, and their object tables copied without the
+    loader's columns (_source_file, _line_number) or its quarantine."""
+    export = root / "export.duckdb"
+    loaded = run_command(
+        _load_app(),
+        "--source",
+        "salesforce",
+        "--raw-dir",
+        str(RAW),
+        "--export-time",
+        DATA_LOADER_EXPORT_TIME,
+        env={"REVOPS_DUCKDB_PATH": str(export)},
+    )
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    warehouse = Warehouse(root)
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute(f"ATTACH '{export}' AS export (READ_ONLY)")
+        connection.execute("CREATE SCHEMA salesforce")
+        tables = connection.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'export' "
+            "AND schema_name = 'salesforce' AND table_name <> 'quarantine' ORDER BY 1"
+        ).fetchall()
+        for (table,) in tables:
+            connection.execute(
+                f'CREATE TABLE salesforce."{table}" AS '
+                f'SELECT * EXCLUDE (_source_file, _line_number) FROM export.salesforce."{table}"'
+            )
+        connection.execute("DETACH export")
+    assert len(tables) == 13
+    assert _schemas(warehouse) == ["salesforce"]
+    return warehouse
+
+
+def _load_app():
+    from revops.cli.load import app
+
+    return app
+
+
+def connector_load(warehouse: Warehouse, *extra: str) -> subprocess.CompletedProcess:
+    return run_command(
+        _load_app(),
+        "--source",
+        "salesforce",
+        "--connector",
+        *extra,
+        env={"REVOPS_DUCKDB_PATH": str(warehouse.path)},
+    )
+
+
+def _schemas(warehouse: Warehouse) -> list[str]:
+    return [
+        schema
+        for (schema,) in warehouse.query(
+            "select distinct schema_name from duckdb_tables() where database_name = 'warehouse' order by 1"
+        )
+    ]
+
+
+def _salesforce_contents(warehouse: Warehouse) -> dict[str, list[tuple]]:
+    tables = warehouse.query(
+        "select table_name from duckdb_tables() where schema_name = 'salesforce' order by table_name"
+    )
+    return {table: warehouse.query(f'select * from salesforce."{table}" order by all') for (table,) in tables}
+
+
+def test_a_connector_schema_alone_loads_and_builds_the_hand_computed_marts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export time is the data's, not the wall clock's: the latest CreatedDate / LastModifiedDate
+    (the fixture has no SystemModstamp) is O4's CreatedDate 2027-09-01T00:00:00Z (Lead's latest
+    LastModifiedDate is 2026-10-02), 09:00 JST. The calendar runs from the year before the earliest
+    date or time (Contact C1 created 2026-06-01) to the year after the latest (O4's contract end
+    2028-09-30): 2025-01-01 .. 2029-12-31. Before, --connector did not exist, and dbt build on such a
+    warehouse stopped at "Nothing is loaded in this warehouse"."""
+    monkeypatch.delenv("REVOPS_EXPORT_TIME", raising=False)  # the suite pins loads without --export-time
+    warehouse = connector_warehouse(tmp_path)
+    before = _salesforce_contents(warehouse)
+
+    loaded = connector_load(warehouse)
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    assert (
+        "export time 2027-09-01 09:00:00 (Asia/Tokyo; 2027-09-01 00:00:00 UTC), from the latest change in "
+        "the data (opportunity.created_date)" in loaded.stdout
+    )
+    assert "business calendar 2025-2029" in loaded.stdout
+    assert warehouse.query(
+        "select export_time, load_mode, raw_dir, crm_source, source_timezone, reporting_timezone "
+        "from raw.load_metadata"
+    ) == [(datetime(2027, 9, 1, 9), "connector", "salesforce", "salesforce", "UTC", "Asia/Tokyo")]
+    assert warehouse.query(
+        "select min(calendar_date), max(calendar_date), count(*) from raw.business_calendar"
+    ) == [(date(2025, 1, 1), date(2029, 12, 31), 365 * 5 + 1)]
+    assert warehouse.query("select count(*) from raw.load_notes") == [(0,)]
+    assert warehouse.query("select * from raw.load_changed_leads") == [(None, None, "salesforce")]
+    assert _schemas(warehouse) == ["raw", "salesforce"]
+    assert _salesforce_contents(warehouse) == before  # the connector's schema is read, never changed
+
+    # What the assertions read, with the seeds: the data tests run on the Data Loader fixture's builds
+    # (test_salesforce_source.py), over the same staging SQL.
+    marts = ("+fct_lead_funnel", "+mart_campaign_efficiency", "+fct_opportunity", "+stg_crm__owners")
+    no_tests = ("--exclude-resource-type", "test", "unit_test")
+    built = warehouse.dbt("build", "--select", *marts, *no_tests, dbt_vars=SALESFORCE_VARS)
+    assert built.ok, built.output[-6000:]
+    for relation in AS_OF_FREE_RELATIONS:
+        name = relation.split(".")[1]
+        assert_mart_equals_expected(
+            name, RELATIONS[relation], EXPECTED, warehouse.query_dicts(f"select * from {relation}")
+        )
+    leads = {lead_id for (lead_id,) in warehouse.query("select lead_id from marts.fct_lead_funnel")}
+    assert leads == {
+        "00Q000000000001EAA",
+        "00Q000000000002EAA",
+        "00Q000000000004EAA",
+        "003000000000002AAA",
+        "003000000000003AAA",
+    }
+    # 1,200,000 + 250,000 + 1,000,000 + 300,000, as test_salesforce_source asserts
+    assert warehouse.query("select count(*), sum(won_amount) from marts.fct_opportunity") == [(5, 2750000)]
+    assert warehouse.query(
+        "select lead_origin, count(*) from marts.fct_opportunity group by 1 order by 1"
+    ) == [("account", 2), ("contact", 2), ("lead", 1)]
+    # the as-of is the recorded export time: O4 is won on 2027-10-01, after it
+    assert warehouse.query("select as_of_at, as_of_source from intermediate.int_as_of") == [
+        (datetime(2027, 9, 1, 9), "export_time")
+    ]
+
+
+def test_connector_columns_are_found_by_key_and_zoned_times_read_as_instants(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """API-name columns (CreatedDate, EndDate, SystemModstamp) count as macro salesforce_select finds
+    them (lower case, no underscores). A SystemModstamp typed with a zone, 2027-09-15 12:00 UTC on a
+    lead, is the latest change: export time 21:00 JST. Campaign C1's EndDate moved to 2031-01-05
+    extends the calendar to 2032. Before: no --connector option."""
+    monkeypatch.delenv("REVOPS_EXPORT_TIME", raising=False)
+    warehouse = connector_warehouse(tmp_path)
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute("SET TimeZone = 'Asia/Tokyo'")  # a zoned value is an instant whatever the session
+        connection.execute('ALTER TABLE salesforce.campaign RENAME COLUMN end_date TO "EndDate"')
+        connection.execute(
+            "UPDATE salesforce.campaign SET \"EndDate\" = DATE '2031-01-05' WHERE id = '701000000000001AAA'"
+        )
+        connection.execute('ALTER TABLE salesforce.opportunity RENAME COLUMN created_date TO "CreatedDate"')
+        connection.execute('ALTER TABLE salesforce.lead ADD COLUMN "SystemModstamp" TIMESTAMPTZ')
+        connection.execute(
+            "UPDATE salesforce.lead SET \"SystemModstamp\" = TIMESTAMPTZ '2027-09-15 12:00:00+00' "
+            "WHERE id = '00Q000000000002EAA'"
+        )
+    loaded = connector_load(warehouse)
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    assert "from the latest change in the data (lead.SystemModstamp)" in loaded.stdout
+    assert warehouse.query("select export_time from raw.load_metadata") == [(datetime(2027, 9, 15, 21),)]
+    assert warehouse.query("select min(calendar_date), max(calendar_date) from raw.business_calendar") == [
+        (date(2025, 1, 1), date(2032, 12, 31))
+    ]
+    # --export-time, when given, is the export time (and the calendar still covers the data)
+    given = connector_load(warehouse, "--export-time", "2027-12-01T00:00:00+09:00")
+    assert given.returncode == 0, given.stdout + given.stderr
+    assert "from --export-time" in given.stdout
+    assert warehouse.query("select export_time from raw.load_metadata") == [(datetime(2027, 12, 1),)]
+
+
+def test_a_connector_schema_without_a_required_object_exits_2_naming_it(tmp_path: Path) -> None:
+    """Campaign and User missing: exit 2 naming both, and nothing written (no schema raw). No schema
+    salesforce at all: exit 2 naming it. --raw-dir, or another source, with --connector: refused."""
+    warehouse = connector_warehouse(tmp_path)
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute("DROP TABLE salesforce.campaign")
+        connection.execute('DROP TABLE salesforce."user"')
+        connection.execute("DROP TABLE salesforce.event")  # optional: not named
+    before = _salesforce_contents(warehouse)
+    refused = connector_load(warehouse)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert (
+        "required Salesforce objects missing from schema salesforce: Campaign (table campaign), "
+        "User (table user)" in refused.stderr
+    )
+    assert "Event" not in refused.stderr
+    assert "failed: nothing was written" in refused.stdout
+    assert _schemas(warehouse) == ["salesforce"]
+    assert _salesforce_contents(warehouse) == before
+
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute("DROP SCHEMA salesforce CASCADE")
+        connection.execute("CREATE SCHEMA fivetran_sf")
+        connection.execute("CREATE TABLE fivetran_sf.lead (id VARCHAR)")
+    no_schema = connector_load(warehouse)
+    assert no_schema.returncode == 2
+    assert "no schema 'salesforce' (var salesforce_schema)" in no_schema.stderr
+    assert _schemas(warehouse) == ["fivetran_sf"]
+
+    with_dir = connector_load(warehouse, "--raw-dir", str(RAW))
+    assert with_dir.returncode == 2
+    assert "--raw-dir not allowed" in _unboxed(with_dir)
+    contract = run_command(_load_app(), "--connector", env={"REVOPS_DUCKDB_PATH": str(warehouse.path)})
+    assert contract.returncode == 2
+    assert "add --source salesforce" in _unboxed(contract)
+    neither = run_command(_load_app(), env={"REVOPS_DUCKDB_PATH": str(warehouse.path)})
+    assert neither.returncode == 2
+    assert "--raw-dir is required" in _unboxed(neither)
+
+
+def _unboxed(completed: subprocess.CompletedProcess) -> str:
+    """A usage error's text without the box and line breaks typer draws around it."""
+    return " ".join((completed.stdout + completed.stderr).replace("│", " ").split())
+
+
+@pytest.mark.parametrize(
+    ("loaded_source", "crm_source"),
+    [("salesforce", "contract"), ("contract", "salesforce")],
+)
+def test_a_build_whose_crm_source_differs_from_the_load_fails_once(
+    warehouse: Warehouse, loaded_source: str, crm_source: str
+) -> None:
+    """The latest load's source (raw.load_metadata.crm_source) is not var crm_source: dbt build stops
+    at its start with one message saying which var to pass. Before, a plain dbt build after a
+    Salesforce load gave 14 catalog errors (`Table with name opportunities does not exist!`). A
+    warehouse an older loader wrote (no crm_source column) is not checked."""
+    if loaded_source == "salesforce":
+        loaded = load_salesforce(warehouse, RAW)
+    else:
+        loaded = warehouse.load(FIXTURES / "core" / "raw")
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    dbt_vars = SALESFORCE_VARS if crm_source == "salesforce" else None
+    built = warehouse.dbt("build", *NO_UNIT_TESTS, dbt_vars=dbt_vars)
+    assert not built.ok
+    message = (
+        f"The warehouse holds a {loaded_source} load, but var crm_source is '{crm_source}': "
+        f"run dbt build --vars '{{crm_source: {loaded_source}}}'"
+    )
+    assert message in built.output, built.output[-3000:]
+    assert "does not exist" not in built.output
+    assert "PASS=" not in built.output  # nothing ran
+    assert warehouse.query("select crm_source from raw.load_metadata") == [(loaded_source,)]
+    if loaded_source == "contract":
+        return  # an older loader's warehouse (below) is the same check in either direction: once is enough
+
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute("ALTER TABLE raw.load_metadata DROP COLUMN crm_source")
+    older = warehouse.dbt("run", "--select", "stg_loader__load_metadata", dbt_vars=dbt_vars)
+    assert older.ok, older.output[-3000:]
