@@ -3,7 +3,10 @@
     lower, trim only; no Unicode-normalisation function).
 
     normalize_company_domain(expression): lowercased, trimmed, without a
-    leading `www.`; null when empty.
+    leading `www.`; null when empty. (Whether the domain names a company at
+    all, i.e. is no free-mail or carrier domain of seed free_mail_domains, is
+    decided once, in int_lead_company_spans, which applies this macro to both
+    the domains and the seed.)
 
     normalize_company_name_steps(column): the normalised company name as a
     list of SQL expressions, each applied to `column` holding the result of

@@ -3,7 +3,8 @@
 -- instant (its last event in the window), its opportunities open at
 -- the as-of instant (counted in the opportunity's own unit), its won deals
 -- (int_lead_won_deals signed by then) and the owners involved. A unit is engaged when
--- it has an active lead or an open opportunity.
+-- it has an active lead or an open opportunity and is a unit: var default_business_unit
+-- (`unassigned`, records whose unit is unknown) is never engaged, so it makes no conflict.
 -- Longer than 150 lines on purpose: active leads, open opportunities, wins and
 -- owners are four views of one company x unit at one as-of instant, joined into
 -- one row; split apart, each would repeat the conflict window and the company key.
@@ -172,7 +173,7 @@ final as (
         coalesce(won_counts.won_deals, 0) as won_deals,
         owner_lists.owner_ids,
         (coalesce(lead_counts.active_leads, 0) > 0 or coalesce(open_counts.open_opportunities, 0) > 0)
-            as is_engaged,
+        and units.business_unit != '{{ var("default_business_unit") }}' as is_engaged,
         (
             coalesce(company_won_units.won_unit_count, 0)
             - case when won_counts.won_deals > 0 then 1 else 0 end

@@ -1,11 +1,16 @@
 -- One row per lead that names its company: its normalised domain and name
 -- (the per-lead half of int_account_lead_companies) and the span of its
--- events up to the as-of instant. Lead-keyed and incremental (docs/nightly.md):
+-- events up to the as-of instant. A free-mail or carrier domain (seed
+-- free_mail_domains, or a sub-domain of one: gmail.com, docomo.ne.jp) names no
+-- company: its domain key is null, so the lead is keyed by its name.
+-- Lead-keyed and incremental (docs/nightly.md):
 -- a night recomputes only the affected leads; the account-level matching of
 -- names to domains stays in int_account_lead_companies. A span cut at the
 -- as-of instant (an event after it: is_span_complete false) depends on that
 -- instant, so its lead is recomputed every night until the span is complete,
--- and when the instant moves back before the span's end.
+-- and when the instant moves back before the span's end. A change of seed
+-- free_mail_domains makes scripts/nightly.py rebuild in full, so no stored
+-- row keeps a key the seed no longer gives.
 {{ lead_replace_config(
     lead_watermark='last_event_at',
     as_of_judgement={'flag': 'is_span_complete', 'due_at': 'latest_event_at', 'every_night_while_false': true},
@@ -25,6 +30,10 @@ events as (
 
 as_of as (
     select * from {{ ref('int_as_of') }}
+),
+
+free_mail_domains as (
+    select * from {{ ref('free_mail_domains') }}
 ),
 
 -- Each distinct name and domain is normalised once, then joined back (10M leads carry about
@@ -55,16 +64,39 @@ domains as (
     where company_domain is not null
 ),
 
+-- The seed normalised as the domains are, so `Gmail.com ` or `www.gmail.com` in it still matches.
+free_mail_keys as (
+    select distinct {{ normalize_company_domain('domain') }} as free_mail_key
+    from free_mail_domains
+),
+
+free_mail_matches as (
+    select distinct domains.company_domain
+    from domains
+    inner join free_mail_keys
+        on domains.domain_key = free_mail_keys.free_mail_key
+            or domains.domain_key like {{ dbt.concat(["'%.'", 'free_mail_keys.free_mail_key']) }}
+),
+
+company_domains as (
+    select
+        domains.company_domain,
+        case when free_mail_matches.company_domain is null then domains.domain_key end as domain_key
+    from domains
+    left join free_mail_matches
+        on domains.company_domain = free_mail_matches.company_domain
+),
+
 normalised as (
     select
         leads.lead_id,
         leads.business_unit,
         leads.company_name,
-        domains.domain_key,
+        company_domains.domain_key,
         {{ last_name_step }}.name_key
     from leads
-    left join domains
-        on leads.company_domain = domains.company_domain
+    left join company_domains
+        on leads.company_domain = company_domains.company_domain
     left join {{ last_name_step }}
         on leads.company_name = {{ last_name_step }}.company_name
 ),

@@ -2,6 +2,8 @@
 -- company (normalised domain, or normalised Japanese company name where no
 -- domain) with active leads (an event within var('conflict_window_days')
 -- before the as-of instant) or open opportunities in at least two units.
+-- Engaged units are int_account_business_units.is_engaged: var
+-- default_business_unit (a record whose unit is unknown) is never one.
 with
 
 business_units as (

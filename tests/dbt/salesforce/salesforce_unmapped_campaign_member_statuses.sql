@@ -1,6 +1,7 @@
 {{ config(severity='warn', enabled=var('crm_source', 'contract') == 'salesforce') }}
 -- Responded CampaignMember Statuses seed campaign_member_status_map does not map (they became
--- `other`), with counts: add them to seeds/sources/salesforce/campaign_member_status_map.csv.
+-- `other_activity`, 0 points), with counts: add them to
+-- seeds/sources/salesforce/campaign_member_status_map.csv.
 with
 
 activities as (

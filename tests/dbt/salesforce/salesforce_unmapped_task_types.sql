@@ -1,5 +1,5 @@
 {{ config(severity='warn', enabled=var('crm_source', 'contract') == 'salesforce') }}
--- Task and Event Types seed task_type_map does not map (they became `other`, 0 points), with counts:
+-- Task and Event Types seed task_type_map does not map (they became `other_activity`, 0 points), with counts:
 -- add them to seeds/sources/salesforce/task_type_map.csv.
 with
 

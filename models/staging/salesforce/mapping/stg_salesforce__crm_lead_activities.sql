@@ -1,13 +1,15 @@
 -- Activities of funnel people, from three Salesforce records:
 -- * every Task and Event whose WhoId is a funnel person (stg_salesforce__crm_person_keys: on a
 --   contact several leads were converted into, the lead in force at the time), at its CreatedDate;
---   type from seed task_type_map on Type (no Type, or a Type the seed does not map: `other`, which
---   scores no points); a WhatId that is a Campaign makes it a touch of that campaign;
+--   type from seed task_type_map on Type (no Type, or a Type the seed does not map: `other_activity`,
+--   which scores no points); a WhatId that is a Campaign makes it a touch of that campaign;
 -- * every CampaignMember that responded (HasResponded): at CreatedDate when FirstRespondedDate is
 --   empty or the same reporting-time day, else at FirstRespondedDate 00:00 reporting time; type from
 --   seed campaign_member_status_map on (the campaign's Type, Status), a row with an empty
---   campaign_type applying to every Type, else `other`. A member that has not responded is no touch.
---   Its person is the lead's, else the contact's in force at the response.
+--   campaign_type applying to every Type, else `other_activity`. A member that has not responded is
+--   no touch. Its person is the lead's, else the contact's in force at the response.
+-- The fallback is a type of seed mql_scoring_rules (0 points), so it is no unknown type.
+{%- set fallback_type = 'other_activity' %}
 with
 
 tasks as (
@@ -63,7 +65,7 @@ logged_activities as (
         logged.activity_id,
         person_keys.person_id as lead_id,
         logged.created_at as activity_at,
-        coalesce(task_types.activity_type, 'other') as activity_type,
+        coalesce(task_types.activity_type, '{{ fallback_type }}') as activity_type,
         campaigns.campaign_id,
         logged.source_object,
         logged.source_type,
@@ -121,7 +123,8 @@ response_activities as (
         responses.activity_id,
         responses.lead_id,
         responses.activity_at,
-        coalesce(typed_statuses.activity_type, any_type_statuses.activity_type, 'other') as activity_type,
+        coalesce(typed_statuses.activity_type, any_type_statuses.activity_type, '{{ fallback_type }}')
+            as activity_type,
         responses.campaign_id,
         'campaign_member' as source_object,
         responses.member_status as source_type,

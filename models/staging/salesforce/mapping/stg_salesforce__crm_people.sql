@@ -4,8 +4,10 @@
 -- for its own past, stg_salesforce__crm_person_keys). Deleted records are left out.
 -- A contact's company is its account's name and website. company_domain: the website's host
 -- (scheme, port, path, query and fragment removed; the company key drops `www.`), else the
--- e-mail's domain. business_unit: the record's business-unit field (var
--- salesforce_business_unit_field), else its owner's, else var default_business_unit.
+-- e-mail's domain (a free-mail or carrier one too: int_lead_company_spans keeps the domains of
+-- seed free_mail_domains out of the company key, for every source). business_unit: the record's
+-- business-unit field (var salesforce_business_unit_field), else its owner's, else var
+-- default_business_unit.
 with
 
 leads as (
