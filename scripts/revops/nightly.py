@@ -19,16 +19,24 @@ Phases, each timed and written to the run log (revops.runlog):
             mart is written; the ledger of unpublished leads is then cleared.
 
 A failed phase leaves the publication untouched; the run is logged as failed
-in the warehouse with the phase and the reason (an unexpected error of the
-loader too: phase load, exit 2). A run killed outright stays
+in the warehouse with the phase and the reason (an unexpected error too: of the
+loader, phase load, exit 2; of the build phase, phase build, exit 1). A run killed outright stays
 logged as `running` (killed in the build) or `publishing` (killed before or
 just after the rename), never as published. Exit codes: 0 published,
 1 dbt build failed (a model or an error-severity test), 2 load failed,
-3 publication failed, 4 another run holds the lock (<publish_dir>/.nightly.lock).
+3 publication failed, 4 another run holds a lock: <publish_dir>/.nightly.lock or
+<warehouse>.nightly.lock (refused, nothing done), or another process holds the
+warehouse's DuckDB lock (failed in the phase that met it).
+
+The run holds both locks (flock) from start to end, and so does its dbt child
+(the locks' descriptors are passed to it): a run killed while dbt builds keeps the
+next run out until that dbt ends, instead of letting it meet dbt's DuckDB lock.
+Before anything else the run deletes the temporary files a killed publication left.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -41,7 +49,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 import duckdb
 from rich.console import Console
@@ -65,6 +73,10 @@ from revops.upsert import UpsertReport, upsert_dir
 LoadMode = Literal["full", "upsert"]
 EXIT_OK, EXIT_BUILD, EXIT_LOAD, EXIT_PUBLISH, EXIT_BUSY = 0, 1, 2, 3, 4
 LOCK_NAME = ".nightly.lock"
+"""The lock in the publication directory (<publish_dir>/.nightly.lock)."""
+WAREHOUSE_LOCK_SUFFIX = ".nightly.lock"
+"""The lock beside the warehouse (<warehouse>.nightly.lock): two runs on one warehouse with different
+publication directories exclude each other too."""
 FINGERPRINT_PATHS = ("models", "macros", "seeds", "snapshots", "tests/dbt", "dbt_project.yml")
 # An incremental night runs the project exactly as last published (same fingerprint: models, macros,
 # seeds, snapshots, tests/dbt, dbt_project.yml, vars) on the same warehouse, and no run of other code has
@@ -165,6 +177,30 @@ def project_fingerprint(dbt_vars: Mapping[str, Any], root: Path = PROJECT_DIR) -
     return digest.hexdigest()[:16]
 
 
+def lock_paths(options: NightlyOptions) -> tuple[Path, Path]:
+    """The run's locks, in the order taken: the publication directory's, then the warehouse's."""
+    warehouse = options.warehouse
+    return options.publish_dir / LOCK_NAME, warehouse.with_name(warehouse.name + WAREHOUSE_LOCK_SUFFIX)
+
+
+def _take_lock(path: Path) -> IO[str] | None:
+    """The open lock file, locked (flock, exclusive), or None when another process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = path.open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return None
+    return lock
+
+
+def _warehouse_locked(error: BaseException | str, warehouse: Path) -> bool:
+    """Whether a DuckDB error is the warehouse's file lock held by another process (a dbt build by hand,
+    the duckdb CLI, a killed run's dbt that still runs)."""
+    return publication.is_lock_conflict(error) and warehouse.name in str(error)
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -205,24 +241,38 @@ class NightlyRun:
             self.record.load_mode = options.mode
             self.record.raw_dir = str(options.raw_dir)
         self.load_report: Report | None = None
+        self.lock_fds: tuple[int, ...] = ()
+        """The descriptors of the locks the run holds, passed on to its dbt child."""
 
     # -- phases ------------------------------------------------------------------------
 
     def run(self) -> NightlyResult:
-        self.options.publish_dir.mkdir(parents=True, exist_ok=True)
-        with (self.options.publish_dir / LOCK_NAME).open("w") as lock:
+        with contextlib.ExitStack() as held:
+            for path in lock_paths(self.options):
+                lock = _take_lock(path)
+                if lock is None:
+                    return self._refused(path)
+                held.enter_context(lock)
+                self.lock_fds += (lock.fileno(),)
             try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                self.console.print(
-                    f"[red]another nightly run is publishing to {self.options.publish_dir}; nothing done[/red]"
-                )
-                return NightlyResult(self.record, EXIT_BUSY)
-            return self._run()
+                return self._run()
+            finally:
+                self.lock_fds = ()
+
+    def _refused(self, lock: Path) -> NightlyResult:
+        """Another run holds `lock`: nothing is done, and nothing logged (the warehouse is the other run's)."""
+        self.record.status = "refused"
+        self.record.ended_at = _utcnow()
+        self.record.reason = f"another nightly run holds the lock {lock}; nothing was done"
+        self.console.print(
+            f"[red]nightly run {self.record.run_id} refused: {self.record.reason}[/red]", soft_wrap=True
+        )
+        return NightlyResult(self.record, EXIT_BUSY)
 
     def _run(self) -> NightlyResult:
         with _Phases(self.console) as phases:
             phases.say(f"nightly run {self.record.run_id}: warehouse {self.options.warehouse}")
+            self._remove_stale_temporaries(phases)
             code = self._load(phases)
             if code != EXIT_OK:
                 return self._fail(code)
@@ -233,9 +283,29 @@ class NightlyRun:
                 result = self._publish(phases)
             except Exception as error:
                 self.record.failed_phase = "publish"
+                if _warehouse_locked(error, self.options.warehouse):
+                    return self._fail(self._warehouse_busy(error))
                 self.record.reason = f"publication failed: {error}"
                 return self._fail(EXIT_PUBLISH)
         return result
+
+    def _remove_stale_temporaries(self, phases: _Phases) -> None:
+        """Delete what a killed publication left in the publication directory (under the run's lock)."""
+        removed = publication.remove_stale_temporaries(self.options.publish_dir)
+        if removed:
+            names = ", ".join(str(path.relative_to(self.options.publish_dir)) for path in removed)
+            phases.say(
+                f"removed {len(removed)} temporary files a killed publication left in "
+                f"{self.options.publish_dir}: {names} ({sum(removed.values()) / 2**20:.1f} MiB)"
+            )
+
+    def _warehouse_busy(self, error: BaseException | str) -> int:
+        """The run met the warehouse's DuckDB lock, held by another process: exit 4, with the reason."""
+        self.record.reason = (
+            f"the warehouse {self.options.warehouse} is locked by another process "
+            f"(a dbt build or a connection that is not this run's): {error}"
+        )
+        return EXIT_BUSY
 
     def _load(self, phases: _Phases) -> int:
         options = self.options
@@ -250,6 +320,8 @@ class NightlyRun:
             # run fails in phase load with the load's exit code, and is logged, as a refused load is.
             self.record.load_seconds = time.perf_counter() - started
             self.record.failed_phase = "load"
+            if _warehouse_locked(error, options.warehouse):
+                return self._warehouse_busy(error)
             self.record.reason = (
                 f"{options.mode} load of {options.raw_dir} failed: internal error: "
                 f"{type(error).__name__}: {error}"
@@ -303,6 +375,8 @@ class NightlyRun:
             if report.problems:
                 first = "; ".join(str(problem) for problem in report.problems[:3])
                 self.record.reason = f"{options.mode} load of {options.raw_dir} failed: {first}"
+                if any(_warehouse_locked(str(problem), options.warehouse) for problem in report.problems):
+                    return self._warehouse_busy(first)
             else:
                 self.record.reason = (
                     f"--strict: {report.rows_quarantined:,} rows would be quarantined; nothing was loaded"
@@ -333,6 +407,23 @@ class NightlyRun:
         return False, f"incremental since run {last.run_id}"
 
     def _build(self, phases: _Phases) -> int:
+        started = time.perf_counter()
+        try:
+            return self._run_build(phases)
+        except Exception as error:
+            # As in the load: an unexpected error (deciding the refresh, reading dbt's results, clearing
+            # the change log) fails the run in phase build, logged, with the build's exit code; the
+            # warehouse's DuckDB lock held by another process, with exit 4.
+            if self.record.build_seconds is None:
+                self.record.build_seconds = time.perf_counter() - started
+            self.record.failed_phase = "build"
+            if _warehouse_locked(error, self.options.warehouse):
+                return self._warehouse_busy(error)
+            self.record.reason = f"the build phase failed: internal error: {type(error).__name__}: {error}"
+            self.console.print_exception()
+            return EXIT_BUILD
+
+    def _run_build(self, phases: _Phases) -> int:
         options = self.options
         fingerprint = project_fingerprint(options.dbt_vars)
         self.record.project_fingerprint = fingerprint
@@ -408,6 +499,9 @@ class NightlyRun:
                 stderr=subprocess.STDOUT,
                 text=True,
                 bufsize=1,
+                # dbt holds the run's locks too: if this process is killed outright, they last as long
+                # as dbt runs, so no other run starts on a warehouse dbt is still building.
+                pass_fds=self.lock_fds,
             ) as child,
         ):
             assert child.stdout is not None

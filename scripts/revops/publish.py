@@ -21,13 +21,19 @@ pre-hooks: macros/nightly/unpublished_leads.sql) deleted and inserted again;
 every other mart is copied whole, and the run log is rewritten. Whenever the
 copy could differ from what a full write would give (no ledger, a full
 rebuild, other columns, or a current file that is not the last publication
-the warehouse logged), the publication is written in full instead.
+the warehouse logged, or a current file another process holds open read-write,
+whose lock lets no one else open it), the publication is written in full
+instead, which never opens the current file.
+
+Temporary files a killed publication left (STALE_PATTERN) are deleted by the
+next run, under its lock (remove_stale_temporaries).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +60,11 @@ the old: 1M leads, 2.5% of them rewritten a night, grew a 415 MiB file to 790 Mi
 after 11 nights and then stayed there. Writing anew then keeps the file within about 1.5x its fresh size."""
 MIN_FREE_BLOCKS = 256
 """...and at least this many blocks free (64 MiB of DuckDB's 256 KiB blocks): a small file is patched anyway."""
+LOCK_CONFLICT = "Could not set lock on file"
+"""How DuckDB's error begins when another process holds a file's lock."""
+STALE_PATTERN = ".revops-*.duckdb.tmp*"
+"""The temporary files of a publication: the staged file (and its write-ahead log) in the publication
+directory, a partial copy under runs/ (publish's fallback without hard links)."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +179,18 @@ def _latest_published(connection: duckdb.DuckDBPyConnection, catalog: str, other
     return str(row[0]) if row else None
 
 
+def is_lock_conflict(error: BaseException | str) -> bool:
+    """Whether a DuckDB error is its file lock held by another process (DuckDB allows one read-write
+    process per file, or any number of read-only ones)."""
+    return LOCK_CONFLICT in str(error)
+
+
+def _held_by(error: BaseException | str) -> str:
+    """The suffix " (PID n)" naming the process a DuckDB lock conflict reports, or ""."""
+    found = re.search(r"\(PID (\d+)\)", str(error))
+    return f" (PID {found[1]})" if found else ""
+
+
 def _unusable_base(connection: duckdb.DuckDBPyConnection, base: Path | None, run_id: str) -> str | None:
     """Why `base` cannot be patched into this run's publication, or None when it can."""
     if base is None:
@@ -179,7 +202,15 @@ def _unusable_base(connection: duckdb.DuckDBPyConnection, base: Path | None, run
     if not _ledger_exists(connection):
         return "the warehouse has no ledger of unpublished leads"
     published = _latest_published(connection, WAREHOUSE_CATALOG, run_id)
-    connection.execute(f"ATTACH {sql_string(str(base))} AS base (READ_ONLY)")
+    try:
+        connection.execute(f"ATTACH {sql_string(str(base))} AS base (READ_ONLY)")
+    except duckdb.IOException as error:
+        if not is_lock_conflict(error):
+            raise
+        # A reader opened the file read-write (DuckDB's default, the duckdb CLI's): its lock excludes
+        # every reader but itself. A full write never opens the old file, and the rename does not either.
+        holder = _held_by(error)
+        return f"the current publication is open read-write in another process{holder}: not read for a patch"
     try:
         current = _latest_published(connection, "base", run_id)
         total, free = connection.execute(
@@ -361,6 +392,24 @@ def publish(staged: Path, publish_dir: Path, run_id: str, keep: int) -> Publicat
         _fsync(publish_dir)
     removed = prune(publish_dir, keep)
     return Publication(current=current, kept=kept, removed=removed)
+
+
+def remove_stale_temporaries(publish_dir: Path) -> dict[Path, int]:
+    """Delete the temporary files a killed publication left (STALE_PATTERN, in `publish_dir` and its
+    runs/); the ones deleted, with their sizes in bytes. Only while holding the nightly lock: then no
+    publication is being written. A file it cannot delete stays for the next run."""
+    removed: dict[Path, int] = {}
+    for folder in (publish_dir, publish_dir / RUNS_DIR):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob(STALE_PATTERN)):
+            try:
+                size = path.stat().st_size
+                path.unlink()
+            except OSError:
+                continue
+            removed[path] = size
+    return removed
 
 
 def prune(publish_dir: Path, keep: int) -> tuple[Path, ...]:

@@ -94,6 +94,8 @@ class RunRecord:
     started_at: datetime
     ended_at: datetime | None = None
     status: str = "running"
+    """published, failed, running or publishing (docs/nightly.md, Run log). A run refused because another
+    run holds a lock reports `refused` (revops.nightly) and is never written to the log."""
     failed_phase: str | None = None
     reason: str | None = None
     load_mode: str = "none"

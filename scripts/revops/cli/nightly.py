@@ -20,6 +20,7 @@ from rich.console import Console
 
 from revops.cli_options import Encoding, ExportTime, Source, SourceTimezone, Timezone
 from revops.nightly import NightlyOptions, run_nightly
+from revops.runlog import RunRecord
 from revops.settings import PROJECT_DIR, duckdb_path
 from revops.sources import SourceName
 
@@ -84,7 +85,8 @@ def main(
     ] = False,
 ) -> None:
     """Load, build and publish. Exit 0 published; 1 dbt build failed; 2 load failed; 3 publication failed;
-    4 another nightly run is in progress.
+    4 another nightly run holds a lock (of the publication directory or the warehouse: nothing done), or
+    another process holds the warehouse's DuckDB lock.
 
     A failed run leaves the current publication untouched and is logged (ops.run_log in the warehouse).
     """
@@ -109,7 +111,15 @@ def main(
         source=source.value,
     )
     result = run_nightly(options, Console(stderr=True))
-    record = result.record
+    Console().print(status_line(result.record), highlight=False, markup=False, soft_wrap=True)
+    raise typer.Exit(result.exit_code)
+
+
+def status_line(record: RunRecord) -> str:
+    """The last line on stdout: the run's status and its phase times, or, for a run refused because
+    another run holds a lock, why it did not start."""
+    if record.status == "refused":
+        return f"run {record.run_id}: refused (not started: {record.reason})"
     timings = ", ".join(
         f"{name} {seconds:.1f}s"
         for name, seconds in (
@@ -119,5 +129,4 @@ def main(
         )
         if seconds is not None
     )
-    Console().print(f"run {record.run_id}: {record.status} ({timings})", highlight=False)
-    raise typer.Exit(result.exit_code)
+    return f"run {record.run_id}: {record.status} ({timings})"
