@@ -135,7 +135,13 @@ def test_a_connector_schema_alone_loads_and_builds_the_hand_computed_marts(
 
     # What the assertions read, with the seeds: the data tests run on the Data Loader fixture's builds
     # (test_salesforce_source.py), over the same staging SQL.
-    marts = ("+fct_lead_funnel", "+mart_campaign_efficiency", "+fct_opportunity", "+stg_crm__owners")
+    marts = (
+        "+fct_lead_funnel",
+        "+mart_campaign_efficiency",
+        "+fct_opportunity",
+        "+stg_crm__owners",
+        "+int_as_of",
+    )
     no_tests = ("--exclude-resource-type", "test", "unit_test")
     built = warehouse.dbt("build", "--select", *marts, *no_tests, dbt_vars=SALESFORCE_VARS)
     assert built.ok, built.output[-6000:]
