@@ -642,10 +642,16 @@ def _stage_csv(
 def _refuse_unreadable_rest(connection: duckdb.DuckDBPyConnection, raw_file: RawFile, rejects: str) -> None:
     """A RawFileError for the first rejected record that cannot be quarantined whole: a quote never
     closed (every CSV reader takes the rest of the file into that value, so the rows after it would be
-    neither loaded nor quarantined as rows), or a record longer than the reject store keeps."""
+    neither loaded nor quarantined as rows), or a record longer than the reject store keeps.
+
+    DuckDB says "unterminated quote" also for a quoted value with characters after its closing quote
+    (`"Epsilon "Big" Holdings"`, `"Epsilon" Holdings`); such a record stays on its own line and the rows
+    after it are read, so it is quarantined like any malformed record. Only a record that runs over
+    several lines took lines that were rows into itself."""
     found = connection.execute(
         f"SELECT _line, message, column_name FROM {sql_name(rejects)} "
-        f"WHERE message = ? OR record_length >= {REJECT_TEXT_LIMIT} ORDER BY _line LIMIT 1",
+        f"WHERE (message = ? AND record_lines > 1) OR record_length >= {REJECT_TEXT_LIMIT} "
+        "ORDER BY _line LIMIT 1",
         [UNTERMINATED_QUOTE],
     ).fetchall()
     if not found:
@@ -697,7 +703,8 @@ def _collect_rejects(
         "length(arg_min(csv_line, byte_position)) AS record_length, "
         "arg_min(column_name, byte_position) AS column_name "
         f"FROM {sql_name(rejects_raw)} GROUP BY line) "
-        f"SELECT message, record_length, column_name, line AS _line, {sql_string(RECORD + ': malformed CSV record: ')} || message || "
+        "SELECT message, record_length, length(record) - length(replace(record, chr(10), '')) + 1 AS record_lines, "
+        f"column_name, line AS _line, {sql_string(RECORD + ': malformed CSV record: ')} || message || "
         "CASE WHEN kind = 'UNQUOTED VALUE' AND strpos(record, chr(10)) > 0 THEN ' (the record runs over ' "
         "|| (length(record) - length(replace(record, chr(10), '')) + 1) || ' lines: a quote left open "
         "takes the lines after it into this record)' ELSE '' END AS reason, "

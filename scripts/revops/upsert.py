@@ -431,8 +431,8 @@ class _Upsert:
         record = self._record_sql(table)
         if table.primary_key is not None:
             key = sql_name(table.primary_key)
-            stale = "false"
-            if "updated_at" in table.column_names:
+            stale = "false"  # a file without updated_at cannot be older: its rows replace (the column kept)
+            if "updated_at" in sent:
                 stale = "coalesce(d.updated_at, TIMESTAMP '-infinity') < coalesce(s.updated_at, TIMESTAMP '-infinity')"
             action = (
                 f"CASE WHEN s.{key} IS NULL THEN 'insert' WHEN {_same_row('d', 's', sent, table)} THEN 'same' "
@@ -446,7 +446,7 @@ class _Upsert:
             f"{action} AS _action, {record} AS _record, "
             f"{sql_string(self._file_name(name))} AS _file FROM {source}"
         )
-        if table.primary_key is not None and "updated_at" in table.column_names:
+        if table.primary_key is not None and "updated_at" in sent:
             reason = sql_string(STALE_REASON.format(key=table.primary_key))
             self._quarantine(table, "cls_" + name, "_action = 'stale'", reason)
 

@@ -532,7 +532,8 @@ def test_an_agreed_version_edited_in_place_fails_the_build(
 
 
 # Seed edits that used to reach the marts with every test passing: a fraction typed into a whole-number
-# column (the integer column rounded 70.4 to 70 on load, and the fingerprint locked in 70), a scoring
+# column (the integer column rounded 70.4 to 70 on load, and the fingerprint locked in 70; 18 decimal places
+# are kept, so 20.00005 is seen too), a scoring
 # rule's type with a trailing space (it matched no activity), an agreement recorded for a version never
 # published (docs/definitions.md showed it as the current definition), a KPI half in one plan seed only
 # (a year typed 2062 for 2026), and an emptied plan seed. And a new version built with a plain `dbt build`,
@@ -618,7 +619,9 @@ def test_seed_edits_that_drifted_silently_fail_the_build(tmp_path: Path) -> None
     scope = ("--select", *PLAN_AND_DEFINITION_SEEDS, "--indirect-selection", "cautious")
 
     project.edit("seeds/mql_definition_versions.csv", "\n1,2000-01-01,,100\n", "\n1,2000-01-01,,70.4\n")
-    project.edit("seeds/mql_scoring_rules.csv", "\n1,booth_visit,20,false\n", "\n1,booth_visit,2.5,false\n")
+    project.edit(
+        "seeds/mql_scoring_rules.csv", "\n1,booth_visit,20,false\n", "\n1,booth_visit,20.00005,false\n"
+    )
     project.edit("seeds/mql_scoring_rules.csv", "\n1,webinar_attend,40,", "\n1,webinar_attend ,40,")
     registry = project.dir / REGISTRY
     registry.write_text(
@@ -641,7 +644,7 @@ def test_seed_edits_that_drifted_silently_fail_the_build(tmp_path: Path) -> None
         (1, D(2000, 1, 1), None, Decimal("70.4"))
     ]
     assert failures("mql_scoring_rules_points_is_a_whole_number") == [
-        (1, "booth_visit", Decimal("2.5"), False)
+        (1, "booth_visit", Decimal("20.00005"), False)
     ]
     assert failures("mql_scoring_rules_activity_type_is_trimmed") == [
         (1, "webinar_attend ", Decimal(40), False)

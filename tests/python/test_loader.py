@@ -403,6 +403,30 @@ def test_a_quote_left_open_stops_the_load_at_its_line_and_column(tmp_path: Path)
     ]
 
 
+def test_a_stray_quote_inside_a_quoted_value_is_quarantined_and_the_rows_after_it_load(
+    tmp_path: Path,
+) -> None:
+    """An inner quote not doubled (C2: `"Webinar "Live" 2026"`) and text after a closing quote (C3:
+    `"Seminar" Tokyo`): each quote is closed on its own line, so C4 and C5 are read as rows. The two records
+    are quarantined and the rest loads (read 5 = loaded 3 + quarantined 2), as before the unclosed-quote
+    rule; that rule first refused the whole file for them (exit 2, "never closed", no row loaded)."""
+    raw = copy_dir(GOOD, tmp_path)
+    rewrite(
+        raw / "campaigns.csv",
+        f"{CAMPAIGNS_HEADER}\n"
+        "C1,Expo,exhibition,BU1,2026-03-01,2026-03-03\n"
+        'C2,"Webinar "Live" 2026",webinar,,2026-04-10,\n'
+        'C3,"Seminar" Tokyo,seminar,,2026-04-11,\n'
+        "C4,Ads,paid_search,,2026-04-12,\n"
+        "C5,Seminar,seminar,,2026-04-13,\n",
+    )
+    report = validate_dir(raw)
+    assert report.exit_code == 0, [str(problem) for problem in report.problems]
+    campaigns = next(table for table in report.tables if table.table == "campaigns")
+    assert (campaigns.rows_read, campaigns.rows_loaded, campaigns.rows_quarantined) == (5, 3, 2)
+    assert sorted({issue.line for issue in campaigns.issues}) == [3, 4]
+
+
 def test_line_numbers_skip_blank_lines_around_malformed_records(tmp_path: Path) -> None:
     """Blank lines are not counted, before the header (one here holds only spaces) or between records,
     malformed or not.

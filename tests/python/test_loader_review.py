@@ -230,6 +230,24 @@ def test_an_upsert_without_optional_columns_keeps_their_loaded_values(
     ) == [("L01", dt.datetime(2026, 4, 10, 9, 0), "accepted", "U_IS1")]
 
 
+def test_an_upsert_without_updated_at_replaces_and_keeps_the_loaded_updated_at(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """leads.updated_at is optional: a delta without it cannot be older than the loaded row, so L05's
+    changed unit replaces it and the loaded updated_at (2026-04-22 15:00) is kept. Before, every such row
+    was quarantined as older than the loaded one (a missing updated_at read as -infinity)."""
+    loaded_core(warehouse)
+    directory = delta(
+        tmp_path, {"leads.csv": "lead_id,created_at,business_unit\nL05,2026-04-20T10:00:00+09:00,SaaS\n"}
+    )
+    report = upsert_dir(directory, warehouse.path, export_time=EXPORT_TIME)
+    assert report.loaded, report.problems
+    assert report.changes == {"leads": TableChanges(replaced=1)}
+    assert warehouse.query("SELECT business_unit, updated_at FROM raw.leads WHERE lead_id = 'L05'") == [
+        ("SaaS", dt.datetime(2026, 4, 22, 15, 0))
+    ]
+
+
 # --- 4. an empty currency means JPY -------------------------------------------------------------------
 
 

@@ -156,11 +156,14 @@ units as (
     from won_counts
 ),
 
+-- The units that won the company: var default_business_unit is no unit, so a deal won without a
+-- unit is no other unit's win either.
 company_won_units as (
     select
         company_key,
         count(*) as won_unit_count
     from won_counts
+    where business_unit != '{{ var("default_business_unit") }}'
     group by company_key
 ),
 

@@ -75,6 +75,7 @@ won_units as (
     inner join conflicted_companies
         on business_units.company_key = conflicted_companies.company_key
     where business_units.won_deals > 0
+        and business_units.business_unit != '{{ var("default_business_unit") }}'
     group by business_units.company_key
 ),
 
