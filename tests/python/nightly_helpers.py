@@ -46,12 +46,16 @@ RELATIVE_TOLERANCE = 1e-9
 
 
 def nightly(root: Path, *args: str, keep: int = 2) -> subprocess.CompletedProcess:
-    """scripts/nightly.py with its warehouse, publications and dbt target under root. A run with the
-    default source and vars starts from the run's saved dbt parse of the project (shared_builds.ParseCache:
-    dbt checks it and parses again what differs), as every test warehouse does."""
+    """scripts/nightly.py with its warehouse, publications and dbt target under root. A run without
+    --vars starts from the run's saved dbt parse of the project for its source's vars
+    (shared_builds.ParseCache: dbt checks it and parses again what differs), as every test warehouse does."""
     shared = session_root()
-    if shared is not None and not {"--vars", "--source"} & set(args):
-        ParseCache(shared).seed(root / "target", PROJECT_DIR, None)
+    if shared is not None and "--vars" not in args:
+        # scripts/nightly.py passes --source as var crm_source (and nothing for the default source)
+        source = args[args.index("--source") + 1] if "--source" in args else "contract"
+        ParseCache(shared).seed(
+            root / "target", PROJECT_DIR, None if source == "contract" else {"crm_source": source}
+        )
     return run_script(
         "nightly.py",
         "--warehouse",

@@ -331,25 +331,14 @@ def test_salesforce_fixture_builds_on_postgres_with_the_same_marts(salesforce_bu
 
 def test_nightly_runs_on_salesforce_exports(tmp_path: Path) -> None:
     from conftest import run_script
+    from nightly_helpers import nightly
 
-    warehouse, published = tmp_path / "work.duckdb", tmp_path / "published"
+    published = tmp_path / "published"
     upsert = run_script("nightly.py", "--source", "salesforce", "--mode", "upsert", "--raw-dir", str(RAW))
     assert upsert.returncode == 2 and "--mode upsert is for the contract source" in upsert.stderr
 
     def night(raw: Path) -> str:
-        completed = run_script(
-            "nightly.py",
-            "--source",
-            "salesforce",
-            "--raw-dir",
-            str(raw),
-            "--warehouse",
-            str(warehouse),
-            "--publish-dir",
-            str(published),
-            "--target-path",
-            str(tmp_path / "target"),
-        )
+        completed = nightly(tmp_path, "--source", "salesforce", "--raw-dir", str(raw))
         assert completed.returncode == 0, completed.stdout + completed.stderr[-4000:]
         return completed.stdout + completed.stderr
 
@@ -653,78 +642,3 @@ def test_a_created_date_in_the_future_is_quarantined(warehouse: Warehouse, tmp_p
     assert counts["lead"] == (4, 3, 1)
     assert counts["opportunity"] == (5, 3, 2)
     assert all(read == kept + quarantined for read, kept, quarantined in counts.values())
-
-
-def test_task_types_map_to_activity_types_the_scoring_rules_know(
-    warehouse: Warehouse, tmp_path: Path
-) -> None:
-    """Task Types become the project's activity types, each one seed mql_scoring_rules lists (all 0
-    points here), so no activity is an unknown type to unknown_activity_types_score_zero: Email and
-    メール are email_sent, Other, その他, no Type and an unmapped Type are other_activity, and the project's
-    own meeting, email_sent, referral_intro and other_activity map to themselves. Only the Type the seed
-    does not map, ウェビナー視聴, is listed, by salesforce_unmapped_task_types (one row). A responded
-    CampaignMember whose Status the seed does not map (Liked) is other_activity too, listed by
-    salesforce_unmapped_campaign_member_statuses. Before, Email was `email` and Other, no Type and every
-    unmapped Type or Status `other`, neither a scored type: the unknown-type test warned on all eleven,
-    and the task-type test listed the project's own four types too."""
-    types = {
-        "101": ("Email", "email_sent"),
-        "102": ("メール", "email_sent"),
-        "103": ("Other", "other_activity"),
-        "104": ("その他", "other_activity"),
-        "105": ("", "other_activity"),
-        "106": ("meeting", "meeting"),
-        "107": ("email_sent", "email_sent"),
-        "108": ("referral_intro", "referral_intro"),
-        "109": ("other_activity", "other_activity"),
-        "110": ("ウェビナー視聴", "other_activity"),
-    }
-    export = _copy(tmp_path)
-    tasks = export / "Task.csv"
-    tasks.write_text(
-        tasks.read_text(encoding="utf-8")
-        + "".join(
-            f'"00T000000000{number}EAA","false","00Q000000000004EAA","","{task_type}","","005000000000001AAA",'
-            f'"2026-09-30T01:00:00.000Z"\n'
-            for number, (task_type, _) in types.items()
-        ),
-        encoding="utf-8",
-    )
-    members = export / "CampaignMember.csv"
-    members.write_text(
-        members.read_text(encoding="utf-8")
-        + '"00v000000000101AAA","false","701000000000002AAA","00Q000000000004EAA","","Liked","true",'
-        '"2026-09-30","2026-09-30T02:00:00.000Z"\n',
-        encoding="utf-8",
-    )
-    assert load_salesforce(warehouse, export).returncode == 0
-    built = warehouse.dbt(
-        "build",
-        "--select",
-        "+int_activities_scored",
-        "+salesforce_unmapped_task_types",
-        "+salesforce_unmapped_campaign_member_statuses",
-        "unknown_activity_types_score_zero",
-        # only the three tests named: the others on these models run in this module's full builds
-        "--indirect-selection",
-        "empty",
-        *NO_UNIT_TESTS,
-        dbt_vars=SALESFORCE_VARS,
-    )
-    assert built.ok, built.output[-4000:]
-    assert warehouse.query(
-        "select activity_id, activity_type, is_known_type, cast(points as integer), is_hand_raise "
-        "from intermediate.int_activities_scored "
-        "where activity_id like '00T0000000001%' or activity_id like '00v0000000001%' order by activity_id"
-    ) == [
-        *(
-            (f"00T000000000{number}EAA", activity_type, True, 0, False)
-            for number, (_, activity_type) in types.items()
-        ),
-        ("00v000000000101AAA", "other_activity", True, 0, False),
-    ]
-    assert re.search(r"WARN 1 salesforce_unmapped_task_types", built.output), built.output[-4000:]
-    assert re.search(r"WARN 1 salesforce_unmapped_campaign_member_statuses", built.output), built.output[
-        -4000:
-    ]
-    assert re.search(r"PASS unknown_activity_types_score_zero", built.output), built.output[-4000:]
