@@ -19,6 +19,7 @@ import typer
 
 from revops.dbtcli import DbtResult, run_dbt, stop_dbt_server, use_dbt_server
 from revops.launch import tune_garbage_collection
+from revops.loader import Report
 from revops.settings import PROJECT_DIR
 from shared_builds import (
     PARTIAL_PARSE,
@@ -94,6 +95,16 @@ def run_command(
 
     result = CliRunner().invoke(app, list(args), env=dict(env or {}), catch_exceptions=False)
     return subprocess.CompletedProcess(["revops", *args], result.exit_code, result.stdout, result.stderr)
+
+
+def counts(report: Report) -> dict[str, tuple[int, int, int]]:
+    """A load report's rows per table: table -> (read, loaded, quarantined), each asserted balanced
+    (rows read = rows loaded + rows quarantined)."""
+    by_table = {}
+    for table in report.tables:
+        assert table.rows_read == table.rows_loaded + table.rows_quarantined, table
+        by_table[table.table] = (table.rows_read, table.rows_loaded, table.rows_quarantined)
+    return by_table
 
 
 def generate(*args: str) -> subprocess.CompletedProcess:

@@ -11,8 +11,8 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from conftest import FIXTURES, Warehouse
-from revops.loader import Report, load_dir
+from conftest import FIXTURES, Warehouse, counts
+from revops.loader import load_dir
 from revops.sources import salesforce
 from revops.upsert import TableChanges, upsert_dir
 
@@ -30,15 +30,6 @@ def copied(source: Path, tmp_path: Path, name: str = "raw") -> Path:
     target = tmp_path / name
     shutil.copytree(source, target)
     return target
-
-
-def counts(report: Report) -> dict[str, tuple[int, int, int]]:
-    """table -> (read, loaded, quarantined), each balanced."""
-    by_table = {}
-    for table in report.tables:
-        assert table.rows_read == table.rows_loaded + table.rows_quarantined, table
-        by_table[table.table] = (table.rows_read, table.rows_loaded, table.rows_quarantined)
-    return by_table
 
 
 def quarantine(warehouse: Warehouse, schema: str = "raw") -> list[tuple]:

@@ -23,10 +23,10 @@ import duckdb
 import pytest
 from rich.console import Console
 
-from conftest import FIXTURES, Warehouse
+from conftest import FIXTURES, Warehouse, counts
 from revops import loadmeta, normalise
 from revops.contract import table as contract_table
-from revops.loader import Report, load_dir
+from revops.loader import load_dir
 from revops.nightly import EXIT_LOAD, NightlyOptions, run_nightly
 from revops.upsert import TableChanges, upsert_dir
 
@@ -47,15 +47,6 @@ def replace_line(path: Path, number: int, text: str) -> None:
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[number - 1] = text
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-def counts(report: Report) -> dict[str, tuple[int, int, int]]:
-    """table -> (read, loaded, quarantined), each balanced."""
-    by_table = {}
-    for table in report.tables:
-        assert table.rows_read == table.rows_loaded + table.rows_quarantined, table
-        by_table[table.table] = (table.rows_read, table.rows_loaded, table.rows_quarantined)
-    return by_table
 
 
 def quarantined(warehouse: Warehouse) -> list[tuple]:
