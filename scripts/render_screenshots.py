@@ -41,13 +41,23 @@ def _run(title: str, warehouse: Path, *args: str) -> None:
 
 @app.command()
 def main(
-    workdir: Path = typer.Option(None, "--workdir", help="Scratch directory (default: a new temporary one)."),
+    workdir: Path = typer.Option(
+        None, "--workdir", help="Scratch directory, kept (default: a temporary one, deleted when done)."
+    ),
     db: Path = typer.Option(
         None, "--db", help="Skip generate/load/build: a warehouse already built from the same demo."
     ),
 ) -> None:
-    work = workdir or Path(tempfile.mkdtemp(prefix="revops-screenshots-"))
-    work.mkdir(parents=True, exist_ok=True)
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        _render(workdir, db)
+        return
+    # the scratch warehouse, raw exports and pages take about 175 MiB: deleted when done
+    with tempfile.TemporaryDirectory(prefix="revops-screenshots-") as scratch:
+        _render(Path(scratch), db)
+
+
+def _render(work: Path, db: Path | None) -> None:
     warehouse = db or work / "revops.duckdb"
     if db is None:
         raw = work / "raw"
