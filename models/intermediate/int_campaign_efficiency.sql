@@ -101,12 +101,7 @@ final as (
         cast(won_deals as {{ dbt.type_bigint() }}) as won_deals,
         cast(renewals as {{ dbt.type_bigint() }}) as renewals,
         cast(won_amount as {{ type_money() }}) as won_amount,
-        {{ safe_divide('total_cost', 'leads') }} as cost_per_lead,
-        {{ safe_divide('total_cost', 'mqls') }} as cost_per_mql,
-        {{ safe_divide('total_cost', 'sals') }} as cost_per_sal,
-        {{ safe_divide('total_cost', 'opportunities') }} as cost_per_opportunity,
-        {{ safe_divide('total_cost', 'won_deals') }} as cost_per_won,
-        {{ roi('won_amount', 'total_cost') }} as roi
+        {{ cost_efficiency_columns() }}
     from combined
 )
 

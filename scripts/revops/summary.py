@@ -40,21 +40,15 @@ def funnel_rows(db_path: Path) -> list[tuple[str, int, float | None]]:
 
 
 def cost_by_channel(db_path: Path) -> list[tuple]:
-    """Per channel: cost, leads, opportunities, cost per lead and per opportunity (cheapest leads first)."""
+    """Per channel, every unit together: cost, leads, opportunities, cost per lead and per opportunity
+    (marts.mart_channel_efficiency, whose rule is the campaigns'), cheapest leads first."""
     with duckdb.connect(str(db_path), read_only=True) as connection:
         return connection.execute(
             """
-            select
-                channel,
-                sum(total_cost) as cost,
-                sum(leads) as leads,
-                sum(opportunities) as opportunities,
-                sum(total_cost) / nullif(sum(leads), 0) as cost_per_lead,
-                sum(total_cost) / nullif(sum(opportunities), 0) as cost_per_opportunity
-            from marts.mart_campaign_efficiency
-            group by channel
-            having sum(total_cost) > 0 and sum(leads) > 0
-            order by cost_per_lead
+            select channel_scope, total_cost, leads, opportunities, cost_per_lead, cost_per_opportunity
+            from marts.mart_channel_efficiency
+            where business_unit_scope = '(all)' and channel_scope != '(all)' and total_cost > 0 and leads > 0
+            order by cost_per_lead, channel_scope
             """
         ).fetchall()
 

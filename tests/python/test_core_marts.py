@@ -1,7 +1,8 @@
 """The core marts equal hand-computed expectations on a small, hand-made fixture.
 
 tests/fixtures/core/raw is loaded through the real loader and `dbt build`; every column of
-marts.fct_lead_funnel, marts.mart_stage_conversion and marts.mart_campaign_efficiency must equal
+marts.fct_lead_funnel, marts.mart_stage_conversion, marts.mart_campaign_efficiency and
+marts.mart_channel_efficiency must equal
 tests/fixtures/core/expected/*.csv. The expected values were computed by hand from the spec (see
 tests/fixtures/core/README.md); never regenerate them from model output.
 """
@@ -15,6 +16,7 @@ import pytest
 
 from conftest import FIXTURES, Warehouse
 from expected_tables import TableSpec, assert_mart_equals_expected, read_csv
+from revops.summary import cost_by_channel
 
 CORE = FIXTURES / "core"
 RAW = CORE / "raw"
@@ -49,6 +51,29 @@ MARTS: dict[str, TableSpec] = {
             "roi",
         },
     ),
+    "mart_channel_efficiency": _spec(
+        ("business_unit_scope", "channel_scope"),
+        {
+            "campaigns",
+            "total_cost",
+            "leads",
+            "mqls",
+            "sals",
+            "opportunities",
+            "won_deals",
+            "renewals",
+            "won_amount",
+        },
+        {
+            "cost_per_lead",
+            "cost_per_mql",
+            "cost_per_sal",
+            "cost_per_opportunity",
+            "cost_per_won",
+            "lead_to_opportunity_rate",
+            "roi",
+        },
+    ),
 }
 
 
@@ -60,6 +85,17 @@ def test_mart_equals_hand_computed_expectation(core_warehouse: Warehouse, mart: 
     assert_mart_equals_expected(
         mart, MARTS[mart], EXPECTED, core_warehouse.query_dicts(f"select * from marts.{mart}")
     )
+
+
+def test_the_demo_summary_reads_the_channel_mart(core_warehouse: Warehouse) -> None:
+    """The demo's closing table (revops.summary) is mart_channel_efficiency's every-unit channels with cost
+    and leads, cheapest lead first (expected/mart_channel_efficiency.csv): outbound has no cost, content and
+    paid_search no leads."""
+    rows = [(channel, float(cost), *rest) for channel, cost, *rest in cost_by_channel(core_warehouse.path)]
+    assert rows == [
+        ("webinar", 350_075.0, 3, 2, 350_075 / 3, 175_037.5),
+        ("exhibition", 800_000.0, 5, 2, 160_000.0, 400_000.0),
+    ]
 
 
 def test_nothing_quarantined_and_every_row_loaded(core_warehouse: Warehouse) -> None:

@@ -48,7 +48,7 @@ from revops.dashboard.fonts import FAMILY, SOURCE_FAMILY
 from revops.dashboard.i18n import MESSAGES, Texts
 from revops.dashboard.render import build_payload, render
 from revops.dashboard.sections import SECTIONS
-from revops.dashboard.sections.campaigns import _slice, dead_ends, trap
+from revops.dashboard.sections.campaigns import ALL_ROWS, _channel_totals, _slice, dead_ends, trap
 from revops.dashboard.warehouse import Marts, fiscal_half
 from revops.settings import PROJECT_DIR
 
@@ -981,8 +981,27 @@ def test_a_channel_with_leads_and_no_opportunity_is_called_out() -> None:
         {"campaign_id": "C5", "channel": "ads", "total_cost": Decimal(100_000), "leads": 0,
          "opportunities": 0, "label": "Ads", "cost_per_lead": None, "cost_per_opportunity": None, "roi": None},
     ]  # fmt: skip
+    # mart_channel_efficiency's rows for these campaigns (every unit together), worked out by hand.
+    channel_rows = {
+        row["channel"]: _channel_totals(row)
+        for row in (
+            {"channel": "exhibition", "total_cost": Decimal(5_000_000), "leads": 1000, "opportunities": 30,
+             "cost_per_lead": 5_000.0, "cost_per_opportunity": 5_000_000 / 30, "lead_to_opportunity_rate": 0.03},
+            {"channel": "seminar", "total_cost": Decimal(900_000), "leads": 60, "opportunities": 0,
+             "cost_per_lead": 15_000.0, "cost_per_opportunity": None, "lead_to_opportunity_rate": 0.0},
+            {"channel": "webinar", "total_cost": Decimal(300_000), "leads": 20, "opportunities": 0,
+             "cost_per_lead": 15_000.0, "cost_per_opportunity": None, "lead_to_opportunity_rate": 0.0},
+            {"channel": "outbound", "total_cost": Decimal(0), "leads": 10, "opportunities": 0,
+             "cost_per_lead": 0.0, "cost_per_opportunity": None, "lead_to_opportunity_rate": 0.0},
+            {"channel": "ads", "total_cost": Decimal(100_000), "leads": 0, "opportunities": 0,
+             "cost_per_lead": None, "cost_per_opportunity": None, "lead_to_opportunity_rate": None},
+            {"channel": ALL_ROWS, "total_cost": Decimal(6_300_000), "leads": 1090, "opportunities": 30,
+             "cost_per_lead": 6_300_000 / 1090, "cost_per_opportunity": 210_000.0,
+             "lead_to_opportunity_rate": 30 / 1090},
+        )
+    }  # fmt: skip
     context = Context(marts=None, lang="en", texts=Texts("en"), as_of=datetime(2026, 9, 30), maturity_days=90)  # type: ignore[arg-type]
-    content = _slice(context, campaigns)
+    content = _slice(context, campaigns, channel_rows)
     assert [callout["t"] for callout in content.callouts] == [
         "Seminar: ¥900.0K spent for 60 leads and not one opportunity so far (no cost per opportunity: the "
         "dearest channel of all, unless its leads are too recent).",

@@ -67,6 +67,17 @@ NO_DEAL_OBJECT = (
     "Opportunity Id (renewal and expansion deals are exported as opportunities under their own ids)"
 )
 
+COST_COLUMNS = (
+    "total_cost",
+    "cost_per_lead",
+    "cost_per_mql",
+    "cost_per_sal",
+    "cost_per_opportunity",
+    "cost_per_won",
+    "roi",
+)
+"""The columns of the campaign and channel marts that differ with CAMPAIGN_COSTS."""
+
 INHERENT: dict[str, Inherent] = {
     **{
         mart: Inherent(not_compared=PIPELINE)
@@ -97,20 +108,8 @@ INHERENT: dict[str, Inherent] = {
         keys=("company_key",),
         extra_rows="Salesforce takes the e-mail's domain when Website is empty, so more leads have a company",
     ),
-    "mart_campaign_efficiency": Inherent(
-        columns=dict.fromkeys(
-            (
-                "total_cost",
-                "cost_per_lead",
-                "cost_per_mql",
-                "cost_per_sal",
-                "cost_per_opportunity",
-                "cost_per_won",
-                "roi",
-            ),
-            CAMPAIGN_COSTS,
-        )
-    ),
+    "mart_campaign_efficiency": Inherent(columns=dict.fromkeys(COST_COLUMNS, CAMPAIGN_COSTS)),
+    "mart_channel_efficiency": Inherent(columns=dict.fromkeys(COST_COLUMNS, CAMPAIGN_COSTS)),
     "mart_campaign_attribution": Inherent(
         columns=dict.fromkeys(
             (

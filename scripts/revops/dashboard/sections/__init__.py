@@ -35,7 +35,9 @@ SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("funnel", ("marts.mart_stage_conversion",), build_funnel, wide=False),
     SectionSpec("shortfall", ("marts.mart_funnel_shortfall",), build_shortfall, wide=False),
     SectionSpec("kpi", ("marts.mart_forward_kpi",), build_kpi),
-    SectionSpec("campaigns", ("marts.mart_campaign_efficiency",), build_campaigns),
+    SectionSpec(
+        "campaigns", ("marts.mart_campaign_efficiency", "marts.mart_channel_efficiency"), build_campaigns
+    ),
     SectionSpec("attribution", ("marts.mart_campaign_attribution",), build_attribution),
     SectionSpec("cohorts", ("marts.mart_stage_conversion",), build_cohorts),
     SectionSpec(

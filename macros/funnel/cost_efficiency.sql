@@ -1,0 +1,26 @@
+{#-
+    cost_efficiency_columns(): the cost-efficiency rules of a row of totals, in one place. What
+    each stage reached cost (total_cost ÷ its count, null when the count is 0: macro safe_divide),
+    the share of leads that became an opportunity, and the sourced ROI (macro roi). The row needs
+    total_cost, won_amount and the counts leads, mqls, sals, opportunities and won_deals.
+    int_campaign_efficiency applies it per campaign and int_channel_efficiency per channel and
+    business unit after adding the campaigns up, so a channel's cost per opportunity is the same
+    rule as a campaign's, never a second formula (the dashboard reads both marts).
+-#}
+{% macro cost_efficiency_columns() -%}
+    {{ safe_divide('total_cost', 'leads') }} as cost_per_lead,
+    {{ safe_divide('total_cost', 'mqls') }} as cost_per_mql,
+    {{ safe_divide('total_cost', 'sals') }} as cost_per_sal,
+    {{ safe_divide('total_cost', 'opportunities') }} as cost_per_opportunity,
+    {{ safe_divide('total_cost', 'won_deals') }} as cost_per_won,
+    {{ safe_divide('opportunities', 'leads') }} as lead_to_opportunity_rate,
+    {{ roi('won_amount', 'total_cost') }} as roi
+{%- endmacro %}
+
+{#-
+    all_rows_label(): the business_unit_scope or channel_scope of mart_channel_efficiency's rows that
+    add up every unit or every channel ('(all)'; no unit or channel is named so).
+-#}
+{% macro all_rows_label() -%}
+    '(all)'
+{%- endmacro %}
