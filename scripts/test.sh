@@ -21,6 +21,20 @@ report_timings() {
 }
 trap report_timings EXIT
 
+# A fresh-clone run takes about 4.5 GB of disk at its peak (the .venv, the tests' warehouses in the
+# temporary directory; docs/tests.md, session 27). A full disk fails the run minutes later with an
+# INTERNALERROR ("No space left on device"), so say it first.
+check_free_disk() {
+    local directory free_kib
+    for directory in . "${TMPDIR:-/tmp}"; do
+        free_kib=$(df -Pk "$directory" | awk 'NR == 2 {print $4}')
+        if [ -n "$free_kib" ] && [ "$free_kib" -lt $((6 * 1024 * 1024)) ]; then
+            echo "test: WARNING: only $((free_kib / 1024)) MiB free on $(realpath "$directory"); the tests need about 4.5 GB" >&2
+        fi
+    done
+}
+check_free_disk
+
 if [ -f requirements-engines.txt ]; then export EXTRA_REQUIREMENTS=requirements-engines.txt; fi
 
 # shellcheck source=scripts/apt.sh
