@@ -632,7 +632,8 @@ def load_connector(
     raw_dir the schema, crm_source salesforce), an empty raw.load_notes, raw.business_calendar for the
     years the objects' date and time columns need (found by key, as macro salesforce_select finds
     them), and the full load's change-log row. The export time is `export_time` (or env
-    REVOPS_EXPORT_TIME), else the latest SystemModstamp / LastModifiedDate / CreatedDate in the
+    REVOPS_EXPORT_TIME), else the connector's latest sync stamp (_fivetran_synced, _airbyte_extracted_at,
+    _sdc_batched_at), else the latest SystemModstamp / LastModifiedDate / CreatedDate in the
     objects (revops.sources.salesforce.latest_change): the data's, never the wall clock.
     """
     target = Path(db_path) if db_path is not None else settings.duckdb_path()
@@ -702,6 +703,11 @@ def _load_connector(session: _Session, report: ConnectorReport) -> None:
                 Problem(f"required Salesforce objects missing from schema {schema}: {', '.join(missing)}")
             )
             return
+        if report.export_time is None:
+            synced = salesforce.latest_change(connection, qualified, found, salesforce.SYNC_TIME_KEYS)
+            if synced is not None:
+                report.export_time, column = synced
+                report.export_time_from = f"the connector's latest sync ({column})"
         if report.export_time is None:
             latest = salesforce.latest_change(connection, qualified, found)
             if latest is None:

@@ -211,6 +211,31 @@ def test_connector_columns_are_found_by_key_and_zoned_times_read_as_instants(
     assert "from --export-time" in given.stdout
     assert warehouse.query("select export_time from raw.load_metadata") == [(datetime(2027, 12, 1),)]
 
+    # A connector's own sync stamp, when the objects have one, is the export time, ahead of the records'
+    # times: Fivetran's _fivetran_synced, latest 2027-09-20 03:00 UTC on a lead (zoned) against 2027-09-19
+    # on the opportunities (naive: UTC), so 12:00 JST. An opportunity's CreatedDate mistyped as 2062 does
+    # not become it (before: export time 2062-09-01 09:00 JST, from opportunity.CreatedDate).
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute('ALTER TABLE salesforce.lead ADD COLUMN "_fivetran_synced" TIMESTAMPTZ')
+        connection.execute(
+            "UPDATE salesforce.lead SET _fivetran_synced = TIMESTAMPTZ '2027-09-18 00:00:00+00'"
+        )
+        connection.execute(
+            "UPDATE salesforce.lead SET _fivetran_synced = TIMESTAMPTZ '2027-09-20 03:00:00+00' "
+            "WHERE id = '00Q000000000002EAA'"
+        )
+        connection.execute(
+            "ALTER TABLE salesforce.opportunity ADD COLUMN _fivetran_synced TIMESTAMP DEFAULT TIMESTAMP '2027-09-19 00:00:00'"
+        )
+        connection.execute(
+            "UPDATE salesforce.opportunity SET \"CreatedDate\" = TIMESTAMP '2062-09-01 00:00:00' "
+            'WHERE "CreatedDate" = (SELECT max("CreatedDate") FROM salesforce.opportunity)'
+        )
+    synced = connector_load(warehouse)
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    assert "from the connector's latest sync (lead._fivetran_synced)" in synced.stdout
+    assert warehouse.query("select export_time from raw.load_metadata") == [(datetime(2027, 9, 20, 12),)]
+
 
 def test_a_connector_schema_without_a_required_object_exits_2_naming_it(tmp_path: Path) -> None:
     """Campaign and User missing: exit 2 naming both, and nothing written (no schema raw). No schema

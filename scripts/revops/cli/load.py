@@ -41,7 +41,8 @@ Connector = Annotated[
         help="With --source salesforce: the objects are already in the warehouse, synced by a connector "
         "(Fivetran, Airbyte) into schema var salesforce_schema. Check that the required objects are there "
         "and record the load (raw.load_metadata, raw.business_calendar, the change log) without copying or "
-        "changing them. No --raw-dir. Export time: --export-time, else the data's latest "
+        "changing them. No --raw-dir. Export time: --export-time, else the connector's latest sync stamp "
+        "(_fivetran_synced, _airbyte_extracted_at, _sdc_batched_at), else the data's latest "
         "SystemModstamp/LastModifiedDate/CreatedDate.",
     ),
 ]

@@ -142,6 +142,11 @@ def raw_source() -> RawSource:
 CHANGE_TIME_KEYS = ("systemmodstamp", "lastmodifieddate", "createddate")
 """The columns (by header_key) that say when a record last changed: SystemModstamp, LastModifiedDate,
 CreatedDate. The latest across the objects is a connector schema's export time."""
+SYNC_TIME_KEYS = ("fivetransynced", "airbyteextractedat", "sdcbatchedat")
+"""The columns (by header_key) a connector stamps every row with when it synced it: Fivetran's
+_fivetran_synced, Airbyte's _airbyte_extracted_at, Stitch's _sdc_batched_at. When the objects have one,
+the latest is when the schema was last synced: the export time, ahead of the records' own times (a
+mistyped future CreatedDate cannot become it)."""
 TEMPORAL_TYPES = ("DATE", "TIMESTAMP")
 """DuckDB types (prefixes: TIMESTAMP WITH TIME ZONE, TIMESTAMP_NS ...) a date or time column may have."""
 
@@ -209,15 +214,19 @@ def connector_schema(
 
 
 def latest_change(
-    connection: duckdb.DuckDBPyConnection, qualified_schema: str, found: Mapping[str, ConnectorTable]
+    connection: duckdb.DuckDBPyConnection,
+    qualified_schema: str,
+    found: Mapping[str, ConnectorTable],
+    keys: tuple[str, ...] = CHANGE_TIME_KEYS,
 ) -> tuple[dt.datetime, str] | None:
-    """The latest SystemModstamp / LastModifiedDate / CreatedDate across the objects in
-    `qualified_schema` (naive UTC: a column without a zone is UTC, as macro salesforce_select reads
-    it; one with a zone is taken to UTC) and the column holding it (`opportunity.created_date`);
-    None when every such column is empty or absent. Deleted rows count: they changed too."""
+    """The latest value of the `keys` columns (default SystemModstamp / LastModifiedDate / CreatedDate;
+    SYNC_TIME_KEYS for the connector's sync stamps) across the objects in `qualified_schema` (naive UTC:
+    a column without a zone is UTC, as macro salesforce_select reads it; one with a zone is taken to
+    UTC) and the column holding it (`opportunity.created_date`); None when every such column is empty
+    or absent. Deleted rows count: they changed too."""
     parts = []
     for table in found.values():
-        for key in CHANGE_TIME_KEYS:
+        for key in keys:
             column = table.columns.get(key)
             if column is None:
                 continue
