@@ -18,6 +18,22 @@
 {%- endmacro %}
 
 {#-
+    cost_efficiency_totals(): the totals cost_efficiency_columns reads, cast to their contract types
+    (money for total_cost and won_amount, bigint for the stage counts), in one place for
+    int_campaign_efficiency and both cost-efficiency marts.
+-#}
+{% macro cost_efficiency_totals() -%}
+    cast(total_cost as {{ type_money() }}) as total_cost,
+    cast(leads as {{ dbt.type_bigint() }}) as leads,
+    cast(mqls as {{ dbt.type_bigint() }}) as mqls,
+    cast(sals as {{ dbt.type_bigint() }}) as sals,
+    cast(opportunities as {{ dbt.type_bigint() }}) as opportunities,
+    cast(won_deals as {{ dbt.type_bigint() }}) as won_deals,
+    cast(renewals as {{ dbt.type_bigint() }}) as renewals,
+    cast(won_amount as {{ type_money() }}) as won_amount
+{%- endmacro %}
+
+{#-
     all_rows_label(): the business_unit_scope or channel_scope of mart_channel_efficiency's rows that
     add up every unit or every channel ('(all)'; no unit or channel is named so).
 -#}

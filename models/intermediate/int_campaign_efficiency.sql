@@ -93,14 +93,7 @@ final as (
         campaign_name,
         channel,
         business_unit,
-        cast(total_cost as {{ type_money() }}) as total_cost,
-        cast(leads as {{ dbt.type_bigint() }}) as leads,
-        cast(mqls as {{ dbt.type_bigint() }}) as mqls,
-        cast(sals as {{ dbt.type_bigint() }}) as sals,
-        cast(opportunities as {{ dbt.type_bigint() }}) as opportunities,
-        cast(won_deals as {{ dbt.type_bigint() }}) as won_deals,
-        cast(renewals as {{ dbt.type_bigint() }}) as renewals,
-        cast(won_amount as {{ type_money() }}) as won_amount,
+        {{ cost_efficiency_totals() }},
         {{ cost_efficiency_columns() }}
     from combined
 )

@@ -32,6 +32,9 @@ def _spec(key: tuple[str, ...], numbers: set[str], ratios: set[str]) -> TableSpe
     return TableSpec(key=key, numbers=frozenset(numbers), doubles=frozenset(ratios), exact_double_decimals=9)
 
 
+COST_PER_STAGE = ("cost_per_lead", "cost_per_mql", "cost_per_sal", "cost_per_opportunity", "cost_per_won")
+"""The cost-per-stage columns of the campaign and channel marts (macro cost_efficiency_columns)."""
+
 MARTS: dict[str, TableSpec] = {
     "fct_lead_funnel": _spec(("lead_id",), {"won_amount"}, set()),
     "mart_stage_conversion": _spec(
@@ -42,14 +45,7 @@ MARTS: dict[str, TableSpec] = {
     "mart_campaign_efficiency": _spec(
         ("campaign_id",),
         {"total_cost", "leads", "mqls", "sals", "opportunities", "won_deals", "renewals", "won_amount"},
-        {
-            "cost_per_lead",
-            "cost_per_mql",
-            "cost_per_sal",
-            "cost_per_opportunity",
-            "cost_per_won",
-            "roi",
-        },
+        {*COST_PER_STAGE, "roi"},
     ),
     "mart_channel_efficiency": _spec(
         ("business_unit_scope", "channel_scope"),
@@ -64,15 +60,7 @@ MARTS: dict[str, TableSpec] = {
             "renewals",
             "won_amount",
         },
-        {
-            "cost_per_lead",
-            "cost_per_mql",
-            "cost_per_sal",
-            "cost_per_opportunity",
-            "cost_per_won",
-            "lead_to_opportunity_rate",
-            "roi",
-        },
+        {*COST_PER_STAGE, "lead_to_opportunity_rate", "roi"},
     ),
 }
 

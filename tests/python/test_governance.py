@@ -795,8 +795,8 @@ CONTRACT_BREAKS = (
     # A type change and a rename on a core mart, a type change on a governance mart.
     (
         "models/marts/mart_campaign_efficiency.sql",
-        "cast(total_cost as {{ type_money() }}) as total_cost,",
-        "cast(total_cost as double) as total_cost,",
+        "        roi\n",
+        "        cast(roi as decimal(20, 2)) as roi\n",
     ),
     (
         "models/marts/mart_campaign_efficiency.sql",
@@ -832,7 +832,7 @@ def test_contract_violation_fails_the_build(governed: ProjectCopy, tmp_path: Pat
     for model in ("mart_campaign_efficiency", "mart_definition_drift"):
         assert f"Compilation Error in model {model} " in output, model
     for mismatch in (
-        "| total_cost | DOUBLE | DECIMAL(20,2) | data type mismatch",
+        "| roi | DECIMAL(20,2) | DOUBLE | data type mismatch",
         "| cost_per_lead | | DOUBLE | missing in definition",
         "| cpl | DOUBLE | | missing in contract",
         "| mql_leads | VARCHAR | BIGINT | data type mismatch",
@@ -844,9 +844,7 @@ def test_contract_violation_fails_the_build(governed: ProjectCopy, tmp_path: Pat
         "where table_schema = 'marts' and table_name = 'mart_campaign_efficiency'"
     )
     types = {r["column_name"]: r["data_type"] for r in columns}
-    assert (
-        "cpl" not in types and types["cost_per_lead"] == "DOUBLE" and types["total_cost"] == "DECIMAL(20,2)"
-    )
+    assert "cpl" not in types and types["cost_per_lead"] == "DOUBLE" and types["roi"] == "DOUBLE"
 
 
 def test_mart_versions_keep_the_fixed_name_on_the_latest(governed: ProjectCopy) -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from conftest import NO_UNIT_TESTS, Warehouse, generate
 from nightly_helpers import MODELS_ONLY
+from test_core_marts import COST_PER_STAGE
 
 LEADS, SEED, AS_OF = 3000, 5, "2026-09-30"
 CAMPAIGN_COSTS = (
@@ -67,15 +68,7 @@ NO_DEAL_OBJECT = (
     "Opportunity Id (renewal and expansion deals are exported as opportunities under their own ids)"
 )
 
-COST_COLUMNS = (
-    "total_cost",
-    "cost_per_lead",
-    "cost_per_mql",
-    "cost_per_sal",
-    "cost_per_opportunity",
-    "cost_per_won",
-    "roi",
-)
+COST_COLUMNS = ("total_cost", *COST_PER_STAGE, "roi")
 """The columns of the campaign and channel marts that differ with CAMPAIGN_COSTS."""
 
 INHERENT: dict[str, Inherent] = {
