@@ -74,6 +74,24 @@
 {%- endmacro %}
 
 {#-
+    fiscal_period_columns(group_columns, typed): the columns that name a fiscal period in the
+    retention and unit-economics models (period_label, fiscal_year, fiscal_half, period_start,
+    period_end, is_complete), then `group_columns`; `typed` casts fiscal_year to its contract type
+    (the marts), untyped they fit a group by.
+-#}
+{% macro fiscal_period_columns(group_columns=[], typed=false) -%}
+    period_label,
+    {% if typed %}cast(fiscal_year as integer) as fiscal_year{% else %}fiscal_year{% endif %},
+    fiscal_half,
+    period_start,
+    period_end,
+    is_complete
+    {%- for column in group_columns %},
+    {{ column }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#-
     retention_mart(int_model, group_columns): the select of a retention mart
     (mart_revenue_retention and its by-owner and by-channel siblings): the
     figures of `int_model` with the contracted types.
@@ -88,15 +106,7 @@
     final as (
         select
             period_grain,
-            period_label,
-            cast(fiscal_year as integer) as fiscal_year,
-            fiscal_half,
-            period_start,
-            period_end,
-            is_complete,
-            {%- for column in group_columns %}
-                {{ column }},
-            {%- endfor %}
+            {{ fiscal_period_columns(group_columns, typed=true) }},
             {%- for column in ['starting_arr', 'expansion_arr', 'contraction_arr', 'churned_arr'] %}
                 cast({{ column }} as {{ type_money() }}) as {{ column }},
             {%- endfor %}

@@ -445,12 +445,43 @@ def test_drift_bars_leave_out_not_measured_slices(core: Warehouse) -> None:
             assert (bars["y"], bars["customdata"]) == (heights, hover), (half, unit)
 
 
+def test_the_all_units_rates_are_the_all_units_marts(demo: Warehouse, tmp_path: Path) -> None:
+    """NRR, GRR and CAC payback for all units come from mart_revenue_retention_all_units and
+    mart_unit_economics_all_units (the ratios of the units' sums, computed once in SQL), never from the
+    page adding the units' rows up: planted values in copies of those two marts are what the all-units
+    cards show, and every unit's own slice is unchanged (the demo: the core fixture has few contracts)."""
+    copy = tmp_path / "planted_all_units.duckdb"
+    shutil.copy(demo.path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        planted = connection.execute(
+            "update marts.mart_revenue_retention_all_units set nrr = 0.5, grr = 0.25 where period_grain = 'half'"
+        ).fetchone()
+        connection.execute(
+            "update marts.mart_unit_economics_all_units set cac_payback_months = 7.5, inputs_missing = null"
+        )
+    assert planted and planted[0] > 0
+    before, after = section_slices(demo.path, "revenue"), section_slices(copy, "revenue")
+    assert before.keys() == after.keys()
+    shown_nrr = set()
+    for key, content in after.items():
+        if key.endswith(f"|{ALL_UNITS}"):
+            values = keyed(content)
+            shown_nrr.add(values["nrr"])
+            assert values["cac_payback_months"] == 7.5, key
+            assert values["nrr"] in (0.5, None) and values["grr"] in (0.25, None), key
+        else:
+            assert content == before[key], key
+    assert 0.5 in shown_nrr
+
+
 def test_a_payback_without_new_customers_does_not_blame_team_costs(core: Warehouse, tmp_path: Path) -> None:
     """Payback is — for two reasons: the seed team_costs is missing (inputs_missing names it), or the
     costs are there and nothing was won. The core fixture has no team_costs: every slice blames the seed.
-    Given costs (a copy of the mart with ¥2,000,000 of sales and marketing cost per half and unit), FY2025 H2
-    has no new customer (margin 0): not defined, and the seed is not blamed; FY2026 H1 SaaS: 2 new customers
-    with ¥1,600,000 of margin, 2,000,000 x 12 / 1,600,000 = 15.0 months."""
+    Given costs (copies of both unit-economics marts with ¥2,000,000 of sales and marketing cost per half and
+    row, and the payback the marts would compute from it), FY2025 H2 has no new customer (margin 0): not
+    defined, and the seed is not blamed; FY2026 H1 SaaS: 2 new customers with ¥1,600,000 of margin,
+    2,000,000 x 12 / 1,600,000 = 15.0 months, the card shows the mart's value. The all-units card reads
+    mart_unit_economics_all_units, never a sum of the units' rows."""
     missing = {
         "ja": "チームコスト(seed team_costs)未登録のため算出できません",
         "en": "Needs the team_costs seed (sales cost)",
@@ -475,20 +506,28 @@ def test_a_payback_without_new_customers_does_not_blame_team_costs(core: Warehou
     copy = tmp_path / "with_team_costs.duckdb"
     shutil.copy(core.path, copy)
     with duckdb.connect(str(copy)) as connection:
-        connection.execute(
-            "update marts.mart_unit_economics set sales_and_marketing_cost = 2000000,"
-            " inputs_missing = case when fiscal_half = 'H2' then 'previous_half_team_costs' end"
-        )
+        for mart in ("mart_unit_economics", "mart_unit_economics_all_units"):
+            connection.execute(
+                f"update marts.{mart} set sales_and_marketing_cost = 2000000,"
+                " cac_payback_months = 2000000 * 12 / nullif(new_customer_gross_margin, 0),"
+                " inputs_missing = case when fiscal_half = 'H2' then 'previous_half_team_costs' end"
+            )
     for lang in ("ja", "en"):
         shown_payback = payback(copy, lang)
         for unit in (ALL_UNITS, "Consulting", "SaaS"):
             assert shown_payback[f"2025-H2|{unit}"] == (None, no_margin[lang]), unit
         assert shown_payback["2026-H1|SaaS"] == (15.0, None)
-    with duckdb.connect(str(copy)) as connection:  # one unit without its costs: all units blame the seed
-        connection.execute(
-            "update marts.mart_unit_economics set sales_and_marketing_cost = null, inputs_missing = 'team_costs'"
-            " where fiscal_half = 'H2' and business_unit = 'SaaS'"
-        )
+    # One unit without its costs: the all-units mart has none either (unit test
+    # unit_economics_all_units_divide_the_sums), and both cards blame the seed.
+    with duckdb.connect(str(copy)) as connection:
+        for mart, where in (
+            ("mart_unit_economics", " and business_unit = 'SaaS'"),
+            ("mart_unit_economics_all_units", ""),
+        ):
+            connection.execute(
+                f"update marts.{mart} set sales_and_marketing_cost = null, cac_payback_months = null,"
+                f" inputs_missing = 'team_costs' where fiscal_half = 'H2'{where}"
+            )
     shown_payback = payback(copy, "ja")
     assert shown_payback["2025-H2|SaaS"] == shown_payback[f"2025-H2|{ALL_UNITS}"] == (None, missing["ja"])
     assert shown_payback["2025-H2|Consulting"] == (None, no_margin["ja"])
@@ -1436,14 +1475,31 @@ def check_revenue(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
     assert numbers["net_new_arr"][1] == float(ending - starting)
 
     def ratios(fiscal_year: int, chosen: str) -> tuple[float | None, float | None]:
-        row = warehouse.query(
+        """The mart's NRR and GRR (all units: mart_revenue_retention_all_units's), which are the ratios
+        of the units' sums."""
+        mart, where = (
+            ("mart_revenue_retention_all_units", "")
+            if chosen == ALL_UNITS
+            else ("mart_revenue_retention", f" and business_unit = '{chosen}'")
+        )
+        found = warehouse.query(
+            f"select nrr, grr from marts.{mart} where period_grain = 'half' and fiscal_year = ? "
+            f"and fiscal_half = ?{where}",
+            [fiscal_year, fiscal],
+        )
+        sums = warehouse.query(
             f"""select sum(starting_arr), sum(starting_arr - contraction_arr - churned_arr + expansion_arr),
                 sum(starting_arr - contraction_arr - churned_arr)
             from marts.mart_revenue_retention
             where period_grain = 'half' and fiscal_year = ? and fiscal_half = ? and {unit_filter()}""",
             [fiscal_year, fiscal, chosen, chosen],
         )[0]
-        return (float(row[1] / row[0]), float(row[2] / row[0])) if row[0] else (None, None)
+        if not sums[0]:
+            assert not found or found[0] == (None, None), (fiscal_year, chosen)
+            return None, None
+        (nrr, grr) = found[0]
+        assert math.isclose(nrr, sums[1] / sums[0]) and math.isclose(grr, sums[2] / sums[0])
+        return nrr, grr
 
     nrr, grr = ratios(year, unit)
     assert numbers["nrr"] == (formatting.rate(nrr), nrr)
@@ -1463,7 +1519,16 @@ def check_revenue(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
     )[0]
     assert numbers["due_contracts"][1] == due
     assert numbers["due_arr"][1] == float(due_arr)
-    return len(units) + 5
+    payback = warehouse.query(
+        "select cac_payback_months from marts.mart_unit_economics_all_units where fiscal_year = ? "
+        "and fiscal_half = ?"
+        if unit == ALL_UNITS
+        else "select cac_payback_months from marts.mart_unit_economics where fiscal_year = ? "
+        f"and fiscal_half = ? and business_unit = '{unit}'",
+        [year, fiscal],
+    )
+    assert numbers["cac_payback_months"][1] == (payback[0][0] if payback else None)
+    return len(units) + 6
 
 
 def selected_quarter(page: Any) -> str:

@@ -899,6 +899,7 @@ def test_unit_tests_pin_every_stage_rule_and_formula(governed: ProjectCopy) -> N
         "int_campaign_costs_reporting_currency::fx_campaign_costs_converted_at_cost_month_rate",
         "int_campaign_efficiency::campaign_cost_per_stage_and_roi",
         "int_channel_efficiency::channel_efficiency_adds_campaigns_up_before_dividing",
+        "int_unit_economics_all_units::unit_economics_all_units_divide_the_sums",
         "int_campaign_sourced_stages::campaign_sourced_stages_by_half",
         "int_lead_won_deals::won_is_a_new_deal_on_a_leads_opportunity",
         "mart_stage_conversion::stage_conversion_rates_and_medians_v2",

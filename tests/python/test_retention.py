@@ -51,6 +51,19 @@ RETENTION_NUMBERS = PERIOD_NUMBERS | {
     "contracts_due",
 }
 
+ECONOMICS_NUMBERS = PERIOD_NUMBERS | {
+    "marketing_cost",
+    "sales_cost",
+    "customer_success_cost",
+    "sales_and_marketing_cost",
+    "new_customers",
+    "new_customer_arr",
+    "new_customer_gross_margin",
+    "net_new_arr",
+    "previous_sales_and_marketing_cost",
+}
+ECONOMICS_RATIOS = {"new_arr_per_customer", "cac", "cac_payback_months", "magic_number"}
+
 
 def _spec(key: tuple[str, ...], numbers: set[str], ratios: set[str] = frozenset()) -> TableSpec:
     return TableSpec(key=key, numbers=frozenset(numbers), doubles=frozenset(ratios), exact_double_decimals=9)
@@ -87,6 +100,10 @@ MARTS: dict[str, tuple[TableSpec, str]] = {
         _spec(PERIOD_KEY, RETENTION_NUMBERS, RATIOS),
         "select * from marts.mart_revenue_retention",
     ),
+    "mart_revenue_retention_all_units": (
+        _spec(("period_grain", "period_start"), RETENTION_NUMBERS, RATIOS),
+        "select * from marts.mart_revenue_retention_all_units",
+    ),
     "mart_revenue_retention_by_owner": (
         _spec((*PERIOD_KEY, "cs_owner_id"), RETENTION_NUMBERS, RATIOS),
         "select * from marts.mart_revenue_retention_by_owner where period_grain = 'year' and fiscal_year = 2025",
@@ -96,23 +113,12 @@ MARTS: dict[str, tuple[TableSpec, str]] = {
         "select * from marts.mart_nrr_by_source_channel where period_grain = 'year' and fiscal_year = 2025",
     ),
     "mart_unit_economics": (
-        _spec(
-            ("period_start", "business_unit"),
-            PERIOD_NUMBERS
-            | {
-                "marketing_cost",
-                "sales_cost",
-                "customer_success_cost",
-                "sales_and_marketing_cost",
-                "new_customers",
-                "new_customer_arr",
-                "new_customer_gross_margin",
-                "net_new_arr",
-                "previous_sales_and_marketing_cost",
-            },
-            {"new_arr_per_customer", "cac", "cac_payback_months", "magic_number"},
-        ),
+        _spec(("period_start", "business_unit"), ECONOMICS_NUMBERS, ECONOMICS_RATIOS),
         "select * from marts.mart_unit_economics",
+    ),
+    "mart_unit_economics_all_units": (
+        _spec(("period_start",), ECONOMICS_NUMBERS, ECONOMICS_RATIOS),
+        "select * from marts.mart_unit_economics_all_units",
     ),
 }
 

@@ -139,6 +139,7 @@ INHERENT: dict[str, Inherent] = {
         },
     ),
     "mart_unit_economics": Inherent(columns={"marketing_cost": CAMPAIGN_COSTS}),
+    "mart_unit_economics_all_units": Inherent(columns={"marketing_cost": CAMPAIGN_COSTS}),
     # One row per campaign x cost date x currency: the dates themselves differ, so no row can be matched.
     "fct_campaign_costs": Inherent(not_compared=CAMPAIGN_COSTS),
     "fct_kpi_metric_events": Inherent(

@@ -9,7 +9,8 @@
 --   win-back) starting in the half, and the ARR they started with;
 -- - CAC = (marketing + sales cost) / new customers; CAC payback in months =
 --   CAC / (new ARR per new customer / 12 x var gross_margin_rate); magic number
---   = net new ARR of the half / the previous half's marketing + sales cost.
+--   = net new ARR of the half / the previous half's marketing + sales cost
+--   (macro unit_economics_figures, shared with int_unit_economics_all_units).
 -- inputs_present / inputs_missing name the inputs behind the figures.
 -- Longer than 150 lines on purpose: each input (campaign costs, team costs, new customers, new ARR,
 -- the previous half's costs) is aggregated per half x unit in its own step, and every figure carries
@@ -229,49 +230,6 @@ with_previous as (
     from with_preceding
 ),
 
-costed as (
-    select
-        with_previous.*,
-        with_previous.marketing_cost + with_previous.sales_cost as sales_and_marketing_cost,
-        {{ safe_divide('marketing_cost + sales_cost', 'new_customers') }} as cac,
-        {{ safe_divide('new_customer_arr', 'new_customers') }} as new_arr_per_customer
-    from with_previous
-),
-
-final as (
-    select
-        period_label,
-        fiscal_year,
-        fiscal_half,
-        period_start,
-        period_end,
-        is_complete,
-        business_unit,
-        marketing_cost,
-        sales_cost,
-        customer_success_cost,
-        sales_and_marketing_cost,
-        new_customers,
-        new_customer_arr,
-        new_arr_per_customer,
-        new_customer_arr * {{ var('gross_margin_rate') }} as new_customer_gross_margin,
-        cac,
-        {{ safe_divide('cac', 'new_arr_per_customer / 12 * ' ~ var('gross_margin_rate')) }} as cac_payback_months,
-        net_new_arr,
-        previous_sales_and_marketing_cost,
-        {{ safe_divide('net_new_arr', 'previous_sales_and_marketing_cost') }} as magic_number,
-        case when has_team_costs then 'campaign_costs, team_costs' else 'campaign_costs' end as inputs_present,
-        -- Each missing input as ', <name>', in this order, then the leading ', ' cut off. Without the
-        -- sales teams' costs, `team_costs` names the seed as a whole.
-        case
-            when not has_team_costs or customer_success_cost is null or not has_previous_team_costs
-                then substr({{ dbt.concat([
-                    "case when not has_team_costs then ', team_costs' else '' end",
-                    "case when has_team_costs and customer_success_cost is null then ', customer_success_team_costs' else '' end",
-                    "case when not has_previous_team_costs then ', previous_half_team_costs' else '' end",
-                ]) }}, 3)
-        end as inputs_missing
-    from costed
-)
+{{ unit_economics_figures('with_previous', ['business_unit']) }}
 
 select * from final

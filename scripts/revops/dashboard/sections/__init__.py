@@ -50,7 +50,9 @@ SECTIONS: tuple[SectionSpec, ...] = (
         (
             "marts.mart_arr_bridge",
             "marts.mart_revenue_retention",
+            "marts.mart_revenue_retention_all_units",
             "marts.mart_unit_economics",
+            "marts.mart_unit_economics_all_units",
             "marts.fct_contract",
         ),
         build_revenue,

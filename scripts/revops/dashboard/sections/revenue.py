@@ -1,12 +1,14 @@
-"""The revenue picture (marts.mart_arr_bridge, mart_revenue_retention, mart_unit_economics, fct_contract).
+"""The revenue picture (marts.mart_arr_bridge, mart_revenue_retention and mart_unit_economics with
+their _all_units siblings, fct_contract).
 
-Per fiscal half and business unit (all units: the units' sums):
+Per fiscal half and business unit (all units: the units' sums of amounts; every rate is a mart's):
 - the ARR bridge of the half as a waterfall: starting, new, expansion, contraction, churn, ending;
 - NRR and GRR of the half, and of the same half a year earlier, per unit in the table; for all
-  units the ratios of the units' summed retention figures (the marts' formulas, docs/retention.md);
+  units mart_revenue_retention_all_units's, the ratios of the units' sums (docs/retention.md);
 - renewals due in the next 90 days: contracts not renewed whose contract_end is at most 90 days
   after the as-of date (those already ended are within their grace period), a snapshot at as-of;
-- CAC payback in months, shown as — when not defined, with the reason the mart gives: its
+- CAC payback in months (all units: mart_unit_economics_all_units), shown as — when not defined,
+  with the reason the mart gives: its
   inputs_missing names team_costs (the optional seed is missing), or else nothing was won in the
   half (no new customers, no new-customer gross margin), so there is nothing to pay back.
 """
@@ -40,11 +42,12 @@ from revops.dashboard.i18n import MESSAGES
 
 BRIDGE = "marts.mart_arr_bridge"
 RETENTION = "marts.mart_revenue_retention"
+RETENTION_ALL_UNITS = "marts.mart_revenue_retention_all_units"
 UNIT_ECONOMICS = "marts.mart_unit_economics"
+UNIT_ECONOMICS_ALL_UNITS = "marts.mart_unit_economics_all_units"
 CONTRACTS = "marts.fct_contract"
 DUE_DAYS = 90
 STEPS = ("starting_arr", "new_arr", "expansion_arr", "contraction_arr", "churned_arr", "ending_arr")
-RETENTION_SUMS = ("starting_arr", "expansion_arr", "contraction_arr", "churned_arr")
 
 # This section's words (ja, en), kept with the section and added to the dashboard's dictionary.
 MESSAGES.update(
@@ -109,36 +112,17 @@ def _number(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def retention_ratios(rows: list[dict]) -> tuple[float | None, float | None]:
-    """(NRR, GRR) of summed retention rows, the marts' formulas; None without a starting ARR."""
-    starting, expansion, contraction, churned = (
-        sum(_number(row[name]) for row in rows) for name in RETENTION_SUMS
-    )
-    if not starting:
-        return None, None
-    return (starting - contraction - churned + expansion) / starting, (
-        starting - contraction - churned
-    ) / starting
+def retention_ratios(row: dict | None) -> tuple[float | None, float | None]:
+    """(NRR, GRR) of a retention mart's row; None when there is no row (no contract in force)."""
+    return (row["nrr"], row["grr"]) if row else (None, None)
 
 
-def payback_months(rows: list[dict]) -> float | None:
-    """CAC payback of summed unit-economics rows: null when a row lacks its sales cost or nothing was won."""
-    if not rows or any(row["sales_and_marketing_cost"] is None for row in rows):
+def payback_note_key(row: dict | None) -> str | None:
+    """Why a unit-economics mart row's CAC payback is not defined (a message key), None when it is: the
+    mart's inputs_missing names team_costs, or else nothing was won in the half."""
+    if row is not None and row["cac_payback_months"] is not None:
         return None
-    margin = sum(_number(row["new_customer_gross_margin"]) for row in rows)
-    cost = sum(_number(row["sales_and_marketing_cost"]) for row in rows)
-    return float(cost * 12 / margin) if margin else None
-
-
-def payback_note_key(rows: list[dict]) -> str | None:
-    """Why the payback of summed unit-economics rows is not defined (a message key), None when it is:
-    the mart's inputs_missing names team_costs (or a sales cost is null), else nothing was won."""
-    if payback_months(rows) is not None:
-        return None
-    if not rows or any(
-        row["sales_and_marketing_cost"] is None or "team_costs" in (row["inputs_missing"] or "").split(", ")
-        for row in rows
-    ):
+    if row is None or "team_costs" in (row["inputs_missing"] or "").split(", "):
         return "revenue.payback_missing"
     return "revenue.payback_no_margin"
 
@@ -156,13 +140,18 @@ def build_revenue(context: Context) -> Section | None:
         f"select fiscal_year, fiscal_half, business_unit, {', '.join(STEPS)} from {BRIDGE} "
         "where period_grain = 'half' order by period_start, business_unit"
     )
-    retention = context.marts.rows(
-        f"select fiscal_year, fiscal_half, business_unit, {', '.join(RETENTION_SUMS)} from {RETENTION} "
-        "where period_grain = 'half'"
+    retention = _with_all_units(
+        context,
+        "select fiscal_year, fiscal_half, {unit} as business_unit, nrr, grr from {mart} where period_grain = 'half'",
+        RETENTION,
+        RETENTION_ALL_UNITS,
     )
-    economics = context.marts.rows(
-        f"select fiscal_year, fiscal_half, business_unit, sales_and_marketing_cost, new_customer_gross_margin, "
-        f"new_customers, inputs_missing from {UNIT_ECONOMICS}"
+    economics = _with_all_units(
+        context,
+        "select fiscal_year, fiscal_half, {unit} as business_unit, new_customers, cac_payback_months, "
+        "inputs_missing from {mart}",
+        UNIT_ECONOMICS,
+        UNIT_ECONOMICS_ALL_UNITS,
     )
     contracts = context.marts.rows(
         f"select business_unit, outcome, contract_end, arr from {CONTRACTS} where outcome in ('active', 'due')"
@@ -185,8 +174,21 @@ def build_revenue(context: Context) -> Section | None:
     return section
 
 
+def _with_all_units(context: Context, sql: str, per_unit: str, all_units: str) -> list[dict]:
+    """A mart's rows per unit and its _all_units sibling's rows, the latter as business unit ALL_UNITS."""
+    return [
+        *context.marts.rows(sql.format(unit="business_unit", mart=per_unit)),
+        *context.marts.rows(sql.format(unit=f"'{ALL_UNITS}'", mart=all_units)),
+    ]
+
+
 def _in_unit(rows: list[dict], unit: str) -> list[dict]:
     return [row for row in rows if unit == ALL_UNITS or row["business_unit"] == unit]
+
+
+def _row_of(rows: list[dict], unit: str) -> dict | None:
+    """The one row of `unit` (ALL_UNITS: the _all_units mart's) in a half's rows of a rate mart."""
+    return next((row for row in rows if row["business_unit"] == unit), None)
 
 
 def _slice(
@@ -202,12 +204,12 @@ def _slice(
     steps = {
         name: sum(_number(row[name]) for row in _in_unit(current.get("bridge", []), unit)) for name in STEPS
     }
-    nrr, grr = retention_ratios(_in_unit(current.get("retention", []), unit))
-    nrr_before, grr_before = retention_ratios(_in_unit(previous.get("retention", []), unit))
-    economics = _in_unit(current.get("economics", []), unit)
-    payback = payback_months(economics)
+    nrr, grr = retention_ratios(_row_of(current.get("retention", []), unit))
+    nrr_before, grr_before = retention_ratios(_row_of(previous.get("retention", []), unit))
+    economics = _row_of(current.get("economics", []), unit)
+    payback = economics["cac_payback_months"] if economics else None
     payback_note = payback_note_key(economics)
-    new_customers = sum(int(row["new_customers"]) for row in economics)
+    new_customers = int(economics["new_customers"]) if economics else 0
     due_here = _in_unit(due, unit)
     due_arr = sum(_number(row["arr"]) for row in due_here)
     content = Slice(figure_height=340)
@@ -270,8 +272,8 @@ def _slice(
     content.figure = _waterfall(context, steps)
     rows = []
     for each in units if unit == ALL_UNITS else [unit]:
-        now_nrr, now_grr = retention_ratios(_in_unit(current.get("retention", []), each))
-        was_nrr, was_grr = retention_ratios(_in_unit(previous.get("retention", []), each))
+        now_nrr, now_grr = retention_ratios(_row_of(current.get("retention", []), each))
+        was_nrr, was_grr = retention_ratios(_row_of(previous.get("retention", []), each))
         rows.append(
             [
                 cell(texts.label("unit", each)),
