@@ -1,5 +1,5 @@
 """Command-line options shared by scripts/load.py, scripts/validate.py and scripts/nightly.py
-(one wording, one default)."""
+(one wording, one default), and the check of the options --connector allows."""
 
 from __future__ import annotations
 
@@ -53,3 +53,49 @@ Source = Annotated[
         "(Data Loader files named by object, e.g. Lead.csv; schema var salesforce_schema).",
     ),
 ]
+Connector = Annotated[
+    bool,
+    typer.Option(
+        "--connector",
+        help="With --source salesforce: the objects are already in the warehouse, synced by a connector "
+        "(Fivetran, Airbyte) into schema var salesforce_schema. Check that the required objects are there "
+        "and record the load (raw.load_metadata, raw.business_calendar, the change log) without copying or "
+        "changing them. No --raw-dir. Export time: --export-time, else the connector's latest sync stamp "
+        "(_fivetran_synced, _airbyte_extracted_at, _sdc_batched_at), else the data's latest "
+        "SystemModstamp/LastModifiedDate/CreatedDate.",
+    ),
+]
+
+
+def check_connector_options(
+    *,
+    source: SourceName,
+    raw_dir: Path | None,
+    upsert: bool,
+    encoding: list[str] | None,
+    strict: bool,
+    timezone: str | None,
+    source_timezone: str | None,
+) -> None:
+    """--connector reads a Salesforce schema in place: no files, so no file options."""
+    if source != SourceName.salesforce:
+        raise typer.BadParameter(
+            "--connector reads a schema a Salesforce connector wrote: add --source salesforce"
+        )
+    given = [
+        name
+        for name, value in (
+            ("--raw-dir", raw_dir is not None),
+            ("--mode upsert", upsert),
+            ("--encoding", bool(encoding)),
+            ("--strict", strict),
+            ("--timezone", timezone is not None),
+            ("--source-timezone", source_timezone is not None),
+        )
+        if value
+    ]
+    if given:
+        raise typer.BadParameter(
+            f"--connector reads the schema in place (no files, times in UTC as the connector keeps them): "
+            f"{', '.join(given)} not allowed"
+        )

@@ -57,7 +57,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from revops import publish as publication
 from revops.dbtcli import dbt_command
-from revops.loader import Report, RichProgress, load_dir, print_problems, render_report
+from revops.loader import (
+    CONNECTOR_MODE,
+    ConnectorReport,
+    Report,
+    RichProgress,
+    load_connector,
+    load_dir,
+    print_problems,
+    render_report,
+)
 from revops.loadmeta import change_log_holds_only_upserts, clear_change_log
 from revops.runlog import (
     DbtOutcome,
@@ -68,6 +77,7 @@ from revops.runlog import (
     write_record,
 )
 from revops.settings import PROJECT_DIR, dbt_vars
+from revops.sources import SourceName, raw_source
 from revops.upsert import UpsertReport, upsert_dir
 
 LoadMode = Literal["full", "upsert"]
@@ -141,6 +151,8 @@ class NightlyOptions:
     strict: bool = False
     source: str = "contract"
     """The source system (revops.sources): also passed to dbt as var crm_source."""
+    connector: bool = False
+    """The load records the Salesforce objects a connector synced into the warehouse (no raw_dir)."""
 
     def __post_init__(self) -> None:
         if self.source != "contract":
@@ -237,7 +249,10 @@ class NightlyRun:
         self.console = console
         started = _utcnow()
         self.record = RunRecord(run_id=new_run_id(started), started_at=started)
-        if options.raw_dir is not None:
+        if options.connector:
+            self.record.load_mode = CONNECTOR_MODE
+            self.record.raw_dir = raw_source(SourceName.salesforce).schema
+        elif options.raw_dir is not None:
             self.record.load_mode = options.mode
             self.record.raw_dir = str(options.raw_dir)
         self.load_report: Report | None = None
@@ -309,7 +324,7 @@ class NightlyRun:
 
     def _load(self, phases: _Phases) -> int:
         options = self.options
-        if options.raw_dir is None:
+        if options.raw_dir is None and not options.connector:
             phases.say("load: skipped (no --raw-dir)")
             return EXIT_OK
         started = time.perf_counter()
@@ -323,16 +338,21 @@ class NightlyRun:
             if _warehouse_locked(error, options.warehouse):
                 return self._warehouse_busy(error)
             self.record.reason = (
-                f"{options.mode} load of {options.raw_dir} failed: internal error: "
-                f"{type(error).__name__}: {error}"
+                f"{self._what_loads()} failed: internal error: {type(error).__name__}: {error}"
             )
             self.console.print_exception()
             return EXIT_LOAD
         self.record.load_seconds = time.perf_counter() - started
         return self._loaded(report, phases)
 
+    def _what_loads(self) -> str:
+        """The load in a reason: `upsert load of <dir>`, `connector load of schema <schema>`."""
+        return f"{self.record.load_mode} load of {'schema ' if self.options.connector else ''}{self.record.raw_dir}"
+
     def _run_load(self, phases: _Phases) -> Report:
         options = self.options
+        if options.connector:
+            return load_connector(options.warehouse, export_time=options.export_time)
         assert options.raw_dir is not None
         hook = RichProgress(phases.progress)
         if options.mode == "full":
@@ -374,7 +394,7 @@ class NightlyRun:
             self.record.failed_phase = "load"
             if report.problems:
                 first = "; ".join(str(problem) for problem in report.problems[:3])
-                self.record.reason = f"{options.mode} load of {options.raw_dir} failed: {first}"
+                self.record.reason = f"{self._what_loads()} failed: {first}"
                 if any(_warehouse_locked(str(problem), options.warehouse) for problem in report.problems):
                     return self._warehouse_busy(first)
             else:
@@ -382,8 +402,15 @@ class NightlyRun:
                     f"--strict: {report.rows_quarantined:,} rows would be quarantined; nothing was loaded"
                 )
             return EXIT_LOAD
+        if isinstance(report, ConnectorReport):
+            in_place = sum(item.rows or 0 for item in report.objects)
+            phases.say(
+                f"load (connector): recorded schema {report.schema}, {in_place:,} object rows read in place, "
+                f"in {self.record.load_seconds:.1f}s"
+            )
+            return EXIT_OK
         phases.say(
-            f"load ({options.mode}): {report.rows_loaded:,} rows loaded, "
+            f"load ({self.record.load_mode}): {report.rows_loaded:,} rows loaded, "
             f"{report.rows_quarantined:,} quarantined in {self.record.load_seconds:.1f}s"
         )
         return EXIT_OK

@@ -100,7 +100,8 @@ def test_a_connector_schema_alone_loads_and_builds_the_hand_computed_marts(
     date or time (Contact C1 created 2026-06-01) to the year after the latest (O4's contract end
     2028-09-30): 2025-01-01 .. 2029-12-31. Before, --connector did not exist, and dbt build on such a
     warehouse stopped at "Nothing is loaded in this warehouse". A build whose var crm_source is not the
-    loaded source stops at its start, either way round, and says which var to pass."""
+    loaded source stops at its start, either way round, and says which var to pass. The marts this load
+    builds are checked through the nightly job (test_the_nightly_job_loads_builds_and_publishes_a_connector_schema)."""
     monkeypatch.delenv("REVOPS_EXPORT_TIME", raising=False)  # the suite pins loads without --export-time
     warehouse = connector_warehouse(tmp_path)
     before = _salesforce_contents(warehouse)
@@ -133,34 +134,6 @@ def test_a_connector_schema_alone_loads_and_builds_the_hand_computed_marts(
         "run dbt build --vars '{crm_source: salesforce}'"
     ) in wrong.output, wrong.output[-3000:]
     assert "does not exist" not in wrong.output
-
-    # The lead funnel, the fiscal calendar and the as-of with everything they are made of (models and seeds): the
-    # data tests and the other marts run on the Data Loader fixture's builds (test_salesforce_source.py),
-    # over the same staging SQL reading the same object tables.
-    no_tests = ("--exclude-resource-type", "test", "unit_test")
-    built = warehouse.dbt(
-        "build",
-        "--select",
-        "+fct_lead_funnel",
-        "+int_fiscal_months",
-        "+int_as_of",
-        *no_tests,
-        dbt_vars=SALESFORCE_VARS,
-    )
-    assert built.ok, built.output[-6000:]
-    assert_mart_equals_expected(
-        "fct_lead_funnel",
-        RELATIONS["marts.fct_lead_funnel"],
-        EXPECTED,
-        warehouse.query_dicts("select * from marts.fct_lead_funnel"),
-    )
-    # the as-of is the recorded export time: O4 is won on 2027-10-01, after it
-    assert warehouse.query("select as_of_at, as_of_source from intermediate.int_as_of") == [
-        (datetime(2027, 9, 1, 9), "export_time")
-    ]
-    assert warehouse.query(
-        "select min(fiscal_month), max(fiscal_month) from intermediate.int_fiscal_months"
-    ) == [(date(2025, 1, 1), date(2029, 12, 1))]
 
     # The other way round: a contract load, then a build with var crm_source salesforce.
     assert warehouse.load(FIXTURES / "core" / "raw").returncode == 0
@@ -280,3 +253,51 @@ def test_a_connector_schema_without_a_required_object_exits_2_naming_it(tmp_path
 def _unboxed(completed: subprocess.CompletedProcess) -> str:
     """A usage error's text without the box and line breaks typer draws around it."""
     return " ".join((completed.stdout + completed.stderr).replace("│", " ").split())
+
+
+def test_the_nightly_job_loads_builds_and_publishes_a_connector_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """scripts/nightly.py --source salesforce --connector: the night's load records the connector's sync
+    (no files, the schema read in place), then the full build with its data tests and the publication, as
+    for exports. Every won amount of the fixture reaches the published fct_opportunity (1,200,000 +
+    250,000 + 1,000,000 + 300,000, the deleted lead's left out) and the run log names the schema read. The
+    options for files are refused, as by the load. Before, the nightly job had no --connector: a company
+    whose Salesforce arrives through Fivetran or Airbyte had no nightly run."""
+    from nightly_helpers import nightly
+
+    monkeypatch.delenv("REVOPS_EXPORT_TIME", raising=False)  # the export time comes from the data
+    refused = nightly(tmp_path, "--connector")
+    assert refused.returncode == 2 and "add --source salesforce" in _unboxed(refused), refused.stderr
+    refused = nightly(tmp_path, "--source", "salesforce", "--connector", "--raw-dir", str(RAW))
+    assert refused.returncode == 2 and "--raw-dir not allowed" in _unboxed(refused), refused.stderr
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+    warehouse = connector_warehouse(tmp_path)
+    before = _salesforce_contents(warehouse)
+    night = nightly(tmp_path, "--source", "salesforce", "--connector")
+    assert night.returncode == 0, night.stdout + night.stderr[-4000:]
+    assert "load (connector): recorded schema salesforce" in night.stderr
+    assert "build: full refresh" in night.stderr
+    assert _salesforce_contents(warehouse) == before
+    with duckdb.connect(str(tmp_path / "published" / "revops.duckdb"), read_only=True) as published:
+        assert published.execute(
+            "select count(*), sum(won_amount) from marts.fct_opportunity"
+        ).fetchall() == [(5, 2750000)]
+        assert published.execute(
+            "select status, load_mode, raw_dir, rows_loaded, rows_quarantined from ops.run_log"
+        ).fetchall() == [("published", "connector", "salesforce", 0, 0)]
+    # The hand-computed lead funnel; the as-of is the recorded export time (O4's CreatedDate, 09:00 JST):
+    # O4 is won on 2027-10-01, after it. The calendar runs 2025-2029 (the load's business calendar).
+    assert_mart_equals_expected(
+        "fct_lead_funnel",
+        RELATIONS["marts.fct_lead_funnel"],
+        EXPECTED,
+        warehouse.query_dicts("select * from marts.fct_lead_funnel"),
+    )
+    assert warehouse.query("select as_of_at, as_of_source from intermediate.int_as_of") == [
+        (datetime(2027, 9, 1, 9), "export_time")
+    ]
+    assert warehouse.query(
+        "select min(fiscal_month), max(fiscal_month) from intermediate.int_fiscal_months"
+    ) == [(date(2025, 1, 1), date(2029, 12, 1))]

@@ -13,7 +13,16 @@ from typing import Annotated
 
 import typer
 
-from revops.cli_options import Encoding, ExportTime, MaxErrors, Source, SourceTimezone, Timezone
+from revops.cli_options import (
+    Connector,
+    Encoding,
+    ExportTime,
+    MaxErrors,
+    Source,
+    SourceTimezone,
+    Timezone,
+    check_connector_options,
+)
 from revops.loader import load_connector, load_dir, run_cli
 from revops.sources import SourceName
 from revops.upsert import render_changes, upsert_dir
@@ -32,18 +41,6 @@ RawDir = Annotated[
         "--raw-dir",
         help="Directory with one <table>.csv or <table>.parquet per contract table. Required, except with "
         "--connector.",
-    ),
-]
-Connector = Annotated[
-    bool,
-    typer.Option(
-        "--connector",
-        help="With --source salesforce: the objects are already in the warehouse, synced by a connector "
-        "(Fivetran, Airbyte) into schema var salesforce_schema. Check that the required objects are there "
-        "and record the load (raw.load_metadata, raw.business_calendar, the change log) without copying or "
-        "changing them. No --raw-dir. Export time: --export-time, else the connector's latest sync stamp "
-        "(_fivetran_synced, _airbyte_extracted_at, _sdc_batched_at), else the data's latest "
-        "SystemModstamp/LastModifiedDate/CreatedDate.",
     ),
 ]
 
@@ -94,10 +91,10 @@ def main(
     own tables in schema raw written in one transaction; docs/sources/salesforce.md.
     """
     if connector:
-        _check_connector_options(
+        check_connector_options(
             source=source,
             raw_dir=raw_dir,
-            mode=mode,
+            upsert=mode == Mode.upsert,
             encoding=encoding,
             strict=strict,
             timezone=timezone,
@@ -131,37 +128,3 @@ def main(
             lambda progress: load_dir(raw_dir, progress=progress, source=source, **options), max_errors
         )
     raise typer.Exit(code)
-
-
-def _check_connector_options(
-    *,
-    source: SourceName,
-    raw_dir: Path | None,
-    mode: Mode,
-    encoding: list[str] | None,
-    strict: bool,
-    timezone: str | None,
-    source_timezone: str | None,
-) -> None:
-    """--connector reads a Salesforce schema in place: no files, so no file options."""
-    if source != SourceName.salesforce:
-        raise typer.BadParameter(
-            "--connector reads a schema a Salesforce connector wrote: add --source salesforce"
-        )
-    given = [
-        name
-        for name, value in (
-            ("--raw-dir", raw_dir is not None),
-            ("--mode upsert", mode == Mode.upsert),
-            ("--encoding", bool(encoding)),
-            ("--strict", strict),
-            ("--timezone", timezone is not None),
-            ("--source-timezone", source_timezone is not None),
-        )
-        if value
-    ]
-    if given:
-        raise typer.BadParameter(
-            f"--connector reads the schema in place (no files, times in UTC as the connector keeps them): "
-            f"{', '.join(given)} not allowed"
-        )

@@ -2,6 +2,7 @@
 
 revops nightly --raw-dir exports/2026-11-26 [--mode upsert|full] [--keep 7]
     [--source contract|salesforce] [--source-timezone TZ] [--export-time TIME]
+revops nightly --source salesforce --connector [--export-time TIME] [--keep 7]
 
 BI reads published/revops.duckdb (schema marts and the run log ops.run_log),
 replaced in one atomic rename only after every error-severity test passed.
@@ -18,7 +19,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from revops.cli_options import Encoding, ExportTime, Source, SourceTimezone, Timezone
+from revops.cli_options import (
+    Connector,
+    Encoding,
+    ExportTime,
+    Source,
+    SourceTimezone,
+    Timezone,
+    check_connector_options,
+)
 from revops.nightly import NightlyOptions, run_nightly
 from revops.runlog import RunRecord
 from revops.settings import PROJECT_DIR, duckdb_path
@@ -83,13 +92,27 @@ def main(
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail the load if any row would be quarantined.")
     ] = False,
+    connector: Connector = False,
 ) -> None:
     """Load, build and publish. Exit 0 published; 1 dbt build failed; 2 load failed; 3 publication failed;
     4 another nightly run holds a lock (of the publication directory or the warehouse: nothing done), or
     another process holds the warehouse's DuckDB lock.
 
     A failed run leaves the current publication untouched and is logged (ops.run_log in the warehouse).
+
+    --source salesforce --connector: the night's load is the connector's sync into the warehouse
+    (scripts/load.py --connector: no files; the load records it), then build and publish as usual.
     """
+    if connector:
+        check_connector_options(
+            source=source,
+            raw_dir=raw_dir,
+            upsert=mode == Mode.upsert,
+            encoding=encoding,
+            strict=strict,
+            timezone=timezone,
+            source_timezone=source_timezone,
+        )
     if mode is None:
         mode = Mode.upsert if source == SourceName.contract else Mode.full
     if mode == Mode.upsert and source != SourceName.contract:
@@ -109,6 +132,7 @@ def main(
         export_time=export_time,
         strict=strict,
         source=source.value,
+        connector=connector,
     )
     result = run_nightly(options, Console(stderr=True))
     Console().print(status_line(result.record), highlight=False, markup=False, soft_wrap=True)
