@@ -5,8 +5,9 @@
 Phases, each timed and written to the run log (revops.runlog):
 
 1. load     scripts/load.py's loader in-process: `full` replaces schema raw,
-            `upsert` merges a delta directory (revops.upsert). Skipped without
-            a raw directory.
+            `upsert` merges a delta directory (revops.upsert); `connector`
+            records the Salesforce objects a connector synced (load_connector,
+            nothing copied). Skipped without a raw directory or connector.
 2. build    `dbt build` on the working warehouse, streamed with progress. A
             full refresh when asked, when no run was published yet, or when
             the project (models, macros, seeds, dbt_project.yml, vars) changed
@@ -155,6 +156,8 @@ class NightlyOptions:
     """The load records the Salesforce objects a connector synced into the warehouse (no raw_dir)."""
 
     def __post_init__(self) -> None:
+        if self.connector and (self.source != "salesforce" or self.raw_dir is not None):
+            raise ValueError("connector: a load of the Salesforce source's synced schema, without raw_dir")
         if self.source != "contract":
             self.dbt_vars = {**self.dbt_vars, "crm_source": self.source}
 
@@ -403,10 +406,10 @@ class NightlyRun:
                 )
             return EXIT_LOAD
         if isinstance(report, ConnectorReport):
-            in_place = sum(item.rows or 0 for item in report.objects)
+            self.record.rows_read = sum(item.rows or 0 for item in report.objects)
             phases.say(
-                f"load (connector): recorded schema {report.schema}, {in_place:,} object rows read in place, "
-                f"in {self.record.load_seconds:.1f}s"
+                f"load (connector): recorded schema {report.schema}, {self.record.rows_read:,} object rows "
+                f"read in place, in {self.record.load_seconds:.1f}s"
             )
             return EXIT_OK
         phases.say(

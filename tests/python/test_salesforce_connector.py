@@ -9,6 +9,7 @@ var crm_source differs from the loaded source fails once, saying which var to pa
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from datetime import date, datetime
 from pathlib import Path
@@ -255,15 +256,23 @@ def _unboxed(completed: subprocess.CompletedProcess) -> str:
     return " ".join((completed.stdout + completed.stderr).replace("│", " ").split())
 
 
-def test_the_nightly_job_loads_builds_and_publishes_a_connector_schema(
+def test_nightly_runs_on_a_connector_schema_then_on_salesforce_exports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """scripts/nightly.py --source salesforce --connector: the night's load records the connector's sync
     (no files, the schema read in place), then the full build with its data tests and the publication, as
     for exports. Every won amount of the fixture reaches the published fct_opportunity (1,200,000 +
-    250,000 + 1,000,000 + 300,000, the deleted lead's left out) and the run log names the schema read. The
-    options for files are refused, as by the load. Before, the nightly job had no --connector: a company
-    whose Salesforce arrives through Fivetran or Airbyte had no nightly run."""
+    250,000 + 1,000,000 + 300,000, the deleted lead's left out) and the run log names the schema read.
+    The options for files are refused, as by the load, and so is a salesforce_schema in --vars (the load
+    reads the project's); --mode upsert is refused for Salesforce. A warehouse without the connector's
+    schema fails the night in phase load, logged. Before, the nightly job had no --connector: a company
+    whose Salesforce arrives through Fivetran or Airbyte recorded each sync by hand before the night,
+    outside its locks and its run log.
+
+    The next night loads Data Loader files (the same objects) with a lead deleted in Salesforce: it is
+    incremental and, loaded in full (the change log names no lead), recomputes every lead: a lead gone
+    from the export has no events left to be found by, and still loses its rows. (One warehouse for both
+    routes keeps the suite to one full build; a company uses one.)"""
     from nightly_helpers import nightly
 
     monkeypatch.delenv("REVOPS_EXPORT_TIME", raising=False)  # the export time comes from the data
@@ -271,22 +280,62 @@ def test_the_nightly_job_loads_builds_and_publishes_a_connector_schema(
     assert refused.returncode == 2 and "add --source salesforce" in _unboxed(refused), refused.stderr
     refused = nightly(tmp_path, "--source", "salesforce", "--connector", "--raw-dir", str(RAW))
     assert refused.returncode == 2 and "--raw-dir not allowed" in _unboxed(refused), refused.stderr
+    refused = nightly(
+        tmp_path, "--source", "salesforce", "--connector", "--vars", '{"salesforce_schema": "sf"}'
+    )
+    assert refused.returncode == 2 and "set it there instead" in _unboxed(refused), refused.stderr
+    refused = nightly(tmp_path, "--source", "salesforce", "--mode", "upsert", "--raw-dir", str(RAW))
+    assert refused.returncode == 2 and "--mode upsert is for the contract source" in _unboxed(refused)
     assert not (tmp_path / "warehouse.duckdb").exists()
+
+    empty = tmp_path / "no_connector_schema"
+    empty.mkdir()
+    duckdb.connect(str(Warehouse(empty).path)).close()
+    failed = nightly(empty, "--source", "salesforce", "--connector")
+    assert failed.returncode == 2, failed.stdout + failed.stderr[-4000:]
+    with duckdb.connect(str(Warehouse(empty).path), read_only=True) as connection:
+        ((status, phase, mode, reason),) = connection.execute(
+            "select status, failed_phase, load_mode, reason from ops.run_log"
+        ).fetchall()
+    assert (status, phase, mode) == ("failed", "load", "connector")
+    assert (
+        reason.startswith("connector load of schema salesforce failed: ")
+        and "no schema 'salesforce'" in reason
+    )
+    assert not (empty / "published" / "revops.duckdb").exists()
 
     warehouse = connector_warehouse(tmp_path)
     before = _salesforce_contents(warehouse)
     night = nightly(tmp_path, "--source", "salesforce", "--connector")
     assert night.returncode == 0, night.stdout + night.stderr[-4000:]
-    assert "load (connector): recorded schema salesforce" in night.stderr
+    in_place = sum(len(rows) for rows in before.values())
+    assert (
+        f"load (connector): recorded schema salesforce, {in_place:,} object rows read in place"
+        in night.stderr
+    )
     assert "build: full refresh" in night.stderr
     assert _salesforce_contents(warehouse) == before
-    with duckdb.connect(str(tmp_path / "published" / "revops.duckdb"), read_only=True) as published:
-        assert published.execute(
+    published = tmp_path / "published" / "revops.duckdb"
+
+    def lead_rows(lead_id: str) -> list[tuple]:
+        with duckdb.connect(str(published), read_only=True) as connection:
+            return connection.execute(
+                "select (select count(*) from marts.fct_lead_funnel where lead_id = $1), "
+                "(select count(*) from marts.fct_kpi_metric_events where lead_id = $1)",
+                [lead_id],
+            ).fetchall()
+
+    with duckdb.connect(str(published), read_only=True) as connection:
+        assert connection.execute(
             "select count(*), sum(won_amount) from marts.fct_opportunity"
         ).fetchall() == [(5, 2750000)]
-        assert published.execute(
-            "select status, load_mode, raw_dir, rows_loaded, rows_quarantined from ops.run_log"
-        ).fetchall() == [("published", "connector", "salesforce", 0, 0)]
+        assert connection.execute(
+            "select lead_origin, count(*) from marts.fct_opportunity group by 1 order by 1"
+        ).fetchall() == [("account", 2), ("contact", 2), ("lead", 1)]
+        assert connection.execute(
+            "select status, load_mode, raw_dir, rows_read, rows_loaded, rows_quarantined from ops.run_log"
+        ).fetchall() == [("published", "connector", "salesforce", in_place, 0, 0)]
+    assert lead_rows("00Q000000000004EAA") == [(1, 1)]
     # The hand-computed lead funnel; the as-of is the recorded export time (O4's CreatedDate, 09:00 JST):
     # O4 is won on 2027-10-01, after it. The calendar runs 2025-2029 (the load's business calendar).
     assert_mart_equals_expected(
@@ -301,3 +350,18 @@ def test_the_nightly_job_loads_builds_and_publishes_a_connector_schema(
     assert warehouse.query(
         "select min(fiscal_month), max(fiscal_month) from intermediate.int_fiscal_months"
     ) == [(date(2025, 1, 1), date(2029, 12, 1))]
+
+    second = tmp_path / "second"
+    shutil.copytree(RAW, second)
+    leads = second / "Lead.csv"
+    live = '"00Q000000000004EAA","false"'
+    assert live in leads.read_text(encoding="utf-8")
+    leads.write_text(
+        leads.read_text(encoding="utf-8").replace(live, '"00Q000000000004EAA","true"'), encoding="utf-8"
+    )
+    exported = nightly(
+        tmp_path, "--source", "salesforce", "--raw-dir", str(second), "--export-time", DATA_LOADER_EXPORT_TIME
+    )
+    assert exported.returncode == 0, exported.stdout + exported.stderr[-4000:]
+    assert "build: incremental" in exported.stderr
+    assert lead_rows("00Q000000000004EAA") == [(0, 0)]

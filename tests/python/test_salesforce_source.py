@@ -329,50 +329,6 @@ def test_salesforce_fixture_builds_on_postgres_with_the_same_marts(salesforce_bu
         drop_postgres_database(database)
 
 
-def test_nightly_runs_on_salesforce_exports(tmp_path: Path) -> None:
-    from conftest import run_script
-    from nightly_helpers import nightly
-
-    published = tmp_path / "published"
-    upsert = run_script("nightly.py", "--source", "salesforce", "--mode", "upsert", "--raw-dir", str(RAW))
-    assert upsert.returncode == 2 and "--mode upsert is for the contract source" in upsert.stderr
-
-    def night(raw: Path) -> str:
-        completed = nightly(tmp_path, "--source", "salesforce", "--raw-dir", str(raw))
-        assert completed.returncode == 0, completed.stdout + completed.stderr[-4000:]
-        return completed.stdout + completed.stderr
-
-    def lead_rows(lead_id: str) -> list[tuple]:
-        with duckdb.connect(str(published / "revops.duckdb"), read_only=True) as connection:
-            return connection.execute(
-                "select (select count(*) from marts.fct_lead_funnel where lead_id = $1), "
-                "(select count(*) from marts.fct_kpi_metric_events where lead_id = $1)",
-                [lead_id],
-            ).fetchall()
-
-    assert "build: full refresh" in night(RAW)
-    with duckdb.connect(str(published / "revops.duckdb"), read_only=True) as connection:
-        rows = connection.execute(
-            "select lead_origin, count(*) from marts.fct_opportunity group by 1 order by 1"
-        )
-        assert rows.fetchall() == [("account", 2), ("contact", 2), ("lead", 1)]
-    assert lead_rows("00Q000000000004EAA") == [(1, 1)]
-
-    # The next export has the lead deleted in Salesforce. The night is incremental and, loaded in full
-    # (the change log names no lead), recomputes every lead: a lead gone from the export has no events left to be
-    # found by, and still loses its rows.
-    second = tmp_path / "second"
-    shutil.copytree(RAW, second)
-    leads = second / "Lead.csv"
-    live = '"00Q000000000004EAA","false"'
-    assert live in leads.read_text(encoding="utf-8")
-    leads.write_text(
-        leads.read_text(encoding="utf-8").replace(live, '"00Q000000000004EAA","true"'), encoding="utf-8"
-    )
-    assert "build: incremental" in night(second)
-    assert lead_rows("00Q000000000004EAA") == [(0, 0)]
-
-
 def test_connector_schema_with_fivetran_deletes_missing_columns_and_objects(warehouse: Warehouse) -> None:
     """A connector's schema: `_fivetran_deleted` honoured, a missing column null, a missing optional object
     empty, a missing required object a clear error. A timestamp column with a time zone (timestamptz) is

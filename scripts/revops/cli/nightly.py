@@ -31,6 +31,7 @@ from revops.cli_options import (
 from revops.nightly import NightlyOptions, run_nightly
 from revops.runlog import RunRecord
 from revops.settings import PROJECT_DIR, duckdb_path
+from revops.settings import dbt_vars as project_vars
 from revops.sources import SourceName
 
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
@@ -57,7 +58,10 @@ def _vars(value: str | None) -> dict:
 def main(
     raw_dir: Annotated[
         Path | None,
-        typer.Option("--raw-dir", help="The night's export directory. Without it, only build and publish."),
+        typer.Option(
+            "--raw-dir",
+            help="The night's export directory. Without it (and without --connector), only build and publish.",
+        ),
     ] = None,
     mode: Annotated[
         Mode | None,
@@ -103,6 +107,16 @@ def main(
     --source salesforce --connector: the night's load is the connector's sync into the warehouse
     (scripts/load.py --connector: no files; the load records it), then build and publish as usual.
     """
+    run_vars = _vars(dbt_vars)
+    project_schema = project_vars().get("salesforce_schema")
+    if (
+        source == SourceName.salesforce
+        and run_vars.get("salesforce_schema", project_schema) != project_schema
+    ):
+        raise typer.BadParameter(
+            "--vars salesforce_schema: the load reads and writes the schema of dbt_project.yml's var "
+            "salesforce_schema, so dbt would build from another; set it there instead"
+        )
     if connector:
         check_connector_options(
             source=source,
@@ -125,7 +139,7 @@ def main(
         mode=mode.value,  # type: ignore[arg-type]
         keep=keep,
         full_refresh=full_refresh,
-        dbt_vars=_vars(dbt_vars),
+        dbt_vars=run_vars,
         encoding=tuple(encoding or ()),
         timezone=timezone,
         source_timezone=source_timezone,
