@@ -13,8 +13,9 @@ tests/fixtures/salesforce/raw plus three Website-less or new leads written below
   each, created 09-25 10:00 and 09-27 10:00 JST, no status changes, so no owners), and there is no
   gmail.com row.
 - beta.example.com: the lead 00Q…2 (Cloud, by its owner) and the contact 003…2 of var
-  default_business_unit `unassigned` (no unit on the record nor on its owner), whose open opportunity
-  006…2 is `unassigned` too. `unassigned` is no unit, so only Cloud is engaged: no row.
+  default_business_unit `unassigned` (no unit on the record nor on its owner). The open opportunity
+  006…2 has no unit field and its owner none: it takes its person's, L2's Cloud (its contact role's
+  contact 003…2 is L2 from L2's creation on). `unassigned` is no unit, so only Cloud is engaged: no row.
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def test_the_default_business_unit_is_no_engaged_unit(conflicts_build: tuple[War
         "select business_unit, active_leads, open_opportunities, is_engaged "
         "from intermediate.int_account_business_units where company_key = 'beta.example.com' "
         "order by business_unit"
-    ) == [("Cloud", 1, 0, True), ("unassigned", 1, 1, False)]
+    ) == [("Cloud", 1, 1, True), ("unassigned", 1, 0, False)]
 
 
 def test_account_conflicts_are_the_hand_computed_row(conflicts_build: tuple[Warehouse, str]) -> None:

@@ -5,9 +5,11 @@
 --    one in force when the opportunity was created), or the contact itself (lead_origin `contact`;
 --    the earliest role when several are primary);
 -- 3. else no person (lead_origin `account`: expansions, renewals, deals opened on the account).
--- business_unit: the opportunity's business-unit field, else its owner's, else var
--- default_business_unit. is_closed / is_won: IsClosed / IsWon, else (an export without them) the
--- stage's flags in seed pipeline_stages, else open; an empty IsClosed with IsWon true is closed.
+-- business_unit: the opportunity's business-unit field, else its owner's, else its person's (the
+-- lead or contact above, whose own unit is its field, else its owner's, else the default), else var
+-- default_business_unit (an opportunity without a person). is_closed / is_won: IsClosed / IsWon,
+-- else (an export without them) the stage's flags in seed pipeline_stages, else open; an empty
+-- IsClosed with IsWon true is closed.
 -- closed_at: CloseDate 00:00 reporting time when closed, or created_at when that is later.
 -- Currency: CurrencyIsoCode, else var salesforce_default_currency.
 with
@@ -30,6 +32,10 @@ person_keys as (
 
 users as (
     select * from {{ ref('stg_salesforce__user') }}
+),
+
+people as (
+    select * from {{ ref('stg_salesforce__crm_people') }}
 ),
 
 stages as (
@@ -90,8 +96,12 @@ final as (
             else 'account'
         end as lead_origin,
         flagged.account_id,
-        coalesce(flagged.business_unit, users.business_unit, '{{ var("default_business_unit") }}')
-            as business_unit,
+        coalesce(
+            flagged.business_unit,
+            users.business_unit,
+            people.business_unit,
+            '{{ var("default_business_unit") }}'
+        ) as business_unit,
         flagged.owner_id,
         flagged.created_at as opportunity_created_at,
         flagged.stage_name as crm_stage,
@@ -118,6 +128,8 @@ final as (
             and primary_roles.role_order = 1
     left join users
         on {{ salesforce_id15('flagged.owner_id') }} = {{ salesforce_id15('users.user_id') }}
+    left join people
+        on coalesce(conversions.lead_id, primary_roles.person_id) = people.person_id
 )
 
 select * from final
