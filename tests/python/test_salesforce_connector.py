@@ -76,6 +76,15 @@ def connector_load(warehouse: Warehouse, *extra: str) -> subprocess.CompletedPro
     )
 
 
+def loads_export_time(warehouse: Warehouse, source: str, expected: datetime, *extra: str) -> None:
+    """A connector load (with `extra` options) succeeds, reports its export time as taken from `source`,
+    and records `expected` (reporting time) in raw.load_metadata."""
+    loaded = connector_load(warehouse, *extra)
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    assert f"from {source}" in loaded.stdout
+    assert warehouse.query("select export_time from raw.load_metadata") == [(expected,)]
+
+
 def _schemas(warehouse: Warehouse) -> list[str]:
     return [
         schema
@@ -172,18 +181,16 @@ def test_connector_columns_are_found_by_key_and_zoned_times_read_as_instants(
             "UPDATE salesforce.lead SET \"SystemModstamp\" = TIMESTAMPTZ '2027-09-15 12:00:00+00' "
             "WHERE id = '00Q000000000002EAA'"
         )
-    loaded = connector_load(warehouse)
-    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
-    assert "from the latest change in the data (lead.SystemModstamp)" in loaded.stdout
-    assert warehouse.query("select export_time from raw.load_metadata") == [(datetime(2027, 9, 15, 21),)]
+    loads_export_time(
+        warehouse, "the latest change in the data (lead.SystemModstamp)", datetime(2027, 9, 15, 21)
+    )
     assert warehouse.query("select min(calendar_date), max(calendar_date) from raw.business_calendar") == [
         (date(2025, 1, 1), date(2032, 12, 31))
     ]
     # --export-time, when given, is the export time (and the calendar still covers the data)
-    given = connector_load(warehouse, "--export-time", "2027-12-01T00:00:00+09:00")
-    assert given.returncode == 0, given.stdout + given.stderr
-    assert "from --export-time" in given.stdout
-    assert warehouse.query("select export_time from raw.load_metadata") == [(datetime(2027, 12, 1),)]
+    loads_export_time(
+        warehouse, "--export-time", datetime(2027, 12, 1), "--export-time", "2027-12-01T00:00:00+09:00"
+    )
 
     # A connector's own sync stamp, when the objects have one, is the export time, ahead of the records'
     # times: Fivetran's _fivetran_synced, latest 2027-09-20 03:00 UTC on a lead (zoned) against 2027-09-19
@@ -205,10 +212,9 @@ def test_connector_columns_are_found_by_key_and_zoned_times_read_as_instants(
             "UPDATE salesforce.opportunity SET \"CreatedDate\" = TIMESTAMP '2062-09-01 00:00:00' "
             'WHERE "CreatedDate" = (SELECT max("CreatedDate") FROM salesforce.opportunity)'
         )
-    synced = connector_load(warehouse)
-    assert synced.returncode == 0, synced.stdout + synced.stderr
-    assert "from the connector's latest sync (lead._fivetran_synced)" in synced.stdout
-    assert warehouse.query("select export_time from raw.load_metadata") == [(datetime(2027, 9, 20, 12),)]
+    loads_export_time(
+        warehouse, "the connector's latest sync (lead._fivetran_synced)", datetime(2027, 9, 20, 12)
+    )
 
 
 def test_a_connector_schema_without_a_required_object_exits_2_naming_it(tmp_path: Path) -> None:
