@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -67,30 +68,23 @@ Connector = Annotated[
 ]
 
 
-def check_connector_options(
-    *,
-    source: SourceName,
-    raw_dir: Path | None,
-    upsert: bool,
-    encoding: list[str] | None,
-    strict: bool,
-    timezone: str | None,
-    source_timezone: str | None,
-) -> None:
-    """--connector reads a Salesforce schema in place: no files, so no file options."""
-    if source != SourceName.salesforce:
+def check_connector_options(params: Mapping[str, Any]) -> None:
+    """--connector reads a Salesforce schema in place: no files, so no file options. `params` are the
+    command's parameters by name (typer.Context.params of scripts/load.py and scripts/nightly.py, which
+    name them alike)."""
+    if params["source"] != SourceName.salesforce:
         raise typer.BadParameter(
             "--connector reads a schema a Salesforce connector wrote: add --source salesforce"
         )
     given = [
         name
         for name, value in (
-            ("--raw-dir", raw_dir is not None),
-            ("--mode upsert", upsert),
-            ("--encoding", bool(encoding)),
-            ("--strict", strict),
-            ("--timezone", timezone is not None),
-            ("--source-timezone", source_timezone is not None),
+            ("--raw-dir", params["raw_dir"] is not None),
+            ("--mode upsert", params["mode"] == "upsert"),
+            ("--encoding", bool(params["encoding"])),
+            ("--strict", params["strict"]),
+            ("--timezone", params["timezone"] is not None),
+            ("--source-timezone", params["source_timezone"] is not None),
         )
         if value
     ]

@@ -47,6 +47,7 @@ RawDir = Annotated[
 
 @app.command()
 def main(
+    ctx: typer.Context,
     raw_dir: RawDir = None,
     encoding: Encoding = None,
     strict: Annotated[
@@ -91,15 +92,7 @@ def main(
     own tables in schema raw written in one transaction; docs/sources/salesforce.md.
     """
     if connector:
-        check_connector_options(
-            source=source,
-            raw_dir=raw_dir,
-            upsert=mode == Mode.upsert,
-            encoding=encoding,
-            strict=strict,
-            timezone=timezone,
-            source_timezone=source_timezone,
-        )
+        check_connector_options(ctx.params)
         code = run_cli(
             lambda progress: load_connector(export_time=export_time, dry_run=dry_run),
             max_errors,

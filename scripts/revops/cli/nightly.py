@@ -56,6 +56,7 @@ def _vars(value: str | None) -> dict:
 
 @app.command()
 def main(
+    ctx: typer.Context,
     raw_dir: Annotated[
         Path | None,
         typer.Option(
@@ -118,15 +119,7 @@ def main(
             "salesforce_schema, so dbt would build from another; set it there instead"
         )
     if connector:
-        check_connector_options(
-            source=source,
-            raw_dir=raw_dir,
-            upsert=mode == Mode.upsert,
-            encoding=encoding,
-            strict=strict,
-            timezone=timezone,
-            source_timezone=source_timezone,
-        )
+        check_connector_options(ctx.params)
     if mode is None:
         mode = Mode.upsert if source == SourceName.contract else Mode.full
     if mode == Mode.upsert and source != SourceName.contract:
