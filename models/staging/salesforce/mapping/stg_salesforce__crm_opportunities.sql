@@ -1,17 +1,17 @@
 -- Opportunities, every non-deleted one, linked to a funnel person in this order:
--- 1. the lead whose ConvertedOpportunityId is it (lead_origin `lead`; the earliest converted when
---    several name it);
--- 2. else its primary OpportunityContactRole's contact: the lead converted into that contact (the
---    one in force when the opportunity was created), or the contact itself (lead_origin `contact`;
---    the earliest role when several are primary);
--- 3. else no person (lead_origin `account`: expansions, renewals, deals opened on the account).
--- business_unit: the opportunity's business-unit field, else its owner's, else its person's (the
--- lead or contact above, whose own unit is its field, else its owner's, else the default), else var
--- default_business_unit (an opportunity without a person). is_closed / is_won: IsClosed / IsWon,
--- else (an export without them) the stage's flags in seed pipeline_stages, else open; an empty
--- IsClosed with IsWon true is closed.
--- closed_at: CloseDate 00:00 reporting time when closed, or created_at when that is later.
--- Currency: CurrencyIsoCode, else var salesforce_default_currency.
+-- 1. the lead whose ConvertedOpportunityId is it (lead_origin `lead`; the earliest converted first);
+-- 2. else its primary OpportunityContactRole's contact: the lead converted into that contact (the one
+--    in force when the opportunity was created), or the contact itself (`contact`; earliest role first);
+-- 3. else no person (`account`: expansions, renewals, deals opened on the account).
+-- business_unit: its field, else its owner's, else its person's (stg_salesforce__crm_people); without a
+-- person, its account's when the account's opportunities with a unit (var default_business_unit aside)
+-- all share one (an account of several units: none, a guess would move pipeline between units); else
+-- var default_business_unit.
+-- is_closed / is_won: IsClosed / IsWon, else the stage's flags in seed pipeline_stages, else open (an
+-- empty IsClosed with IsWon true is closed). closed_at: CloseDate 00:00 reporting time when closed, or
+-- created_at when that is later. Currency: CurrencyIsoCode, else var salesforce_default_currency.
+-- Longer than 150 lines on purpose: the person link, the unit (which needs every opportunity of the
+-- account) and the flags decide one row together; split, each part would read the same objects again.
 with
 
 opportunities as (
@@ -86,39 +86,16 @@ primary_roles as (
     where contact_roles.is_primary
 ),
 
-final as (
+linked as (
     select
-        flagged.opportunity_id,
+        flagged.*,
         coalesce(conversions.lead_id, primary_roles.person_id) as lead_id,
         case
             when conversions.lead_id is not null then 'lead'
             when primary_roles.person_id is not null then 'contact'
             else 'account'
         end as lead_origin,
-        flagged.account_id,
-        coalesce(
-            flagged.business_unit,
-            users.business_unit,
-            people.business_unit,
-            '{{ var("default_business_unit") }}'
-        ) as business_unit,
-        flagged.owner_id,
-        flagged.created_at as opportunity_created_at,
-        flagged.stage_name as crm_stage,
-        flagged.amount,
-        coalesce(flagged.currency_iso_code, {{ default_currency('salesforce') }}) as currency,
-        flagged.is_closed_flag as is_closed,
-        -- CloseDate is a date: a close dated the day the opportunity was created (or backdated before
-        -- it) is at its creation, never before it.
-        case
-            when flagged.is_closed_flag
-                then greatest(cast(flagged.close_date as {{ dbt.type_timestamp() }}), flagged.created_at)
-        end as closed_at,
-        flagged.is_won_flag as is_won,
-        flagged.opportunity_type,
-        flagged.close_date,
-        flagged.contract_start,
-        flagged.contract_end
+        coalesce(flagged.business_unit, users.business_unit, people.business_unit) as known_business_unit
     from flagged
     left join conversions
         on {{ salesforce_id15('flagged.opportunity_id') }} = conversions.opportunity_id15
@@ -130,6 +107,51 @@ final as (
         on {{ salesforce_id15('flagged.owner_id') }} = {{ salesforce_id15('users.user_id') }}
     left join people
         on coalesce(conversions.lead_id, primary_roles.person_id) = people.person_id
+),
+
+account_units as (
+    -- The one unit of an account whose opportunities with a unit all share it.
+    select
+        {{ salesforce_id15('account_id') }} as account_id15,
+        min(known_business_unit) as business_unit
+    from linked
+    where
+        account_id is not null
+        and known_business_unit <> '{{ var("default_business_unit") }}'
+    group by {{ salesforce_id15('account_id') }}
+    having count(distinct known_business_unit) = 1
+),
+
+final as (
+    select
+        linked.opportunity_id,
+        linked.lead_id,
+        linked.lead_origin,
+        linked.account_id,
+        coalesce(
+            linked.known_business_unit,
+            account_units.business_unit,
+            '{{ var("default_business_unit") }}'
+        ) as business_unit,
+        linked.owner_id,
+        linked.created_at as opportunity_created_at,
+        linked.stage_name as crm_stage,
+        linked.amount,
+        coalesce(linked.currency_iso_code, {{ default_currency('salesforce') }}) as currency,
+        linked.is_closed_flag as is_closed,
+        -- CloseDate is a date: a close backdated before the creation is at the creation
+        case
+            when linked.is_closed_flag
+                then greatest(cast(linked.close_date as {{ dbt.type_timestamp() }}), linked.created_at)
+        end as closed_at,
+        linked.is_won_flag as is_won,
+        linked.opportunity_type,
+        linked.close_date,
+        linked.contract_start,
+        linked.contract_end
+    from linked
+    left join account_units
+        on {{ salesforce_id15('linked.account_id') }} = account_units.account_id15
 )
 
 select * from final
