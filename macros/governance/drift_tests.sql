@@ -1,23 +1,22 @@
 {#-
-    Generic test: a rate column (e.g. mart_definition_drift.disagreement_rate)
-    stays at or under the limit held in var `limit_var`. Slices with fewer than
-    var `min_count_var` leads in `count_column` are too small to judge and are
-    skipped, as are rows not matching `measured_when` (SQL, e.g. the drift
-    mart's measured slices; default all rows). Each failing row names its slice (`slice_columns`, e.g. the month
-    and business unit), the rate and the limit.
+    Generic test: the rows a model judged `failing_statuses` in `status_column`
+    (e.g. mart_definition_drift.drift_status, whose one rule is in the mart), so
+    the test and every reader of the mart judge a slice alike. Each failing row
+    names its slice (`slice_columns`, e.g. the month and business unit), its
+    judged count (`count_column`), the rate (the tested column) and the limit it
+    was judged by (`limit_column`, the mart's copy of the var).
 
-    Used twice per rate: once with drift_warn_rate and severity warn, once with
-    drift_error_rate and severity error, so a moderate drift warns and a large
-    one fails the build.
+    Used twice on mart_definition_drift.disagreement_rate: statuses warn and
+    error with severity warn (above var drift_warn_rate), status error with
+    severity error (above var drift_error_rate), so a moderate drift warns and
+    a large one fails the build.
 -#}
-{% test rate_within_limit(model, column_name, limit_var, slice_columns, count_column, min_count_var, measured_when='1 = 1') %}
+{% test judged_over_limit(model, column_name, status_column, failing_statuses, limit_column, slice_columns, count_column) %}
 select
     {{ slice_columns | join(', ') }},
     {{ count_column }} as judged_leads,
     {{ column_name }} as rate,
-    cast({{ var(limit_var) }} as {{ type_ratio() }}) as rate_limit
+    {{ limit_column }} as rate_limit
 from {{ model }}
-where {{ measured_when }}
-    and {{ count_column }} >= {{ var(min_count_var) }}
-    and {{ column_name }} > {{ var(limit_var) }}
+where {{ status_column }} in ('{{ failing_statuses | join("', '") }}')
 {% endtest %}

@@ -445,6 +445,39 @@ def test_drift_bars_leave_out_not_measured_slices(core: Warehouse) -> None:
             assert (bars["y"], bars["customdata"]) == (heights, hover), (half, unit)
 
 
+def test_drift_status_and_limits_are_the_builds(core: Warehouse, tmp_path: Path) -> None:
+    """A slice's status and the limits drawn are the mart's (drift_status and the limits it was judged by),
+    never judged again on the page with dbt_project.yml's vars, which a build run with other --vars does
+    not use. In a copy of the core build, 2026-04 SaaS (7 leads, 5/7 disagreeing; not_judged under the
+    file's 20-lead minimum) is planted `error` under limits 30% / 60% / 1 lead."""
+    copy = tmp_path / "planted_drift.duckdb"
+    shutil.copy(core.path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute(
+            "update marts.mart_definition_drift set drift_warn_rate = 0.3, drift_error_rate = 0.6,"
+            " drift_min_mql_leads = 1,"
+            " drift_status = case when mql_month = date '2026-04-01' and business_unit = 'SaaS'"
+            " then 'error' else drift_status end"
+        )
+    before, after = section_slices(core.path, "drift"), section_slices(copy, "drift")
+    for slices, status in ((before, "not_judged"), (after, "error")):
+        for unit in ("SaaS", ALL_UNITS):
+            values = keyed(slices[f"2026-H1|{unit}"])
+            assert values["status"] == status, unit
+            assert values["status:2026-04-01:SaaS"] == status, unit
+            assert values["error_slices"] == (1 if status == "error" else 0), unit
+    lines = {
+        shape["y0"]
+        for shape in after["2026-H1|SaaS"]["figure"]["layout"]["shapes"]
+        if shape.get("type") == "line"
+    }
+    assert lines == {0.3, 0.6}
+    with Marts(copy) as marts:
+        payload, _omitted, _failed = build_payload(marts, "en")
+    drift = next(each for each in payload["sections"] if each["id"] == "drift")
+    assert "30%" in drift["subtitle"] and "60%" in drift["subtitle"], drift["subtitle"]
+
+
 def test_the_all_units_rates_are_the_all_units_marts(demo: Warehouse, tmp_path: Path) -> None:
     """NRR, GRR and CAC payback for all units come from mart_revenue_retention_all_units and
     mart_unit_economics_all_units (the ratios of the units' sums, computed once in SQL), never from the

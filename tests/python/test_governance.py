@@ -714,6 +714,11 @@ def test_small_slices_are_not_judged_by_default(governed: ProjectCopy) -> None:
     # Every slice has fewer than drift_min_mql_leads (20) leads: both rate tests pass.
     assert "PASS mql_drift_above_warn_rate " in governed.build_output
     assert "PASS mql_drift_above_error_rate " in governed.build_output
+    judged = governed.query(
+        "select distinct drift_status, drift_warn_rate, drift_error_rate, drift_min_mql_leads "
+        "from marts.mart_definition_drift"
+    )
+    assert [tuple(row.values()) for row in judged] == [("not_judged", 0.05, 0.2, 20)]
 
 
 def drift_failures(project: ProjectCopy, test: str) -> set[tuple]:
@@ -751,6 +756,16 @@ def test_drift_warns_and_fails_above_the_limits(
     # The failing rows name the months and business units.
     assert drift_failures(governed, "mql_drift_above_warn_rate") == warned
     assert drift_failures(governed, "mql_drift_above_error_rate") == errored
+    # They are the mart's own judgement (what the dashboard shows), under the vars of this build.
+    statuses = governed.query(
+        "select mql_month, business_unit, drift_status, drift_error_rate from marts.mart_definition_drift"
+    )
+    assert {
+        (row["mql_month"], row["business_unit"]): row["drift_status"]
+        for row in statuses
+        if row["drift_status"] in ("warn", "error")
+    } == {slice_: "error" if slice_ in errored else "warn" for slice_ in warned}
+    assert {row["drift_error_rate"] for row in statuses} == {dbt_vars.get("drift_error_rate", 0.2)}
 
 
 def test_a_month_the_crm_stopped_flagging_is_listed(tmp_path: Path) -> None:
@@ -909,6 +924,7 @@ def test_unit_tests_pin_every_stage_rule_and_formula(governed: ProjectCopy) -> N
         "int_lead_mql_by_definition::mql_by_definition_while_history_is_restated",
         "int_lead_mql_drift::mql_drift_classified_per_lead",
         "mart_definition_drift::mql_drift_rates_and_median_per_slice",
+        "mart_definition_drift::drift_status_is_judged_above_the_limits",
         "mart_definition_impact::definition_impact_counts_per_month",
     ):
         assert f"PASS {test} " in governed.build_output, test
@@ -1460,8 +1476,8 @@ def test_conventions_catch_violations(tmp_path: Path) -> None:
     (project.dir / "models" / "stg_outside_a_layer.sql").write_text("select 1 as id\n")
     project.edit(
         "models/marts/governance/_governance__models.yml",
-        "are not judged).\n    config:\n      contract: {enforced: true}\n",
-        "are not judged).\n    config:\n      contract: {enforced: false}\n",
+        "judgement is the column drift_status, with the limits it used.\n    config:\n      contract: {enforced: true}\n",
+        "judgement is the column drift_status, with the limits it used.\n    config:\n      contract: {enforced: false}\n",
     )
     project.edit(
         "seeds/_seeds.yml",

@@ -2,9 +2,12 @@
 -- definition, per month (of the first of the two MQL times) and business
 -- unit. A slice where the CRM flag is empty for every lead (the export has no
 -- crm_mql_at, or the MA tool does not flag that unit) is `not_measured`: its
--- rates are null, because an absent flag is not a disagreement. The rate tests
--- judge measured slices only: they warn above var drift_warn_rate and fail the
--- build above var drift_error_rate.
+-- rates are null, because an absent flag is not a disagreement.
+-- drift_status is the one judgement of a slice, which the drift tests and the
+-- dashboard read: a measured slice with at least var drift_min_mql_leads leads
+-- is `error` above var drift_error_rate, `warn` above var drift_warn_rate, else
+-- `ok`; any other slice is `not_judged`. The limits it was judged by are
+-- columns too, so a build run with other --vars says so.
 with
 
 lead_drift as (
@@ -31,6 +34,32 @@ measured as (
     from slice_counts
 ),
 
+rated as (
+    select
+        *,
+        case
+            when drift_measurement = 'measured'
+                then {{ safe_divide('both_count', 'mql_leads') }}
+        end as agreement_rate,
+        case
+            when drift_measurement = 'measured'
+                then {{ safe_divide('crm_only_count + agreed_only_count', 'mql_leads') }}
+        end as disagreement_rate
+    from measured
+),
+
+judged as (
+    select
+        *,
+        case
+            when disagreement_rate is null or mql_leads < {{ var('drift_min_mql_leads') }} then 'not_judged'
+            when disagreement_rate > {{ var('drift_error_rate') }} then 'error'
+            when disagreement_rate > {{ var('drift_warn_rate') }} then 'warn'
+            else 'ok'
+        end as drift_status
+    from rated
+),
+
 final as (
     select
         signal_month as mql_month,
@@ -41,16 +70,15 @@ final as (
         cast(both_count as {{ dbt.type_bigint() }}) as both_count,
         cast(crm_only_count as {{ dbt.type_bigint() }}) as crm_only_count,
         cast(agreed_only_count as {{ dbt.type_bigint() }}) as agreed_only_count,
-        case
-            when drift_measurement = 'measured' then {{ safe_divide('both_count', 'mql_leads') }}
-        end as agreement_rate,
-        case
-            when drift_measurement = 'measured'
-                then {{ safe_divide('crm_only_count + agreed_only_count', 'mql_leads') }}
-        end as disagreement_rate,
+        agreement_rate,
+        disagreement_rate,
         cast(median_hours_crm_minus_agreed as {{ type_ratio() }}) as median_hours_crm_minus_agreed,
-        cast(drift_measurement as {{ dbt.type_string() }}) as drift_measurement
-    from measured
+        cast(drift_measurement as {{ dbt.type_string() }}) as drift_measurement,
+        cast(drift_status as {{ dbt.type_string() }}) as drift_status,
+        cast({{ var('drift_warn_rate') }} as {{ type_ratio() }}) as drift_warn_rate,
+        cast({{ var('drift_error_rate') }} as {{ type_ratio() }}) as drift_error_rate,
+        cast({{ var('drift_min_mql_leads') }} as {{ dbt.type_bigint() }}) as drift_min_mql_leads
+    from judged
 )
 
 select * from final

@@ -1,10 +1,11 @@
 """Definition drift: the CRM's own MQL flag against the agreed definition (marts.mart_definition_drift).
 
-A month × unit slice is judged like the build's drift tests judge it: only
-with at least var drift_min_mql_leads MQL leads, a disagreement rate above
-var drift_warn_rate warns and above var drift_error_rate is an error (the
-vars as set in dbt_project.yml). The page's status for a half and unit is its
-worst judged slice. The chart shows every month of the chosen unit(s), the
+A month × unit slice's status is the mart's drift_status, the build's one
+judgement that its drift tests read too (at least drift_min_mql_leads MQL
+leads, a disagreement rate above drift_warn_rate warns, above drift_error_rate
+is an error), and the limits shown are the ones that build judged by (the
+mart's columns; the project file's vars only when the mart has no rows). The
+page's status for a half and unit is its worst slice. The chart shows every month of the chosen unit(s), the
 disagreement rate over the summed counts of the measured slices only (a
 not_measured slice has no CRM flag: every lead is agreed_only, and the mart
 gives it no rate, so it is not a disagreement), each bar coloured by its worst
@@ -55,22 +56,21 @@ class Limits:
     min_leads: int
 
     @classmethod
-    def from_vars(cls) -> Limits:
+    def of_build(cls, rows: list[dict]) -> Limits:
+        """The limits the build judged by: the mart's columns (the same in every row), else dbt_project.yml's vars."""
+        if rows:
+            row = rows[0]
+            return cls(
+                warn=float(row["drift_warn_rate"]),
+                error=float(row["drift_error_rate"]),
+                min_leads=int(row["drift_min_mql_leads"]),
+            )
         values = dbt_vars()
         return cls(
             warn=float(values.get("drift_warn_rate", 0.05)),
             error=float(values.get("drift_error_rate", 0.20)),
             min_leads=int(values.get("drift_min_mql_leads", 0)),
         )
-
-    def status(self, mql_leads: int, disagreement_rate: float | None) -> str:
-        if disagreement_rate is None or mql_leads < self.min_leads:
-            return "not_judged"
-        if disagreement_rate > self.error:
-            return "error"
-        if disagreement_rate > self.warn:
-            return "warn"
-        return "ok"
 
 
 def _worst(statuses: list[str]) -> str:
@@ -79,7 +79,16 @@ def _worst(statuses: list[str]) -> str:
 
 def build_drift(context: Context) -> Section | None:
     texts = context.texts
-    limits = Limits.from_vars()
+    rows = context.marts.rows(
+        f"""
+        select mql_month, fiscal_year, fiscal_half, business_unit, mql_leads, both_count, crm_only_count,
+               agreed_only_count, agreement_rate, disagreement_rate, median_hours_crm_minus_agreed,
+               drift_status, drift_warn_rate, drift_error_rate, drift_min_mql_leads
+        from {MART}
+        order by mql_month, business_unit
+        """
+    )
+    limits = Limits.of_build(rows)
     section = Section(
         "drift",
         texts("drift.title"),
@@ -91,17 +100,8 @@ def build_drift(context: Context) -> Section | None:
         ),
         ("half", "unit"),
     )
-    rows = context.marts.rows(
-        f"""
-        select mql_month, fiscal_year, fiscal_half, business_unit, mql_leads, both_count, crm_only_count,
-               agreed_only_count, agreement_rate, disagreement_rate, median_hours_crm_minus_agreed
-        from {MART}
-        order by mql_month, business_unit
-        """
-    )
     for row in rows:
-        rate = row["disagreement_rate"]
-        row["status"] = limits.status(int(row["mql_leads"]), None if rate is None else float(rate))
+        row["status"] = row["drift_status"]
         row["half"] = half_key(row["fiscal_year"], row["fiscal_half"])
     units = sorted({row["business_unit"] for row in rows})
     for unit in [ALL_UNITS, *units]:
