@@ -52,6 +52,10 @@ MARTS: dict[str, TableSpec] = {
         ("fiscal_month", "business_unit", "owner_id"),
         {"breach_rate", "median_business_days_to_response", "median_days_to_response"},
     ),
+    "mart_handoff_sla_half": _spec(
+        ("fiscal_year", "fiscal_half", "business_unit_scope", "owner_scope"),
+        {"breach_rate", "median_business_days_to_response", "median_days_to_response"},
+    ),
     "mart_funnel_shortfall": _spec(
         ("fiscal_year", "fiscal_half", "business_unit", "measure", "factor"),
         {"plan_value", "actual_value", "factor_ratio", "log_ratio", "effect", "effect_share"},

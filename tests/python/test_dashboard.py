@@ -478,6 +478,27 @@ def test_drift_status_and_limits_are_the_builds(core: Warehouse, tmp_path: Path)
     assert "30%" in drift["subtitle"] and "60%" in drift["subtitle"], drift["subtitle"]
 
 
+def test_the_handoff_rates_are_the_half_marts(core: Warehouse, tmp_path: Path) -> None:
+    """The hand-off cards and the owner table are rows of mart_handoff_sla_half, whose breach rate is of
+    the half's MQLs (computed once in SQL), never the page dividing the monthly mart's sums: planted rates
+    in a copy of that mart are what the page shows, for every unit together and for each unit."""
+    copy = tmp_path / "planted_handoff.duckdb"
+    shutil.copy(core.path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        planted = connection.execute(
+            "update marts.mart_handoff_sla_half set breach_rate = case when owner_scope = '(all)' then 0.125"
+            " else 0.375 end where handed_over > 0"
+        ).fetchone()
+    assert planted and planted[0] > 0
+    after = section_slices(copy, "handoff")
+    assert after
+    for key, content in after.items():
+        values = keyed(content)
+        assert values["breach_rate"] == 0.125, key
+        owner_rates = [value for name, value in values.items() if name.startswith("rate:")]
+        assert owner_rates and set(owner_rates) == {0.375}, key
+
+
 def test_the_all_units_rates_are_the_all_units_marts(demo: Warehouse, tmp_path: Path) -> None:
     """NRR, GRR and CAC payback for all units come from mart_revenue_retention_all_units and
     mart_unit_economics_all_units (the ratios of the units' sums, computed once in SQL), never from the

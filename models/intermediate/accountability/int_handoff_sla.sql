@@ -172,6 +172,10 @@ final as (
         first_response_at,
         response_status,
         responding_owner_id,
+        case
+            when first_response_at is null then '(no response)'
+            else coalesce(responding_owner_id, '(unknown)')
+        end as sla_owner_id,
         responding_owner_name,
         responding_owner_team,
         business_days_to_response,

@@ -28,6 +28,9 @@ from revops.dashboard.i18n import Texts
 from revops.dashboard.warehouse import Marts, half_last_month
 
 ALL_UNITS = "__all__"
+ALL_ROWS = "(all)"
+"""A rollup mart's business_unit_scope, channel_scope or owner_scope of the rows that add up every unit,
+channel or owner (macro all_rows_label)."""
 ANY = "*"
 
 # Colours: one accent for what needs attention, calm tones for the rest.

@@ -41,7 +41,10 @@ SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("attribution", ("marts.mart_campaign_attribution",), build_attribution),
     SectionSpec("cohorts", ("marts.mart_stage_conversion",), build_cohorts),
     SectionSpec(
-        "handoff", ("marts.mart_handoff_sla_monthly", "marts.mart_handoff_sla"), build_handoff, wide=False
+        "handoff",
+        ("marts.mart_handoff_sla_half", "marts.mart_handoff_sla_monthly", "marts.mart_handoff_sla"),
+        build_handoff,
+        wide=False,
     ),
     SectionSpec("drift", ("marts.mart_definition_drift",), build_drift, wide=False),
     SectionSpec("conflicts", ("marts.mart_account_conflicts",), build_conflicts),

@@ -23,6 +23,7 @@ from plotly.subplots import make_subplots
 from revops.dashboard import formatting
 from revops.dashboard.common import (
     ACCENT,
+    ALL_ROWS,
     ALL_UNITS,
     ANY,
     MUTED,
@@ -40,9 +41,6 @@ from revops.dashboard.common import (
 
 MART = "marts.mart_campaign_efficiency"
 CHANNEL_MART = "marts.mart_channel_efficiency"
-ALL_ROWS = "(all)"
-"""mart_channel_efficiency's business_unit_scope or channel_scope of the rows that add up every unit
-or channel (macro all_rows_label)."""
 TOP_CAMPAIGNS = 10
 
 

@@ -1,12 +1,11 @@
-"""MQL hand-off SLA breaches (marts.mart_handoff_sla_monthly).
+"""MQL hand-off SLA breaches (marts.mart_handoff_sla_half, marts.mart_handoff_sla_monthly).
 
-Per fiscal half and business unit: the mart's monthly counts summed over the
-half's months (and units, for all units): MQLs handed over, answered in time,
-answered late, never answered and past due (breached − answered late), still
-open in time; the breach rate is breached ÷ handed over on those sums (the
-mart's rule). The chart shows every month of the chosen unit(s) with the half
-shaded; the table ranks owners by breaches. MQLs nobody answered are under
-the mart's owner `(no response)`.
+Per fiscal half and business unit (or every unit): the cards and the owner
+table are rows of mart_handoff_sla_half, whose counts and breach rate are of
+the half's MQLs (its `(all)` owner row for the cards, one row per owner for the
+table): the page divides nothing. The chart shows every month of the chosen
+unit(s) with the half shaded, the monthly mart's counts added up over units
+(amounts only). MQLs nobody answered are under the owner `(no response)`.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import plotly.graph_objects as go
 from revops.dashboard import formatting
 from revops.dashboard.common import (
     ACCENT,
+    ALL_ROWS,
     ALL_UNITS,
     GOOD,
     MUTED,
@@ -41,21 +41,16 @@ from revops.dashboard.i18n import Texts
 from revops.settings import dbt_vars
 
 MART = "marts.mart_handoff_sla_monthly"
+HALF_MART = "marts.mart_handoff_sla_half"
 PER_MQL_MART = "marts.mart_handoff_sla"
 NO_RESPONSE = "(no response)"
 NOT_A_PERSON = frozenset({NO_RESPONSE, "(unknown)"})
-COUNTS = ("handed_over", "responded_in_sla", "responded_late", "open_in_sla", "breached")
+COUNTS = ("handed_over", "responded_in_sla", "responded_late", "open_in_sla", "breached", "open_breached")
 TOP_OWNERS = 10
 
 
-def _totals(rows: list[dict]) -> dict[str, int]:
-    totals = {name: sum(int(row[name]) for row in rows) for name in COUNTS}
-    totals["open_breached"] = totals["breached"] - totals["responded_late"]
-    return totals
-
-
-def _rate(totals: dict[str, int]) -> float | None:
-    return totals["breached"] / totals["handed_over"] if totals["handed_over"] else None
+def _month_totals(rows: list[dict]) -> dict[str, int]:
+    return {name: sum(int(row[name]) for row in rows) for name in COUNTS}
 
 
 def build_handoff(context: Context) -> Section | None:
@@ -69,18 +64,30 @@ def build_handoff(context: Context) -> Section | None:
     )
     rows = context.marts.rows(
         f"""
-        select fiscal_month, fiscal_year, fiscal_half, business_unit, owner_id, owner_name, {", ".join(COUNTS)}
+        select fiscal_month, fiscal_year, fiscal_half, business_unit, {", ".join(COUNTS)}
         from {MART}
         order by fiscal_month, business_unit, owner_id
         """
     )
     for row in rows:
         row["half"] = half_key(row["fiscal_year"], row["fiscal_half"])
-    units = sorted({row["business_unit"] for row in rows})
-    for unit in [ALL_UNITS, *units]:
+    halves = context.marts.rows(
+        f"""
+        select fiscal_year, fiscal_half, business_unit_scope, owner_scope, owner_name, {", ".join(COUNTS)},
+               breach_rate
+        from {HALF_MART}
+        order by fiscal_year, fiscal_half, business_unit_scope, owner_scope
+        """
+    )
+    by_slice: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for row in halves:
+        unit = ALL_UNITS if row["business_unit_scope"] == ALL_ROWS else row["business_unit_scope"]
+        by_slice[(half_key(row["fiscal_year"], row["fiscal_half"]), unit)].append(row)
+    for (half, unit), owners in sorted(
+        by_slice.items(), key=lambda item: (item[0][1] != ALL_UNITS, item[0][1], item[0][0])
+    ):
         chosen = [row for row in rows if unit == ALL_UNITS or row["business_unit"] == unit]
-        for half in sorted({row["half"] for row in chosen}):
-            section.add(half, unit, _slice(context, chosen, half))
+        section.add(half, unit, _slice(context, owners, chosen, half))
     return section
 
 
@@ -90,11 +97,11 @@ def owner_label(texts: Texts, owner_id: str, name: str | None) -> str:
     return name or owner_id
 
 
-def _slice(context: Context, rows: list[dict], half: str) -> Slice:
+def _slice(context: Context, half_rows: list[dict], month_rows: list[dict], half: str) -> Slice:
+    """half_rows: mart_handoff_sla_half's rows of the half and unit scope (the `(all)` owner and each owner)."""
     texts = context.texts
-    in_half = [row for row in rows if row["half"] == half]
-    totals = _totals(in_half)
-    rate = _rate(totals)
+    totals = next(row for row in half_rows if row["owner_scope"] == ALL_ROWS)
+    rate = totals["breach_rate"]
     content = Slice(figure_height=340)
     content.cards = [
         card(
@@ -120,26 +127,23 @@ def _slice(context: Context, rows: list[dict], half: str) -> Slice:
     ]
     if totals["open_breached"]:
         content.callout(texts("handoff.unanswered", count=formatting.count(totals["open_breached"])))
-    owners: dict[str, list[dict]] = defaultdict(list)
-    for row in in_half:
-        owners[row["owner_id"]].append(row)
     ranked = sorted(
-        owners,
-        key=lambda owner: (-_totals(owners[owner])["breached"], -(_rate(_totals(owners[owner])) or 0), owner),
+        (row for row in half_rows if row["owner_scope"] != ALL_ROWS),
+        key=lambda row: (-row["breached"], -(row["breach_rate"] or 0), row["owner_scope"]),
     )
-    people = [owner for owner in ranked if owner not in NOT_A_PERSON and _totals(owners[owner])["breached"]]
+    people = [row for row in ranked if row["owner_scope"] not in NOT_A_PERSON and row["breached"]]
     if people:
-        worst = _totals(owners[people[0]])
+        worst = people[0]
         content.callout(
             texts(
                 "handoff.worst_owner",
-                owner=owner_label(texts, people[0], owners[people[0]][0]["owner_name"]),
+                owner=owner_label(texts, worst["owner_scope"], worst["owner_name"]),
                 count=formatting.count(worst["breached"]),
-                rate=formatting.rate(_rate(worst)),
+                rate=formatting.rate(worst["breach_rate"]),
             ),
             tone="warn",
         )
-    content.figure = _figure(context, rows, half)
+    content.figure = _figure(context, month_rows, half)
     content.set_table(
         [
             texts("handoff.col_owner"),
@@ -149,27 +153,26 @@ def _slice(context: Context, rows: list[dict], half: str) -> Slice:
             texts("handoff.col_breached"),
             texts("handoff.col_rate"),
         ],
-        [_owner_row(texts, owner, owners[owner]) for owner in ranked[:TOP_OWNERS]],
+        [_owner_row(texts, row) for row in ranked[:TOP_OWNERS]],
         title=texts("handoff.table_title", limit=TOP_OWNERS),
     )
     return content
 
 
-def _owner_row(texts: Texts, owner: str, rows: list[dict]) -> list[dict[str, Any]]:
-    totals = _totals(rows)
-    rate = _rate(totals)
+def _owner_row(texts: Texts, row: dict) -> list[dict[str, Any]]:
+    owner = row["owner_scope"]
     return [
-        cell(owner_label(texts, owner, rows[0]["owner_name"])),
-        cell(formatting.count(totals["handed_over"]), totals["handed_over"], f"handed_over:{owner}"),
-        cell(formatting.count(totals["responded_in_sla"]), totals["responded_in_sla"], f"in_sla:{owner}"),
-        cell(formatting.count(totals["responded_late"]), totals["responded_late"], f"late:{owner}"),
+        cell(owner_label(texts, owner, row["owner_name"])),
+        cell(formatting.count(row["handed_over"]), row["handed_over"], f"handed_over:{owner}"),
+        cell(formatting.count(row["responded_in_sla"]), row["responded_in_sla"], f"in_sla:{owner}"),
+        cell(formatting.count(row["responded_late"]), row["responded_late"], f"late:{owner}"),
         cell(
-            formatting.count(totals["breached"]),
-            totals["breached"],
+            formatting.count(row["breached"]),
+            row["breached"],
             f"breached:{owner}",
-            "bad" if totals["breached"] else None,
+            "bad" if row["breached"] else None,
         ),
-        cell(formatting.rate(rate), rate, f"rate:{owner}"),
+        cell(formatting.rate(row["breach_rate"]), row["breach_rate"], f"rate:{owner}"),
     ]
 
 
@@ -179,7 +182,7 @@ def _figure(context: Context, rows: list[dict], half: str) -> dict:
     for row in rows:
         months[row["fiscal_month"]].append(row)
     ordered = sorted(months)
-    totals = [_totals(months[month]) for month in ordered]
+    totals = [_month_totals(months[month]) for month in ordered]
     figure = empty_figure(
         barmode="stack",
         legend={"orientation": "h", "y": -0.18, "x": 0, "traceorder": "normal"},

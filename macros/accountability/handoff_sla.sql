@@ -1,0 +1,31 @@
+{#- The hand-off SLA rolled up over a group of MQLs (rows of int_handoff_sla): the one rule of its
+    counts, medians and breach rate, which mart_handoff_sla_monthly (per month, unit and owner) and
+    mart_handoff_sla_half (per half, unit scope and owner scope) both apply, so a half's rate is the
+    rate of its MQLs, never a mean of the months' rates.
+    handoff_sla_aggregates(): the aggregate expressions, in a select grouped by the rollup's keys.
+    handoff_sla_columns(): the contract's columns over those aggregates, in the marts' order. -#}
+{% macro handoff_sla_aggregates() -%}
+    count(*) as handed_over,
+    sum(case when is_responded then 1 else 0 end) as responded,
+    sum(case when sla_status = 'responded_in_sla' then 1 else 0 end) as responded_in_sla,
+    sum(case when sla_status = 'responded_late' then 1 else 0 end) as responded_late,
+    sum(case when sla_status = 'open_in_sla' then 1 else 0 end) as open_in_sla,
+    sum(case when sla_status = 'open_breached' then 1 else 0 end) as open_breached,
+    sum(case when is_breached then 1 else 0 end) as breached,
+    {{ median('business_days_to_response') }} as median_business_days_to_response,
+    {{ median('days_to_response') }} as median_days_to_response
+{%- endmacro %}
+
+
+{% macro handoff_sla_columns() -%}
+    cast(handed_over as {{ dbt.type_bigint() }}) as handed_over,
+    cast(responded as {{ dbt.type_bigint() }}) as responded,
+    cast(responded_in_sla as {{ dbt.type_bigint() }}) as responded_in_sla,
+    cast(responded_late as {{ dbt.type_bigint() }}) as responded_late,
+    cast(open_in_sla as {{ dbt.type_bigint() }}) as open_in_sla,
+    cast(breached as {{ dbt.type_bigint() }}) as breached,
+    {{ safe_divide('breached', 'handed_over') }} as breach_rate,
+    cast(median_business_days_to_response as {{ type_ratio() }}) as median_business_days_to_response,
+    cast(median_days_to_response as {{ type_ratio() }}) as median_days_to_response,
+    cast(open_breached as {{ dbt.type_bigint() }}) as open_breached
+{%- endmacro %}
