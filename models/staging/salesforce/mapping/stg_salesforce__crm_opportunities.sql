@@ -130,7 +130,7 @@ final as (
         linked.account_id,
         coalesce(
             linked.known_business_unit,
-            account_units.business_unit,
+            case when linked.lead_origin = 'account' then account_units.business_unit end,
             '{{ var("default_business_unit") }}'
         ) as business_unit,
         linked.owner_id,
