@@ -40,3 +40,27 @@
 {% macro all_rows_label() -%}
     '(all)'
 {%- endmacro %}
+
+{#-
+    all_and_own_scopes(relation, key, column, scope, only_known=false): the rollup rule of the marts
+    with '(all)' rows (mart_channel_efficiency, mart_handoff_sla_half): every row of `relation`,
+    by `key`, counts in the scope all_rows_label() and in its own `column`'s scope, named `scope`.
+    only_known: a row whose `column` is null counts in '(all)' only (a campaign without a unit);
+    otherwise a null stays its own scope, so a contract's not_null on `scope` fails loudly.
+-#}
+{% macro all_and_own_scopes(relation, key, column, scope, only_known=false) -%}
+    select
+        {{ key }},
+        {{ all_rows_label() }} as {{ scope }}
+    from {{ relation }}
+
+    union all
+
+    select
+        {{ key }},
+        {{ column }} as {{ scope }}
+    from {{ relation }}
+    {%- if only_known %}
+    where {{ column }} is not null
+    {%- endif %}
+{%- endmacro %}

@@ -10,35 +10,17 @@ campaign_efficiency as (
     select * from {{ ref('int_campaign_efficiency') }}
 ),
 
--- Every campaign counts for every unit together, and for its own unit.
+-- Every campaign counts for every unit together, and for its own unit (none
+-- without one).
 unit_scopes as (
-    select
-        campaign_id,
-        {{ all_rows_label() }} as business_unit_scope
-    from campaign_efficiency
-
-    union all
-
-    select
-        campaign_id,
-        business_unit as business_unit_scope
-    from campaign_efficiency
-    where business_unit is not null
+    {{ all_and_own_scopes(
+        'campaign_efficiency', 'campaign_id', 'business_unit', 'business_unit_scope', only_known=true
+    ) }}
 ),
 
 -- Every campaign counts for its channel, and for every channel together.
 channel_scopes as (
-    select
-        campaign_id,
-        channel as channel_scope
-    from campaign_efficiency
-
-    union all
-
-    select
-        campaign_id,
-        {{ all_rows_label() }} as channel_scope
-    from campaign_efficiency
+    {{ all_and_own_scopes('campaign_efficiency', 'campaign_id', 'channel', 'channel_scope') }}
 ),
 
 totals as (

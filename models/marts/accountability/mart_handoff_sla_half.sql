@@ -9,36 +9,14 @@ handoff_sla as (
     select * from {{ ref('int_handoff_sla') }}
 ),
 
--- Every MQL counts for every unit together, and for its own unit.
+-- Every MQL counts for every unit together and for its own unit, and for every
+-- owner together and for its own owner (macro all_and_own_scopes).
 unit_scopes as (
-    select
-        lead_id,
-        {{ all_rows_label() }} as business_unit_scope
-    from handoff_sla
-
-    union all
-
-    select
-        lead_id,
-        business_unit as business_unit_scope
-    from handoff_sla
+    {{ all_and_own_scopes('handoff_sla', 'lead_id', 'business_unit', 'business_unit_scope') }}
 ),
 
--- Every MQL counts for every owner together, and for its own owner.
 owner_scopes as (
-    select
-        lead_id,
-        {{ all_rows_label() }} as owner_scope,
-        cast(null as {{ dbt.type_string() }}) as owner_name
-    from handoff_sla
-
-    union all
-
-    select
-        lead_id,
-        sla_owner_id as owner_scope,
-        responding_owner_name as owner_name
-    from handoff_sla
+    {{ all_and_own_scopes('handoff_sla', 'lead_id', 'sla_owner_id', 'owner_scope') }}
 ),
 
 rolled_up as (
@@ -47,7 +25,12 @@ rolled_up as (
         handoff_sla.fiscal_half,
         unit_scopes.business_unit_scope,
         owner_scopes.owner_scope,
-        max(owner_scopes.owner_name) as owner_name,
+        max(
+            case
+                when owner_scopes.owner_scope <> {{ all_rows_label() }}
+                    then handoff_sla.responding_owner_name
+            end
+        ) as owner_name,
         {{ handoff_sla_aggregates() }}
     from handoff_sla
     inner join unit_scopes
