@@ -328,15 +328,24 @@ def create_postgres_database(settings: PostgresSettings, dbname: str) -> Postgre
 
 
 def drop_postgres_database(settings: PostgresSettings) -> None:
-    from psycopg2 import sql
+    """Drop a database, ending the sessions still connected to it.
 
+    "with (force)" must be allowed to end every such session, an autovacuum worker analysing the
+    freshly published tables among them, which needs pg_signal_backend (start_postgres.sh grants
+    it). On a server whose role lacks it, a plain drop is tried next: PostgreSQL cancels autovacuum
+    workers on its own, and fails only while another client is still connected.
+    """
+    from psycopg2 import errors, sql
+
+    name = sql.Identifier(settings.dbname)
     connection = postgres_connect(settings.with_dbname("postgres"))
     try:
         connection.autocommit = True
         with connection.cursor() as cursor:
-            cursor.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(settings.dbname))
-            )
+            try:
+                cursor.execute(sql.SQL("drop database if exists {} with (force)").format(name))
+            except errors.InsufficientPrivilege:
+                cursor.execute(sql.SQL("drop database if exists {}").format(name))
     finally:
         connection.close()
 

@@ -229,6 +229,37 @@ def test_bi_reader_reads_marts_and_is_refused_elsewhere(
     assert owner["staging.stg_crm__leads"][1] == [(14,)]
 
 
+@pytest.mark.postgres
+def test_a_test_database_is_dropped_while_another_roles_session_is_in_it() -> None:
+    """The suites drop their databases while a session of another role may still be in them: an
+    autovacuum worker analysing the tables just published (the BI role's idle session stands in
+    for it). The drop ends it and the database is gone, rather than the teardown failing a test
+    that passed (it did in CI, "must be a member of ... pg_signal_backend")."""
+    import psycopg2
+
+    settings = PostgresSettings.from_env()
+    reason = postgres_available(settings)
+    assert reason is None, f"PostgreSQL is not available ({reason}); run scripts/engines/start_postgres.sh"
+    database = create_postgres_database(settings, f"revops_drop_{uuid.uuid4().hex[:10]}")
+    bi = database.with_login(
+        os.environ.get("REVOPS_BI_ROLE", "bi_reader"), os.environ.get("REVOPS_BI_PASSWORD", "bi_reader")
+    )
+    other = postgres_connect(bi)
+    try:
+        drop_postgres_database(database)
+        with pytest.raises(psycopg2.OperationalError), other.cursor() as cursor:
+            cursor.execute("select 1")
+    finally:
+        other.close()
+    connection = postgres_connect(settings.with_dbname("postgres"))
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("select count(*) from pg_database where datname = %s", (database.dbname,))
+            assert cursor.fetchone() == (0,)
+    finally:
+        connection.close()
+
+
 # --------------------------------------------------------------------------- Spark
 
 # The dbt unit tests that also run on Spark: those whose hand-made inputs go through the spark__
