@@ -43,8 +43,10 @@
 
 {#-
     all_and_own_scopes(relation, key, column, scope, only_known=false): the rollup rule of the marts
-    with '(all)' rows (mart_channel_efficiency, mart_handoff_sla_half): every row of `relation`,
-    by `key`, counts in the scope all_rows_label() and in its own `column`'s scope, named `scope`.
+    with '(all)' rows (mart_channel_efficiency, mart_handoff_sla_half, the stage-conversion rollups):
+    every row of `relation` counts in the scope all_rows_label() and in its own `column`'s scope,
+    named `scope`. key: the columns each row carries into its scopes (its key to join back on, or
+    every column the rollup needs).
     only_known: a row whose `column` is null counts in '(all)' only (a campaign without a unit);
     otherwise a null stays its own scope, so a contract's not_null on `scope` fails loudly.
 -#}

@@ -76,12 +76,8 @@ final as (
             case when dense.next_stage is not null then coalesce(cohort_counts.converted_count, 0) end
             as {{ dbt.type_bigint() }}
         ) as converted_count,
-        cast(
-            case
-                when dense.next_stage is not null
-                    then {{ safe_divide('cohort_counts.converted_count', 'cohort_counts.reached_count') }}
-            end as {{ type_exact_ratio() }}
-        ) as conversion_rate,
+        {{ stage_conversion_rate('dense.next_stage', 'cohort_counts.converted_count', 'cohort_counts.reached_count') }}
+            as conversion_rate,
         case
             when dense.next_stage is not null
                 then cast(cohort_counts.median_days_to_next as {{ type_exact_ratio() }})

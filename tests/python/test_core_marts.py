@@ -1,8 +1,8 @@
 """The core marts equal hand-computed expectations on a small, hand-made fixture.
 
 tests/fixtures/core/raw is loaded through the real loader and `dbt build`; every column of
-marts.fct_lead_funnel, marts.mart_stage_conversion, marts.mart_campaign_efficiency and
-marts.mart_channel_efficiency must equal
+marts.fct_lead_funnel, marts.mart_stage_conversion (and its rollups per half and per unit and month),
+marts.mart_campaign_efficiency and marts.mart_channel_efficiency must equal
 tests/fixtures/core/expected/*.csv. The expected values were computed by hand from the spec (see
 tests/fixtures/core/README.md); never regenerate them from model output.
 """
@@ -42,6 +42,17 @@ MARTS: dict[str, TableSpec] = {
         {"fiscal_year", "stage_order", "reached_count", "converted_count"},
         {"conversion_rate", "median_days_to_next"},
     ),
+    **{
+        rollup: _spec(
+            (*period, "business_unit_scope", "stage_order"),
+            {"fiscal_year", "stage_order", "cohort_leads", "reached_count", "converted_count"},
+            {"conversion_rate", "rate_from_lead"},
+        )
+        for rollup, period in (
+            ("mart_stage_conversion_half", ("fiscal_year", "fiscal_half")),
+            ("mart_stage_conversion_unit_monthly", ("cohort_month",)),
+        )
+    },
     "mart_campaign_efficiency": _spec(
         ("campaign_id",),
         {"total_cost", "leads", "mqls", "sals", "opportunities", "won_deals", "renewals", "won_amount"},

@@ -499,6 +499,39 @@ def test_the_handoff_rates_are_the_half_marts(core: Warehouse, tmp_path: Path) -
         assert owner_rates and set(owner_rates) == {0.375}, key
 
 
+def test_the_funnel_and_cohort_rates_are_the_rollup_marts(core: Warehouse, tmp_path: Path) -> None:
+    """The funnel's counts, rates and lead-to-won card are rows of mart_stage_conversion_half, and the
+    cohort chart's rates and leads rows of mart_stage_conversion_unit_monthly (both computed once in SQL),
+    never the page adding the cohort mart's channels, months or units up and dividing: planted values in
+    copies of those marts are what the page shows, for every unit together and for each unit."""
+    copy = tmp_path / "planted_funnel.duckdb"
+    shutil.copy(core.path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        for mart in ("mart_stage_conversion_half", "mart_stage_conversion_unit_monthly"):
+            planted = connection.execute(
+                f"update marts.{mart} set conversion_rate = case when business_unit_scope = '(all)'"
+                " then 0.125 else 0.375 end, rate_from_lead = 0.0625, cohort_leads = 99"
+                " where next_stage is not null"
+            ).fetchone()
+            assert planted and planted[0] > 0
+        connection.execute(
+            "update marts.mart_stage_conversion_half set reached_count = 77 where stage = 'sal'"
+        )
+    funnel, cohorts = section_slices(copy, "funnel"), section_slices(copy, "cohorts")
+    assert funnel and cohorts
+    for key, content in funnel.items():
+        values = keyed(content)
+        rate = 0.125 if key.endswith(f"|{ALL_UNITS}") else 0.375
+        assert {values[f"rate:{stage}"] for stage in STAGES[:-1]} == {rate}, key
+        assert values["reached:sal"] == 77 and values["lead_to_won"] == 0.0625, key
+    for key, content in cohorts.items():
+        values = keyed(content)
+        rate = 0.125 if key.endswith(f"|{ALL_UNITS}") else 0.375
+        rates = {value for name, value in values.items() if name.startswith("rate:")}
+        leads = {value for name, value in values.items() if name.startswith("leads:")}
+        assert rates == {rate} and leads == {99}, key
+
+
 def test_the_all_units_rates_are_the_all_units_marts(demo: Warehouse, tmp_path: Path) -> None:
     """NRR, GRR and CAC payback for all units come from mart_revenue_retention_all_units and
     mart_unit_economics_all_units (the ratios of the units' sums, computed once in SQL), never from the
@@ -604,7 +637,7 @@ def test_the_last_mature_cohort_is_not_labelled_immature(core: Warehouse) -> Non
         assert (
             [trace["y"][0] for trace in dotted]
             == [trace["y"][0] for trace in solid]
-            == [2 / 3, 1.0, 0.75, 2 / 3]
+            == pytest.approx([2 / 3, 1.0, 0.75, 2 / 3], abs=1e-9)
         )
 
 
@@ -984,8 +1017,9 @@ def test_the_funnel_equals_the_hand_computed_fixture(core_page: tuple[Any, Any])
     assert [numbers[f"reached:{stage}"] for stage in STAGES] == [
         ("8", 8), ("8", 8), ("7", 7), ("6", 6), ("2", 2), ("1", 1)
     ]  # fmt: skip
+    # The rates are the half mart's exact nine-decimal ratios.
     assert numbers["rate:mql"] == ("87.5%", 7 / 8)
-    assert numbers["rate:opportunity"] == ("33.3%", 2 / 6)
+    assert numbers["rate:opportunity"] == ("33.3%", pytest.approx(2 / 6, abs=1e-9))
     assert numbers["rate:renewed"] == ("—", None)
     assert numbers["lead_to_won"] == ("25.00%", 2 / 8)
     callout = page.inner_text("#section-funnel .callouts")
@@ -1009,7 +1043,7 @@ def test_immature_cohorts_are_marked(core_page: tuple[Any, Any]) -> None:
     numbers = shown(page, "cohorts")
     assert numbers["immature:2026-03-01"] == ("成熟", False)
     assert numbers["immature:2026-04-01"] == ("成熟前", True)
-    assert numbers["rate:2026-04-01:sal"] == ("85.7%", 6 / 7)
+    assert numbers["rate:2026-04-01:sal"] == ("85.7%", pytest.approx(6 / 7, abs=1e-9))
     assert "成熟前 (90日未満)" in page.inner_text("#section-cohorts .chart")  # the band over the chart
     dotted = page.eval_on_selector_all(
         "#section-cohorts .chart path.js-line", "nodes => nodes.filter(n => n.style.strokeDasharray).length"
@@ -1157,7 +1191,8 @@ def check_funnel(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
         assert numbers[f"converted:{stage}"] == (formatting.count(converted), converted)
         rate = None if converted is None or reached == 0 else converted / reached
         text = formatting.rate(rate) if converted is not None else "—"
-        assert numbers[f"rate:{stage}"] == (text, rate)
+        # The page shows the half mart's exact nine-decimal ratio of the same sums.
+        assert numbers[f"rate:{stage}"] == (text, rate if rate is None else pytest.approx(rate, abs=1e-9))
     return len(rows)
 
 
@@ -1184,7 +1219,8 @@ def check_cohorts(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
             assert numbers[f"immature:{month_id}"][1] == is_immature(month, as_of, 90)
         if stage in ("lead", "mql", "sal", "opportunity"):
             rate = converted / reached if reached else None
-            assert numbers[f"rate:{month_id}:{stage}"] == (formatting.rate(rate), rate)
+            expected = rate if rate is None else pytest.approx(rate, abs=1e-9)  # the mart's nine decimals
+            assert numbers[f"rate:{month_id}:{stage}"] == (formatting.rate(rate), expected)
             checked += 1
     return checked
 

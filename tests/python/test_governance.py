@@ -862,7 +862,7 @@ def test_mart_versions_keep_the_fixed_name_on_the_latest(governed: ProjectCopy) 
     types = governed.query(
         "select table_name, table_type, column_name, data_type from information_schema.columns "
         "inner join information_schema.tables using (table_schema, table_name) "
-        "where table_schema = 'marts' and table_name like 'mart_stage_conversion%' "
+        "where table_schema = 'marts' and table_name in ('mart_stage_conversion', 'mart_stage_conversion_v1') "
         "and column_name in ('conversion_rate', 'median_days_to_next')"
     )
     assert {(r["table_name"], r["table_type"], r["column_name"], r["data_type"]) for r in types} == {

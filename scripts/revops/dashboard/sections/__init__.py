@@ -32,14 +32,19 @@ class SectionSpec:
 
 
 SECTIONS: tuple[SectionSpec, ...] = (
-    SectionSpec("funnel", ("marts.mart_stage_conversion",), build_funnel, wide=False),
+    SectionSpec(
+        "funnel",
+        ("marts.mart_stage_conversion_half", "marts.mart_stage_conversion_unit_monthly"),
+        build_funnel,
+        wide=False,
+    ),
     SectionSpec("shortfall", ("marts.mart_funnel_shortfall",), build_shortfall, wide=False),
     SectionSpec("kpi", ("marts.mart_forward_kpi",), build_kpi),
     SectionSpec(
         "campaigns", ("marts.mart_campaign_efficiency", "marts.mart_channel_efficiency"), build_campaigns
     ),
     SectionSpec("attribution", ("marts.mart_campaign_attribution",), build_attribution),
-    SectionSpec("cohorts", ("marts.mart_stage_conversion",), build_cohorts),
+    SectionSpec("cohorts", ("marts.mart_stage_conversion_unit_monthly",), build_cohorts),
     SectionSpec(
         "handoff",
         ("marts.mart_handoff_sla_half", "marts.mart_handoff_sla_monthly", "marts.mart_handoff_sla"),

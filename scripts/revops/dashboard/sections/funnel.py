@@ -1,23 +1,25 @@
-"""The end-to-end funnel and the monthly cohort trends (marts.mart_stage_conversion).
+"""The end-to-end funnel and the monthly cohort trends.
 
-Both read the cohort mart: leads created in a month, by unit and channel,
-and how many reached each stage. A fiscal half's funnel is the sum of its
-cohort months; "all units" is the sum of the units. A stage's conversion is
-the leads that moved on over the leads that reached it (summed counts, the
-mart's own rule applied to the sum).
+The funnel of a fiscal half is marts.mart_stage_conversion_half, the cohort
+trends marts.mart_stage_conversion_unit_monthly: the cohort mart's counts added
+up per half (per month), every channel together, for each unit and for every
+unit together ('(all)'). Every count and rate shown is a row of those marts;
+the page neither adds counts up nor divides them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import plotly.graph_objects as go
 
 from revops.dashboard import formatting
 from revops.dashboard.common import (
     ACCENT,
+    ALL_ROWS,
     ALL_UNITS,
     ANY,
     PRIMARY,
@@ -39,62 +41,87 @@ from revops.dashboard.common import (
 )
 from revops.settings import dbt_vars
 
-MART = "marts.mart_stage_conversion"
+HALF_MART = "marts.mart_stage_conversion_half"
+MONTHLY_MART = "marts.mart_stage_conversion_unit_monthly"
 # Transitions drawn in the cohort trends. Renewal is left out: it comes a year
 # after the win, so every cohort younger than that would look like a collapse.
 TREND_STAGES = ("lead", "mql", "sal", "opportunity")
+STAGE_COLUMNS = (
+    "business_unit_scope, stage, stage_order, next_stage, cohort_leads, reached_count, converted_count, "
+    "conversion_rate, rate_from_lead"
+)
 
 
-@dataclass
-class Counts:
-    reached: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    converted: dict[str, int | None] = field(default_factory=dict)
-
-    def add(self, stage: str, reached: int, converted: int | None) -> None:
-        self.reached[stage] += int(reached)
-        if converted is None:
-            self.converted.setdefault(stage, None)
-        else:
-            self.converted[stage] = (self.converted.get(stage) or 0) + int(converted)
-
-    def rate(self, stage: str) -> float | None:
-        converted = self.converted.get(stage)
-        reached = self.reached.get(stage, 0)
-        return None if converted is None or reached == 0 else converted / reached
+def _ratio(value: Decimal | float | None) -> float | None:
+    return None if value is None else float(value)
 
 
-def _stages(context: Context) -> list[tuple[str, str | None]]:
-    rows = context.marts.rows(
-        f"select distinct stage, stage_order, next_stage from {MART} order by stage_order"
-    )
-    return [(row["stage"], row["next_stage"]) for row in rows]
+@dataclass(frozen=True)
+class StageRow:
+    """One stage of a funnel: a row of the rollup marts."""
+
+    stage: str
+    next_stage: str | None
+    cohort_leads: int
+    reached: int
+    converted: int | None
+    rate: float | None
+    rate_from_lead: float | None
+
+    @classmethod
+    def of(cls, row: dict) -> StageRow:
+        return cls(
+            stage=row["stage"],
+            next_stage=row["next_stage"],
+            cohort_leads=int(row["cohort_leads"]),
+            reached=int(row["reached_count"]),
+            converted=None if row["converted_count"] is None else int(row["converted_count"]),
+            rate=_ratio(row["conversion_rate"]),
+            rate_from_lead=_ratio(row["rate_from_lead"]),
+        )
 
 
-def _cohort_rows(context: Context) -> list[dict]:
-    return context.marts.rows(
-        f"""
-        select cohort_month, fiscal_year, fiscal_half, business_unit, stage,
-               sum(reached_count) as reached, sum(converted_count) as converted
-        from {MART}
-        group by cohort_month, fiscal_year, fiscal_half, business_unit, stage
-        """
-    )
+Funnel = dict[str, StageRow]
+"""A funnel's stages by name, in stage order."""
+
+
+def _unit(row: dict) -> str:
+    return ALL_UNITS if row["business_unit_scope"] == ALL_ROWS else row["business_unit_scope"]
+
+
+def _half_funnels(context: Context) -> dict[tuple[str, str], Funnel]:
+    funnels: dict[tuple[str, str], Funnel] = defaultdict(dict)
+    for row in context.marts.rows(
+        f"select fiscal_year, fiscal_half, {STAGE_COLUMNS} from {HALF_MART} "
+        "order by fiscal_year, fiscal_half, business_unit_scope, stage_order"
+    ):
+        funnels[(half_key(row["fiscal_year"], row["fiscal_half"]), _unit(row))][row["stage"]] = StageRow.of(
+            row
+        )
+    return funnels
+
+
+def _month_funnels(context: Context) -> tuple[dict[str, dict[date, Funnel]], dict[date, str]]:
+    """({unit: {cohort month: funnel}}, {cohort month: its half})."""
+    by_unit: dict[str, dict[date, Funnel]] = defaultdict(lambda: defaultdict(dict))
+    halves: dict[date, str] = {}
+    for row in context.marts.rows(
+        f"select cohort_month, fiscal_year, fiscal_half, {STAGE_COLUMNS} from {MONTHLY_MART} "
+        "order by cohort_month, business_unit_scope, stage_order"
+    ):
+        halves[row["cohort_month"]] = half_key(row["fiscal_year"], row["fiscal_half"])
+        by_unit[_unit(row)][row["cohort_month"]][row["stage"]] = StageRow.of(row)
+    return by_unit, halves
 
 
 def build_funnel(context: Context) -> Section | None:
     texts = context.texts
     section = Section("funnel", texts("funnel.title"), texts("funnel.subtitle"), filters=("half", "unit"))
-    stages = _stages(context)
-    counts: dict[tuple[str, str], Counts] = defaultdict(Counts)
-    months: dict[tuple[str, str], set[date]] = defaultdict(set)
-    for row in _cohort_rows(context):
-        half = half_key(row["fiscal_year"], row["fiscal_half"])
-        for unit in (row["business_unit"], ALL_UNITS):
-            counts[(half, unit)].add(row["stage"], row["reached"], row["converted"])
-            months[(half, unit)].add(row["cohort_month"])
+    by_unit, halves = _month_funnels(context)
     settings = dbt_vars()
-    for (half, unit), funnel in sorted(counts.items()):
-        content = _funnel_slice(context, stages, funnel, sorted(months[(half, unit)]))
+    for (half, unit), funnel in sorted(_half_funnels(context).items()):
+        months = sorted(month for month in by_unit[unit] if halves[month] == half)
+        content = _funnel_slice(context, funnel, months)
         renewals_until = renewals_may_still_come(
             half,
             context.as_of,
@@ -102,7 +129,7 @@ def build_funnel(context: Context) -> Section | None:
             int(settings["default_contract_months"]),
             int(settings["renewal_grace_days"]),
         )
-        if renewals_until is not None and any(stage == "renewed" for stage, _next in stages):
+        if renewals_until is not None and "renewed" in funnel:
             content.callout(
                 texts(
                     "funnel.renewals_not_final",
@@ -121,18 +148,15 @@ def build_funnel(context: Context) -> Section | None:
     return section
 
 
-def _funnel_slice(
-    context: Context, stages: list[tuple[str, str | None]], funnel: Counts, months: list[date]
-) -> Slice:
+def _funnel_slice(context: Context, funnel: Funnel, months: list[date]) -> Slice:
     texts = context.texts
     content = Slice(figure_height=380)
-    leads = funnel.reached.get("lead", 0)
     for stage in ("lead", "opportunity", "won"):
-        value = funnel.reached.get(stage, 0)
+        value = funnel[stage].reached if stage in funnel else 0
         content.cards.append(
             card(texts.label("stage", stage), formatting.count(value), value, f"reached:{stage}")
         )
-    won_rate = funnel.reached.get("won", 0) / leads if leads else None
+    won_rate = funnel["won"].rate_from_lead if "won" in funnel else None
     content.cards.append(
         card(texts("funnel.card_lead_to_won"), formatting.rate(won_rate, 2), won_rate, "lead_to_won")
     )
@@ -148,35 +172,29 @@ def _funnel_slice(
         )
     labels, values, bar_texts, rows = [], [], [], []
     previous_rate: float | None = None
-    for stage, next_stage in stages:
-        reached = funnel.reached.get(stage, 0)
-        labels.append(texts.label("stage", stage))
-        values.append(reached)
+    for stage in funnel.values():
+        labels.append(texts.label("stage", stage.stage))
+        values.append(stage.reached)
         bar_texts.append(
-            formatting.count(reached)
+            formatting.count(stage.reached)
             if previous_rate is None
             else texts(
-                "funnel.bar_text", count=formatting.count(reached), rate=formatting.rate(previous_rate)
+                "funnel.bar_text", count=formatting.count(stage.reached), rate=formatting.rate(previous_rate)
             )
         )
-        rate = funnel.rate(stage)
         rows.append(
             [
-                cell(texts.label("stage", stage)),
-                cell(formatting.count(reached), reached, f"reached:{stage}"),
+                cell(texts.label("stage", stage.stage)),
+                cell(formatting.count(stage.reached), stage.reached, f"reached:{stage.stage}"),
+                cell(formatting.count(stage.converted), stage.converted, f"converted:{stage.stage}"),
                 cell(
-                    formatting.count(funnel.converted.get(stage)),
-                    funnel.converted.get(stage),
-                    f"converted:{stage}",
-                ),
-                cell(
-                    formatting.rate(rate) if next_stage else formatting.MISSING,
-                    rate,
-                    f"rate:{stage}",
+                    formatting.rate(stage.rate) if stage.next_stage else formatting.MISSING,
+                    stage.rate,
+                    f"rate:{stage.stage}",
                 ),
             ]
         )
-        previous_rate = rate
+        previous_rate = stage.rate
     content.set_table(
         [
             texts("funnel.col_stage"),
@@ -216,30 +234,25 @@ def build_cohorts(context: Context) -> Section | None:
         texts("cohorts.subtitle", days=context.maturity_days),
         filters=("half", "unit"),
     )
-    stages = dict(_stages(context))
-    by_unit: dict[str, dict[date, Counts]] = defaultdict(lambda: defaultdict(Counts))
-    halves: dict[date, str] = {}
-    for row in _cohort_rows(context):
-        halves[row["cohort_month"]] = half_key(row["fiscal_year"], row["fiscal_half"])
-        for unit in (row["business_unit"], ALL_UNITS):
-            by_unit[unit][row["cohort_month"]].add(row["stage"], row["reached"], row["converted"])
-    for unit, cohorts in by_unit.items():
+    by_unit, halves = _month_funnels(context)
+    for unit, cohorts in sorted(by_unit.items()):
         for half in sorted(set(halves.values())):
-            section.add(half, unit, _cohort_slice(context, stages, cohorts, halves, half))
-        section.add(ANY, unit, _cohort_slice(context, stages, cohorts, halves, None))  # a half with no cohort
+            section.add(half, unit, _cohort_slice(context, cohorts, halves, half))
+        section.add(ANY, unit, _cohort_slice(context, cohorts, halves, None))  # a half with no cohort
     return section
 
 
+def _rate(funnel: Funnel, stage: str) -> float | None:
+    return funnel[stage].rate if stage in funnel else None
+
+
 def _cohort_slice(
-    context: Context,
-    stages: dict[str, str | None],
-    cohorts: dict[date, Counts],
-    halves: dict[date, str],
-    half: str,
+    context: Context, cohorts: dict[date, Funnel], halves: dict[date, str], half: str | None
 ) -> Slice:
     texts = context.texts
     content = Slice(figure_height=380)
     months = sorted(cohorts)
+    stages = {row.stage: row.next_stage for funnel in cohorts.values() for row in funnel.values()}
     labels = [month_label(texts, month) for month in months]
     xs = [month.isoformat() for month in months]
     immature = [is_immature(month, context.as_of, context.maturity_days) for month in months]
@@ -263,7 +276,7 @@ def _cohort_slice(
         name = texts(
             "transition", source=texts.label("stage", stage), target=texts.label("stage", stages.get(stage))
         )
-        rates = [cohorts[month].rate(stage) for month in months]
+        rates = [_rate(cohorts[month], stage) for month in months]
         colour = SERIES[index % len(SERIES)]
         mature_y = [rate if not flag else None for rate, flag in zip(rates, immature, strict=True)]
         # The immature part starts at the last mature point so the line continues, dotted.
@@ -305,10 +318,10 @@ def _cohort_slice(
     rows = []
     for month, label, flag in zip(months, labels, immature, strict=True):
         month_id = month.isoformat()
-        leads = cohorts[month].reached.get("lead", 0)
+        leads = next(iter(cohorts[month].values())).cohort_leads
         row = [cell(label), cell(formatting.count(leads), leads, f"leads:{month_id}")]
         for stage in TREND_STAGES:
-            rate = cohorts[month].rate(stage)
+            rate = _rate(cohorts[month], stage)
             row.append(cell(formatting.rate(rate), rate, f"rate:{month_id}:{stage}"))
         row.append(
             cell(

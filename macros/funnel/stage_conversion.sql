@@ -1,0 +1,54 @@
+{#-
+    stage_conversion_rate(next_stage, converted, reached, ratio_type=none): a stage's conversion, the
+    one rule of every stage-conversion mart (mart_stage_conversion, its v1 and its rollups): the leads
+    that reached the next stage over the leads that reached this one (safe_divide), null for the last
+    stage (no next stage) and when none reached. ratio_type: type_exact_ratio() unless given (v1
+    keeps its double).
+-#}
+{% macro stage_conversion_rate(next_stage, converted, reached, ratio_type=none) -%}
+    cast(
+        case when {{ next_stage }} is not null then {{ safe_divide(converted, reached) }} end
+        as {{ ratio_type or type_exact_ratio() }}
+    )
+{%- endmacro %}
+
+{#-
+    stage_conversion_rollup(relation, period_columns): mart_stage_conversion's counts added up per
+    period_columns x business_unit_scope x stage, every source channel together. `relation` has
+    mart_stage_conversion's columns and business_unit_scope (macro all_and_own_scopes). Counts add up;
+    the rate is the rule above applied to the sums, never a mean of rates. cohort_leads is the
+    first stage's reached_count of the period and scope (every stage row carries it), and
+    rate_from_lead the share of those leads that reached the stage. Medians do not add up: they
+    stay per channel in mart_stage_conversion.
+-#}
+{% macro stage_conversion_rollup(relation, period_columns) -%}
+    {%- set partition = period_columns | join(', ') ~ ', business_unit_scope' %}
+    select
+        {{ partition }},
+        stage,
+        stage_order,
+        next_stage,
+        first_value(sum(reached_count)) over (
+            partition by {{ partition }} order by stage_order
+        ) as cohort_leads,
+        sum(reached_count) as reached_count,
+        sum(converted_count) as converted_count
+    from {{ relation }}
+    group by {{ partition }}, stage, stage_order, next_stage
+{%- endmacro %}
+
+{#-
+    stage_conversion_rollup_columns(): the measure columns of the rollup marts
+    (mart_stage_conversion_half, mart_stage_conversion_unit_monthly), in their contract types.
+-#}
+{% macro stage_conversion_rollup_columns() -%}
+    cast(business_unit_scope as {{ dbt.type_string() }}) as business_unit_scope,
+    cast(stage as {{ dbt.type_string() }}) as stage,
+    cast(stage_order as integer) as stage_order,
+    cast(next_stage as {{ dbt.type_string() }}) as next_stage,
+    cast(cohort_leads as {{ dbt.type_bigint() }}) as cohort_leads,
+    cast(reached_count as {{ dbt.type_bigint() }}) as reached_count,
+    cast(converted_count as {{ dbt.type_bigint() }}) as converted_count,
+    {{ stage_conversion_rate('next_stage', 'converted_count', 'reached_count') }} as conversion_rate,
+    cast({{ safe_divide('reached_count', 'cohort_leads') }} as {{ type_exact_ratio() }}) as rate_from_lead
+{%- endmacro %}
