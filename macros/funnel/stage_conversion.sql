@@ -13,13 +13,15 @@
 {%- endmacro %}
 
 {#-
-    stage_conversion_rollup(relation, period_columns): mart_stage_conversion's counts added up per
-    period_columns x business_unit_scope x stage, every source channel together. `relation` has
-    mart_stage_conversion's columns and business_unit_scope (macro all_and_own_scopes). Counts add up;
-    the rate is the rule above applied to the sums, never a mean of rates. cohort_leads is the
-    first stage's reached_count of the period and scope (every stage row carries it), and
-    rate_from_lead the share of those leads that reached the stage. Medians do not add up: they
-    stay per channel in mart_stage_conversion.
+    stage_conversion_rollup(relation, period_columns): stage counts added up per period_columns x
+    business_unit_scope x stage. `relation` has period_columns, business_unit_scope, stage,
+    stage_order, next_stage, reached_count and converted_count: mart_stage_conversion's rows with
+    their scopes (macro all_and_own_scopes), or mart_stage_conversion_unit_monthly's. Counts add up;
+    the rate is the rule above applied to the sums, never a mean of rates. cohort_leads is the lead
+    stage's (stage_order 1) reached_count of the period and scope, on every stage row: null, and so a
+    failed contract, should a scope ever lack its lead row. rate_from_lead is the share of those
+    leads that reached the stage. Medians do not add up: they stay per channel in
+    mart_stage_conversion.
 -#}
 {% macro stage_conversion_rollup(relation, period_columns) -%}
     {%- set partition = period_columns | join(', ') ~ ', business_unit_scope' %}
@@ -28,8 +30,8 @@
         stage,
         stage_order,
         next_stage,
-        first_value(sum(reached_count)) over (
-            partition by {{ partition }} order by stage_order
+        max(case when stage_order = 1 then sum(reached_count) end) over (
+            partition by {{ partition }}
         ) as cohort_leads,
         sum(reached_count) as reached_count,
         sum(converted_count) as converted_count
