@@ -54,3 +54,32 @@
     {{ stage_conversion_rate('next_stage', 'converted_count', 'reached_count') }} as conversion_rate,
     cast({{ safe_divide('reached_count', 'cohort_leads') }} as {{ type_exact_ratio() }}) as rate_from_lead
 {%- endmacro %}
+
+{#-
+    cohort_maturity_columns(period_end, as_of_at): when a lead cohort's counts are final, by the
+    forward-KPI rules (macros kpi_matures_at, kpi_window_ends_at): the cohort period (a month, a
+    half) is over and its youngest possible lead, created at the period's last second, has had its
+    whole window. matures_at is null while the period is still running; is_mature is never null.
+    maturity_window_days is the window those used (var forward_window_days), so a reader of the
+    marts (the dashboard) names the build's window, not its own.
+-#}
+{% macro cohort_maturity_columns(period_end, as_of_at) -%}
+    {%- set youngest_window_end = kpi_window_ends_at(kpi_period_last_second(period_end)) -%}
+    cast({{ kpi_matures_at(period_end, youngest_window_end, as_of_at) }} as {{ dbt.type_timestamp() }})
+        as matures_at,
+    {{ kpi_is_mature(period_end, youngest_window_end, as_of_at) }} as is_mature,
+    cast({{ var('forward_window_days') }} as integer) as maturity_window_days
+{%- endmacro %}
+
+{#-
+    rows_with_as_of(relation, as_of='as_of'): every row of `relation` with the build's as-of instant
+    (as_of_at of the model's import of int_as_of, named `as_of`) beside it, for
+    cohort_maturity_columns.
+-#}
+{% macro rows_with_as_of(relation, as_of='as_of') -%}
+    select
+        {{ relation }}.*,
+        {{ as_of }}.as_of_at
+    from {{ relation }}
+    cross join {{ as_of }}
+{%- endmacro %}

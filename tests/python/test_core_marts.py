@@ -45,7 +45,14 @@ MARTS: dict[str, TableSpec] = {
     **{
         rollup: _spec(
             (*period, "business_unit_scope", "stage_order"),
-            {"fiscal_year", "stage_order", "cohort_leads", "reached_count", "converted_count"},
+            {
+                "fiscal_year",
+                "stage_order",
+                "cohort_leads",
+                "reached_count",
+                "converted_count",
+                "maturity_window_days",
+            },
             {"conversion_rate", "rate_from_lead"},
         )
         for rollup, period in (

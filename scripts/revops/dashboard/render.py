@@ -27,6 +27,7 @@ from revops.dashboard.warehouse import Marts
 from revops.settings import PROJECT_DIR, dbt_vars
 
 DEFAULT_MATURITY_DAYS = 90
+COHORT_MART = "marts.mart_stage_conversion_unit_monthly"
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,14 @@ class Rendered:
     failed: tuple[str, ...]  # a mart did not read as expected (a bug: reported, exit 1)
 
 
-def maturity_days() -> int:
-    """Days a cohort needs before it counts as mature: the forward-KPI window, one definition."""
+def maturity_days(marts: Marts) -> int:
+    """Days a cohort needs before it counts as mature: the forward-KPI window the marts were built
+    with (mart_stage_conversion_unit_monthly.maturity_window_days), so a build run with other vars is
+    described by its own window; the project's var when that mart is not built or empty."""
+    if marts.has(COHORT_MART):
+        rows = marts.rows(f"select max(maturity_window_days) as days from {COHORT_MART}")
+        if rows and rows[0]["days"] is not None:
+            return int(rows[0]["days"])
     return int(dbt_vars().get("forward_window_days") or DEFAULT_MATURITY_DAYS)
 
 
@@ -47,13 +54,14 @@ def build_payload(marts: Marts, lang: Lang) -> tuple[dict[str, Any], tuple[str, 
     """The page's data, the sections left out (marts not built) and those that failed."""
     texts = Texts(lang)
     as_of, as_of_source = marts.as_of()
-    context = Context(marts=marts, lang=lang, texts=texts, as_of=as_of, maturity_days=maturity_days())
+    context = Context(marts=marts, lang=lang, texts=texts, as_of=as_of, maturity_days=maturity_days(marts))
     sections: list[dict[str, Any]] = []
     omitted: list[str] = []
     failed: list[str] = []
     halves: set[str] = set()
     units: set[str] = set()
     funnel_halves: set[str] = set()
+    funnel_immature: set[str] = set()
     quarters: set[str] = set()
     current_quarters: set[str] = set()
     for spec in SECTIONS:
@@ -78,6 +86,7 @@ def build_payload(marts: Marts, lang: Lang) -> tuple[dict[str, Any], tuple[str, 
         units |= section.units()
         if spec.id == "funnel":
             funnel_halves = section.halves()
+            funnel_immature = section.immature_halves or set()
     _pair_half_widths(sections)
     payload = {
         "lang": lang,
@@ -85,7 +94,7 @@ def build_payload(marts: Marts, lang: Lang) -> tuple[dict[str, Any], tuple[str, 
         "asOf": as_of.strftime("%Y-%m-%d %H:%M"),
         "asOfSource": texts(f"page.as_of_source.{as_of_source}"),
         "filters": {
-            **_half_filter(context, halves, funnel_halves),
+            **_half_filter(context, halves, funnel_halves, funnel_immature),
             **_quarter_filter(context, quarters, current_quarters),
             "units": [{"key": ALL_UNITS, "label": texts.label("unit", ALL_UNITS)}]
             + [{"key": unit, "label": texts.label("unit", unit)} for unit in sorted(units)],
@@ -97,11 +106,23 @@ def build_payload(marts: Marts, lang: Lang) -> tuple[dict[str, Any], tuple[str, 
     return payload, tuple(omitted), tuple(failed)
 
 
-def _half_filter(context: Context, halves: set[str], funnel_halves: set[str]) -> dict[str, Any]:
+def _half_filter(
+    context: Context, halves: set[str], funnel_halves: set[str], funnel_immature: set[str]
+) -> dict[str, Any]:
     """The half options (newest first, immature ones marked) and the default: the latest mature half
-    with leads, so the page never opens on provisional numbers; the latest half when none is mature."""
+    with leads, so the page never opens on provisional numbers; the latest half when none is mature.
+    A half with leads is immature as mart_stage_conversion_half judges it (is_mature); a half without
+    (targets or pipeline only) by the page's rule, half_is_immature."""
     texts = context.texts
-    immature = {key for key in halves if half_is_immature(key, context.as_of, context.maturity_days)}
+    immature = {
+        key
+        for key in halves
+        if (
+            key in funnel_immature
+            if key in funnel_halves
+            else half_is_immature(key, context.as_of, context.maturity_days)
+        )
+    }
     options = [
         {
             "key": key,

@@ -4,7 +4,8 @@ The funnel of a fiscal half is marts.mart_stage_conversion_half, the cohort
 trends marts.mart_stage_conversion_unit_monthly: the cohort mart's counts added
 up per half (per month), every channel together, for each unit and for every
 unit together ('(all)'). Every count and rate shown is a row of those marts;
-the page neither adds counts up nor divides them.
+the page neither adds counts up nor divides them. Which months and halves are
+still immature is the marts' is_mature too (the forward-KPI window rule).
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from revops.dashboard.common import (
     figure_json,
     grid_axis,
     half_key,
-    is_immature,
     month_axis,
     month_band,
     month_label,
@@ -48,7 +48,7 @@ MONTHLY_MART = "marts.mart_stage_conversion_unit_monthly"
 TREND_STAGES = ("lead", "mql", "sal", "opportunity")
 STAGE_COLUMNS = (
     "business_unit_scope, stage, stage_order, next_stage, cohort_leads, reached_count, converted_count, "
-    "conversion_rate, rate_from_lead"
+    "conversion_rate, rate_from_lead, is_mature"
 )
 
 
@@ -89,39 +89,54 @@ def _unit(row: dict) -> str:
     return ALL_UNITS if row["business_unit_scope"] == ALL_ROWS else row["business_unit_scope"]
 
 
-def _half_funnels(context: Context) -> dict[tuple[str, str], Funnel]:
+def _half_funnels(context: Context) -> tuple[dict[tuple[str, str], Funnel], set[str]]:
+    """({(half, unit): funnel}, the immature halves)."""
     funnels: dict[tuple[str, str], Funnel] = defaultdict(dict)
+    immature: set[str] = set()
     for row in context.marts.rows(
         f"select fiscal_year, fiscal_half, {STAGE_COLUMNS} from {HALF_MART} "
         "order by fiscal_year, fiscal_half, business_unit_scope, stage_order"
     ):
-        funnels[(half_key(row["fiscal_year"], row["fiscal_half"]), _unit(row))][row["stage"]] = StageRow.of(
-            row
-        )
-    return funnels
+        half = half_key(row["fiscal_year"], row["fiscal_half"])
+        funnels[(half, _unit(row))][row["stage"]] = StageRow.of(row)
+        if not row["is_mature"]:
+            immature.add(half)
+    return funnels, immature
 
 
-def _month_funnels(context: Context) -> tuple[dict[str, dict[date, Funnel]], dict[date, str]]:
-    """({unit: {cohort month: funnel}}, {cohort month: its half})."""
+@dataclass(frozen=True)
+class Cohorts:
+    """The monthly cohorts: {unit: {cohort month: funnel}}, each month's half, and the immature months."""
+
+    by_unit: dict[str, dict[date, Funnel]]
+    halves: dict[date, str]
+    immature: set[date]
+
+
+def _month_funnels(context: Context) -> Cohorts:
     by_unit: dict[str, dict[date, Funnel]] = defaultdict(lambda: defaultdict(dict))
     halves: dict[date, str] = {}
+    immature: set[date] = set()
     for row in context.marts.rows(
         f"select cohort_month, fiscal_year, fiscal_half, {STAGE_COLUMNS} from {MONTHLY_MART} "
         "order by cohort_month, business_unit_scope, stage_order"
     ):
         halves[row["cohort_month"]] = half_key(row["fiscal_year"], row["fiscal_half"])
         by_unit[_unit(row)][row["cohort_month"]][row["stage"]] = StageRow.of(row)
-    return by_unit, halves
+        if not row["is_mature"]:
+            immature.add(row["cohort_month"])
+    return Cohorts(by_unit, halves, immature)
 
 
 def build_funnel(context: Context) -> Section | None:
     texts = context.texts
     section = Section("funnel", texts("funnel.title"), texts("funnel.subtitle"), filters=("half", "unit"))
-    by_unit, halves = _month_funnels(context)
+    cohorts = _month_funnels(context)
+    funnels, section.immature_halves = _half_funnels(context)
     settings = dbt_vars()
-    for (half, unit), funnel in sorted(_half_funnels(context).items()):
-        months = sorted(month for month in by_unit[unit] if halves[month] == half)
-        content = _funnel_slice(context, funnel, months)
+    for (half, unit), funnel in sorted(funnels.items()):
+        months = sorted(month for month in cohorts.by_unit[unit] if cohorts.halves[month] == half)
+        content = _funnel_slice(context, funnel, [month for month in months if month in cohorts.immature])
         renewals_until = renewals_may_still_come(
             half,
             context.as_of,
@@ -148,7 +163,8 @@ def build_funnel(context: Context) -> Section | None:
     return section
 
 
-def _funnel_slice(context: Context, funnel: Funnel, months: list[date]) -> Slice:
+def _funnel_slice(context: Context, funnel: Funnel, immature: list[date]) -> Slice:
+    """immature: the half's cohort months (with leads of the unit) that are not mature yet."""
     texts = context.texts
     content = Slice(figure_height=380)
     for stage in ("lead", "opportunity", "won"):
@@ -160,7 +176,6 @@ def _funnel_slice(context: Context, funnel: Funnel, months: list[date]) -> Slice
     content.cards.append(
         card(texts("funnel.card_lead_to_won"), formatting.rate(won_rate, 2), won_rate, "lead_to_won")
     )
-    immature = [month for month in months if is_immature(month, context.as_of, context.maturity_days)]
     if immature:
         content.callout(
             texts(
@@ -234,11 +249,11 @@ def build_cohorts(context: Context) -> Section | None:
         texts("cohorts.subtitle", days=context.maturity_days),
         filters=("half", "unit"),
     )
-    by_unit, halves = _month_funnels(context)
-    for unit, cohorts in sorted(by_unit.items()):
-        for half in sorted(set(halves.values())):
-            section.add(half, unit, _cohort_slice(context, cohorts, halves, half))
-        section.add(ANY, unit, _cohort_slice(context, cohorts, halves, None))  # a half with no cohort
+    cohorts = _month_funnels(context)
+    for unit, funnels in sorted(cohorts.by_unit.items()):
+        for half in sorted(set(cohorts.halves.values())):
+            section.add(half, unit, _cohort_slice(context, funnels, cohorts, half))
+        section.add(ANY, unit, _cohort_slice(context, funnels, cohorts, None))  # a half with no cohort
     return section
 
 
@@ -246,23 +261,22 @@ def _rate(funnel: Funnel, stage: str) -> float | None:
     return funnel[stage].rate if stage in funnel else None
 
 
-def _cohort_slice(
-    context: Context, cohorts: dict[date, Funnel], halves: dict[date, str], half: str | None
-) -> Slice:
+def _cohort_slice(context: Context, funnels: dict[date, Funnel], cohorts: Cohorts, half: str | None) -> Slice:
+    """funnels: the unit's cohort months."""
     texts = context.texts
     content = Slice(figure_height=380)
-    months = sorted(cohorts)
-    stages = {row.stage: row.next_stage for funnel in cohorts.values() for row in funnel.values()}
+    months = sorted(funnels)
+    stages = {row.stage: row.next_stage for funnel in funnels.values() for row in funnel.values()}
     labels = [month_label(texts, month) for month in months]
     xs = [month.isoformat() for month in months]
-    immature = [is_immature(month, context.as_of, context.maturity_days) for month in months]
+    immature = [month in cohorts.immature for month in months]
     figure = empty_figure(
         legend={"orientation": "h", "y": -0.15, "x": 0},
         yaxis=grid_axis(tickformat=".0%", title={"text": texts("cohorts.axis_rate")}, rangemode="tozero"),
         xaxis=month_axis(texts, len(months)),
         hovermode="x unified",
     )
-    selected = [month for month in months if halves[month] == half]
+    selected = [month for month in months if cohorts.halves[month] == half]
     if selected:
         month_band(figure, selected[0], selected[-1], PRIMARY, texts("cohorts.selected_half"),
                    annotation_position="top left")  # fmt: skip
@@ -276,7 +290,7 @@ def _cohort_slice(
         name = texts(
             "transition", source=texts.label("stage", stage), target=texts.label("stage", stages.get(stage))
         )
-        rates = [_rate(cohorts[month], stage) for month in months]
+        rates = [_rate(funnels[month], stage) for month in months]
         colour = SERIES[index % len(SERIES)]
         mature_y = [rate if not flag else None for rate, flag in zip(rates, immature, strict=True)]
         # The immature part starts at the last mature point so the line continues, dotted.
@@ -318,10 +332,10 @@ def _cohort_slice(
     rows = []
     for month, label, flag in zip(months, labels, immature, strict=True):
         month_id = month.isoformat()
-        leads = next(iter(cohorts[month].values())).cohort_leads
+        leads = next(iter(funnels[month].values())).cohort_leads
         row = [cell(label), cell(formatting.count(leads), leads, f"leads:{month_id}")]
         for stage in TREND_STAGES:
-            rate = _rate(cohorts[month], stage)
+            rate = _rate(funnels[month], stage)
             row.append(cell(formatting.rate(rate), rate, f"rate:{month_id}:{stage}"))
         row.append(
             cell(
