@@ -76,7 +76,8 @@ where not exists (select from pg_roles where rolname = :'user') \gexec
 select format('alter role %I with login createdb password %L', :'user', :'password') \gexec
 -- Test databases are dropped "with (force)", which must also end an autovacuum worker that is
 -- analysing the freshly published tables; ending a process of another role needs pg_signal_backend.
-select format('grant pg_signal_backend to %I', :'user') \gexec
+select format('grant pg_signal_backend to %I', :'user')
+where not pg_has_role(:'user', 'pg_signal_backend', 'MEMBER') \gexec
 select format('create role %I login', :'bi_role')
 where not exists (select from pg_roles where rolname = :'bi_role') \gexec
 select format('alter role %I with login nocreatedb nocreaterole password %L', :'bi_role', :'bi_password') \gexec
