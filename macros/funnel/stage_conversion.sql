@@ -56,18 +56,19 @@
 {%- endmacro %}
 
 {#-
-    cohort_maturity_columns(period_end, as_of_at): when a lead cohort's counts are final, by the
-    forward-KPI rules (macros kpi_matures_at, kpi_window_ends_at): the cohort period (a month, a
-    half) is over and its youngest possible lead, created at the period's last second, has had its
-    whole window. matures_at is null while the period is still running; is_mature is never null.
-    maturity_window_days is the window those used (var forward_window_days), so a reader of the
-    marts (the dashboard) names the build's window, not its own.
+    cohort_maturity_columns(period_end, as_of_at): when a lead cohort (a month, a half) is mature: every
+    lead it can hold, created before period_end, has had its whole forward window (var
+    forward_window_days, macro kpi_window_ends_at). matures_at is the window end of period_end itself,
+    at or after every such lead's (to the microsecond), so a mature cohort's leads are also mature for
+    the forward KPIs; it is known ahead, never null. is_mature: as_of_at is at or past it. The cohort's
+    early-stage rates have then had the window; its later stages (won, renewed) can still grow.
+    maturity_window_days is the window used, so a reader of the marts (the dashboard) names the
+    build's window, not its own.
 -#}
 {% macro cohort_maturity_columns(period_end, as_of_at) -%}
-    {%- set youngest_window_end = kpi_window_ends_at(kpi_period_last_second(period_end)) -%}
-    cast({{ kpi_matures_at(period_end, youngest_window_end, as_of_at) }} as {{ dbt.type_timestamp() }})
-        as matures_at,
-    {{ kpi_is_mature(period_end, youngest_window_end, as_of_at) }} as is_mature,
+    {%- set matures_at = kpi_window_ends_at('cast(' ~ period_end ~ ' as ' ~ dbt.type_timestamp() ~ ')') -%}
+    cast({{ matures_at }} as {{ dbt.type_timestamp() }}) as matures_at,
+    coalesce({{ matures_at }} <= {{ as_of_at }}, false) as is_mature,
     cast({{ var('forward_window_days') }} as integer) as maturity_window_days
 {%- endmacro %}
 

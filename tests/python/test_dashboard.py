@@ -53,8 +53,8 @@ from revops.dashboard.warehouse import Marts, fiscal_half
 from revops.settings import PROJECT_DIR
 
 RAW = FIXTURES / "core" / "raw"
-# End of 2026-07-05. Maturity 90 days: the 2026-03 cohort matured at 2026-06-29 23:59:59 (its last second
-# + 90 days), the 2026-04 cohort matures at 2026-07-29 23:59:59, so it is immature.
+# End of 2026-07-05. Maturity 90 days: the 2026-03 cohort matured on 2026-06-30 (04-01 + 90 days),
+# the 2026-04 cohort matures on 2026-07-30, so it is immature.
 AS_OF = "2026-07-05"
 STAGES = ("lead", "mql", "sal", "opportunity", "won", "renewed")
 PIPELINE_STEPS = ("starting", "created", "pulled_in", "reopened", "won", "lost", "pushed_out")
@@ -149,13 +149,13 @@ def test_the_page_embeds_the_pinned_bundle_and_says_how_to_install_it(
 
 
 def test_a_cohort_is_immature_until_its_youngest_leads_had_the_full_window() -> None:
-    """The marts' rule (unit test stage_conversion_months_add_up_and_mature_after_the_window):
-    the youngest April lead, 2026-04-30 23:59:59, has its 90 days at 2026-07-29 23:59:59."""
+    """The marts' rule (unit test stage_conversion_months_add_up_and_mature_after_the_window): April's
+    leads, all created before 2026-05-01 00:00, have had their 90 days at 2026-07-30 00:00."""
     april = date(2026, 4, 1)
-    assert is_immature(april, datetime(2026, 7, 29, 23, 59, 58), 90)
-    assert not is_immature(april, datetime(2026, 7, 29, 23, 59, 59), 90)
-    assert is_immature(date(2026, 3, 1), datetime(2026, 6, 29, 23, 59, 58), 90)
-    assert not is_immature(date(2026, 3, 1), datetime(2026, 6, 29, 23, 59, 59), 90)
+    assert is_immature(april, datetime(2026, 7, 29, 23, 59, 59, 999999), 90)
+    assert not is_immature(april, datetime(2026, 7, 30, 0, 0, 0), 90)
+    assert is_immature(date(2026, 3, 1), datetime(2026, 6, 29, 23, 59, 59), 90)
+    assert not is_immature(date(2026, 3, 1), datetime(2026, 6, 30), 90)
 
 
 # --------------------------------------------------------------------------- warehouses and pages
@@ -238,13 +238,13 @@ def test_fiscal_half_of_a_month_agrees_with_the_marts(demo: Warehouse) -> None:
 
 
 def test_a_half_is_immature_until_its_last_cohort_month_is_mature() -> None:
-    # FY2026 H1 = 2026-04 .. 2026-09: its last cohort (September) matures at 2026-09-30 23:59:59 + 90 days,
-    # as the unit test stage_conversion_half_adds_up_months_and_keeps_the_scopes has it.
-    assert half_is_immature("2026-H1", datetime(2026, 12, 29, 23, 59, 58), 90)
-    assert not half_is_immature("2026-H1", datetime(2026, 12, 29, 23, 59, 59), 90)
-    # FY2025 H2 = 2025-10 .. 2026-03: March matures at 2026-03-31 23:59:59 + 90 days = 2026-06-29 23:59:59.
-    assert half_is_immature("2025-H2", datetime(2026, 6, 29, 23, 59, 58), 90)
-    assert not half_is_immature("2025-H2", datetime(2026, 6, 29, 23, 59, 59), 90)
+    # FY2026 H1 = 2026-04 .. 2026-09: its last cohort (September) matures at 2026-10-01 + 90 days, as the
+    # unit test stage_conversion_half_adds_up_months_and_keeps_the_scopes has it.
+    assert half_is_immature("2026-H1", datetime(2026, 12, 29, 23, 59, 59), 90)
+    assert not half_is_immature("2026-H1", datetime(2026, 12, 30), 90)
+    # FY2025 H2 = 2025-10 .. 2026-03: March matures at 2026-04-01 + 90 days = 2026-06-30.
+    assert half_is_immature("2025-H2", datetime(2026, 6, 29, 23, 59, 59), 90)
+    assert not half_is_immature("2025-H2", datetime(2026, 6, 30), 90)
 
 
 def test_campaigns_that_share_a_name_are_told_apart_by_id() -> None:
@@ -314,8 +314,8 @@ def test_default_filters_are_the_latest_mature_half_and_all_units(core: Warehous
     with Marts(core.path) as marts:
         payload, omitted, failed = build_payload(marts, "ja")
     assert failed == ()
-    # As of 2026-07-05, FY2026 H1 (its 2026-04 cohort matures at 2026-07-29 23:59:59) is immature; FY2025 H2
-    # matured at 2026-06-29 23:59:59. The page opens on FY2025 H2 and says so; the newer half is offered, marked.
+    # As of 2026-07-05, FY2026 H1 (its 2026-04 cohort matures on 2026-07-30) is immature; FY2025 H2 matured
+    # on 2026-06-30. The page opens on FY2025 H2 and says so; the newer half is offered, marked.
     assert payload["filters"]["half"] == "2025-H2"
     assert payload["filters"]["unit"] == ALL_UNITS
     assert "成熟済みの最新半期 (2025年度 下期)" in payload["filters"]["defaultNote"]
@@ -539,7 +539,8 @@ def test_maturity_is_the_rollup_marts(core: Warehouse, tmp_path: Path) -> None:
     """Which cohort months and halves are immature, and the window the page names, are the rollup marts'
     is_mature and maturity_window_days (the forward-KPI rule, with the build's vars), never the page's
     own rule with the project file's window: as of 2026-07-05, 2026-03 and FY2025 H2 are mature, 2026-04
-    and FY2026 H1 not; planted the other way round with a 45-day window, the page follows the marts."""
+    and FY2026 H1 not; planted the other way round with a 45-day window, the page follows the marts. A
+    publication from before the window column still renders, with the project's window."""
     copy = tmp_path / "planted_maturity.duckdb"
     shutil.copy(core.path, copy)
 
@@ -571,6 +572,12 @@ def test_maturity_is_the_rollup_marts(core: Warehouse, tmp_path: Path) -> None:
     assert "45 days" in subtitle and "90 days" not in subtitle
     funnel = section_slices(copy, "funnel", "en")
     assert "2026-03" in funnel[f"2025-H2|{ALL_UNITS}"]["callouts"][0]["t"]
+    # A publication from before maturity_window_days: the page still renders, with the project's window.
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute(
+            "alter table marts.mart_stage_conversion_unit_monthly drop column maturity_window_days"
+        )
+    assert "90 days" in maturity(copy)[3]
 
 
 def test_the_all_units_rates_are_the_all_units_marts(demo: Warehouse, tmp_path: Path) -> None:
@@ -1068,7 +1075,7 @@ def test_the_funnel_equals_the_hand_computed_fixture(core_page: tuple[Any, Any])
     choose(page, "2025-H2", "Consulting")  # L07, L09
     numbers = shown(page, "funnel")
     assert [numbers[f"reached:{stage}"][1] for stage in STAGES] == [2, 2, 2, 2, 1, 0]
-    # 2026-03 matured at 2026-06-29 23:59:59, so no cohort is immature; the renewals of the half's won deals can
+    # 2026-03 matured on 2026-06-30, so no cohort is immature; the renewals of the half's won deals can
     # still come (a lead of 2026-03-31 won 90 days later renews by 2027-07-28).
     assert page.inner_text("#section-funnel .callouts") == (
         "受注→更新はまだ確定していません: 受注は約12か月後 (既定の契約期間) に猶予30日を加えて更新を迎えるため、"

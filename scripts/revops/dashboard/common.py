@@ -75,11 +75,10 @@ def next_month(month: date) -> date:
 
 
 def is_immature(month: date, as_of: datetime, maturity_days: int) -> bool:
-    """A monthly cohort is immature until its youngest possible lead (created at the month's last
-    second) has had its whole window of `maturity_days` days: the marts' rule (macro
-    cohort_maturity_columns), which the page uses only for a half without leads (half_is_immature)."""
-    last_second = datetime.combine(next_month(month), datetime.min.time()) - timedelta(seconds=1)
-    return as_of < last_second + timedelta(days=maturity_days)
+    """A monthly cohort is immature until the month's end plus `maturity_days` days, when every lead it
+    can hold has had its whole window: the marts' rule (macro cohort_maturity_columns), which the page
+    uses only for a half without leads (half_is_immature)."""
+    return as_of < datetime.combine(next_month(month), datetime.min.time()) + timedelta(days=maturity_days)
 
 
 def half_is_immature(key: str, as_of: datetime, maturity_days: int) -> bool:

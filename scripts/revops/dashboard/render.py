@@ -42,8 +42,9 @@ class Rendered:
 def maturity_days(marts: Marts) -> int:
     """Days a cohort needs before it counts as mature: the forward-KPI window the marts were built
     with (mart_stage_conversion_unit_monthly.maturity_window_days), so a build run with other vars is
-    described by its own window; the project's var when that mart is not built or empty."""
-    if marts.has(COHORT_MART):
+    described by its own window; the project's var when that mart is not built, is empty, or is from
+    before the column (an older publication: the page must still render)."""
+    if marts.has(COHORT_MART) and "maturity_window_days" in marts.columns(COHORT_MART):
         rows = marts.rows(f"select max(maturity_window_days) as days from {COHORT_MART}")
         if rows and rows[0]["days"] is not None:
             return int(rows[0]["days"])
