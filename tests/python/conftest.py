@@ -30,6 +30,7 @@ from shared_builds import (
     cpu_seconds,
     file_lock,
     group_scheduler,
+    late_heavy_groups,
     once,
     record_cpu,
     record_groups,
@@ -267,6 +268,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     for worker, busy, finished in worker_spans(root):
         terminalreporter.write_line(
             f"worker {worker}: in tests {busy:.0f} s, last test ended at {finished:.0f} s"
+        )
+    for group, took in late_heavy_groups(root):
+        terminalreporter.write_line(
+            f"group {group} took {took:.0f} s and started late: add it to shared_builds.HEAVY_FIRST"
         )
 
 

@@ -44,28 +44,31 @@ HEAVY_FIRST = (
     "test_governance",
     "test_nightly",
     "test_incremental",
-    "test_engines",
     "test_salesforce_source",
+    "test_engines",
+    "test_salesforce_connector",
     "test_pipeline_history",
-    "test_salesforce_generated",
-    "test_exports",
     "test_loader",
-    "test_attribution_demo",
     "test_retention",
-    "test_generator",
-    "test_loader_fuzz",
-    "test_pipeline",
-    "test_dbtserver",
-    "test_accountability",
-    "test_attribution",
-    "test_pipeline_history_generated",
+    "test_exports",
     "test_untested_leads",
+    "test_salesforce_generated",
+    "test_accountability",
+    "test_loader_fuzz",
+    "test_generator",
+    "test_pipeline",
+    "test_attribution_demo",
+    "test_pipeline_history_generated",
+    "test_dbtserver",
     "test_accountability_generated",
 )
-"""xdist groups in the order they start: the longest first (wall seconds per group in a fresh-clone run
-of 2026-12-04, 3 workers: 424 to 20 s), so that the short ones fill the end of every worker; the Spark
-suite first of all, its cluster's JVMs running beside the other workers. The others follow in collection
-order."""
+"""xdist groups in the order they start: the longest first (worker seconds per group in a run of
+2026-12-07, 2 workers: 287 to 12 s; docs/tests.md, session 31), so that the short ones fill the end of
+every worker; the Spark suite first of all, its cluster's JVMs running beside the other workers. The
+others follow in collection order. A group of more than LATE_GROUP_SECONDS that is not listed here is
+named at the end of the run (`late_heavy_groups`): started last, it keeps one worker busy while the
+other has nothing left."""
+LATE_GROUP_SECONDS = 20.0
 
 
 def start_session() -> Path:
@@ -232,6 +235,20 @@ def worker_spans(root: Path) -> list[tuple[str, float, float]]:
             span[1] = max(span[1], row["ended"])
             first = row["started"] if first is None else min(first, row["started"])
     return [(worker, busy, last - (first or last)) for worker, (busy, last) in sorted(spans.items())]
+
+
+def late_heavy_groups(root: Path) -> list[tuple[str, float]]:
+    """(group, worker seconds) of every group that took more than LATE_GROUP_SECONDS and is not in
+    HEAVY_FIRST, longest first."""
+    seconds: dict[str, float] = {}
+    for log in sorted((root / "cpu").glob("*.jsonl")):
+        for line in log.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            seconds[row["group"]] = seconds.get(row["group"], 0.0) + row["ended"] - row["started"]
+    late = [(group, took) for group, took in seconds.items() if took > LATE_GROUP_SECONDS]
+    return sorted(
+        ((group, took) for group, took in late if group not in HEAVY_FIRST), key=lambda row: -row[1]
+    )
 
 
 def start_heavy_groups_first(items: list[pytest.Item]) -> None:
