@@ -535,6 +535,32 @@ def test_the_funnel_and_cohort_rates_are_the_rollup_marts(core: Warehouse, tmp_p
         assert rates == {rate} and leads == {99}, key
 
 
+def test_net_new_arr_is_the_bridges_column(demo: Warehouse, tmp_path: Path) -> None:
+    """The revenue card "Net new ARR" is mart_arr_bridge.net_new_arr summed over the units, as the bridge's
+    steps are: planted in a copy (its other columns untouched), the page shows the planted sum. Before, the
+    page subtracted starting from ending ARR itself, a second copy of the bridge's formula."""
+    copy = tmp_path / "planted_net_new.duckdb"
+    shutil.copy(demo.path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        planted = connection.execute(
+            "update marts.mart_arr_bridge set net_new_arr = 1234 where period_grain = 'half'"
+        ).fetchone()
+        assert planted and planted[0] > 0
+        units = {row[0]: row[1] for row in connection.execute(
+            "select fiscal_year || '-' || fiscal_half, count(distinct business_unit) from marts.mart_arr_bridge"
+            " where period_grain = 'half' group by 1"
+        ).fetchall()}  # fmt: skip
+    revenue = section_slices(copy, "revenue")
+    checked = 0
+    for key, content in revenue.items():
+        half, unit = key.split("|")
+        values = keyed(content)
+        if "net_new_arr" in values:
+            assert values["net_new_arr"] == 1234 * (units[half] if unit == ALL_UNITS else 1), key
+            checked += 1
+    assert checked > len(units)
+
+
 def test_maturity_is_the_rollup_marts(core: Warehouse, tmp_path: Path) -> None:
     """Which cohort months and halves are immature, and the window the page names, are the rollup marts'
     is_mature and maturity_window_days (the forward-KPI rule, with the build's vars), never the page's
@@ -1601,8 +1627,9 @@ def check_revenue(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
     """The revenue section against the marts: the half's bridge, NRR/GRR now and a year earlier, due renewals."""
     year, fiscal = int(half.split("-")[0]), half.split("-")[1]
     numbers = shown(page, "revenue")
-    (starting, ending) = warehouse.query(
-        f"""select coalesce(sum(starting_arr), 0), coalesce(sum(ending_arr), 0) from marts.mart_arr_bridge
+    (starting, ending, net_new) = warehouse.query(
+        f"""select coalesce(sum(starting_arr), 0), coalesce(sum(ending_arr), 0), coalesce(sum(net_new_arr), 0)
+        from marts.mart_arr_bridge
         where period_grain = 'half' and fiscal_year = ? and fiscal_half = ? and {unit_filter()}""",
         [year, fiscal, unit, unit],
     )[0]
@@ -1610,7 +1637,7 @@ def check_revenue(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
         assert ending == 0 and starting == 0
         return 1
     assert numbers["ending_arr"][1] == float(ending)
-    assert numbers["net_new_arr"][1] == float(ending - starting)
+    assert numbers["net_new_arr"][1] == float(net_new)
 
     def ratios(fiscal_year: int, chosen: str) -> tuple[float | None, float | None]:
         """The mart's NRR and GRR (all units: mart_revenue_retention_all_units's), which are the ratios
@@ -1959,6 +1986,44 @@ def test_the_pipeline_sections_read_their_marts_only() -> None:
         "coverage": ("marts.mart_pipeline_coverage",),
         "performance": ("marts.mart_sales_performance_by_unit",),
     }
+
+
+def test_stalled_deals_are_labelled_with_the_days_the_build_judged_by(
+    pipeline_fixture: Warehouse, tmp_path: Path
+) -> None:
+    """The performance section names mart_sales_performance_by_unit.stalled_opportunity_days: a build run
+    with --vars stalled_opportunity_days=45 (here: the column set to 45) is labelled 45 days, in the
+    subtitle and in the stalled callout. A publication from before the column is labelled with the
+    project file's 30. Before, the page always read dbt_project.yml's 30, whatever the build used."""
+
+    def performance(path: Path) -> dict[str, Any]:
+        with Marts(path) as marts:
+            payload, _omitted, failed = build_payload(marts, "en")
+        assert failed == ()
+        return next(section for section in payload["sections"] if section["id"] == "performance")
+
+    def callouts(section: dict[str, Any]) -> list[str]:
+        return [callout["t"] for chosen in section["slices"].values() for callout in chosen["callouts"]]
+
+    stalled = "Open deals that have not moved for more than {} days (stalled)"
+    built = performance(pipeline_fixture.path)
+    assert "no change for more than 30 days at the as-of date" in built["subtitle"]
+    assert any(text.startswith(stalled.format(30)) for text in callouts(built))
+
+    copy = tmp_path / "stalled45.duckdb"
+    shutil.copy(pipeline_fixture.path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute("update marts.mart_sales_performance_by_unit set stalled_opportunity_days = 45")
+    relabelled = performance(copy)
+    assert "no change for more than 45 days at the as-of date" in relabelled["subtitle"]
+    assert any(text.startswith(stalled.format(45)) for text in callouts(relabelled))
+    assert not any(stalled.format(30) in text for text in callouts(relabelled))
+
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute(
+            "alter table marts.mart_sales_performance_by_unit drop column stalled_opportunity_days"
+        )
+    assert "no change for more than 30 days at the as-of date" in performance(copy)["subtitle"]
 
 
 def test_the_pipeline_quarter_filter_opens_on_the_quarter_in_progress(pipeline_fixture: Warehouse) -> None:

@@ -10,6 +10,10 @@
 -- aggregated per quarter x unit x owner in their own step and joined onto one grid (the grid and its
 -- joins are written once, over per_owner_steps).
 {%- set per_owner_steps = ['created', 'closed', 'stage_days', 'slipped', 'stalled'] %}
+{%- set stalled_days = var('stalled_opportunity_days') | int %}
+{%- if stalled_days < 1 %}
+    {{ exceptions.raise_compiler_error("var stalled_opportunity_days must be at least 1, got " ~ stalled_days) }}
+{%- endif %}
 with
 
 quarters as (
@@ -106,7 +110,7 @@ stalled as (
         not states.is_closed
         and states.valid_from <= as_of.as_of_at
         and (states.valid_to is null or states.valid_to > as_of.as_of_at)
-        and {{ days_between('states.valid_from', 'as_of.as_of_at') }} > {{ var('stalled_opportunity_days') }}
+        and {{ days_between('states.valid_from', 'as_of.as_of_at') }} > {{ stalled_days }}
     group by {{ fiscal_quarter_start('as_of.as_of_at') }}, states.business_unit, states.owner_id
 ),
 
@@ -147,7 +151,8 @@ final as (
         case
             when not {{ period_is_over('quarters.window_end', 'quarters.as_of_at') }}
                 then coalesce(stalled.stalled_count, 0)
-        end as stalled_count
+        end as stalled_count,
+        {{ stalled_days }} as stalled_opportunity_days
     from keys
     inner join quarters
         on keys.quarter_start = quarters.quarter_start

@@ -37,7 +37,9 @@ totals as (
         sum(lost_count) as lost_count,
         sum(lost_amount) as lost_amount,
         -- null outside the as-of quarter, as per owner
-        sum(stalled_count) as stalled_count
+        sum(stalled_count) as stalled_count,
+        -- the var the build judged by, the same in every row
+        max(stalled_opportunity_days) as stalled_opportunity_days
     from performance
     group by fiscal_year, fiscal_quarter, quarter_start, business_unit
 ),
@@ -60,7 +62,8 @@ final as (
             'totals.won_count', 'totals.closed_count', 'totals.won_amount', 'totals.closed_amount'
         ) }},
         cycles.median_sales_cycle_days,
-        totals.stalled_count
+        totals.stalled_count,
+        totals.stalled_opportunity_days
     from totals
     left join cycles
         on totals.quarter_start = cycles.quarter_start

@@ -26,7 +26,8 @@ final as (
         cast(median_sales_cycle_days as {{ type_ratio() }}) as median_sales_cycle_days,
         cast(median_days_in_stage as {{ type_ratio() }}) as median_days_in_stage,
         cast(slipped_count as {{ dbt.type_bigint() }}) as slipped_count,
-        cast(stalled_count as {{ dbt.type_bigint() }}) as stalled_count
+        cast(stalled_count as {{ dbt.type_bigint() }}) as stalled_count,
+        cast(stalled_opportunity_days as integer) as stalled_opportunity_days
     from performance
 )
 

@@ -24,7 +24,8 @@ final as (
         cast(win_rate_amount as {{ type_ratio() }}) as win_rate_amount,
         cast(average_won_amount as {{ type_money() }}) as average_won_amount,
         cast(median_sales_cycle_days as {{ type_ratio() }}) as median_sales_cycle_days,
-        cast(stalled_count as {{ dbt.type_bigint() }}) as stalled_count
+        cast(stalled_count as {{ dbt.type_bigint() }}) as stalled_count,
+        cast(stalled_opportunity_days as integer) as stalled_opportunity_days
     from performance
 )
 

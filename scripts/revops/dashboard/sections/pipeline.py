@@ -408,9 +408,21 @@ def _week_key(name: str, row: dict) -> str:
     return f"{name}:{row['business_unit']}:{row['week_of_quarter']}"
 
 
+def stalled_days(context: Context) -> int:
+    """The days after which an open deal counts as stalled: the value the build judged stalled_count by
+    (the mart's stalled_opportunity_days), so a build run with --vars stalled_opportunity_days=45 is
+    labelled 45; the project file's var when the mart has no rows or is from before the column (an older
+    publication). Before, the page always named the project file's value."""
+    if "stalled_opportunity_days" in context.marts.columns(PERFORMANCE):
+        built = context.marts.rows(f"select max(stalled_opportunity_days) as days from {PERFORMANCE}")
+        if built and built[0]["days"] is not None:
+            return int(built[0]["days"])
+    return int(dbt_vars()["stalled_opportunity_days"])
+
+
 def build_performance(context: Context) -> Section:
     texts = context.texts
-    days = int(dbt_vars()["stalled_opportunity_days"])
+    days = stalled_days(context)
     section = Section(
         "performance",
         texts("performance.title"),

@@ -48,6 +48,8 @@ UNIT_ECONOMICS_ALL_UNITS = "marts.mart_unit_economics_all_units"
 CONTRACTS = "marts.fct_contract"
 DUE_DAYS = 90
 STEPS = ("starting_arr", "new_arr", "expansion_arr", "contraction_arr", "churned_arr", "ending_arr")
+NET_NEW = "net_new_arr"
+"""The bridge's net new ARR, summed over the units like the steps, never ending − starting again here."""
 
 # This section's words (ja, en), kept with the section and added to the dashboard's dictionary.
 MESSAGES.update(
@@ -137,7 +139,7 @@ def build_revenue(context: Context) -> Section | None:
     texts = context.texts
     section = Section("revenue", texts("revenue.title"), texts("revenue.subtitle"), ("half", "unit"))
     bridge = context.marts.rows(
-        f"select fiscal_year, fiscal_half, business_unit, {', '.join(STEPS)} from {BRIDGE} "
+        f"select fiscal_year, fiscal_half, business_unit, {', '.join((*STEPS, NET_NEW))} from {BRIDGE} "
         "where period_grain = 'half' order by period_start, business_unit"
     )
     retention = _with_all_units(
@@ -202,7 +204,8 @@ def _slice(
     texts = context.texts
     lang = context.lang
     steps = {
-        name: sum(_number(row[name]) for row in _in_unit(current.get("bridge", []), unit)) for name in STEPS
+        name: sum(_number(row[name]) for row in _in_unit(current.get("bridge", []), unit))
+        for name in (*STEPS, NET_NEW)
     }
     nrr, grr = retention_ratios(_row_of(current.get("retention", []), unit))
     nrr_before, grr_before = retention_ratios(_row_of(previous.get("retention", []), unit))
@@ -213,7 +216,7 @@ def _slice(
     due_here = _in_unit(due, unit)
     due_arr = sum(_number(row["arr"]) for row in due_here)
     content = Slice(figure_height=340)
-    net_new = steps["ending_arr"] - steps["starting_arr"]
+    net_new = steps[NET_NEW]
     content.cards = [
         card(
             texts("revenue.card_arr"),
