@@ -52,7 +52,10 @@ def as_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
         assert value.tzinfo is None, f"timestamps must be naive Asia/Tokyo, got {value!r}"
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        # to the microsecond when it has one (the warehouse keeps microseconds: a period's last instant is
+        # 23:59:59.999999); before, a fraction was cut off and 23:59:59 matched it
+        fraction = f".{value.microsecond:06d}" if value.microsecond else ""
+        return value.strftime("%Y-%m-%d %H:%M:%S") + fraction
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)

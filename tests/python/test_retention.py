@@ -258,7 +258,8 @@ def test_edge_case_bridge_and_retention(edge_warehouse: Warehouse) -> None:
 
 def test_a_contract_of_no_known_customer_is_listed(tmp_path: Path) -> None:
     """An expansion sent without its opportunity (the contract requires one only for a new deal) has no
-    customer to join: it becomes customer deal:X1 in unit unknown, a new customer there, and the warn
+    customer to join: it becomes customer deal:X1 in var default_business_unit (unassigned, as every model
+    places a record without a unit; before, a unit 'unknown' of its own), a new customer there, and the warn
     test contracts_of_no_known_customer lists it. The edge cases' own chains start at deals with an
     opportunity, so before X1 the test passes (checked by the edge-case build's own run)."""
     raw = tmp_path / "raw"
@@ -268,7 +269,9 @@ def test_a_contract_of_no_known_customer_is_listed(tmp_path: Path) -> None:
     warehouse = Warehouse(tmp_path / "warehouse")
     result = warehouse.build(raw, dbt_vars=AS_OF, reads=("fct_contract",))
     assert "WARN 1 contracts_of_no_known_customer" in result.output
-    assert _no_known_customer(warehouse) == [("X1", "expansion", "deal:X1", "unknown", Decimal("300000.00"))]
+    assert _no_known_customer(warehouse) == [
+        ("X1", "expansion", "deal:X1", "unassigned", Decimal("300000.00"))
+    ]
 
 
 def test_the_edge_cases_have_no_contract_of_unknown_customer(edge_warehouse: Warehouse) -> None:

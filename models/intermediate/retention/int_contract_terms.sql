@@ -74,7 +74,9 @@ anchor_attributes as (
     select
         anchored.deal_id,
         anchored.anchor_deal_id,
-        coalesce(opportunities.business_unit, 'unknown') as business_unit,
+        -- an anchor whose opportunity is not loaded has no unit: var default_business_unit, the unit
+        -- staging gives a record without one, never a label of its own
+        coalesce(opportunities.business_unit, '{{ var("default_business_unit") }}') as business_unit,
         opportunities.owner_id as anchor_owner_id,
         opportunities.lead_id,
         coalesce(

@@ -1,7 +1,10 @@
 -- The fiscal periods the revenue marts report: every fiscal quarter, half and
 -- year from the first contract start or cost date to the as-of date, with
 -- their first and last day. measured_to is the last day measured (the as-of
--- date for the current period); is_complete once the period has ended by it.
+-- date for the current period); is_complete once the as-of instant has reached
+-- the period's last instant (period_is_over, the pipeline's and the KPIs' rule:
+-- as-of 10:00 on the last day leaves the period open, a renewal may still come
+-- that day).
 with
 
 spine as (
@@ -29,6 +32,7 @@ first_days as (
 bounds as (
     select
         min(first_days.first_day) as first_day,
+        max(as_of.as_of_at) as as_of_at,
         cast(max(as_of.as_of_at) as date) as as_of_date
     from first_days
     cross join as_of
@@ -37,6 +41,7 @@ bounds as (
 days as (
     select
         spine.date_day,
+        bounds.as_of_at,
         bounds.as_of_date
     from spine
     cross join bounds
@@ -49,6 +54,7 @@ starts as (
         'quarter' as period_grain,
         3 as period_months,
         {{ fiscal_quarter_start('date_day') }} as period_start,
+        as_of_at,
         as_of_date
     from days
     union all
@@ -56,6 +62,7 @@ starts as (
         'half' as period_grain,
         6 as period_months,
         {{ fiscal_half_start('date_day') }} as period_start,
+        as_of_at,
         as_of_date
     from days
     union all
@@ -63,6 +70,7 @@ starts as (
         'year' as period_grain,
         12 as period_months,
         {{ fiscal_year_start('date_day') }} as period_start,
+        as_of_at,
         as_of_date
     from days
 ),
@@ -71,10 +79,21 @@ bounded as (
     select
         period_grain,
         period_start,
-        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 'period_months', 'period_start')) }} as date)
-            as period_end,
+        cast({{ dbt.dateadd('month', 'period_months', 'period_start') }} as date) as next_period_start,
+        as_of_at,
         as_of_date
     from starts
+),
+
+with_end as (
+    select
+        period_grain,
+        period_start,
+        next_period_start,
+        cast({{ dbt.dateadd('day', -1, 'next_period_start') }} as date) as period_end,
+        as_of_at,
+        as_of_date
+    from bounded
 ),
 
 final as (
@@ -92,8 +111,8 @@ final as (
         period_start,
         period_end,
         case when period_end < as_of_date then period_end else as_of_date end as measured_to,
-        period_end <= as_of_date as is_complete
-    from bounded
+        {{ period_is_over('next_period_start', 'as_of_at') }} as is_complete
+    from with_end
 )
 
 select * from final
