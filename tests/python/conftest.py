@@ -271,7 +271,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         )
     for group, took in late_heavy_groups(root):
         terminalreporter.write_line(
-            f"group {group} took {took:.0f} s and started late: add it to shared_builds.HEAVY_FIRST"
+            f"group {group} took {took:.0f} s and is not in shared_builds.HEAVY_FIRST, so it may start last"
+            " (a shared build counts for the first group that asks for it)"
         )
 
 

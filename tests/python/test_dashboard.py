@@ -422,6 +422,17 @@ def keyed(content: dict[str, Any]) -> dict[str, Any]:
     return {item["k"]: item["v"] for item in [*content["cards"], *cells] if "k" in item}
 
 
+def planted_copy(warehouse: Warehouse, path: Path, *updates: str) -> Path:
+    """A copy of the warehouse's file at `path` with `updates` run in it, each of which must change a row
+    (a planted value that changes nothing proves nothing)."""
+    shutil.copy(warehouse.path, path)
+    with duckdb.connect(str(path)) as connection:
+        for update in updates:
+            changed = connection.execute(update).fetchone()
+            assert changed and changed[0] > 0, update
+    return path
+
+
 def test_drift_bars_leave_out_not_measured_slices(core: Warehouse) -> None:
     """README: Consulting's CRM has no MQL flag (not_measured in 2026-03 and 2026-04, one lead each, all
     agreed_only); SaaS is measured: 2026-03 1 lead, 1 both; 2026-04 7 leads, 2 both, 5 agreed_only."""
@@ -462,6 +473,15 @@ def test_drift_status_and_limits_are_the_builds(core: Warehouse, tmp_path: Path)
             " drift_status = case when mql_month = date '2026-04-01' and business_unit = 'SaaS'"
             " then 'error' else drift_status end"
         )
+        # and in its rollups, as the build would have added that slice up
+        connection.execute(
+            "update marts.mart_definition_drift_half set worst_drift_status = 'error', error_slices = 1"
+            " where fiscal_year = 2026 and fiscal_half = 'H1' and business_unit_scope in ('SaaS', '(all)')"
+        )
+        connection.execute(
+            "update marts.mart_definition_drift_all_units set worst_drift_status = 'error', error_slices = 1"
+            " where mql_month = date '2026-04-01'"
+        )
     before, after = section_slices(core.path, "drift"), section_slices(copy, "drift")
     for slices, status in ((before, "not_judged"), (after, "error")):
         for unit in ("SaaS", ALL_UNITS):
@@ -479,6 +499,31 @@ def test_drift_status_and_limits_are_the_builds(core: Warehouse, tmp_path: Path)
         payload, _omitted, _failed = build_payload(marts, "en")
     drift = next(each for each in payload["sections"] if each["id"] == "drift")
     assert "30%" in drift["subtitle"] and "60%" in drift["subtitle"], drift["subtitle"]
+
+
+def test_drift_cards_and_chart_are_the_rollup_marts(core: Warehouse, tmp_path: Path) -> None:
+    """A half's agreement, status and warn and error slices are mart_definition_drift_half's row, and
+    every unit's chart is mart_definition_drift_all_units's months (rates over the measured slices'
+    summed leads, computed once in SQL, macro drift_rates), never the page adding the slices up and
+    dividing again: planted values in copies of both rollups are what the page shows. A unit's own
+    chart stays its slices' rows."""
+    copy = planted_copy(
+        core,
+        tmp_path / "planted_drift_rollups.duckdb",
+        "update marts.mart_definition_drift_half set agreement_rate = case when business_unit_scope = '(all)'"
+        " then 0.125 else 0.375 end, worst_drift_status = 'warn', warn_slices = 7, error_slices = 3",
+        "update marts.mart_definition_drift_all_units set disagreement_rate = 0.25",
+    )
+    slices = section_slices(copy, "drift")
+    assert slices
+    for key, content in slices.items():
+        values = keyed(content)
+        agreement = 0.125 if key.endswith(f"|{ALL_UNITS}") else 0.375
+        assert values["agreement"] == agreement, key
+        assert (values["status"], values["warn_slices"], values["error_slices"]) == ("warn", 7, 3), key
+    for half in ("2025-H2", "2026-H1"):
+        assert slices[f"{half}|{ALL_UNITS}"]["figure"]["data"][0]["y"] == [0.25, 0.25], half
+        assert slices[f"{half}|SaaS"]["figure"]["data"][0]["y"] == [0.0, 5 / 7], half
 
 
 def test_the_handoff_rates_are_the_half_marts(core: Warehouse, tmp_path: Path) -> None:
@@ -539,13 +584,12 @@ def test_net_new_arr_is_the_bridges_column(demo: Warehouse, tmp_path: Path) -> N
     """The revenue card "Net new ARR" is mart_arr_bridge.net_new_arr summed over the units, as the bridge's
     steps are: planted in a copy (its other columns untouched), the page shows the planted sum. Before, the
     page subtracted starting from ending ARR itself, a second copy of the bridge's formula."""
-    copy = tmp_path / "planted_net_new.duckdb"
-    shutil.copy(demo.path, copy)
+    copy = planted_copy(
+        demo,
+        tmp_path / "planted_net_new.duckdb",
+        "update marts.mart_arr_bridge set net_new_arr = 1234 where period_grain = 'half'",
+    )
     with duckdb.connect(str(copy)) as connection:
-        planted = connection.execute(
-            "update marts.mart_arr_bridge set net_new_arr = 1234 where period_grain = 'half'"
-        ).fetchone()
-        assert planted and planted[0] > 0
         units = {row[0]: row[1] for row in connection.execute(
             "select fiscal_year || '-' || fiscal_half, count(distinct business_unit) from marts.mart_arr_bridge"
             " where period_grain = 'half' group by 1"
@@ -2010,10 +2054,11 @@ def test_stalled_deals_are_labelled_with_the_days_the_build_judged_by(
     assert "no change for more than 30 days at the as-of date" in built["subtitle"]
     assert any(text.startswith(stalled.format(30)) for text in callouts(built))
 
-    copy = tmp_path / "stalled45.duckdb"
-    shutil.copy(pipeline_fixture.path, copy)
-    with duckdb.connect(str(copy)) as connection:
-        connection.execute("update marts.mart_sales_performance_by_unit set stalled_opportunity_days = 45")
+    copy = planted_copy(
+        pipeline_fixture,
+        tmp_path / "stalled45.duckdb",
+        "update marts.mart_sales_performance_by_unit set stalled_opportunity_days = 45",
+    )
     relabelled = performance(copy)
     assert "no change for more than 45 days at the as-of date" in relabelled["subtitle"]
     assert any(text.startswith(stalled.format(45)) for text in callouts(relabelled))

@@ -705,6 +705,55 @@ def test_drift_between_crm_flag_and_agreed_definition(governed: ProjectCopy) -> 
         )
 
 
+DRIFT_ROLLUP_COLUMNS = (
+    "slices",
+    "measured_slices",
+    "mql_leads",
+    "measured_mql_leads",
+    "both_count",
+    "crm_only_count",
+    "agreed_only_count",
+    "agreement_rate",
+    "disagreement_rate",
+    "worst_drift_status",
+    "warn_slices",
+    "error_slices",
+)
+EXPECTED_DRIFT_HALF = {
+    # FY2026 H1 (the fixture's only half), by hand from EXPECTED_DRIFT: every slice is measured and has
+    # fewer than drift_min_mql_leads (20) leads, so none is judged.
+    "SaaS": (3, 3, 6, 6, 4, 1, 1, 4 / 6, 2 / 6, "not_judged", 0, 0),  # May 3 + July 2 + August 1
+    "Consulting": (1, 1, 2, 2, 1, 1, 0, 0.5, 0.5, "not_judged", 0, 0),
+    "(all)": (4, 4, 8, 8, 5, 2, 1, 5 / 8, 3 / 8, "not_judged", 0, 0),  # not (4/6 + 1/2) / 2
+}
+EXPECTED_DRIFT_ALL_UNITS = {
+    D(2026, 5, 1): (2, 2, 5, 5, 3, 2, 0, 3 / 5, 2 / 5, "not_judged", 0, 0),  # SaaS 3 + Consulting 2
+    D(2026, 7, 1): (1, 1, 2, 2, 1, 0, 1, 0.5, 0.5, "not_judged", 0, 0),
+    D(2026, 8, 1): (1, 1, 1, 1, 1, 0, 0, 1.0, 0.0, "not_judged", 0, 0),
+}
+
+
+def test_drift_rolls_up_per_half_and_for_every_unit(governed: ProjectCopy) -> None:
+    """mart_definition_drift_half and mart_definition_drift_all_units against the hand-computed sums of
+    the slices above: rates of the summed leads, never a mean of the slices' rates."""
+
+    def rolled_up(rows: list[dict], key: str) -> dict[Any, tuple]:
+        return {row[key]: tuple(row[c] for c in DRIFT_ROLLUP_COLUMNS) for row in rows}
+
+    def assert_equal(actual: dict[Any, tuple], expected: dict[Any, tuple]) -> None:
+        assert actual.keys() == expected.keys()
+        for key, values in expected.items():
+            assert actual[key][:7] == values[:7] and actual[key][9:] == values[9:], key
+            assert actual[key][7:9] == pytest.approx(values[7:9], rel=1e-12), key
+
+    half = governed.query("select * from marts.mart_definition_drift_half")
+    assert {(row["fiscal_year"], row["fiscal_half"]) for row in half} == {(2026, "H1")}
+    assert_equal(rolled_up(half, "business_unit_scope"), EXPECTED_DRIFT_HALF)
+    every_unit = governed.query("select * from marts.mart_definition_drift_all_units")
+    assert {row["business_unit_scope"] for row in every_unit} == {"(all)"}
+    assert_equal(rolled_up(every_unit, "mql_month"), EXPECTED_DRIFT_ALL_UNITS)
+
+
 def test_drift_follows_the_published_definition(restated: ProjectCopy) -> None:
     # Restated May SaaS: G01 CRM only, G02 agreed only, G05 both, G06 CRM only.
     assert drift_rows(restated)[MAY_SAAS][:4] == (4, 1, 2, 1)

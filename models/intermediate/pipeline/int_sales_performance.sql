@@ -10,9 +10,11 @@
 -- aggregated per quarter x unit x owner in their own step and joined onto one grid (the grid and its
 -- joins are written once, over per_owner_steps).
 {%- set per_owner_steps = ['created', 'closed', 'stage_days', 'slipped', 'stalled'] %}
-{%- set stalled_days = var('stalled_opportunity_days') | int %}
-{%- if stalled_days < 1 %}
-    {{ exceptions.raise_compiler_error("var stalled_opportunity_days must be at least 1, got " ~ stalled_days) }}
+{%- set stalled_days = var('stalled_opportunity_days') %}
+{%- if stalled_days is not number or stalled_days | int != stalled_days or stalled_days < 1 %}
+    {{ exceptions.raise_compiler_error(
+        "var stalled_opportunity_days must be a whole number of days, at least 1, got " ~ stalled_days
+    ) }}
 {%- endif %}
 with
 

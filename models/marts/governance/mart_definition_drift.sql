@@ -34,17 +34,13 @@ measured as (
     from slice_counts
 ),
 
+-- The rates: macro drift_rates, the rule of the rollup marts too.
 rated as (
     select
         *,
-        case
-            when drift_measurement = 'measured'
-                then {{ safe_divide('both_count', 'mql_leads') }}
-        end as agreement_rate,
-        case
-            when drift_measurement = 'measured'
-                then {{ safe_divide('crm_only_count + agreed_only_count', 'mql_leads') }}
-        end as disagreement_rate
+        {{ drift_rates(
+            'both_count', 'crm_only_count', 'agreed_only_count', 'mql_leads', "drift_measurement = 'measured'"
+        ) }}
     from measured
 ),
 

@@ -1,9 +1,9 @@
 {{ config(severity='warn') }}
 -- Contracts whose customer is unknown: their chain starts at a deal without an
 -- opportunity (the contract allows one for an expansion or a renewal), so the
--- customer falls back to `deal:<anchor_deal_id>` and the business unit to
--- `unknown` (docs/retention.md). Such a contract counts as a new customer of
--- unit `unknown` in mart_arr_bridge and mart_unit_economics: an upsell sent
+-- customer falls back to `deal:<anchor_deal_id>` and the business unit to var
+-- default_business_unit (docs/retention.md). Such a contract counts as a new
+-- customer of that unit in mart_arr_bridge and mart_unit_economics: an upsell sent
 -- without its opportunity reads as a new logo. Give the deal its opportunity_id.
 with
 

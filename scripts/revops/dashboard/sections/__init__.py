@@ -51,7 +51,16 @@ SECTIONS: tuple[SectionSpec, ...] = (
         build_handoff,
         wide=False,
     ),
-    SectionSpec("drift", ("marts.mart_definition_drift",), build_drift, wide=False),
+    SectionSpec(
+        "drift",
+        (
+            "marts.mart_definition_drift",
+            "marts.mart_definition_drift_half",
+            "marts.mart_definition_drift_all_units",
+        ),
+        build_drift,
+        wide=False,
+    ),
     SectionSpec("conflicts", ("marts.mart_account_conflicts",), build_conflicts),
     SectionSpec(
         "revenue",

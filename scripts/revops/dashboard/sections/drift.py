@@ -1,28 +1,30 @@
-"""Definition drift: the CRM's own MQL flag against the agreed definition (marts.mart_definition_drift).
+"""Definition drift: the CRM's own MQL flag against the agreed definition (marts.mart_definition_drift
+and its rollups mart_definition_drift_half and mart_definition_drift_all_units).
 
 A month × unit slice's status is the mart's drift_status, the build's one
 judgement that its drift tests read too (at least drift_min_mql_leads MQL
 leads, a disagreement rate above drift_warn_rate warns, above drift_error_rate
 is an error), and the limits shown are the ones that build judged by (the
-mart's columns; the project file's vars only when the mart has no rows). The
-page's status for a half and unit is its worst slice. The chart shows every month of the chosen unit(s), the
-disagreement rate over the summed counts of the measured slices only (a
-not_measured slice has no CRM flag: every lead is agreed_only, and the mart
-gives it no rate, so it is not a disagreement), each bar coloured by its worst
-slice; a month with no measured slice has no bar.
+mart's columns; the project file's vars only when the mart has no rows). A half
+and unit (or every unit) is mart_definition_drift_half's row: its agreement rate
+over its measured slices, its worst slice's status, its slices that warn and
+fail. The chart shows every month of the chosen unit (mart_definition_drift's
+rows) or of every unit together (mart_definition_drift_all_units), its
+disagreement rate coloured by its (worst) status; a month with no measured slice
+has no bar. The page adds up and divides nothing: the rates are the marts'
+(macro drift_rates), so they are the ones the drift tests judged.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 
 import plotly.graph_objects as go
 
 from revops.dashboard import formatting
 from revops.dashboard.common import (
     ACCENT,
+    ALL_ROWS,
     ALL_UNITS,
     GOOD,
     MUTED,
@@ -44,7 +46,10 @@ from revops.dashboard.common import (
 from revops.settings import dbt_vars
 
 MART = "marts.mart_definition_drift"
+HALF_MART = "marts.mart_definition_drift_half"
+ALL_UNITS_MART = "marts.mart_definition_drift_all_units"
 STATUS_ORDER = ("not_judged", "ok", "warn", "error")
+"""The statuses in the order of the chart's legend (the marts' order of severity, macro worst_drift_status)."""
 STATUS_TONE = {"not_judged": "muted", "ok": "good", "warn": "warn", "error": "bad"}
 STATUS_COLOUR = {"not_judged": MUTED, "ok": GOOD, "warn": WARN, "error": ACCENT}
 
@@ -73,10 +78,6 @@ class Limits:
         )
 
 
-def _worst(statuses: list[str]) -> str:
-    return max(statuses, key=STATUS_ORDER.index) if statuses else "not_judged"
-
-
 def build_drift(context: Context) -> Section | None:
     texts = context.texts
     rows = context.marts.rows(
@@ -103,24 +104,39 @@ def build_drift(context: Context) -> Section | None:
     for row in rows:
         row["status"] = row["drift_status"]
         row["half"] = half_key(row["fiscal_year"], row["fiscal_half"])
+    halves = {
+        (half_key(row["fiscal_year"], row["fiscal_half"]), _unit(row["business_unit_scope"])): row
+        for row in context.marts.rows(
+            f"select fiscal_year, fiscal_half, business_unit_scope, agreement_rate, worst_drift_status,"
+            f" warn_slices, error_slices from {HALF_MART}"
+        )
+    }
+    every_unit = context.marts.rows(
+        f"select mql_month, fiscal_year, fiscal_half, disagreement_rate, worst_drift_status as status"
+        f" from {ALL_UNITS_MART} order by mql_month"
+    )
     units = sorted({row["business_unit"] for row in rows})
     for unit in [ALL_UNITS, *units]:
         chosen = [row for row in rows if unit == ALL_UNITS or row["business_unit"] == unit]
+        months = every_unit if unit == ALL_UNITS else chosen
         for half in sorted({row["half"] for row in chosen}):
-            section.add(half, unit, _slice(context, limits, chosen, half))
+            section.add(half, unit, _slice(context, limits, chosen, months, halves[(half, unit)]))
     return section
 
 
-def _slice(context: Context, limits: Limits, rows: list[dict], half: str) -> Slice:
+def _unit(scope: str) -> str:
+    return ALL_UNITS if scope == ALL_ROWS else scope
+
+
+def _slice(context: Context, limits: Limits, rows: list[dict], months: list[dict], rolled_up: dict) -> Slice:
+    """rows: the unit's (or every unit's) slices; months: the chart's months; rolled_up: the half's row
+    of mart_definition_drift_half for the unit (or '(all)')."""
     texts = context.texts
+    half = half_key(rolled_up["fiscal_year"], rolled_up["fiscal_half"])
     in_half = [row for row in rows if row["half"] == half]
-    measured = [row for row in in_half if _measured(row)]
-    leads = sum(int(row["mql_leads"]) for row in measured)
-    both = sum(int(row["both_count"]) for row in measured)
-    agreement = both / leads if leads else None
-    status = _worst([row["status"] for row in in_half])
-    warned = sum(1 for row in in_half if row["status"] == "warn")
-    errors = sum(1 for row in in_half if row["status"] == "error")
+    agreement = rolled_up["agreement_rate"]
+    status = rolled_up["worst_drift_status"]
+    warned, errors = int(rolled_up["warn_slices"]), int(rolled_up["error_slices"])
     content = Slice(figure_height=320)
     content.cards = [
         card(
@@ -154,7 +170,7 @@ def _slice(context: Context, limits: Limits, rows: list[dict], half: str) -> Sli
             ),
             tone="bad" if status == "error" else "warn",
         )
-    content.figure = _figure(context, limits, rows, half)
+    content.figure = _figure(context, limits, months, half)
     content.set_table(
         [
             texts("drift.col_month"),
@@ -192,30 +208,17 @@ def _slice(context: Context, limits: Limits, rows: list[dict], half: str) -> Sli
     return content
 
 
-def _measured(row: dict) -> bool:
-    """A slice the CRM flag was measured in: the mart gives a not_measured slice (no CRM flag) no rate."""
-    return row["disagreement_rate"] is not None
-
-
 def _key(metric: str, row: dict) -> str:
     return f"{metric}:{row['mql_month'].isoformat()}:{row['business_unit']}"
 
 
-def _figure(context: Context, limits: Limits, rows: list[dict], half: str) -> dict:
+def _figure(context: Context, limits: Limits, months: list[dict], half: str) -> dict:
+    """One bar per month (mql_month, fiscal_year, fiscal_half, disagreement_rate, status): the mart's rate
+    (None, no bar, for a month with no measured slice) in its status's colour."""
     texts = context.texts
-    months: dict[date, dict] = defaultdict(lambda: {"leads": 0, "disagree": 0, "statuses": []})
-    for row in rows:
-        month = months[row["mql_month"]]  # every month keeps its place on the axis
-        month["statuses"].append(row["status"])
-        if _measured(row):  # a not_measured slice is not a disagreement: left out of the rate
-            month["leads"] += int(row["mql_leads"])
-            month["disagree"] += int(row["crm_only_count"]) + int(row["agreed_only_count"])
-    ordered = sorted(months)
-    rates = [
-        months[month]["disagree"] / months[month]["leads"] if months[month]["leads"] else None
-        for month in ordered
-    ]
-    colours = [STATUS_COLOUR[_worst(months[month]["statuses"])] for month in ordered]
+    ordered = [row["mql_month"] for row in months]
+    rates = [row["disagreement_rate"] for row in months]
+    colours = [STATUS_COLOUR[row["status"]] for row in months]
     figure = empty_figure(
         legend={"orientation": "h", "y": -0.18, "x": 0, "traceorder": "normal"},
         xaxis=month_axis(texts, len(ordered), ticks=6),
@@ -224,7 +227,9 @@ def _figure(context: Context, limits: Limits, rows: list[dict], half: str) -> di
         ),
         bargap=0.25,
     )
-    selected = [month for month in ordered if half_key(*_fiscal(rows, month)) == half]
+    selected = [
+        row["mql_month"] for row in months if half_key(row["fiscal_year"], row["fiscal_half"]) == half
+    ]
     if selected:
         month_band(figure, selected[0], selected[-1], PRIMARY, texts("cohorts.selected_half"),
                    annotation_position="top left")  # fmt: skip
@@ -235,7 +240,7 @@ def _figure(context: Context, limits: Limits, rows: list[dict], half: str) -> di
             showlegend=False,
         )
     )  # fmt: skip
-    shown = {_worst(months[month]["statuses"]) for month in ordered}
+    shown = {row["status"] for row in months}
     for status in (status for status in STATUS_ORDER if status in shown):  # a legend for the colours
         figure.add_trace(
             go.Bar(x=[None], y=[None], name=texts(f"drift.status.{status}"),
@@ -251,8 +256,3 @@ def _figure(context: Context, limits: Limits, rows: list[dict], half: str) -> di
             annotation_font_color=colour,
         )  # fmt: skip
     return figure_json(figure)
-
-
-def _fiscal(rows: list[dict], month: date) -> tuple[int, str]:
-    row = next(row for row in rows if row["mql_month"] == month)
-    return row["fiscal_year"], row["fiscal_half"]
