@@ -22,3 +22,24 @@
 {% macro shortfall_measures() -%}
     {{ return(['won_deals', 'won_amount']) }}
 {%- endmacro %}
+
+{#-
+    shortfall_loss_ranks(relation, partition_columns): the bottleneck rule, one place for
+    int_funnel_shortfall (per half x unit x measure) and mart_funnel_shortfall_all_units (per half x
+    measure, on the units' summed effects): the factors of `relation` that lost (effect < 0, never
+    `unattributed`), ranked by effect, ties to the earlier stage (factor_order). The bottleneck is
+    loss_rank 1; a group with no loss has none. A null effect (an immature half) is no loss.
+-#}
+{% macro shortfall_loss_ranks(relation, partition_columns) -%}
+    {%- set partition = partition_columns | join(', ') %}
+    select
+        {{ partition }},
+        factor,
+        row_number() over (
+            partition by {{ partition }}
+            order by effect, factor_order
+        ) as loss_rank
+    from {{ relation }}
+    where factor != 'unattributed'
+        and effect < 0
+{%- endmacro %}

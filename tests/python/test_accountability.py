@@ -60,6 +60,9 @@ MARTS: dict[str, TableSpec] = {
         ("fiscal_year", "fiscal_half", "business_unit", "measure", "factor"),
         {"plan_value", "actual_value", "factor_ratio", "log_ratio", "effect", "effect_share"},
     ),
+    "mart_funnel_shortfall_all_units": _spec(
+        ("fiscal_year", "fiscal_half", "measure", "factor"), {"effect", "effect_share"}
+    ),
 }
 
 

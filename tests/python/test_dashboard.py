@@ -526,6 +526,35 @@ def test_drift_cards_and_chart_are_the_rollup_marts(core: Warehouse, tmp_path: P
         assert slices[f"{half}|SaaS"]["figure"]["data"][0]["y"] == [0.0, 5 / 7], half
 
 
+def test_the_all_units_shortfall_is_its_mart(demo: Warehouse, tmp_path: Path) -> None:
+    """Every unit's shortfall (plan, actual, gap, each factor's effect and the bottleneck) is
+    mart_funnel_shortfall_all_units's rows, the units added up and the bottleneck picked in SQL, never the
+    page summing the units' effects and applying the rule again: planted in a copy, the page shows them.
+    A unit's own slice stays mart_funnel_shortfall's."""
+    copy = planted_copy(
+        demo,
+        tmp_path / "planted_shortfall.duckdb",
+        "update marts.mart_funnel_shortfall_all_units set plan_outcome = 40, actual_outcome = 33, gap = -7,"
+        " effect = case when factor = 'unattributed' then 0 else 1.25 end, is_bottleneck = factor = 'mql_to_sal'"
+        " where measure = 'won_deals' and is_mature",
+    )
+    before, after = section_slices(demo.path, "shortfall", "en"), section_slices(copy, "shortfall", "en")
+    planted = 0
+    for key, content in after.items():
+        values = keyed(content)
+        if not key.endswith(f"|{ALL_UNITS}"):
+            assert content == before[key], key
+        elif "effect:lead_volume" in values:  # a mature half with a plan
+            assert (values["plan"], values["actual"], values["gap"]) == (40, 33, -7), key
+            effects = {name: value for name, value in values.items() if name.startswith("effect:")}
+            assert effects.pop("effect:unattributed") == 0 and effects.pop("effect:deal_size") is None, key
+            assert set(effects.values()) == {1.25}, key  # deal size explains won amount only
+            flagged = [row["cells"][0]["t"] for row in content["table"]["rows"] if row["tone"] == "bad"]
+            assert flagged == [Texts("en").label("factor", "mql_to_sal")], key
+            planted += 1
+    assert planted >= 2
+
+
 def test_the_handoff_rates_are_the_half_marts(core: Warehouse, tmp_path: Path) -> None:
     """The hand-off cards and the owner table are rows of mart_handoff_sla_half, whose breach rate is of
     the half's MQLs (computed once in SQL), never the page dividing the monthly mart's sums: planted rates
@@ -1537,7 +1566,10 @@ def check_shortfall(page: Any, warehouse: Warehouse, half: str, unit: str) -> in
     for (factor, measure), values in effects.items():
         effect = math.fsum(values) if values else None
         key = f"{'effect' if measure == 'won_deals' else 'amount'}:{factor}"
-        assert numbers[key][1] == effect, key
+        # all units: the mart's SQL sum of the units' effects, to the last bits of a double
+        assert numbers[key][1] == (
+            effect if effect is None else pytest.approx(effect, rel=1e-12, abs=1e-9)
+        ), key
         if measure == "won_deals":
             assert numbers[key][0] == formatting.signed(effect)
     # The bottleneck: the mart's flag for one unit; the most negative summed effect for all units.

@@ -171,20 +171,9 @@ with_effects as (
     from with_logs
 ),
 
+-- The bottleneck rule (macro shortfall_loss_ranks, the all-units mart's too).
 losses as (
-    select
-        fiscal_year,
-        fiscal_half,
-        business_unit,
-        measure,
-        factor,
-        row_number() over (
-            partition by fiscal_year, fiscal_half, business_unit, measure
-            order by effect, factor_order
-        ) as loss_rank
-    from with_effects
-    where factor != 'unattributed'
-        and effect < 0
+    {{ shortfall_loss_ranks('with_effects', ['fiscal_year', 'fiscal_half', 'business_unit', 'measure']) }}
 ),
 
 final as (

@@ -38,7 +38,12 @@ SECTIONS: tuple[SectionSpec, ...] = (
         build_funnel,
         wide=False,
     ),
-    SectionSpec("shortfall", ("marts.mart_funnel_shortfall",), build_shortfall, wide=False),
+    SectionSpec(
+        "shortfall",
+        ("marts.mart_funnel_shortfall", "marts.mart_funnel_shortfall_all_units"),
+        build_shortfall,
+        wide=False,
+    ),
     SectionSpec("kpi", ("marts.mart_forward_kpi",), build_kpi),
     SectionSpec(
         "campaigns", ("marts.mart_campaign_efficiency", "marts.mart_channel_efficiency"), build_campaigns

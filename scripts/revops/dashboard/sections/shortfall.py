@@ -1,12 +1,11 @@
-"""The shortfall waterfall: plan → each factor's won deals gained or lost → actual (marts.mart_funnel_shortfall).
+"""The shortfall waterfall: plan → each factor's won deals gained or lost → actual (marts.mart_funnel_shortfall,
+and mart_funnel_shortfall_all_units for every unit together).
 
-For one business unit everything is the mart's: plan, actual, each factor's
-effect (measure won_deals; won_amount in the table), its owning team and the
-bottleneck flag. For "all units" the units with a plan are added up: each
-unit's effects (with `unattributed`) add up to its gap, so the sums add up to
-the total gap, and the bottleneck is the factor with the most negative summed
-effect (ties: the earlier stage), the mart's rule applied to the sums. Sums
-are exact-rounded (math.fsum), independent of the order of the units.
+Everything shown is a mart's: plan, actual, gap, each factor's effect (measure won_deals; won_amount in the
+table), its owning team, the bottleneck flag and maturity; for one business unit mart_funnel_shortfall's rows,
+for all units mart_funnel_shortfall_all_units's (the units with a plan added up in SQL, the bottleneck by the
+units' rule on the sums). The page adds nothing up and picks no bottleneck itself; it only lists the units
+without a plan (mart_funnel_shortfall's rows without a gap).
 """
 
 from __future__ import annotations
@@ -38,6 +37,11 @@ from revops.dashboard.common import (
 )
 
 MART = "marts.mart_funnel_shortfall"
+ALL_UNITS_MART = "marts.mart_funnel_shortfall_all_units"
+COLUMNS = (
+    "fiscal_year, fiscal_half, measure, factor, factor_order, owning_team, plan_outcome, actual_outcome, gap,"
+    " effect, is_bottleneck, is_mature"
+)
 MEASURES = ("won_deals", "won_amount")  # the chart shows the first
 UNATTRIBUTED = "unattributed"
 
@@ -59,6 +63,7 @@ class Factor:
 class Gap:
     plan: list[Decimal] = field(default_factory=list)
     actual: list[Decimal] = field(default_factory=list)
+    gap: list[Decimal] = field(default_factory=list)  # the mart's actual − plan of won_deals
     gaps: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # per measure
     factors: dict[str, Factor] = field(default_factory=dict)
     mature: bool = True
@@ -72,52 +77,42 @@ class Gap:
 def build_shortfall(context: Context) -> Section | None:
     texts = context.texts
     section = Section("shortfall", texts("shortfall.title"), texts("shortfall.subtitle"), ("half", "unit"))
-    rows = context.marts.rows(
-        f"""
-        select fiscal_year, fiscal_half, business_unit, measure, factor, factor_order, owning_team,
-               plan_outcome, actual_outcome, gap, effect, is_bottleneck, is_mature
-        from {MART}
-        order by fiscal_year, fiscal_half, business_unit, factor_order
-        """
-    )
     gaps: dict[tuple[str, str], Gap] = defaultdict(Gap)
-    for row in rows:
+    for row in context.marts.rows(
+        f"select business_unit, {COLUMNS} from {MART} order by fiscal_year, fiscal_half, business_unit, factor_order"
+    ):
         half = half_key(row["fiscal_year"], row["fiscal_half"])
-        unit = row["business_unit"]
-        for target in (unit, ALL_UNITS):
-            gap = gaps[(half, target)]
-            gap.mature = gap.mature and bool(row["is_mature"])
-            if row["gap"] is None:  # no plan for this unit: it cannot be decomposed
-                if target == ALL_UNITS and unit not in gap.without_plan:
-                    gap.without_plan.append(unit)
-                continue
-            if row["factor_order"] == 1:  # plan, actual and gap once per unit and measure
-                gap.gaps[row["measure"]].append(float(row["gap"]))
-                if row["measure"] == MEASURES[0]:
-                    gap.plan.append(row["plan_outcome"])
-                    gap.actual.append(row["actual_outcome"])
-            factor = gap.factors.setdefault(row["factor"], Factor(row["factor_order"], row["owning_team"]))
-            if row["effect"] is not None:  # null: the method cannot attribute (unattributed carries it)
-                factor.effects[row["measure"]].append(float(row["effect"]))
-            if target != ALL_UNITS and row["measure"] == MEASURES[0]:
-                factor.bottleneck = bool(row["is_bottleneck"])
+        _add(gaps[(half, row["business_unit"])], row)
+        every_unit = gaps[(half, ALL_UNITS)]  # every half with a unit has an all-units slice
+        every_unit.mature = every_unit.mature and bool(row["is_mature"])
+        if row["gap"] is None and row["business_unit"] not in every_unit.without_plan:
+            every_unit.without_plan.append(row["business_unit"])
+    for row in context.marts.rows(
+        f"select {COLUMNS} from {ALL_UNITS_MART} order by fiscal_year, fiscal_half, factor_order"
+    ):
+        _add(gaps[(half_key(row["fiscal_year"], row["fiscal_half"]), ALL_UNITS)], row)
     section.immature_halves = {half for (half, unit), gap in gaps.items() if not gap.mature}
     for (half, unit), gap in gaps.items():
-        if unit == ALL_UNITS:
-            _flag_bottleneck(gap)
         section.add(half, unit, _slice(context, gap))
     return section
 
 
-def _flag_bottleneck(gap: Gap) -> None:
-    """The mart's rule on summed effects: the most negative effect, ties to the earlier stage."""
-    losing = [
-        (effect, factor.order, name)
-        for name, factor in gap.factors.items()
-        if name != UNATTRIBUTED and (effect := factor.effect(MEASURES[0])) is not None and effect < 0
-    ]
-    if losing:
-        gap.factors[min(losing)[2]].bottleneck = True
+def _add(gap: Gap, row: dict) -> None:
+    """One row of a shortfall mart into its half and unit (or all units)."""
+    gap.mature = gap.mature and bool(row["is_mature"])
+    if row["gap"] is None:  # no plan for this unit: it cannot be decomposed
+        return
+    if row["factor_order"] == 1:  # plan, actual and gap once per measure
+        gap.gaps[row["measure"]].append(float(row["gap"]))
+        if row["measure"] == MEASURES[0]:
+            gap.plan.append(row["plan_outcome"])
+            gap.actual.append(row["actual_outcome"])
+            gap.gap.append(row["gap"])
+    factor = gap.factors.setdefault(row["factor"], Factor(row["factor_order"], row["owning_team"]))
+    if row["effect"] is not None:  # null: the method cannot attribute (unattributed carries it)
+        factor.effects[row["measure"]].append(float(row["effect"]))
+    if row["measure"] == MEASURES[0]:
+        factor.bottleneck = bool(row["is_bottleneck"])
 
 
 def _slice(context: Context, gap: Gap) -> Slice:
@@ -131,7 +126,7 @@ def _slice(context: Context, gap: Gap) -> Slice:
         return content
     plan = sum(gap.plan, Decimal(0))
     actual = sum(gap.actual, Decimal(0))
-    difference = actual - plan
+    difference = sum(gap.gap, Decimal(0))
     content.cards = [
         card(texts("shortfall.card_plan"), formatting.count(plan), plan, "plan"),
         card(texts("shortfall.card_actual"), formatting.count(actual), actual, "actual"),
