@@ -9,6 +9,7 @@ to the per-MQL mart.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,7 @@ READS = (
     "mart_forward_kpi",
     "mart_forward_kpi_monthly",
     "mart_funnel_shortfall",
+    "mart_funnel_shortfall_all_units",
     "mart_handoff_sla",
     "mart_handoff_sla_monthly",
 )
@@ -60,6 +62,47 @@ def test_shortfall_effects_sum_to_gap(generated_warehouse: Warehouse) -> None:
     for *group, gap, total, _ in rows:
         assert gap is not None, group
         assert abs(float(total) - float(gap)) <= 1e-9 * max(1.0, abs(float(gap))), (group, gap, total)
+
+
+def test_all_units_shortfall_is_the_units_added_up(generated_warehouse: Warehouse) -> None:
+    """mart_funnel_shortfall_all_units against the per-unit mart on generated data (three units, LMDI
+    effects in doubles, halves not yet mature at as-of): plan, actual and gap are the sums of the units
+    with a gap, each factor's effect the exactly rounded sum of theirs (null when none has one; in an
+    immature half only `unattributed`, the whole gap), the bottleneck the most negative summed effect,
+    ties to the earlier stage, and the units counted per measure."""
+    units = generated_warehouse.query_dicts("select * from marts.mart_funnel_shortfall")
+    every = {
+        (row["fiscal_year"], row["fiscal_half"], row["measure"], row["factor"]): row
+        for row in generated_warehouse.query_dicts("select * from marts.mart_funnel_shortfall_all_units")
+    }
+    groups: dict[tuple, list[dict]] = {}
+    for row in units:
+        if row["gap"] is not None:
+            groups.setdefault(
+                (row["fiscal_year"], row["fiscal_half"], row["measure"], row["factor"]), []
+            ).append(row)
+    assert every.keys() == groups.keys()
+    assert {row["is_mature"] for row in every.values()} == {True, False}  # both paths are exercised
+    losses: dict[tuple, list[tuple]] = {}
+    for key, rows in groups.items():
+        row = every[key]
+        assert row["plan_outcome"] == sum(part["plan_outcome"] for part in rows), key
+        assert row["actual_outcome"] == sum(part["actual_outcome"] for part in rows), key
+        assert row["gap"] == sum(part["gap"] for part in rows), key
+        assert row["units_with_plan"] == len(rows), key
+        effects = [part["effect"] for part in rows if part["effect"] is not None]
+        if not row["is_mature"]:
+            expected = float(row["gap"]) if key[3] == "unattributed" else None
+        else:
+            expected = math.fsum(effects) if effects else None
+        assert row["effect"] == (
+            expected if expected is None else pytest.approx(expected, rel=1e-9, abs=1e-9)
+        ), key
+        if row["is_mature"] and key[3] != "unattributed" and expected is not None and expected < 0:
+            losses.setdefault(key[:3], []).append((expected, row["factor_order"], key[3]))
+    flagged = {key[:3]: key[3] for key, row in every.items() if row["is_bottleneck"]}
+    assert flagged == {group: min(candidates)[2] for group, candidates in losses.items()}
+    assert flagged  # some half lost against its plan
 
 
 def test_blended_is_sum_of_weighted(generated_warehouse: Warehouse) -> None:

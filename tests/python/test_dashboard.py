@@ -531,28 +531,33 @@ def test_the_all_units_shortfall_is_its_mart(demo: Warehouse, tmp_path: Path) ->
     mart_funnel_shortfall_all_units's rows, the units added up and the bottleneck picked in SQL, never the
     page summing the units' effects and applying the rule again: planted in a copy, the page shows them.
     A unit's own slice stays mart_funnel_shortfall's."""
+    # The gap planted apart from actual − plan (−9 against 33 − 40): the card is the mart's gap.
     copy = planted_copy(
         demo,
         tmp_path / "planted_shortfall.duckdb",
-        "update marts.mart_funnel_shortfall_all_units set plan_outcome = 40, actual_outcome = 33, gap = -7,"
+        "update marts.mart_funnel_shortfall_all_units set plan_outcome = 40, actual_outcome = 33, gap = -9,"
         " effect = case when factor = 'unattributed' then 0 else 1.25 end, is_bottleneck = factor = 'mql_to_sal'"
         " where measure = 'won_deals' and is_mature",
+        "update marts.mart_funnel_shortfall_all_units set gap = -11 where measure = 'won_deals' and not is_mature",
     )
     before, after = section_slices(demo.path, "shortfall", "en"), section_slices(copy, "shortfall", "en")
-    planted = 0
+    planted = immature = 0
     for key, content in after.items():
         values = keyed(content)
         if not key.endswith(f"|{ALL_UNITS}"):
             assert content == before[key], key
+        elif "effect:lead_volume" not in values and "gap" in values:  # an immature half: the gap unattributed
+            assert values["gap"] == values["effect:unattributed"] == -11, key
+            immature += 1
         elif "effect:lead_volume" in values:  # a mature half with a plan
-            assert (values["plan"], values["actual"], values["gap"]) == (40, 33, -7), key
+            assert (values["plan"], values["actual"], values["gap"]) == (40, 33, -9), key
             effects = {name: value for name, value in values.items() if name.startswith("effect:")}
             assert effects.pop("effect:unattributed") == 0 and effects.pop("effect:deal_size") is None, key
             assert set(effects.values()) == {1.25}, key  # deal size explains won amount only
             flagged = [row["cells"][0]["t"] for row in content["table"]["rows"] if row["tone"] == "bad"]
             assert flagged == [Texts("en").label("factor", "mql_to_sal")], key
             planted += 1
-    assert planted >= 2
+    assert planted >= 2 and immature >= 1
 
 
 def test_the_handoff_rates_are_the_half_marts(core: Warehouse, tmp_path: Path) -> None:

@@ -5,24 +5,34 @@
 -- effect (macro shortfall_loss_ranks, the units' rule applied to the sums). The
 -- half is mature when every unit's rows are; an immature half, as for a unit,
 -- gives no factor an effect and `unattributed` the whole gap. Units without a
--- plan are counted, not added: their gap cannot be decomposed. What the
--- dashboard's shortfall shows for all units.
+-- plan for the measure (no gap) are counted, not added: their gap cannot be
+-- decomposed. What the dashboard's shortfall shows for all units.
 with
 
 shortfall as (
     select * from {{ ref('int_funnel_shortfall') }}
 ),
 
--- Every unit of the half, with a plan or not: maturity and the units' counts.
+-- Every unit of the half, with a plan or not: the half's maturity.
 halves as (
     select
         fiscal_year,
         fiscal_half,
-        min(case when is_mature then 1 else 0 end) = 1 as is_mature,
+        min(case when is_mature then 1 else 0 end) = 1 as is_mature
+    from shortfall
+    group by fiscal_year, fiscal_half
+),
+
+-- The units of the half with and without a plan (a gap) for each measure.
+unit_counts as (
+    select
+        fiscal_year,
+        fiscal_half,
+        measure,
         count(distinct case when gap is not null then business_unit end) as units_with_plan,
         count(distinct case when gap is null then business_unit end) as units_without_plan
     from shortfall
-    group by fiscal_year, fiscal_half
+    group by fiscal_year, fiscal_half, measure
 ),
 
 -- Plan, actual and gap once per unit and measure (every factor row of a unit carries them).
@@ -70,8 +80,8 @@ effects as (
             when factor_effects.factor = 'unattributed' then cast(unit_outcomes.gap as {{ type_ratio() }})
         end as effect,
         halves.is_mature,
-        halves.units_with_plan,
-        halves.units_without_plan
+        unit_counts.units_with_plan,
+        unit_counts.units_without_plan
     from factor_effects
     inner join unit_outcomes
         on factor_effects.fiscal_year = unit_outcomes.fiscal_year
@@ -80,6 +90,10 @@ effects as (
     inner join halves
         on factor_effects.fiscal_year = halves.fiscal_year
             and factor_effects.fiscal_half = halves.fiscal_half
+    inner join unit_counts
+        on factor_effects.fiscal_year = unit_counts.fiscal_year
+            and factor_effects.fiscal_half = unit_counts.fiscal_half
+            and factor_effects.measure = unit_counts.measure
 ),
 
 -- The bottleneck rule on the summed effects.
