@@ -58,7 +58,9 @@ factor_effects as (
         factor,
         factor_order,
         max(owning_team) as owning_team,
-        sum(effect) as summed_effect
+        -- a fixed-point sum (macro attribution_exact): a sum of doubles depends on the order the engine
+        -- adds them in, so two builds of the same data could differ in the last bits
+        sum({{ attribution_exact('effect', 12) }}) as summed_effect
     from shortfall
     where gap is not null
     group by fiscal_year, fiscal_half, measure, factor, factor_order
