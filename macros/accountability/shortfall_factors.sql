@@ -24,22 +24,24 @@
 {%- endmacro %}
 
 {#-
-    shortfall_loss_ranks(relation, partition_columns): the bottleneck rule, one place for
+    shortfall_is_bottleneck(partition_columns, qualifier): the bottleneck rule, one place for
     int_funnel_shortfall (per half x unit x measure) and mart_funnel_shortfall_all_units (per half x
-    measure, on the units' summed effects): the factors of `relation` that lost (effect < 0, never
-    `unattributed`), ranked by effect, ties to the earlier stage (factor_order). The bottleneck is
-    loss_rank 1; a group with no loss has none. A null effect (an immature half) is no loss.
+    measure, on the units' summed effects). A column expression, true on the one factor of each
+    partition that lost most: effect < 0 (a null effect, an immature half, is no loss), never
+    `unattributed`, the lowest effect, ties to the earlier stage (factor_order). A partition with no
+    loss has no bottleneck. `qualifier` names the relation the columns come from ('' for none).
 -#}
-{% macro shortfall_loss_ranks(relation, partition_columns) -%}
-    {%- set partition = partition_columns | join(', ') %}
-    select
-        {{ partition }},
-        factor,
-        row_number() over (
-            partition by {{ partition }}
-            order by effect, factor_order
-        ) as loss_rank
-    from {{ relation }}
-    where factor != 'unattributed'
-        and effect < 0
+{% macro shortfall_is_bottleneck(partition_columns, qualifier='') -%}
+    {%- set prefix = qualifier ~ '.' if qualifier else '' -%}
+    {%- set is_loss = "(" ~ prefix ~ "factor != 'unattributed' and " ~ prefix ~ "effect < 0)" -%}
+    {%- set partition = [] -%}
+    {%- for column in partition_columns %}{% do partition.append(prefix ~ column) %}{% endfor -%}
+    coalesce(
+        {{ is_loss }}
+        and row_number() over (
+            partition by {{ partition | join(', ') }}
+            order by case when {{ is_loss }} then 0 else 1 end, {{ prefix }}effect, {{ prefix }}factor_order
+        ) = 1,
+        false
+    )
 {%- endmacro %}

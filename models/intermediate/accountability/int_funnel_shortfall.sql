@@ -171,11 +171,6 @@ with_effects as (
     from with_logs
 ),
 
--- The bottleneck rule (macro shortfall_loss_ranks, the all-units mart's too).
-losses as (
-    {{ shortfall_loss_ranks('with_effects', ['fiscal_year', 'fiscal_half', 'business_unit', 'measure']) }}
-),
-
 final as (
     select
         with_effects.fiscal_year,
@@ -199,16 +194,12 @@ final as (
         cast(with_effects.effect as {{ type_ratio() }}) as effect,
         {{ safe_divide('with_effects.effect', 'with_effects.gap') }} as effect_share,
         with_effects.decomposition_method,
-        losses.factor is not null as is_bottleneck,
+        -- The bottleneck rule (macro shortfall_is_bottleneck, the all-units mart's too).
+        {{ shortfall_is_bottleneck(
+            ['fiscal_year', 'fiscal_half', 'business_unit', 'measure'], 'with_effects'
+        ) }} as is_bottleneck,
         with_effects.is_mature
     from with_effects
-    left join losses
-        on with_effects.fiscal_year = losses.fiscal_year
-            and with_effects.fiscal_half = losses.fiscal_half
-            and with_effects.business_unit = losses.business_unit
-            and with_effects.measure = losses.measure
-            and with_effects.factor = losses.factor
-            and losses.loss_rank = 1
 )
 
 select * from final

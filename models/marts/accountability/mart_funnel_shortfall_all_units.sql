@@ -2,7 +2,7 @@
 -- factor: the units with a plan added up (int_funnel_shortfall). Each unit's
 -- effects (with `unattributed`) add up to its gap, so the summed effects add up
 -- to the summed gap; the bottleneck is the factor with the most negative summed
--- effect (macro shortfall_loss_ranks, the units' rule applied to the sums). The
+-- effect (macro shortfall_is_bottleneck, the units' rule applied to the sums). The
 -- half is mature when every unit's rows are; an immature half, as for a unit,
 -- gives no factor an effect and `unattributed` the whole gap. Units without a
 -- plan for the measure (no gap) are counted, not added: their gap cannot be
@@ -98,11 +98,6 @@ effects as (
             and factor_effects.measure = unit_counts.measure
 ),
 
--- The bottleneck rule on the summed effects.
-losses as (
-    {{ shortfall_loss_ranks('effects', ['fiscal_year', 'fiscal_half', 'measure']) }}
-),
-
 final as (
     select
         cast(effects.fiscal_year as integer) as fiscal_year,
@@ -117,17 +112,12 @@ final as (
         cast(effects.gap as {{ type_money() }}) as gap,
         cast(effects.effect as {{ type_ratio() }}) as effect,
         cast({{ safe_divide('effects.effect', 'effects.gap') }} as {{ type_ratio() }}) as effect_share,
-        losses.factor is not null as is_bottleneck,
+        -- The bottleneck rule on the summed effects (macro shortfall_is_bottleneck).
+        {{ shortfall_is_bottleneck(['fiscal_year', 'fiscal_half', 'measure'], 'effects') }} as is_bottleneck,
         effects.is_mature,
         cast(effects.units_with_plan as {{ dbt.type_bigint() }}) as units_with_plan,
         cast(effects.units_without_plan as {{ dbt.type_bigint() }}) as units_without_plan
     from effects
-    left join losses
-        on effects.fiscal_year = losses.fiscal_year
-            and effects.fiscal_half = losses.fiscal_half
-            and effects.measure = losses.measure
-            and effects.factor = losses.factor
-            and losses.loss_rank = 1
 )
 
 select * from final
