@@ -5,7 +5,11 @@
 -- (macro stage_conversion_rollup), never a mean of the months' or the units'
 -- rates: what the dashboard's funnel shows per half. A half is mature once it
 -- is over and its youngest leads have had the forward window
--- (cohort_maturity_columns).
+-- (cohort_maturity_columns). Renewals come a contract term later: the last day
+-- a lead of the half can still reach renewed under the default terms (macro
+-- renewals_open_until, from the rules of int_contract_terms and int_contracts)
+-- and whether the as-of is within it (period_is_over), with the vars the build
+-- judged by, so the dashboard neither recomputes the rule nor reads the vars.
 with
 
 unit_monthly as (
@@ -25,6 +29,24 @@ dated as (
     {{ rows_with_as_of('rolled_up') }}
 ),
 
+-- The half's last day, when its youngest leads were created.
+half_ends as (
+    select
+        dated.*,
+        cast(
+            {{ dbt.dateadd('day', -1, dbt.dateadd('month', 6, fiscal_half_start_of('fiscal_year', 'fiscal_half'))) }}
+            as date
+        ) as last_lead_day
+    from dated
+),
+
+renewal_windows as (
+    select
+        half_ends.*,
+        {{ renewals_open_until('half_ends.last_lead_day') }} as renewals_open_until
+    from half_ends
+),
+
 final as (
     select
         cast(fiscal_year as integer) as fiscal_year,
@@ -32,8 +54,14 @@ final as (
         {{ stage_conversion_rollup_columns() }},
         {{ cohort_maturity_columns(
             dbt.dateadd('month', 6, fiscal_half_start_of('fiscal_year', 'fiscal_half')), 'as_of_at'
-        ) }}
-    from dated
+        ) }},
+        cast(renewals_open_until as date) as renewals_open_until,
+        coalesce(
+            not {{ period_is_over(dbt.dateadd('day', 1, 'renewals_open_until'), 'as_of_at') }}, false
+        ) as is_renewal_window_open,
+        cast({{ var('default_contract_months') }} as integer) as default_contract_months,
+        cast({{ var('renewal_grace_days') }} as integer) as renewal_grace_days
+    from renewal_windows
 )
 
 select * from final

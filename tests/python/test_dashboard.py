@@ -42,7 +42,6 @@ from revops.dashboard.common import (
     figure_json,
     half_is_immature,
     is_immature,
-    renewals_may_still_come,
 )
 from revops.dashboard.fonts import FAMILY, SOURCE_FAMILY
 from revops.dashboard.i18n import MESSAGES, Texts
@@ -265,18 +264,6 @@ def test_campaigns_that_share_a_name_are_told_apart_by_id() -> None:
     assert cut == {"A": "ホワイトペーパ… (A)", "B": "ホワイトペーパ… (B)", "C": "C"}
 
 
-def test_renewals_may_still_come_until_a_default_contract_after_the_window() -> None:
-    """FY2025 H2's last leads are created on 2026-03-31; won 90 days later (2026-06-29), a 12-month contract
-    ends on 2027-06-28 (the models' rule: 12 months less a day) and churns 30 days later, 2027-07-28: renewals
-    can come until then. FY2026 H1 (leads until 2026-09-30): 2026-12-29, 2027-12-28, 2028-01-27."""
-    assert renewals_may_still_come("2025-H2", datetime(2027, 7, 28, 23, 59), 90, 12, 30) == date(2027, 7, 28)
-    assert renewals_may_still_come("2025-H2", datetime(2027, 7, 29), 90, 12, 30) is None
-    assert renewals_may_still_come("2026-H1", datetime(2026, 7, 5), 90, 12, 30) == date(2028, 1, 27)
-    # A month's last day in a shorter month: 2026-09-30 + 123 days = 2027-01-31, + 1 month = 2027-02-28
-    # (the month's last day), less a day: 2027-02-27.
-    assert renewals_may_still_come("2026-H1", datetime(2026, 7, 5), 123, 1, 0) == date(2027, 2, 27)
-
-
 def test_a_mature_halfs_funnel_says_its_renewals_are_not_final(core: Warehouse) -> None:
     """As of 2026-07-05 FY2025 H2 is mature (its forward windows elapsed) but its leads' renewals are a
     contract term away: the funnel warns that won → renewed is not final. Before, the page said that a
@@ -291,6 +278,37 @@ def test_a_mature_halfs_funnel_says_its_renewals_are_not_final(core: Warehouse) 
         "Won → renewed is not final: a deal comes up for renewal about 12 months after its win (the default "
         "contract term) plus 30 days' grace, so this half's renewals can grow until at least 2027-07-28."
     ]
+
+
+def test_the_renewals_callout_is_the_half_marts_renewal_window(core: Warehouse, tmp_path: Path) -> None:
+    """The callout reads mart_stage_conversion_half's renewal window: a build run with other contract
+    vars (here: the columns planted, a 24-month term, 60 days' grace, open until 2028-09-30) is described
+    by them, and a closed window (is_renewal_window_open false) has no callout. Before, the page computed
+    the window in Python from dbt_project.yml's vars, whatever the build ran with."""
+
+    def callouts(path: Path) -> list[str]:
+        with Marts(path) as marts:
+            payload, _omitted, failed = build_payload(marts, "en")
+        assert failed == ()
+        funnel = next(section for section in payload["sections"] if section["id"] == "funnel")["slices"]
+        return [callout["t"] for callout in funnel[f"2025-H2|{ALL_UNITS}"]["callouts"]]
+
+    mart = "marts.mart_stage_conversion_half"
+    half = "fiscal_year = 2025 and fiscal_half = 'H2'"
+    longer = planted_copy(
+        core,
+        tmp_path / "longer.duckdb",
+        f"update {mart} set default_contract_months = 24, renewal_grace_days = 60,"
+        f" renewals_open_until = date '2028-09-30' where {half}",
+    )
+    assert callouts(longer) == [
+        "Won → renewed is not final: a deal comes up for renewal about 24 months after its win (the default "
+        "contract term) plus 60 days' grace, so this half's renewals can grow until at least 2028-09-30."
+    ]
+    closed = planted_copy(
+        core, tmp_path / "closed.duckdb", f"update {mart} set is_renewal_window_open = false where {half}"
+    )
+    assert callouts(closed) == []
 
 
 def test_the_handoff_sla_is_labelled_with_the_days_the_build_judged_by(

@@ -134,8 +134,7 @@ final as (
         terms.contract_start,
         case
             when terms.is_term_defaulted
-                then cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', var('default_contract_months'),
-                    'terms.contract_start')) }} as date)
+                then {{ default_contract_end('terms.contract_start') }}
             else anchored.contract_end
         end as contract_end,
         terms.is_term_defaulted

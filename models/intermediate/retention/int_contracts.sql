@@ -49,7 +49,7 @@ valued as (
     select
         contract_terms.*,
         {{ dbt.datediff('contract_terms.contract_start', 'contract_terms.contract_end', 'day') }} + 1 as contract_days,  -- noqa: LT05
-        cast({{ dbt.dateadd('day', var('renewal_grace_days'), 'contract_terms.contract_end') }} as date) as churn_on,
+        {{ churn_on('contract_terms.contract_end') }} as churn_on,
         cast({{ dbt.dateadd('day', -1, 'contract_terms.contract_start') }} as date) as start_eve,
         cast({{ dbt.dateadd('day', 1, 'contract_terms.contract_end') }} as date) as day_after_end
     from contract_terms

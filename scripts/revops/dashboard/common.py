@@ -11,7 +11,6 @@ marts exactly.
 
 from __future__ import annotations
 
-import calendar
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -87,30 +86,6 @@ def half_is_immature(key: str, as_of: datetime, maturity_days: int) -> bool:
     `is_mature` for it is false as well."""
     year, half = key.split("-")
     return is_immature(half_last_month(int(year), half), as_of, maturity_days)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (the month's last day when it is shorter)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
-def renewals_may_still_come(
-    key: str, as_of: datetime, maturity_days: int, contract_months: int, grace_days: int
-) -> date | None:
-    """The last day on which the leads of fiscal half `key` may still reach "renewed", when the as-of
-    instant is before its end (else None). A rule of thumb for the page, not a metric: a lead created on
-    the half's last day and won at the end of the forward window (`maturity_days` later) signs a contract
-    of the default length, which ends `contract_months` later less a day (the models' rule,
-    int_contract_terms) and churns `grace_days` after that if not renewed. A deal won later, or on a
-    longer contract, renews later still, hence "at least"."""
-    year, half = key.split("-")
-    last_lead_day = next_month(half_last_month(int(year), half)) - timedelta(days=1)
-    won_on = last_lead_day + timedelta(days=maturity_days)
-    contract_end = add_months(won_on, contract_months) - timedelta(days=1)
-    until = contract_end + timedelta(days=grace_days)
-    return until if as_of < datetime.combine(until + timedelta(days=1), datetime.min.time()) else None
 
 
 def campaign_labels(campaigns: Iterable[tuple[str, str | None]], limit: int | None = None) -> dict[str, str]:

@@ -5,7 +5,9 @@ trends marts.mart_stage_conversion_unit_monthly: the cohort mart's counts added
 up per half (per month), every channel together, for each unit and for every
 unit together ('(all)'). Every count and rate shown is a row of those marts;
 the page neither adds counts up nor divides them. Which months and halves are
-still immature is the marts' is_mature too (the forward-KPI window rule).
+still immature is the marts' is_mature too (the forward-KPI window rule), and
+how long a half's renewals can still grow is the half mart's renewal window
+(renewals_open_until, with the contract term and grace the build used).
 """
 
 from __future__ import annotations
@@ -37,9 +39,7 @@ from revops.dashboard.common import (
     month_axis,
     month_band,
     month_label,
-    renewals_may_still_come,
 )
-from revops.settings import dbt_vars
 
 HALF_MART = "marts.mart_stage_conversion_half"
 MONTHLY_MART = "marts.mart_stage_conversion_unit_monthly"
@@ -89,19 +89,49 @@ def _unit(row: dict) -> str:
     return ALL_UNITS if row["business_unit_scope"] == ALL_ROWS else row["business_unit_scope"]
 
 
-def _half_funnels(context: Context) -> tuple[dict[tuple[str, str], Funnel], set[str]]:
-    """({(half, unit): funnel}, the immature halves)."""
+@dataclass(frozen=True)
+class RenewalWindow:
+    """How long a half's leads can still reach renewed: the half mart's columns (the same on its rows)."""
+
+    open_until: date
+    is_open: bool
+    contract_months: int
+    grace_days: int
+
+    @classmethod
+    def of(cls, row: dict) -> RenewalWindow:
+        return cls(
+            open_until=row["renewals_open_until"],
+            is_open=bool(row["is_renewal_window_open"]),
+            contract_months=int(row["default_contract_months"]),
+            grace_days=int(row["renewal_grace_days"]),
+        )
+
+
+@dataclass(frozen=True)
+class Halves:
+    """The half mart: {(half, unit): funnel}, the immature halves and each half's renewal window."""
+
+    funnels: dict[tuple[str, str], Funnel]
+    immature: set[str]
+    renewal_windows: dict[str, RenewalWindow]
+
+
+def _half_funnels(context: Context) -> Halves:
     funnels: dict[tuple[str, str], Funnel] = defaultdict(dict)
     immature: set[str] = set()
+    windows: dict[str, RenewalWindow] = {}
     for row in context.marts.rows(
-        f"select fiscal_year, fiscal_half, {STAGE_COLUMNS} from {HALF_MART} "
+        f"select fiscal_year, fiscal_half, {STAGE_COLUMNS}, renewals_open_until, is_renewal_window_open, "
+        f"default_contract_months, renewal_grace_days from {HALF_MART} "
         "order by fiscal_year, fiscal_half, business_unit_scope, stage_order"
     ):
         half = half_key(row["fiscal_year"], row["fiscal_half"])
         funnels[(half, _unit(row))][row["stage"]] = StageRow.of(row)
+        windows[half] = RenewalWindow.of(row)
         if not row["is_mature"]:
             immature.add(half)
-    return funnels, immature
+    return Halves(funnels, immature, windows)
 
 
 @dataclass(frozen=True)
@@ -132,30 +162,20 @@ def build_funnel(context: Context) -> Section | None:
     texts = context.texts
     section = Section("funnel", texts("funnel.title"), texts("funnel.subtitle"), filters=("half", "unit"))
     cohorts = _month_funnels(context)
-    funnels, section.immature_halves = _half_funnels(context)
-    settings = dbt_vars()
-    for (half, unit), funnel in sorted(funnels.items()):
+    halves = _half_funnels(context)
+    section.immature_halves = halves.immature
+    for (half, unit), funnel in sorted(halves.funnels.items()):
         months = sorted(month for month in cohorts.by_unit[unit] if cohorts.halves[month] == half)
         content = _funnel_slice(context, funnel, [month for month in months if month in cohorts.immature])
-        renewals_until = renewals_may_still_come(
-            half,
-            context.as_of,
-            context.maturity_days,
-            int(settings["default_contract_months"]),
-            int(settings["renewal_grace_days"]),
-        )
-        if renewals_until is not None and "renewed" in funnel:
+        window = halves.renewal_windows[half]
+        if window.is_open and "renewed" in funnel:
+            until = window.open_until
             content.callout(
                 texts(
                     "funnel.renewals_not_final",
-                    months=settings["default_contract_months"],
-                    grace=settings["renewal_grace_days"],
-                    until=texts(
-                        "date_label",
-                        year=renewals_until.year,
-                        month=renewals_until.month,
-                        day=renewals_until.day,
-                    ),
+                    months=window.contract_months,
+                    grace=window.grace_days,
+                    until=texts("date_label", year=until.year, month=until.month, day=until.day),
                 ),
                 tone="warn",
             )
