@@ -544,6 +544,29 @@ def test_drift_cards_and_chart_are_the_rollup_marts(core: Warehouse, tmp_path: P
         assert slices[f"{half}|SaaS"]["figure"]["data"][0]["y"] == [0.0, 5 / 7], half
 
 
+def test_an_attribution_model_the_page_does_not_know_is_still_a_column(
+    demo: Warehouse, tmp_path: Path
+) -> None:
+    """The attribution table has a column per model of mart_campaign_attribution: a model added to the
+    macro attribution_models (here: w_shaped's rows planted again as `data_driven`) is shown after the
+    known ones, under its code, with the mart's values. Before, the page's own list of six left it out."""
+    copy = planted_copy(
+        demo,
+        tmp_path / "data_driven.duckdb",
+        "insert into marts.mart_campaign_attribution select * replace ('data_driven' as attribution_model)"
+        " from marts.mart_campaign_attribution where attribution_model = 'w_shaped'",
+    )
+    slices = section_slices(copy, "attribution", "en")
+    assert slices
+    for content in slices.values():
+        assert content["table"]["columns"][-3:] == ["W-shaped", "Time decay", "data_driven"]
+        values = keyed(content)
+        w_shaped = {key: value for key, value in values.items() if key.endswith(":w_shaped")}
+        assert w_shaped
+        for key, value in w_shaped.items():
+            assert values[key.removesuffix("w_shaped") + "data_driven"] == value
+
+
 def test_the_all_units_shortfall_is_its_mart(demo: Warehouse, tmp_path: Path) -> None:
     """Every unit's shortfall (plan, actual, gap, each factor's effect and the bottleneck) is
     mart_funnel_shortfall_all_units's rows, the units added up and the bottleneck picked in SQL, never the

@@ -2,8 +2,8 @@
 
 Per fiscal half and business unit (the campaign's): the campaigns with the
 largest cost in the half, their cost per attributed opportunity under every
-model side by side (the mart's values), first-touch against W-shaped in the
-chart. The callout names two campaigns whose order by cost per opportunity
+model the mart has, side by side (the mart's values), first-touch against
+W-shaped in the chart. The callout names two campaigns whose order by cost per opportunity
 flips between first-touch and W-shaped credit, if any do.
 """
 
@@ -33,6 +33,8 @@ from revops.dashboard.common import (
 )
 
 MART = "marts.mart_campaign_attribution"
+# The order of the table's columns (macro attribution_models'); a model the mart has and this list
+# lacks is still shown, after these, under its code.
 MODELS = ("first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "time_decay")
 COMPARED = ("first_touch", "w_shaped")
 TOP_CAMPAIGNS = 8
@@ -72,14 +74,20 @@ def build_attribution(context: Context) -> Section | None:
                 },
             )
             campaign["models"][row["attribution_model"]] = row
+    models = shown_models({row["attribution_model"] for row in rows})
     for (half, unit), campaigns in sorted(grouped.items()):
         spent = {key: value for key, value in campaigns.items() if value["cost"] > 0}
         if spent:
-            section.add(half, unit, _slice(context, spent))
+            section.add(half, unit, _slice(context, spent, models))
     return section
 
 
-def _slice(context: Context, campaigns: dict[str, dict]) -> Slice:
+def shown_models(built: set[str]) -> tuple[str, ...]:
+    """The attribution models of the mart, in MODELS' order, then any the list lacks, by name."""
+    return tuple(model for model in MODELS if model in built) + tuple(sorted(built - set(MODELS)))
+
+
+def _slice(context: Context, campaigns: dict[str, dict], models: tuple[str, ...]) -> Slice:
     texts = context.texts
     lang = context.lang
     top = sorted(campaigns, key=lambda key: (-campaigns[key]["cost"], key))[:TOP_CAMPAIGNS]
@@ -137,13 +145,13 @@ def _slice(context: Context, campaigns: dict[str, dict]) -> Slice:
             cell(campaigns[key]["name"]),
             cell(formatting.yen(campaigns[key]["cost"], lang), campaigns[key]["cost"], f"cost:{key}"),
         ]
-        for model in MODELS:
+        for model in models:
             value = cpo(key, model)
             row.append(cell(formatting.yen(value, lang), value, f"cpo:{key}:{model}"))
         rows.append(row)
     content.set_table(
         [texts("campaigns.col_campaign"), texts("attribution.col_cost")]
-        + [texts.label("model", model) for model in MODELS],
+        + [texts.label("model", model) for model in models],
         rows,
         title=texts("attribution.table_title", limit=TOP_CAMPAIGNS),
     )
