@@ -9,11 +9,9 @@
     churn_on(contract_end): the day a contract churns unless renewed by then: var renewal_grace_days
     after its end. int_contracts.
 
-    renewals_open_until(last_lead_day): the last day on which a lead created on last_lead_day can
-    still reach "renewed", at the least: won when its forward window ends (var forward_window_days
-    later) on a contract of the default length, it churns, unless renewed, on churn_on of that
-    contract's end. A deal won later, or on a longer contract, renews later still.
-    mart_stage_conversion_half.
+    mart_stage_conversion_half applies both to its renewal window (renewals_open_until), one step
+    per CTE: on Spark, dbt.dateadd repeats its argument several times, so nested calls grow the SQL
+    geometrically.
 -#}
 {% macro default_contract_end(contract_start) -%}
     cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', var('default_contract_months'), contract_start)) }} as date)
@@ -21,8 +19,4 @@
 
 {% macro churn_on(contract_end) -%}
     cast({{ dbt.dateadd('day', var('renewal_grace_days'), contract_end) }} as date)
-{%- endmacro %}
-
-{% macro renewals_open_until(last_lead_day) -%}
-    {{ churn_on(default_contract_end(dbt.dateadd('day', var('forward_window_days'), last_lead_day))) }}
 {%- endmacro %}

@@ -6,10 +6,11 @@
 -- rates: what the dashboard's funnel shows per half. A half is mature once it
 -- is over and its youngest leads have had the forward window
 -- (cohort_maturity_columns). Renewals come a contract term later: the last day
--- a lead of the half can still reach renewed under the default terms (macro
--- renewals_open_until, from the rules of int_contract_terms and int_contracts)
--- and whether the as-of is within it (period_is_over), with the vars the build
--- judged by, so the dashboard neither recomputes the rule nor reads the vars.
+-- a lead of the half can still reach renewed under the default terms (macros
+-- default_contract_end and churn_on, the rules of int_contract_terms and
+-- int_contracts) and whether the as-of is within it (period_is_over), with the
+-- vars the build judged by, so the dashboard neither recomputes the rule nor
+-- reads the vars.
 with
 
 unit_monthly as (
@@ -29,22 +30,43 @@ dated as (
     {{ rows_with_as_of('rolled_up') }}
 ),
 
--- The half's last day, when its youngest leads were created.
+-- The half's end (exclusive: the next half's first day), once: its maturity and its
+-- renewal window start from it.
 half_ends as (
     select
         dated.*,
         cast(
-            {{ dbt.dateadd('day', -1, dbt.dateadd('month', 6, fiscal_half_start_of('fiscal_year', 'fiscal_half'))) }}
-            as date
-        ) as last_lead_day
+            {{ dbt.dateadd('month', 6, fiscal_half_start_of('fiscal_year', 'fiscal_half')) }} as date
+        ) as half_end
     from dated
 ),
 
-renewal_windows as (
+-- The renewal window, one step a CTE (nested, dbt.dateadd repeats its argument on Spark
+-- many times over): a lead created on the half's last day (the day before half_end) is won
+-- at the latest when its forward window ends...
+latest_wins as (
     select
         half_ends.*,
-        {{ renewals_open_until('half_ends.last_lead_day') }} as renewals_open_until
+        cast(
+            {{ dbt.dateadd('day', (var('forward_window_days') | int) - 1, 'half_ends.half_end') }} as date
+        ) as latest_won_on
     from half_ends
+),
+
+-- ... on a contract of the default length (int_contract_terms' rule) ...
+latest_contracts as (
+    select
+        latest_wins.*,
+        {{ default_contract_end('latest_wins.latest_won_on') }} as latest_contract_end
+    from latest_wins
+),
+
+-- ... that churns, unless renewed, after the grace (int_contracts' rule).
+renewal_windows as (
+    select
+        latest_contracts.*,
+        {{ churn_on('latest_contracts.latest_contract_end') }} as renewals_open_until
+    from latest_contracts
 ),
 
 final as (
@@ -52,10 +74,9 @@ final as (
         cast(fiscal_year as integer) as fiscal_year,
         cast(fiscal_half as {{ dbt.type_string() }}) as fiscal_half,
         {{ stage_conversion_rollup_columns() }},
-        {{ cohort_maturity_columns(
-            dbt.dateadd('month', 6, fiscal_half_start_of('fiscal_year', 'fiscal_half')), 'as_of_at'
-        ) }},
+        {{ cohort_maturity_columns('half_end', 'as_of_at') }},
         cast(renewals_open_until as date) as renewals_open_until,
+        -- Open until the last instant of its last day (the one "period is over" rule).
         coalesce(
             not {{ period_is_over(dbt.dateadd('day', 1, 'renewals_open_until'), 'as_of_at') }}, false
         ) as is_renewal_window_open,

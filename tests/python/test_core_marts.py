@@ -2,7 +2,7 @@
 
 tests/fixtures/core/raw is loaded through the real loader and `dbt build`; every column of
 marts.fct_lead_funnel, marts.mart_stage_conversion (and its rollups per half and per unit and month),
-marts.mart_campaign_efficiency and marts.mart_channel_efficiency must equal
+marts.mart_campaign_efficiency, marts.mart_channel_efficiency and marts.mart_build_settings must equal
 tests/fixtures/core/expected/*.csv. The expected values were computed by hand from the spec (see
 tests/fixtures/core/README.md); never regenerate them from model output.
 """
@@ -37,6 +37,7 @@ COST_PER_STAGE = ("cost_per_lead", "cost_per_mql", "cost_per_sal", "cost_per_opp
 
 MARTS: dict[str, TableSpec] = {
     "fct_lead_funnel": _spec(("lead_id",), {"won_amount"}, set()),
+    "mart_build_settings": _spec(("as_of_at",), {"fiscal_year_start_month"}, set()),
     "mart_stage_conversion": _spec(
         ("cohort_month", "business_unit", "source_channel", "stage_order"),
         {"fiscal_year", "stage_order", "reached_count", "converted_count"},

@@ -47,8 +47,9 @@ from revops.dashboard.fonts import FAMILY, SOURCE_FAMILY
 from revops.dashboard.i18n import MESSAGES, Texts
 from revops.dashboard.render import build_payload, render
 from revops.dashboard.sections import SECTIONS
+from revops.dashboard.sections import attribution as attribution_section
 from revops.dashboard.sections.campaigns import ALL_ROWS, _channel_totals, _slice, dead_ends, trap
-from revops.dashboard.warehouse import Marts, fiscal_half
+from revops.dashboard.warehouse import SETTINGS_MART, Marts, fiscal_half
 from revops.settings import PROJECT_DIR
 
 RAW = FIXTURES / "core" / "raw"
@@ -86,8 +87,31 @@ PIPELINE_STEPS += ("pulled_earlier", "increased", "decreased", "ending")
     ],
 )
 def test_yen_is_formatted_as_each_reader_expects(amount: float | None, ja: str, en: str) -> None:
-    assert formatting.yen(amount, "ja") == ja
-    assert formatting.yen(amount, "en") == en
+    assert formatting.money(amount, "ja") == ja
+    assert formatting.money(amount, "en") == en
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        (0, "USD 0"),
+        (999.5, "USD 1.0K"),
+        (116_691.67, "USD 116.7K"),
+        (5_000_000, "USD 5.0M"),
+        (999_960_000, "USD 1.0B"),
+        (-5_000_000, "-USD 5.0M"),
+        (None, "—"),
+    ],
+)
+def test_another_reporting_currency_is_named_by_its_code(amount: float | None, text: str) -> None:
+    """A build with var reporting_currency USD: amounts carry the code, in either language (万 and 億 are
+    units of yen reading); the amount axes are titled USD. Yen again outside the block."""
+    with formatting.reporting_currency("USD"):
+        assert formatting.money(amount, "ja") == text
+        assert formatting.money(amount, "en") == text
+        assert formatting.currency_title("ja") == formatting.currency_title("en") == "USD"
+    assert formatting.money(5_000_000, "ja") == "500万円"
+    assert (formatting.currency_title("ja"), formatting.currency_title("en")) == ("円", "JPY")
 
 
 def test_rates_counts_and_signed_numbers() -> None:
@@ -101,8 +125,8 @@ def test_rates_counts_and_signed_numbers() -> None:
     assert formatting.signed(0) == "0.0"
 
 
-def test_yen_ticks_are_round_and_cover_the_maximum() -> None:
-    ticks, labels = formatting.yen_ticks(1_666_666, "ja")
+def test_money_ticks_are_round_and_cover_the_maximum() -> None:
+    ticks, labels = formatting.money_ticks(1_666_666, "ja")
     assert ticks == [0, 500_000, 1_000_000, 1_500_000, 2_000_000]
     assert labels == ["0円", "50万円", "100万円", "150万円", "200万円"]
 
@@ -233,17 +257,28 @@ def test_fiscal_half_of_a_month_agrees_with_the_marts(demo: Warehouse) -> None:
     )
     assert len(rows) >= 24
     for month, year, half in rows:
-        assert fiscal_half(month) == (year, half)
+        assert fiscal_half(month, 4) == (year, half)
+    # An October fiscal year (the unit test fiscal_months_follow_the_fiscal_year_start): September 2026 ends
+    # FY2025 H2, October 2026 opens FY2026 H1 and April 2027 opens its H2.
+    assert [fiscal_half(date(*month, 1), 10) for month in ((2026, 9), (2026, 10), (2027, 3), (2027, 4))] == [
+        (2025, "H2"),
+        (2026, "H1"),
+        (2026, "H1"),
+        (2026, "H2"),
+    ]
 
 
 def test_a_half_is_immature_until_its_last_cohort_month_is_mature() -> None:
     # FY2026 H1 = 2026-04 .. 2026-09: its last cohort (September) matures at 2026-10-01 + 90 days, as the
     # unit test stage_conversion_half_adds_up_months_and_keeps_the_scopes has it.
-    assert half_is_immature("2026-H1", datetime(2026, 12, 29, 23, 59, 59), 90)
-    assert not half_is_immature("2026-H1", datetime(2026, 12, 30), 90)
+    assert half_is_immature("2026-H1", datetime(2026, 12, 29, 23, 59, 59), 90, 4)
+    assert not half_is_immature("2026-H1", datetime(2026, 12, 30), 90, 4)
     # FY2025 H2 = 2025-10 .. 2026-03: March matures at 2026-04-01 + 90 days = 2026-06-30.
-    assert half_is_immature("2025-H2", datetime(2026, 6, 29, 23, 59, 59), 90)
-    assert not half_is_immature("2025-H2", datetime(2026, 6, 30), 90)
+    assert half_is_immature("2025-H2", datetime(2026, 6, 29, 23, 59, 59), 90, 4)
+    assert not half_is_immature("2025-H2", datetime(2026, 6, 30), 90, 4)
+    # With an October year FY2026 H1 is 2026-10 .. 2027-03: March 2027 matures on 2027-06-30.
+    assert half_is_immature("2026-H1", datetime(2027, 6, 29, 23, 59, 59), 90, 10)
+    assert not half_is_immature("2026-H1", datetime(2027, 6, 30), 90, 10)
 
 
 def test_campaigns_that_share_a_name_are_told_apart_by_id() -> None:
@@ -280,11 +315,34 @@ def test_a_mature_halfs_funnel_says_its_renewals_are_not_final(core: Warehouse) 
     ]
 
 
+def test_the_page_is_dated_and_priced_by_the_build_settings_mart(core: Warehouse, tmp_path: Path) -> None:
+    """A publication holds schema marts only: the page's as-of, its source and the currency of every amount
+    are mart_build_settings'. Planted in a copy without int_as_of (as a publication has none): as of
+    2027-06-30 12:00 from the var, in USD. Before, such a publication was dated by its latest stage time and
+    priced in yen whatever var reporting_currency the build used."""
+    copy = tmp_path / "publication.duckdb"
+    shutil.copy(core.path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute("drop table intermediate.int_as_of")
+        connection.execute(
+            "update marts.mart_build_settings set as_of_at = timestamp '2027-06-30 12:00:00',"
+            " as_of_source = 'var', reporting_currency = 'USD'"
+        )
+    with Marts(copy) as marts:
+        payload, _omitted, failed = build_payload(marts, "en")
+    assert failed == ()
+    assert (payload["asOf"], payload["asOfSource"]) == ("2027-06-30 12:00", "set date")
+    shown = json.dumps(payload, ensure_ascii=False)
+    assert "USD " in shown
+    assert "¥" not in shown and "円" not in shown
+
+
 def test_the_renewals_callout_is_the_half_marts_renewal_window(core: Warehouse, tmp_path: Path) -> None:
     """The callout reads mart_stage_conversion_half's renewal window: a build run with other contract
     vars (here: the columns planted, a 24-month term, 60 days' grace, open until 2028-09-30) is described
-    by them, and a closed window (is_renewal_window_open false) has no callout. Before, the page computed
-    the window in Python from dbt_project.yml's vars, whatever the build ran with."""
+    by them, and a closed window (is_renewal_window_open false) has no callout, nor has a publication from
+    before the columns. Before, the page computed the window in Python from dbt_project.yml's vars, whatever
+    the build ran with."""
 
     def callouts(path: Path) -> list[str]:
         with Marts(path) as marts:
@@ -309,6 +367,18 @@ def test_the_renewals_callout_is_the_half_marts_renewal_window(core: Warehouse, 
         core, tmp_path / "closed.duckdb", f"update {mart} set is_renewal_window_open = false where {half}"
     )
     assert callouts(closed) == []
+    # A publication from before the columns: the funnel renders, without a renewal warning.
+    older = tmp_path / "older.duckdb"
+    shutil.copy(core.path, older)
+    with duckdb.connect(str(older)) as connection:
+        for column in (
+            "renewals_open_until",
+            "is_renewal_window_open",
+            "default_contract_months",
+            "renewal_grace_days",
+        ):
+            connection.execute(f"alter table {mart} drop column {column}")
+    assert callouts(older) == []
 
 
 def test_the_handoff_sla_is_labelled_with_the_days_the_build_judged_by(
@@ -372,7 +442,14 @@ def test_it_renders_from_a_publication_of_the_marts_only(core: Warehouse, tmp_pa
         payload, _omitted, failed = build_payload(marts, "en")
     assert failed == ()
     assert [section["id"] for section in payload["sections"]] == existing_sections(core)
-    # No intermediate.int_as_of: the latest stage time, L01's renewal on 2027-05-01 (README).
+    # No intermediate.int_as_of, but marts.mart_build_settings: the build's as-of, the end of the as_of_date.
+    assert (payload["asOf"], payload["asOfSource"]) == ("2026-07-05 23:59", "set date")
+    # A publication from before that mart: the latest stage time, L01's renewal on 2027-05-01 (README).
+    with duckdb.connect(str(published)) as connection:
+        connection.execute("drop table marts.mart_build_settings")
+    with Marts(published) as marts:
+        payload, _omitted, failed = build_payload(marts, "en")
+    assert failed == ()
     assert (payload["asOf"], payload["asOfSource"]) == ("2027-05-01 00:00", "latest stage time")
 
 
@@ -542,6 +619,14 @@ def test_drift_cards_and_chart_are_the_rollup_marts(core: Warehouse, tmp_path: P
     for half in ("2025-H2", "2026-H1"):
         assert slices[f"{half}|{ALL_UNITS}"]["figure"]["data"][0]["y"] == [0.25, 0.25], half
         assert slices[f"{half}|SaaS"]["figure"]["data"][0]["y"] == [0.0, 5 / 7], half
+
+
+def test_the_attribution_table_lists_the_models_in_the_macros_order() -> None:
+    """The page's column order is the macro attribution_models' list, the one place the models are written."""
+    text = (PROJECT_DIR / "macros" / "attribution" / "attribution_models.sql").read_text(encoding="utf-8")
+    listed = re.search(r"macro attribution_models\(\).*?return\(\[(.*?)\]\)", text, re.DOTALL)
+    assert listed is not None
+    assert tuple(re.findall(r"'(\w+)'", listed.group(1))) == attribution_section.MODELS
 
 
 def test_an_attribution_model_the_page_does_not_know_is_still_a_column(
@@ -883,6 +968,7 @@ def test_the_exposure_declares_the_marts_the_dashboard_reads() -> None:
     (exposure,) = yaml.safe_load(path.read_text(encoding="utf-8"))["exposures"]
     declared = {ref.removeprefix("ref('").removesuffix("')") for ref in exposure["depends_on"]}
     read = {need.split(".", 1)[1] for spec in SECTIONS for need in spec.needs if need.startswith("marts.")}
+    read.add(SETTINGS_MART.split(".", 1)[1])  # the page's as-of, currency and fiscal year (warehouse.py)
     models = {sql.stem for sql in (PROJECT_DIR / "models" / "marts").rglob("*.sql")}
     assert declared == read & models
 
@@ -1320,7 +1406,14 @@ def test_a_channel_with_leads_and_no_opportunity_is_called_out() -> None:
              "lead_to_opportunity_rate": 30 / 1090},
         )
     }  # fmt: skip
-    context = Context(marts=None, lang="en", texts=Texts("en"), as_of=datetime(2026, 9, 30), maturity_days=90)  # type: ignore[arg-type]
+    context = Context(
+        marts=None,
+        lang="en",
+        texts=Texts("en"),
+        as_of=datetime(2026, 9, 30),
+        maturity_days=90,
+        fiscal_year_start_month=4,
+    )  # type: ignore[arg-type]
     content = _slice(context, campaigns, channel_rows)
     assert [callout["t"] for callout in content.callouts] == [
         "Seminar: ¥900.0K spent for 60 leads and not one opportunity so far (no cost per opportunity: the "
@@ -1436,7 +1529,7 @@ def check_campaigns(page: Any, warehouse: Warehouse, half: str, unit: str) -> in
             ("cpo", "cost_per_opportunity"),
         ):
             value = floats(row[column])
-            assert numbers[f"{key}:{campaign}"] == (formatting.yen(value, "ja"), value), (key, campaign)
+            assert numbers[f"{key}:{campaign}"] == (formatting.money(value, "ja"), value), (key, campaign)
         assert numbers[f"leads:{campaign}"] == (formatting.count(row["leads"]), row["leads"])
         assert numbers[f"opportunities:{campaign}"] == (
             formatting.count(row["opportunities"]),
@@ -1445,11 +1538,11 @@ def check_campaigns(page: Any, warehouse: Warehouse, half: str, unit: str) -> in
     cost = sum((row["total_cost"] for row in rows), Decimal(0))
     leads = sum(row["leads"] for row in rows)
     opportunities = sum(row["opportunities"] for row in rows)
-    assert numbers["cost"] == (formatting.yen(cost, "ja"), float(cost))
+    assert numbers["cost"] == (formatting.money(cost, "ja"), float(cost))
     per_lead = float(cost) / leads if leads else None
     per_opportunity = float(cost) / opportunities if opportunities else None
-    assert numbers["cpl"] == (formatting.yen(per_lead, "ja"), per_lead)
-    assert numbers["cpo"] == (formatting.yen(per_opportunity, "ja"), per_opportunity)
+    assert numbers["cpl"] == (formatting.money(per_lead, "ja"), per_lead)
+    assert numbers["cpo"] == (formatting.money(per_opportunity, "ja"), per_opportunity)
     names = page.eval_on_selector_all(
         "#section-campaigns tbody tr td:first-child", "nodes => nodes.map(n => n.textContent)"
     )
@@ -1479,9 +1572,9 @@ def check_attribution(page: Any, warehouse: Warehouse, half: str, unit: str) -> 
         if row["campaign_id"] in top:
             value = row["cost_per_attributed_opportunity"]
             key = f"cpo:{row['campaign_id']}:{row['attribution_model']}"
-            assert numbers[key] == (formatting.yen(value, "ja"), value), key
+            assert numbers[key] == (formatting.money(value, "ja"), value), key
     for campaign in top:
-        assert numbers[f"cost:{campaign}"] == (formatting.yen(costs[campaign], "ja"), costs[campaign])
+        assert numbers[f"cost:{campaign}"] == (formatting.money(costs[campaign], "ja"), costs[campaign])
     # One row and one bar per campaign, even when two share a name.
     names = page.eval_on_selector_all(
         "#section-attribution tbody tr td:first-child", "nodes => nodes.map(n => n.textContent)"
@@ -1667,7 +1760,7 @@ def check_kpi(page: Any, warehouse: Warehouse, half: str, unit: str) -> int:
         for kind in ("actual", "target"):
             value = floats(row[kind])
             text = (
-                "—" if value is None else formatting.yen(value, "ja") if amount else formatting.count(value)
+                "—" if value is None else formatting.money(value, "ja") if amount else formatting.count(value)
             )
             assert numbers[f"{kind}:{team}:{metric}"] == (text, value), (kind, team, metric)
         assert numbers[f"attainment:{team}:{metric}"] == (
@@ -1842,7 +1935,7 @@ def check_pipeline(page: Any, warehouse: Warehouse, _half: str, unit: str) -> in
         return 1
     for column in steps:
         total = sum(row[column] for row in rows)
-        text = formatting.count(total) if column.endswith("_count") else formatting.yen(total, "ja")
+        text = formatting.count(total) if column.endswith("_count") else formatting.money(total, "ja")
         assert numbers[column] == (text, floats(total)), column
     return len(steps)
 
@@ -1870,7 +1963,7 @@ def check_coverage(page: Any, warehouse: Warehouse, _half: str, unit: str) -> in
             ("target", "target_amount"),
         ):
             value = row[column]
-            assert numbers[f"{name}:{key}"] == (formatting.yen(value, "ja"), floats(value)), (name, key)
+            assert numbers[f"{name}:{key}"] == (formatting.money(value, "ja"), floats(value)), (name, key)
         assert numbers[f"coverage:{key}"] == (times_text(row["coverage"]), row["coverage"]), key
         latest[row["business_unit"]] = row
     for each, row in latest.items():
@@ -1943,6 +2036,7 @@ def test_every_number_equals_the_marts_for_every_filter(which: str, request: pyt
         assert units[0] == ALL_UNITS and len(units) >= 3
         drift: dict[str, set[tuple[str, str]]] = {"warn": set(), "error": set()}
         as_of, maturity_days = warehouse_as_of(warehouse), 90
+        ((fiscal_start,),) = warehouse.query("select fiscal_year_start_month from marts.mart_build_settings")
         by_half = [
             section["id"] for section in page_payload(page)["sections"] if "half" in section["filters"]
         ]
@@ -1965,7 +2059,7 @@ def test_every_number_equals_the_marts_for_every_filter(which: str, request: pyt
                 choose(page, half, unit)
                 for section in present:
                     assert CHECKS[section](page, warehouse, half, unit) > 0, (section, half, unit)
-                page_rule = half_is_immature(half, as_of, maturity_days)
+                page_rule = half_is_immature(half, as_of, maturity_days, fiscal_start)
                 check_maturity_marks(
                     page,
                     {section: half in own_maturity.get(section, set()) if section in own_maturity else page_rule
@@ -2184,14 +2278,14 @@ def test_the_pipeline_sections_equal_the_hand_computed_fixture(
                 for step, (count, amount) in PIPELINE_WATERFALL[quarter].items():
                     assert waterfall[f"{step}_count"] == (str(count), count), (quarter, step)
                     assert waterfall[f"{step}_amount"][1] == amount, (quarter, step)
-                    assert waterfall[f"{step}_amount"][0] == formatting.yen(amount, lang), (quarter, step)
+                    assert waterfall[f"{step}_amount"][0] == formatting.money(amount, lang), (quarter, step)
                 for key, text in texts[quarter].items():
                     assert waterfall[key][0] == text, (quarter, key)
                 callouts = page.inner_text("#section-pipeline .callouts")
                 assert (texts["current"] in callouts) == (quarter == "2026-Q2")
                 coverage = shown(page, "coverage")
                 for week, (open_amount, won, target, ratio) in PIPELINE_COVERAGE[quarter].items():
-                    assert coverage[f"open:saas:{week}"] == (formatting.yen(open_amount, lang), open_amount)
+                    assert coverage[f"open:saas:{week}"] == (formatting.money(open_amount, lang), open_amount)
                     assert coverage[f"won:saas:{week}"][1] == won
                     assert coverage[f"target:saas:{week}"][1] == target
                     assert coverage[f"coverage:saas:{week}"][1] == pytest.approx(ratio, abs=1e-9), week

@@ -50,6 +50,7 @@ class Context:
     texts: Texts
     as_of: datetime
     maturity_days: int
+    fiscal_year_start_month: int
 
 
 def half_key(fiscal_year: int, fiscal_half: str) -> str:
@@ -80,12 +81,12 @@ def is_immature(month: date, as_of: datetime, maturity_days: int) -> bool:
     return as_of < datetime.combine(next_month(month), datetime.min.time()) + timedelta(days=maturity_days)
 
 
-def half_is_immature(key: str, as_of: datetime, maturity_days: int) -> bool:
+def half_is_immature(key: str, as_of: datetime, maturity_days: int, fiscal_year_start_month: int) -> bool:
     """A fiscal half is immature while any of its cohort months is: until its last month's youngest
     leads have had `maturity_days` days. Such a half is also not over, so every mart's own
     `is_mature` for it is false as well."""
     year, half = key.split("-")
-    return is_immature(half_last_month(int(year), half), as_of, maturity_days)
+    return is_immature(half_last_month(int(year), half, fiscal_year_start_month), as_of, maturity_days)
 
 
 def campaign_labels(campaigns: Iterable[tuple[str, str | None]], limit: int | None = None) -> dict[str, str]:

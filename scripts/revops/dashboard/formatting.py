@@ -1,10 +1,12 @@
-"""Numbers as the dashboard shows them: yen, counts, rates, days.
+"""Numbers as the dashboard shows them: money, counts, rates, days.
 
 Every number on the page is formatted here, in Python, and shipped to the
-page as text next to its raw value; the page's script never formats. The yen
-rule (documented in docs/dashboard.md):
+page as text next to its raw value; the page's script never formats. Money is
+in the build's reporting currency (marts.mart_build_settings), which the page
+sets for the whole render (`reporting_currency`). The money rule (documented in
+docs/dashboard.md):
 
-Japanese (`ja`), the way Japanese business readers expect:
+Yen (JPY, the default), in Japanese (`ja`), the way Japanese business readers expect:
   - round to whole yen (half away from zero);
   - below 1万 (10,000): the yen with thousands separators, "5,000円";
   - from 1万 to below 1億 (100,000,000): in 万円; from 1億: in 億円;
@@ -12,18 +14,43 @@ Japanese (`ja`), the way Japanese business readers expect:
     ("500万円", "1,235万円", "12,346億円"), less than 100 to three significant
     digits without trailing zeros ("16万円", "11.7万円", "1.67億円");
   - a value that rounds up to the next unit moves to it (99,999,999 → "1億円").
-English (`en`): "¥999", "¥116.7K", "¥5.0M", "¥1.7B" (one decimal from a thousand up).
+Yen in English (`en`): "¥999", "¥116.7K", "¥5.0M", "¥1.7B" (one decimal from a thousand up).
+Any other currency, in either language: the English rule with the ISO code for the sign,
+"USD 999", "USD 116.7K" (万 and 億 are units of yen reading, not of dollars).
 Negative values get a leading "-"; a missing value is "—".
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 Lang = Literal["ja", "en"]
 MISSING = "—"
+YEN = "JPY"
+
+_CURRENCY: ContextVar[str] = ContextVar("reporting_currency", default=YEN)
+
+
+@contextmanager
+def reporting_currency(code: str) -> Iterator[None]:
+    """Inside: `money` formats amounts of currency `code` (ISO 4217, the build's var reporting_currency)."""
+    token = _CURRENCY.set(code.strip().upper() or YEN)
+    try:
+        yield
+    finally:
+        _CURRENCY.reset(token)
+
+
+def currency_title(lang: Lang) -> str:
+    """An amount axis's title: 円 / JPY for yen, else the currency's code."""
+    code = _CURRENCY.get()
+    return ("円" if lang == "ja" else "JPY") if code == YEN else code
+
 
 _JA_UNITS: tuple[tuple[int, str], ...] = ((10**8, "億円"), (10**4, "万円"))
 _EN_UNITS: tuple[tuple[int, str], ...] = ((10**9, "B"), (10**6, "M"), (10**3, "K"))
@@ -63,7 +90,8 @@ def _ja_yen(amount: Decimal) -> str:
     return f"{int(whole):,}円"
 
 
-def _en_yen(amount: Decimal) -> str:
+def _en_amount(amount: Decimal, sign: str) -> str:
+    """The English rule, after the currency's `sign` ("¥", or "USD ")."""
     whole = _round(amount, 0)
     for index, (size, suffix) in enumerate(_EN_UNITS):
         if whole < size:
@@ -71,19 +99,21 @@ def _en_yen(amount: Decimal) -> str:
         scaled = _round(amount / size, 1)
         bigger = _EN_UNITS[index - 1] if index > 0 else None
         if bigger is not None and scaled * size >= bigger[0]:
-            return f"¥{_round(amount / bigger[0], 1):f}{bigger[1]}"
-        return f"¥{scaled:,f}{suffix}"
-    return f"¥{int(whole):,}"
+            return f"{sign}{_round(amount / bigger[0], 1):f}{bigger[1]}"
+        return f"{sign}{scaled:,f}{suffix}"
+    return f"{sign}{int(whole):,}"
 
 
-def yen(value: float | int | Decimal | None, lang: Lang) -> str:
-    """An amount of yen as a reader of `lang` expects it (see the module doc)."""
+def money(value: float | int | Decimal | None, lang: Lang) -> str:
+    """An amount in the reporting currency as a reader of `lang` expects it (see the module doc)."""
     if value is None:
         return MISSING
     amount = _decimal(value)
     sign = "-" if _round(amount, 0) < 0 else ""
-    text = _ja_yen(abs(amount)) if lang == "ja" else _en_yen(abs(amount))
-    return sign + text
+    code = _CURRENCY.get()
+    if code != YEN:
+        return sign + _en_amount(abs(amount), f"{code} ")
+    return sign + (_ja_yen(abs(amount)) if lang == "ja" else _en_amount(abs(amount), "¥"))
 
 
 def count(value: int | float | Decimal | None) -> str:
@@ -114,21 +144,21 @@ def number(value: float | None, places: int = 1) -> str:
     return MISSING if value is None else f"{_round(_decimal(value), places):,f}"
 
 
-def yen_ticks(maximum: float, lang: Lang, count_hint: int = 5) -> tuple[list[float], list[str]]:
-    """Round axis ticks from 0 to at least `maximum`, labelled with `yen`."""
+def money_ticks(maximum: float, lang: Lang, count_hint: int = 5) -> tuple[list[float], list[str]]:
+    """Round axis ticks from 0 to at least `maximum`, labelled with `money`."""
     if maximum <= 0:
-        return [0.0], [yen(0, lang)]
+        return [0.0], [money(0, lang)]
     raw_step = maximum / count_hint
     magnitude = Decimal(10) ** (len(str(int(raw_step))) - 1) if raw_step >= 1 else Decimal(1)
     step = next(
         float(magnitude * factor) for factor in (1, 2, 5, 10) if float(magnitude * factor) >= raw_step
     )
     ticks = [step * index for index in range(int(maximum // step) + 2)]
-    return ticks, [yen(tick, lang) for tick in ticks]
+    return ticks, [money(tick, lang) for tick in ticks]
 
 
-def yen_log_ticks(low: float, high: float, lang: Lang) -> tuple[list[float], list[str]]:
-    """Ticks at 1, 2 and 5 × a power of ten between `low` and `high` (> 0), labelled with `yen`."""
+def money_log_ticks(low: float, high: float, lang: Lang) -> tuple[list[float], list[str]]:
+    """Ticks at 1, 2 and 5 × a power of ten between `low` and `high` (> 0), labelled with `money`."""
     ticks: list[float] = []
     power = Decimal(10) ** (len(str(int(max(low, 1)))) - 1)
     while power <= Decimal(str(high)) * 10:
@@ -136,4 +166,4 @@ def yen_log_ticks(low: float, high: float, lang: Lang) -> tuple[list[float], lis
         power *= 10
     if len(ticks) > 7:  # keep it readable: powers of ten only
         ticks = [tick for tick in ticks if math.log10(tick).is_integer()]
-    return ticks, [yen(tick, lang) for tick in ticks]
+    return ticks, [money(tick, lang) for tick in ticks]

@@ -19,11 +19,11 @@ from typing import Any
 
 from revops.dashboard.common import ALL_UNITS, FONT, Context, half_is_immature, half_label
 from revops.dashboard.fonts import FAMILY, FILES, embedded_font
-from revops.dashboard.formatting import Lang
+from revops.dashboard.formatting import Lang, reporting_currency
 from revops.dashboard.i18n import Texts
 from revops.dashboard.sections import SECTIONS
 from revops.dashboard.sections.pipeline import quarter_label
-from revops.dashboard.warehouse import Marts
+from revops.dashboard.warehouse import BuildSettings, Marts
 from revops.settings import PROJECT_DIR, dbt_vars
 
 DEFAULT_MATURITY_DAYS = 90
@@ -53,9 +53,24 @@ def maturity_days(marts: Marts) -> int:
 
 def build_payload(marts: Marts, lang: Lang) -> tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]]:
     """The page's data, the sections left out (marts not built) and those that failed."""
+    settings = marts.settings()
+    with reporting_currency(settings.reporting_currency):
+        return _payload(marts, lang, settings)
+
+
+def _payload(
+    marts: Marts, lang: Lang, settings: BuildSettings
+) -> tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]]:
     texts = Texts(lang)
-    as_of, as_of_source = marts.as_of()
-    context = Context(marts=marts, lang=lang, texts=texts, as_of=as_of, maturity_days=maturity_days(marts))
+    as_of = settings.as_of
+    context = Context(
+        marts=marts,
+        lang=lang,
+        texts=texts,
+        as_of=as_of,
+        maturity_days=maturity_days(marts),
+        fiscal_year_start_month=settings.fiscal_year_start_month,
+    )
     sections: list[dict[str, Any]] = []
     omitted: list[str] = []
     failed: list[str] = []
@@ -93,7 +108,7 @@ def build_payload(marts: Marts, lang: Lang) -> tuple[dict[str, Any], tuple[str, 
         "lang": lang,
         "texts": texts.page(),
         "asOf": as_of.strftime("%Y-%m-%d %H:%M"),
-        "asOfSource": texts(f"page.as_of_source.{as_of_source}"),
+        "asOfSource": texts(f"page.as_of_source.{settings.as_of_source}"),
         "filters": {
             **_half_filter(context, halves, funnel_halves, funnel_immature),
             **_quarter_filter(context, quarters, current_quarters),
@@ -121,7 +136,7 @@ def _half_filter(
         if (
             key in funnel_immature
             if key in funnel_halves
-            else half_is_immature(key, context.as_of, context.maturity_days)
+            else half_is_immature(key, context.as_of, context.maturity_days, context.fiscal_year_start_month)
         )
     }
     options = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,18 @@ from typing import Any
 import duckdb
 
 from revops.settings import dbt_vars
+
+SETTINGS_MART = "marts.mart_build_settings"
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """The as-of instant and the settings the marts were computed at (marts.mart_build_settings)."""
+
+    as_of: datetime
+    as_of_source: str
+    reporting_currency: str
+    fiscal_year_start_month: int
 
 
 class Marts:
@@ -51,8 +64,24 @@ class Marts:
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    def as_of(self) -> tuple[datetime, str]:
-        """The build's single "as of" instant (intermediate.int_as_of) and where it came from."""
+    def settings(self) -> BuildSettings:
+        """What the marts were built at: marts.mart_build_settings, the one row a publication carries.
+        A warehouse from before that mart: the as-of of intermediate.int_as_of (a working warehouse), else
+        the latest stage time (a publication), and dbt_project.yml's currency and fiscal year start."""
+        if self.has(SETTINGS_MART):
+            row = self.connection.execute(
+                "select as_of_at, as_of_source, reporting_currency, fiscal_year_start_month"
+                f" from {SETTINGS_MART}"
+            ).fetchone()
+            if row and row[0] is not None:
+                return BuildSettings(row[0], str(row[1]), str(row[2]), int(row[3]))
+        as_of, source = self._as_of_before_the_settings_mart()
+        project = dbt_vars()
+        return BuildSettings(
+            as_of, source, str(project["reporting_currency"]), int(project["fiscal_year_start_month"])
+        )
+
+    def _as_of_before_the_settings_mart(self) -> tuple[datetime, str]:
         if self.has("intermediate.int_as_of"):
             row = self.connection.execute(
                 "select as_of_at, as_of_source from intermediate.int_as_of"
@@ -68,15 +97,14 @@ class Marts:
         return row[0], "latest_stage"
 
 
-def fiscal_half(month: date) -> tuple[int, str]:
-    """(fiscal year, H1/H2) of a month: the rule of macros/funnel/fiscal.sql, from the same var."""
-    start = int(dbt_vars()["fiscal_year_start_month"])
-    year = month.year - (1 if month.month < start else 0)
-    return year, "H1" if (month.month - start + 12) % 12 < 6 else "H2"
+def fiscal_half(month: date, start_month: int) -> tuple[int, str]:
+    """(fiscal year, H1/H2) of a month for a fiscal year starting in `start_month`: the rule of
+    macros/funnel/fiscal.sql (the build's start month: BuildSettings.fiscal_year_start_month)."""
+    year = month.year - (1 if month.month < start_month else 0)
+    return year, "H1" if (month.month - start_month + 12) % 12 < 6 else "H2"
 
 
-def half_last_month(fiscal_year: int, fiscal_half: str) -> date:
-    """The last month of a fiscal half: the inverse of `fiscal_half`, from the same var."""
-    start = int(dbt_vars()["fiscal_year_start_month"])
-    offset = start - 1 + (6 if fiscal_half == "H2" else 0) + 5  # months after January of the fiscal year
+def half_last_month(fiscal_year: int, fiscal_half: str, start_month: int) -> date:
+    """The last month of a fiscal half: the inverse of `fiscal_half`."""
+    offset = start_month - 1 + (6 if fiscal_half == "H2" else 0) + 5  # months after January of the year
     return date(fiscal_year + offset // 12, offset % 12 + 1, 1)

@@ -33,8 +33,9 @@ from revops.dashboard.common import (
 )
 
 MART = "marts.mart_campaign_attribution"
-# The order of the table's columns (macro attribution_models'); a model the mart has and this list
-# lacks is still shown, after these, under its code.
+# The order of the table's columns: macro attribution_models' (tests/python/test_dashboard.py checks that
+# they agree). A model the mart has and this list lacks is still shown, after these, under its code; one the
+# mart lacks is not shown.
 MODELS = ("first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "time_decay")
 COMPARED = ("first_touch", "w_shaped")
 TOP_CAMPAIGNS = 8
@@ -120,7 +121,7 @@ def _slice(context: Context, campaigns: dict[str, dict], models: tuple[str, ...]
     positive = [value for key in top for model in COMPARED if (value := cpo(key, model))]
     for model, colour in zip(COMPARED, (MUTED, PRIMARY), strict=True):
         values = [cpo(key, model) for key in top]
-        shown = [formatting.yen(value, lang) for value in values]
+        shown = [formatting.money(value, lang) for value in values]
         figure.add_trace(
             go.Bar(
                 y=names, x=[value or None for value in values], name=texts.label("model", model), orientation="h",
@@ -131,7 +132,7 @@ def _slice(context: Context, campaigns: dict[str, dict], models: tuple[str, ...]
         )  # fmt: skip
     if positive:
         low, high = min(positive) / 2, max(positive) * 4
-        ticks, tick_texts = formatting.yen_log_ticks(low, high, lang)
+        ticks, tick_texts = formatting.money_log_ticks(low, high, lang)
         figure.update_xaxes(
             grid_axis(
                 type="log", tickvals=ticks, ticktext=tick_texts, range=[math.log10(low), math.log10(high)]
@@ -143,11 +144,11 @@ def _slice(context: Context, campaigns: dict[str, dict], models: tuple[str, ...]
     for key in top:
         row = [
             cell(campaigns[key]["name"]),
-            cell(formatting.yen(campaigns[key]["cost"], lang), campaigns[key]["cost"], f"cost:{key}"),
+            cell(formatting.money(campaigns[key]["cost"], lang), campaigns[key]["cost"], f"cost:{key}"),
         ]
         for model in models:
             value = cpo(key, model)
-            row.append(cell(formatting.yen(value, lang), value, f"cpo:{key}:{model}"))
+            row.append(cell(formatting.money(value, lang), value, f"cpo:{key}:{model}"))
         rows.append(row)
     content.set_table(
         [texts("campaigns.col_campaign"), texts("attribution.col_cost")]

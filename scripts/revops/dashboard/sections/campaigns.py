@@ -105,9 +105,9 @@ def _slice(context: Context, campaigns: list[dict], channel_rows: dict[str, dict
     channels = {name: totals for name, totals in channel_rows.items() if name != ALL_ROWS}
     total = channel_rows[ALL_ROWS]
     content.cards = [
-        card(texts("campaigns.card_cost"), formatting.yen(total["cost"], lang), total["cost"], "cost"),
-        card(texts("campaigns.cpl"), formatting.yen(total["cpl"], lang), total["cpl"], "cpl"),
-        card(texts("campaigns.cpo"), formatting.yen(total["cpo"], lang), total["cpo"], "cpo"),
+        card(texts("campaigns.card_cost"), formatting.money(total["cost"], lang), total["cost"], "cost"),
+        card(texts("campaigns.cpl"), formatting.money(total["cpl"], lang), total["cpl"], "cpl"),
+        card(texts("campaigns.cpo"), formatting.money(total["cpo"], lang), total["cpo"], "cpo"),
     ]
     trapped = trap(channels)
     if trapped is not None:
@@ -116,8 +116,8 @@ def _slice(context: Context, campaigns: list[dict], channel_rows: dict[str, dict
             texts(
                 "campaigns.trap",
                 channel=texts.label("channel", trapped),
-                cpl=formatting.yen(totals["cpl"], lang),
-                cpo=formatting.yen(totals["cpo"], lang),
+                cpl=formatting.money(totals["cpl"], lang),
+                cpo=formatting.money(totals["cpo"], lang),
                 multiple=formatting.number(totals["cpo"] / totals["cpl"], 0),
                 rate=formatting.rate(totals["rate"]),
             )
@@ -128,7 +128,7 @@ def _slice(context: Context, campaigns: list[dict], channel_rows: dict[str, dict
             texts(
                 "campaigns.no_opportunity",
                 channel=texts.label("channel", channel),
-                cost=formatting.yen(totals["cost"], lang),
+                cost=formatting.money(totals["cost"], lang),
                 leads=formatting.count(totals["leads"]),
             )
         )
@@ -151,7 +151,7 @@ def _slice(context: Context, campaigns: list[dict], channel_rows: dict[str, dict
                     texts.label("channel", row["channel"]), tone="bad" if row["channel"] == trapped else None
                 ),
                 cell(
-                    formatting.yen(row["total_cost"], lang), row["total_cost"], f"cost:{row['campaign_id']}"
+                    formatting.money(row["total_cost"], lang), row["total_cost"], f"cost:{row['campaign_id']}"
                 ),
                 cell(formatting.count(row["leads"]), row["leads"], f"leads:{row['campaign_id']}"),
                 cell(
@@ -160,12 +160,12 @@ def _slice(context: Context, campaigns: list[dict], channel_rows: dict[str, dict
                     f"opportunities:{row['campaign_id']}",
                 ),
                 cell(
-                    formatting.yen(row["cost_per_lead"], lang),
+                    formatting.money(row["cost_per_lead"], lang),
                     row["cost_per_lead"],
                     f"cpl:{row['campaign_id']}",
                 ),
                 cell(
-                    formatting.yen(row["cost_per_opportunity"], lang),
+                    formatting.money(row["cost_per_opportunity"], lang),
                     row["cost_per_opportunity"],
                     f"cpo:{row['campaign_id']}",
                 ),
@@ -222,7 +222,7 @@ def _figure(context: Context, channels: dict[str, dict[str, Any]], trapped: str 
     )
     for column, metric in ((1, "cpl"), (2, "cpo")):
         values = [channels[name][metric] for name in order]
-        texts_shown = [formatting.yen(value, context.lang) for value in values]
+        texts_shown = [formatting.money(value, context.lang) for value in values]
         colours = [ACCENT if name == trapped else (PRIMARY if column == 1 else MUTED) for name in order]
         figure.add_trace(
             go.Bar(
@@ -232,7 +232,7 @@ def _figure(context: Context, channels: dict[str, dict[str, Any]], trapped: str 
             ),
             row=1, col=column,
         )  # fmt: skip
-        ticks, tick_texts = formatting.yen_ticks(
+        ticks, tick_texts = formatting.money_ticks(
             max((value or 0) for value in values) * 1.25, context.lang, 3
         )
         figure.update_xaxes(grid_axis(tickvals=ticks, ticktext=tick_texts), row=1, col=column)

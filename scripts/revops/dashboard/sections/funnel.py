@@ -52,6 +52,14 @@ STAGE_COLUMNS = (
 )
 
 
+RENEWAL_WINDOW_COLUMNS = (
+    "renewals_open_until",
+    "is_renewal_window_open",
+    "default_contract_months",
+    "renewal_grace_days",
+)
+
+
 def _ratio(value: Decimal | float | None) -> float | None:
     return None if value is None else float(value)
 
@@ -118,17 +126,20 @@ class Halves:
 
 
 def _half_funnels(context: Context) -> Halves:
+    """A publication from before the renewal-window columns has no windows (and no renewal warning)."""
     funnels: dict[tuple[str, str], Funnel] = defaultdict(dict)
     immature: set[str] = set()
     windows: dict[str, RenewalWindow] = {}
+    has_windows = set(RENEWAL_WINDOW_COLUMNS) <= context.marts.columns(HALF_MART)
+    window_columns = "".join(f", {column}" for column in RENEWAL_WINDOW_COLUMNS) if has_windows else ""
     for row in context.marts.rows(
-        f"select fiscal_year, fiscal_half, {STAGE_COLUMNS}, renewals_open_until, is_renewal_window_open, "
-        f"default_contract_months, renewal_grace_days from {HALF_MART} "
+        f"select fiscal_year, fiscal_half, {STAGE_COLUMNS}{window_columns} from {HALF_MART} "
         "order by fiscal_year, fiscal_half, business_unit_scope, stage_order"
     ):
         half = half_key(row["fiscal_year"], row["fiscal_half"])
         funnels[(half, _unit(row))][row["stage"]] = StageRow.of(row)
-        windows[half] = RenewalWindow.of(row)
+        if has_windows:
+            windows[half] = RenewalWindow.of(row)
         if not row["is_mature"]:
             immature.add(half)
     return Halves(funnels, immature, windows)
@@ -167,8 +178,8 @@ def build_funnel(context: Context) -> Section | None:
     for (half, unit), funnel in sorted(halves.funnels.items()):
         months = sorted(month for month in cohorts.by_unit[unit] if cohorts.halves[month] == half)
         content = _funnel_slice(context, funnel, [month for month in months if month in cohorts.immature])
-        window = halves.renewal_windows[half]
-        if window.is_open and "renewed" in funnel:
+        window = halves.renewal_windows.get(half)
+        if window is not None and window.is_open and "renewed" in funnel:
             until = window.open_until
             content.callout(
                 texts(

@@ -61,7 +61,7 @@ def _team_key(team: str) -> tuple[int, str]:
 def _value(metric: str, value: Any, lang: Lang) -> str:
     if value is None:
         return formatting.MISSING
-    return formatting.yen(value, lang) if metric in AMOUNT_METRICS else formatting.count(value)
+    return formatting.money(value, lang) if metric in AMOUNT_METRICS else formatting.count(value)
 
 
 def build_kpi(context: Context) -> Section | None:

@@ -238,7 +238,7 @@ def _waterfall_slice(context: Context, steps: dict[str, Decimal], current: bool)
         count = steps[f"{step}_count"]
         note = texts("pipeline.card_count", count=formatting.count(count))
         value = steps[f"{step}_amount"]
-        return card(texts(label), formatting.yen(value, lang), value, f"{step}_amount", tone, note)
+        return card(texts(label), formatting.money(value, lang), value, f"{step}_amount", tone, note)
 
     content.cards = [
         amount_card("pipeline.card_starting", "starting"),
@@ -255,7 +255,7 @@ def _waterfall_slice(context: Context, steps: dict[str, Decimal], current: bool)
     ]
     figure = empty_figure(
         showlegend=False,
-        yaxis=grid_axis(tickformat=",.0f", title={"text": "JPY" if lang == "en" else "円"}),
+        yaxis=grid_axis(tickformat=",.0f", title={"text": formatting.currency_title(lang)}),
         xaxis=grid_axis(),
     )
     figure.add_trace(
@@ -263,7 +263,7 @@ def _waterfall_slice(context: Context, steps: dict[str, Decimal], current: bool)
             x=[texts(f"pipeline.step_{step}") for step in STEPS],
             y=values,
             measure=["absolute", *["relative"] * (len(STEPS) - 2), "total"],
-            text=[formatting.yen(value, lang) for value in values],
+            text=[formatting.money(value, lang) for value in values],
             textposition="outside",
             increasing={"marker": {"color": GOOD}},
             decreasing={"marker": {"color": ACCENT}},
@@ -280,7 +280,7 @@ def _waterfall_slice(context: Context, steps: dict[str, Decimal], current: bool)
                 cell(texts(f"pipeline.step_{step}")),
                 cell(formatting.count(steps[f"{step}_count"]), steps[f"{step}_count"], f"{step}_count"),
                 cell(
-                    formatting.yen(steps[f"{step}_amount"], lang), steps[f"{step}_amount"], f"{step}_amount"
+                    formatting.money(steps[f"{step}_amount"], lang), steps[f"{step}_amount"], f"{step}_amount"
                 ),
             ]
             for step in STEPS
@@ -387,14 +387,16 @@ def _coverage_slice(context: Context, rows: list[dict], all_units: list[str]) ->
                 cell(texts.label("unit", row["business_unit"])),
                 cell(str(row["week_of_quarter"])),
                 cell(row["week_start"].isoformat()),
-                cell(formatting.yen(row["open_amount"], lang), row["open_amount"], _week_key("open", row)),
+                cell(formatting.money(row["open_amount"], lang), row["open_amount"], _week_key("open", row)),
                 cell(
-                    formatting.yen(row["won_to_date_amount"], lang),
+                    formatting.money(row["won_to_date_amount"], lang),
                     row["won_to_date_amount"],
                     _week_key("won", row),
                 ),
                 cell(
-                    formatting.yen(row["target_amount"], lang), row["target_amount"], _week_key("target", row)
+                    formatting.money(row["target_amount"], lang),
+                    row["target_amount"],
+                    _week_key("target", row),
                 ),
                 cell(times(context, row["coverage"]), row["coverage"], _week_key("coverage", row)),
             ]

@@ -220,13 +220,13 @@ def _slice(
     content.cards = [
         card(
             texts("revenue.card_arr"),
-            formatting.yen(steps["ending_arr"], lang),
+            formatting.money(steps["ending_arr"], lang),
             steps["ending_arr"],
             "ending_arr",
         ),
         card(
             texts("revenue.card_net_new"),
-            formatting.yen(net_new, lang),
+            formatting.money(net_new, lang),
             net_new,
             "net_new_arr",
             "bad" if net_new < 0 else None,
@@ -248,7 +248,7 @@ def _slice(
             texts("revenue.previous", value=formatting.rate(grr_before)),
         ),
         card(texts("revenue.card_due"), formatting.count(len(due_here)), len(due_here), "due_contracts"),
-        card(texts("revenue.card_due_arr"), formatting.yen(due_arr, lang), due_arr, "due_arr"),
+        card(texts("revenue.card_due_arr"), formatting.money(due_arr, lang), due_arr, "due_arr"),
         card(
             texts("revenue.card_payback"),
             formatting.number(payback),
@@ -260,13 +260,13 @@ def _slice(
     ]
     lost = steps["contraction_arr"] + steps["churned_arr"]
     if lost:
-        content.callout(texts("revenue.churn_callout", amount=formatting.yen(lost, lang)), tone="warn")
+        content.callout(texts("revenue.churn_callout", amount=formatting.money(lost, lang)), tone="warn")
     if due_here:
         content.callout(
             texts(
                 "revenue.due_callout",
                 count=formatting.count(len(due_here)),
-                arr=formatting.yen(due_arr, lang),
+                arr=formatting.money(due_arr, lang),
                 days=DUE_DAYS,
                 overdue=formatting.count(sum(1 for row in due_here if row["outcome"] == "due")),
             ),
@@ -308,7 +308,7 @@ def _waterfall(context: Context, steps: dict[str, Decimal]) -> dict:
     values = [float(signs.get(name, 1) * steps[name]) for name in STEPS]
     figure = empty_figure(
         showlegend=False,
-        yaxis=grid_axis(tickformat=",.0f", title={"text": "JPY" if context.lang == "en" else "円"}),
+        yaxis=grid_axis(tickformat=",.0f", title={"text": formatting.currency_title(context.lang)}),
         xaxis=grid_axis(),
     )
     figure.add_trace(
@@ -316,7 +316,7 @@ def _waterfall(context: Context, steps: dict[str, Decimal]) -> dict:
             x=[texts(f"revenue.step_{name}") for name in STEPS],
             y=values,
             measure=measures,
-            text=[formatting.yen(value, context.lang) for value in values],
+            text=[formatting.money(value, context.lang) for value in values],
             textposition="outside",
             increasing={"marker": {"color": GOOD}},
             decreasing={"marker": {"color": ACCENT}},

@@ -223,7 +223,7 @@ def _immature(context: Context, content: Slice, gap: Gap) -> None:
 def _signed_yen(value: float | None, context: Context) -> str:
     if value is None:
         return formatting.MISSING
-    return ("+" if value > 0 else "") + formatting.yen(value, context.lang)
+    return ("+" if value > 0 else "") + formatting.money(value, context.lang)
 
 
 def _figure(
