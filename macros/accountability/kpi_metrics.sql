@@ -26,5 +26,5 @@
 
 {#- The window of a metric kind, in days: 0 for own-stage metrics, the forward window otherwise. -#}
 {% macro kpi_window_days(kind) -%}
-    {{ return(var('forward_window_days') if kind == 'forward' else 0) }}
+    {{ return(forward_window_days() if kind == 'forward' else 0) }}
 {%- endmacro %}

@@ -69,7 +69,7 @@
     {%- set matures_at = kpi_window_ends_at('cast(' ~ period_end ~ ' as ' ~ dbt.type_timestamp() ~ ')') -%}
     cast({{ matures_at }} as {{ dbt.type_timestamp() }}) as matures_at,
     coalesce({{ matures_at }} <= {{ as_of_at }}, false) as is_mature,
-    cast({{ var('forward_window_days') }} as integer) as maturity_window_days
+    cast({{ forward_window_days() }} as integer) as maturity_window_days
 {%- endmacro %}
 
 {#-

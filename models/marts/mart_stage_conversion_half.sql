@@ -30,15 +30,20 @@ dated as (
     {{ rows_with_as_of('rolled_up') }}
 ),
 
+half_starts as (
+    select
+        dated.*,
+        {{ fiscal_half_start_of('dated.fiscal_year', 'dated.fiscal_half') }} as half_start
+    from dated
+),
+
 -- The half's end (exclusive: the next half's first day), once: its maturity and its
 -- renewal window start from it.
 half_ends as (
     select
-        dated.*,
-        cast(
-            {{ dbt.dateadd('month', 6, fiscal_half_start_of('fiscal_year', 'fiscal_half')) }} as date
-        ) as half_end
-    from dated
+        half_starts.*,
+        cast({{ dbt.dateadd('month', 6, 'half_starts.half_start') }} as date) as half_end
+    from half_starts
 ),
 
 -- The renewal window, one step a CTE (nested, dbt.dateadd repeats its argument on Spark
@@ -48,7 +53,7 @@ latest_wins as (
     select
         half_ends.*,
         cast(
-            {{ dbt.dateadd('day', (var('forward_window_days') | int) - 1, 'half_ends.half_end') }} as date
+            {{ dbt.dateadd('day', forward_window_days() - 1, 'half_ends.half_end') }} as date
         ) as latest_won_on
     from half_ends
 ),

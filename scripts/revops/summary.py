@@ -8,6 +8,8 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from revops.settings import dbt_vars
+
 STAGE_LABELS = {
     "lead": "Lead (リード)",
     "mql": "MQL",
@@ -53,6 +55,20 @@ def cost_by_channel(db_path: Path) -> list[tuple]:
         ).fetchall()
 
 
+def reporting_currency(db_path: Path) -> str:
+    """The currency the marts' amounts are in: marts.mart_build_settings', else the project's var (a
+    warehouse built before that mart)."""
+    with duckdb.connect(str(db_path), read_only=True) as connection:
+        built = connection.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'mart_build_settings'"
+        ).fetchone()
+        if built and built[0]:
+            row = connection.execute("select reporting_currency from marts.mart_build_settings").fetchone()
+            if row:
+                return str(row[0])
+    return str(dbt_vars()["reporting_currency"])
+
+
 def print_summary(db_path: Path, console: Console | None = None) -> None:
     console = console or Console()
     table = Table(title="Funnel (all leads)", title_justify="left")
@@ -64,7 +80,10 @@ def print_summary(db_path: Path, console: Console | None = None) -> None:
     console.print(table)
     channels = cost_by_channel(db_path)
     if channels:
-        table = Table(title="Cost per lead vs cost per opportunity, by channel (JPY)", title_justify="left")
+        table = Table(
+            title=f"Cost per lead vs cost per opportunity, by channel ({reporting_currency(db_path)})",
+            title_justify="left",
+        )
         for column in ("channel", "cost", "leads", "opportunities", "per lead", "per opportunity"):
             table.add_column(column, justify="left" if column == "channel" else "right")
         for channel, cost, leads, opportunities, per_lead, per_opportunity in channels:

@@ -10,13 +10,17 @@ tests/fixtures/core/README.md); never regenerate them from model output.
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
+from pathlib import Path
 
+import duckdb
 import pytest
+from rich.console import Console
 
 from conftest import FIXTURES, Warehouse
 from expected_tables import TableSpec, assert_mart_equals_expected, read_csv
-from revops.summary import cost_by_channel
+from revops.summary import cost_by_channel, print_summary
 
 CORE = FIXTURES / "core"
 RAW = CORE / "raw"
@@ -103,6 +107,32 @@ def test_the_demo_summary_reads_the_channel_mart(core_warehouse: Warehouse) -> N
         ("webinar", 350_075.0, 3, 2, 350_075 / 3, 175_037.5),
         ("exhibition", 800_000.0, 5, 2, 160_000.0, 400_000.0),
     ]
+
+
+def test_the_demo_summary_names_the_builds_currency(core_warehouse: Warehouse, tmp_path: Path) -> None:
+    """The channel table's title names mart_build_settings.reporting_currency: JPY here, USD for a build with
+    that var (planted in a copy). Before, it said JPY whatever the build's currency."""
+    console = Console(record=True, width=120)
+    print_summary(core_warehouse.path, console)
+    assert "by channel (JPY)" in console.export_text()
+    copy = tmp_path / "usd.duckdb"
+    shutil.copy(core_warehouse.path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute("update marts.mart_build_settings set reporting_currency = 'USD'")
+    console = Console(record=True, width=120)
+    print_summary(copy, console)
+    assert "by channel (USD)" in console.export_text()
+
+
+def test_a_forward_window_not_in_whole_days_stops_the_build(core_warehouse: Warehouse) -> None:
+    """var forward_window_days is read through one macro that checks it: "90.5" stops dbt with an error that
+    names the var. Before, `| int` cut it to 90 for the KPI windows while maturity_window_days cast 90.5 to an
+    integer in SQL, so two columns could name different windows."""
+    result = core_warehouse.dbt(
+        "compile", "--select", "mart_stage_conversion_half", dbt_vars={"forward_window_days": "90.5"}
+    )
+    assert not result.ok
+    assert "var forward_window_days must be a whole number of days, at least 1; got '90.5'" in result.output
 
 
 def test_nothing_quarantined_and_every_row_loaded(core_warehouse: Warehouse) -> None:

@@ -328,13 +328,15 @@ def test_the_page_is_dated_and_priced_by_the_build_settings_mart(core: Warehouse
             "update marts.mart_build_settings set as_of_at = timestamp '2027-06-30 12:00:00',"
             " as_of_source = 'var', reporting_currency = 'USD'"
         )
-    with Marts(copy) as marts:
-        payload, _omitted, failed = build_payload(marts, "en")
-    assert failed == ()
-    assert (payload["asOf"], payload["asOfSource"]) == ("2027-06-30 12:00", "set date")
-    shown = json.dumps(payload, ensure_ascii=False)
-    assert "USD " in shown
-    assert "¥" not in shown and "円" not in shown
+    for lang in ("en", "ja"):
+        with Marts(copy) as marts:
+            payload, _omitted, failed = build_payload(marts, lang)
+        assert failed == ()
+        assert payload["asOf"] == "2027-06-30 12:00"
+        shown = json.dumps(payload, ensure_ascii=False)
+        assert "USD " in shown
+        assert not [sign for sign in ("¥", "円", "JPY") if sign in shown], lang
+    assert payload["asOfSource"] == Texts("ja")("page.as_of_source.var")
 
 
 def test_the_renewals_callout_is_the_half_marts_renewal_window(core: Warehouse, tmp_path: Path) -> None:

@@ -174,7 +174,7 @@ def _slice(context: Context, gap: Gap) -> Slice:
                         f"effect:{name}",
                     ),
                     cell(
-                        _signed_yen(factor.effect("won_amount"), context),
+                        _signed_money(factor.effect("won_amount"), context),
                         factor.effect("won_amount"),
                         f"amount:{name}",
                     ),
@@ -213,14 +213,14 @@ def _immature(context: Context, content: Slice, gap: Gap) -> None:
                 cell(texts("shortfall.immature_row")),
                 cell(formatting.MISSING),
                 cell(formatting.signed(deals), deals, f"effect:{UNATTRIBUTED}"),
-                cell(_signed_yen(amount, context), amount, f"amount:{UNATTRIBUTED}"),
+                cell(_signed_money(amount, context), amount, f"amount:{UNATTRIBUTED}"),
             ]
         ],
     )
     content.table_open = True
 
 
-def _signed_yen(value: float | None, context: Context) -> str:
+def _signed_money(value: float | None, context: Context) -> str:
     if value is None:
         return formatting.MISSING
     return ("+" if value > 0 else "") + formatting.money(value, context.lang)
