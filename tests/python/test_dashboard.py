@@ -94,8 +94,11 @@ def test_yen_is_formatted_as_each_reader_expects(amount: float | None, ja: str, 
 @pytest.mark.parametrize(
     ("amount", "text"),
     [
-        (0, "USD 0"),
-        (999.5, "USD 1.0K"),
+        (0, "USD 0.00"),
+        (12.345, "USD 12.35"),
+        (-0.4, "-USD 0.40"),
+        (999.994, "USD 999.99"),
+        (999.995, "USD 1.0K"),
         (116_691.67, "USD 116.7K"),
         (5_000_000, "USD 5.0M"),
         (999_960_000, "USD 1.0B"),
@@ -105,7 +108,8 @@ def test_yen_is_formatted_as_each_reader_expects(amount: float | None, ja: str, 
 )
 def test_another_reporting_currency_is_named_by_its_code(amount: float | None, text: str) -> None:
     """A build with var reporting_currency USD: amounts carry the code, in either language (万 and 億 are
-    units of yen reading); the amount axes are titled USD. Yen again outside the block."""
+    units of yen reading), with cents below a thousand; the amount axes are titled USD. Yen again outside
+    the block."""
     with formatting.reporting_currency("USD"):
         assert formatting.money(amount, "ja") == text
         assert formatting.money(amount, "en") == text

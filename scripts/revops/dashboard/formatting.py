@@ -15,8 +15,9 @@ Yen (JPY, the default), in Japanese (`ja`), the way Japanese business readers ex
     digits without trailing zeros ("16万円", "11.7万円", "1.67億円");
   - a value that rounds up to the next unit moves to it (99,999,999 → "1億円").
 Yen in English (`en`): "¥999", "¥116.7K", "¥5.0M", "¥1.7B" (one decimal from a thousand up).
-Any other currency, in either language: the English rule with the ISO code for the sign,
-"USD 999", "USD 116.7K" (万 and 億 are units of yen reading, not of dollars).
+Any other currency, in either language: the English rule with the ISO code for the sign, and
+cents below a thousand: "USD 12.34", "USD 116.7K" (万 and 億 are units of yen reading, not of
+dollars).
 Negative values get a leading "-"; a missing value is "—".
 """
 
@@ -90,18 +91,18 @@ def _ja_yen(amount: Decimal) -> str:
     return f"{int(whole):,}円"
 
 
-def _en_amount(amount: Decimal, sign: str) -> str:
-    """The English rule, after the currency's `sign` ("¥", or "USD ")."""
-    whole = _round(amount, 0)
+def _en_amount(amount: Decimal, sign: str, places: int = 0) -> str:
+    """The English rule, after the currency's `sign` ("¥", or "USD "); below a thousand to `places` decimals."""
+    shown = _round(amount, places)
     for index, (size, suffix) in enumerate(_EN_UNITS):
-        if whole < size:
+        if shown < size:
             continue
         scaled = _round(amount / size, 1)
         bigger = _EN_UNITS[index - 1] if index > 0 else None
         if bigger is not None and scaled * size >= bigger[0]:
             return f"{sign}{_round(amount / bigger[0], 1):f}{bigger[1]}"
         return f"{sign}{scaled:,f}{suffix}"
-    return f"{sign}{int(whole):,}"
+    return f"{sign}{shown:,f}"
 
 
 def money(value: float | int | Decimal | None, lang: Lang) -> str:
@@ -109,10 +110,11 @@ def money(value: float | int | Decimal | None, lang: Lang) -> str:
     if value is None:
         return MISSING
     amount = _decimal(value)
-    sign = "-" if _round(amount, 0) < 0 else ""
     code = _CURRENCY.get()
+    places = 0 if code == YEN else 2
+    sign = "-" if _round(amount, places) < 0 else ""
     if code != YEN:
-        return sign + _en_amount(abs(amount), f"{code} ")
+        return sign + _en_amount(abs(amount), f"{code} ", places)
     return sign + (_ja_yen(abs(amount)) if lang == "ja" else _en_amount(abs(amount), "¥"))
 
 
