@@ -37,7 +37,15 @@
         (int_account_lead_companies: a lead without a domain takes the one
         domain of its company name, which any other lead of that name can
         change). The model refs that parent itself: the ref here is taken
-        only on incremental runs.
+        only on incremental runs;
+      * for a model that copies columns of a lookup that is no lead's event
+        (config stored_lookup={'model': <the lookup model>, 'key': [<the
+        model's column>, <the lookup's key>], 'columns': {<the model's
+        column>: <the lookup's column>, ...}}): every lead with a row in the
+        model's table whose copied columns differ from the lookup's current
+        row for its key (int_handoff_sla: the responding owner's name and
+        team, edited in the CRM without any lead changing). The model refs
+        the lookup itself.
     On the nightly job's incremental night of the CSV contract whose change
     log holds only upserts (scripts/nightly.py sets
     REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG=1), the log names every lead whose
@@ -84,6 +92,7 @@
     {%- set earliest = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" -%}
     {%- set judgement = config.get('as_of_judgement') -%}
     {%- set also_recompute = config.get('also_recompute') -%}
+    {%- set stored_lookup = config.get('stored_lookup') -%}
     {%- set from_change_log = env_var('REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG', '') == '1' -%}
     {%- if from_change_log -%}
         {{ assert_change_log_holds_only_upserts() }}
@@ -155,6 +164,17 @@
     select dependent_rows.lead_id
     from {{ ref(also_recompute['model']) }} as dependent_rows
     where {{ also_recompute['where'] }}
+    {%- endif %}
+    {%- if stored_lookup %}
+    union
+    select stored_rows.lead_id
+    from {{ this }} as stored_rows
+    left join {{ ref(stored_lookup['model']) }} as lookup_rows
+        on stored_rows.{{ stored_lookup['key'][0] }} = lookup_rows.{{ stored_lookup['key'][1] }}
+    where
+        {%- for stored, looked_up in stored_lookup['columns'].items() %}
+        {{ 'or ' if not loop.first }}stored_rows.{{ stored }} is distinct from lookup_rows.{{ looked_up }}
+        {%- endfor %}
     {%- endif %}
 {%- endmacro %}
 
@@ -250,10 +270,10 @@
     The configuration of every lead_replace model, in one place: incremental (a table on Spark),
     strategy lead_replace keyed on lead_id, failing on a schema change, with the pre-hook that takes
     the affected leads. `lead_watermark`: a time column of the model (its latest value minus the
-    lookback is the cutoff of incremental_lead_ids()); `as_of_judgement` and `also_recompute`: see
-    incremental_lead_ids(). A model calls it where it would call config().
+    lookback is the cutoff of incremental_lead_ids()); `as_of_judgement`, `also_recompute` and
+    `stored_lookup`: see incremental_lead_ids(). A model calls it where it would call config().
 -#}
-{% macro lead_replace_config(lead_watermark, as_of_judgement=none, also_recompute=none) -%}
+{% macro lead_replace_config(lead_watermark, as_of_judgement=none, also_recompute=none, stored_lookup=none) -%}
     {%- do config(
         materialized=lead_incremental_materialization(),
         incremental_strategy='lead_replace',
@@ -262,6 +282,7 @@
         lead_watermark=lead_watermark,
         as_of_judgement=as_of_judgement,
         also_recompute=also_recompute,
+        stored_lookup=stored_lookup,
         pre_hook="{{ lead_replace_lead_set() }}",
     ) -%}
 {%- endmacro %}

@@ -13,16 +13,28 @@
     as_of_at reaches its last instant. as_of_date 2026-06-30 closes FY2026 Q1, while as_of_at
     2026-06-30 23:59:59 leaves it open (an event at 23:59:59.5 may still come). A comparison, so
     `not period_is_over(...)` negates all of it (comparisons bind tighter than not, and, or).
+
+    day_last_instant(day) and day_is_over(day, as_of_at): the same rule for a period given by its last
+    day (a date), such as the hand-off SLA's due day: over once as_of_at reaches that day's
+    23:59:59.999999. The period macros are these on the day before period_end.
 -#}
-{% macro period_last_instant(period_end) -%}
+{% macro day_last_instant(day) -%}
     cast(
         {{ dbt.concat([
-            'cast(cast(' ~ dbt.dateadd('day', -1, period_end) ~ ' as date) as ' ~ dbt.type_string() ~ ')',
+            'cast(cast(' ~ day ~ ' as date) as ' ~ dbt.type_string() ~ ')',
             "' 23:59:59.999999'"
         ]) }} as {{ dbt.type_timestamp() }}
     )
 {%- endmacro %}
 
+{% macro day_is_over(day, as_of_at) -%}
+    {{ as_of_at }} >= {{ day_last_instant(day) }}
+{%- endmacro %}
+
+{% macro period_last_instant(period_end) -%}
+    {{ day_last_instant(dbt.dateadd('day', -1, period_end)) }}
+{%- endmacro %}
+
 {% macro period_is_over(period_end, as_of_at) -%}
-    {{ as_of_at }} >= {{ period_last_instant(period_end) }}
+    {{ day_is_over(dbt.dateadd('day', -1, period_end), as_of_at) }}
 {%- endmacro %}

@@ -34,6 +34,7 @@ INCREMENTAL_MODELS = (
     ("intermediate", "int_metric_events"),
     ("marts", "fct_kpi_metric_events"),
     ("intermediate", "int_lead_mql_drift"),
+    ("intermediate", "int_handoff_sla"),
 )
 STATEFUL = ("--select", "+config.materialized:incremental", "+resource_type:snapshot")
 """The nodes that carry state from one run to the next (every incremental model, the snapshots) and

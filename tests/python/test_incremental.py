@@ -418,6 +418,56 @@ def test_a_night_recomputes_every_lead_whose_company_key_another_lead_can_change
     ]
 
 
+def test_a_night_recomputes_the_handoffs_an_owner_edit_or_a_later_as_of_instant_changes(
+    tmp_path: Path,
+) -> None:
+    """The accountability fixture's hand-offs at as_of_date 2026-10-15 (tests/fixtures/accountability):
+    B and D answered by U_IS2, G open and due Fri 10-16, F already breached. The night's upsert renames
+    U_IS2 and moves her to field sales, and the night is judged at as_of_date 2026-10-17. No lead
+    changed, yet int_handoff_sla must recompute B and D (stored_lookup: their stored owner differs from
+    stg_crm__owners) and G (as_of_judgement: its due day ended), and only them, as a full refresh does."""
+    raw = tmp_path / "raw"
+    shutil.copytree(FIXTURES / "accountability" / "raw", raw)
+    delta = tmp_path / "owners"
+    delta.mkdir()
+    (delta / "owners.csv").write_text(
+        "owner_id,name,team,business_unit\nU_IS2,鈴木 舞,field_sales,saas\n", "utf-8"
+    )
+    select = ("--select", "+int_handoff_sla")
+    sla = (
+        "SELECT lead_id, responding_owner_name, responding_owner_team, is_sla_due_day_over, sla_status "
+        "FROM intermediate.int_handoff_sla ORDER BY lead_id"
+    )
+    night = Warehouse(tmp_path / "night")
+    night.root.mkdir()
+    assert night.load(raw).returncode == 0
+    build_models(night, *select, dbt_vars={"as_of_date": "2026-10-15"})
+    assert night.query(sla)[-2:] == [
+        ("F", None, None, True, "open_breached"),
+        ("G", None, None, False, "open_in_sla"),
+    ]
+    clear_change_log(night.path)
+    assert night.load(delta, "--mode", "upsert").returncode == 0
+    later = {"as_of_date": "2026-10-17"}
+    plan = build_models(night, *select, dbt_vars=later, night=True)
+    assert plan is not None and plan.leads_from_change_log
+    assert _night_leads(night, "int_handoff_sla") == ["B", "D", "G"]
+    assert night.query(sla) == [
+        ("A", "佐藤 健", "inside_sales", True, "responded_in_sla"),
+        ("B", "鈴木 舞", "field_sales", True, "responded_late"),
+        ("C", "佐藤 健", "inside_sales", True, "responded_in_sla"),
+        ("D", "鈴木 舞", "field_sales", True, "responded_in_sla"),
+        ("E", "佐藤 健", "inside_sales", True, "responded_in_sla"),
+        ("F", None, None, True, "open_breached"),
+        ("G", None, None, True, "open_breached"),
+    ]
+    full = Warehouse(tmp_path / "full")
+    full.root.mkdir()
+    shutil.copyfile(night.path, full.path)
+    build_models(full, *select, "--full-refresh", dbt_vars=later)
+    assert table_differences(full.path, night.path, "intermediate", "int_handoff_sla") == []
+
+
 # --- incremental == full refresh, on generated data --------------------------------------------
 
 

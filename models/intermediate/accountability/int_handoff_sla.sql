@@ -13,25 +13,43 @@
 -- MQL's date up to and including the response's date. The SLA is due at the
 -- end of the var('sal_sla_business_days')-th business day after the MQL's date
 -- (sla_due_on); a response after that day, or no response by the end of it at
--- as_of_at, is a breach.
+-- as_of_at (the day is over at its last instant, 23:59:59.999999: day_is_over,
+-- the one "period is over" rule), is a breach.
+-- Incremental by lead (lead_replace, docs/nightly.md): a lead's rows change
+-- with its own events, and besides them only when its SLA day ends at a later
+-- as-of instant (as_of_judgement on is_sla_due_day_over) or its responding
+-- owner's name or team is edited (stored_lookup). The business calendar gives
+-- every date the same number whatever years the loader adds.
 -- Slightly over 150 lines: the response, the business-day count and the SLA
 -- status are one judgement per handed-over MQL, pinned by one unit test.
 {%- set sla_days = var('sal_sla_business_days') | int %}
 {%- if sla_days < 1 %}
     {{ exceptions.raise_compiler_error("var sal_sla_business_days must be at least 1, got " ~ sla_days) }}
 {%- endif %}
+{{ lead_replace_config(
+    lead_watermark='mql_at',
+    as_of_judgement={'flag': 'is_sla_due_day_over', 'due_at': 'sla_due_until'},
+    stored_lookup={
+        'model': 'stg_crm__owners',
+        'key': ['responding_owner_id', 'owner_id'],
+        'columns': {'responding_owner_name': 'owner_name', 'responding_owner_team': 'team'},
+    },
+) }}
 with
 
 stages_entered as (
     select * from {{ ref('int_lead_stages_entered') }}
+    {{- incremental_lead_filter() }}
 ),
 
 status_changes as (
     select * from {{ ref('stg_crm__lead_status_changes') }}
+    {{- incremental_lead_filter() }}
 ),
 
 opportunities as (
     select * from {{ ref('stg_crm__opportunities') }}
+    {{- incremental_lead_filter() }}
 ),
 
 owners as (
@@ -133,7 +151,8 @@ combined as (
         response_days.business_day_number - mql_days.business_day_number as business_days_to_response,
         {{ days_between('handed_over.mql_at', 'first_responses.first_response_at') }} as days_to_response,
         sla_due.sla_due_on,
-        cast(as_of.as_of_at as date) as as_of_on
+        {{ day_last_instant('sla_due.sla_due_on') }} as sla_due_until,
+        {{ day_is_over('sla_due.sla_due_on', 'as_of.as_of_at') }} as is_sla_due_day_over
     from handed_over
     cross join as_of
     left join first_responses
@@ -153,7 +172,7 @@ judged as (
         *,
         case
             when first_response_at is not null then cast(first_response_at as date) > sla_due_on
-            else as_of_on > sla_due_on
+            else is_sla_due_day_over
         end as is_breached
     from combined
 ),
@@ -169,6 +188,8 @@ final as (
         {{ fiscal_half('mql_at') }} as fiscal_half,
         {{ sla_days }} as sla_business_days,
         sla_due_on,
+        sla_due_until,
+        is_sla_due_day_over,
         first_response_at,
         response_status,
         responding_owner_id,
