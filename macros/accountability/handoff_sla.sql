@@ -29,3 +29,23 @@
     cast(median_days_to_response as {{ type_ratio() }}) as median_days_to_response,
     cast(open_breached as {{ dbt.type_bigint() }}) as open_breached
 {%- endmacro %}
+
+
+{#- The incremental configuration of the per-MQL hand-off models (int_handoff_sla and the mart
+    mart_handoff_sla, a projection of it), in one place so both recompute the same leads
+    (lead_replace, macros/nightly/lead_incremental.sql; docs/nightly.md): besides the leads whose
+    events changed, an unanswered MQL whose due day ended at a later as-of instant (as_of_judgement on
+    is_sla_due_day_over, reached at sla_due_until) and an MQL whose responding owner was renamed, moved
+    to another team or deleted (stored_lookup on stg_crm__owners). Each model refs int_as_of and
+    stg_crm__owners itself (a `-- depends_on:` comment will do). -#}
+{% macro handoff_sla_lead_replace_config() -%}
+    {{ lead_replace_config(
+        lead_watermark='mql_at',
+        as_of_judgement={'flag': 'is_sla_due_day_over', 'due_at': 'sla_due_until'},
+        stored_lookup={
+            'model': 'stg_crm__owners',
+            'key': ['responding_owner_id', 'owner_id'],
+            'columns': {'responding_owner_name': 'owner_name', 'responding_owner_team': 'team'},
+        },
+    ) }}
+{%- endmacro %}

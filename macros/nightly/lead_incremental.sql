@@ -50,8 +50,9 @@
     log holds only upserts (scripts/nightly.py sets
     REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG=1), the log names every lead whose
     rows changed since the last successful build, so the first set is left
-    out: the affected leads are the logged ones and the judged ones
-    (DECISIONLOG.md D30). What that relies on: only the loader writes raw.
+    out: the affected leads are the logged ones, the judged ones, the
+    dependent ones (also_recompute) and the ones with a stale lookup
+    (stored_lookup) (DECISIONLOG.md D30). What that relies on: only the loader writes raw.
     Only the CSV contract's upsert loads log leads (a full load logs one row
     without a lead); for any other crm_source (Salesforce, loaded in full)
     every lead is recomputed: every

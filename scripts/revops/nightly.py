@@ -88,9 +88,19 @@ LOCK_NAME = ".nightly.lock"
 WAREHOUSE_LOCK_SUFFIX = ".nightly.lock"
 """The lock beside the warehouse (<warehouse>.nightly.lock): two runs on one warehouse with different
 publication directories exclude each other too."""
-FINGERPRINT_PATHS = ("models", "macros", "seeds", "snapshots", "tests/dbt", "dbt_project.yml")
+FINGERPRINT_PATHS = (
+    "models",
+    "macros",
+    "seeds",
+    "snapshots",
+    "tests/dbt",
+    "dbt_project.yml",
+    # The pinned packages: dbt, its adapters and DuckDB define what the SQL computes, and `holidays` the
+    # business calendar the loader writes, whose days the stored hand-off SLAs (int_handoff_sla) count.
+    "requirements.txt",
+)
 # An incremental night runs the project exactly as last published (same fingerprint: models, macros,
-# seeds, snapshots, tests/dbt, dbt_project.yml, vars) on the same warehouse, and no run of other code has
+# seeds, snapshots, tests/dbt, dbt_project.yml, the pinned packages, vars) on the same warehouse, and no run of other code has
 # built in it since (NightlyRun._decide_full_refresh). What depends on that alone was built and passed its
 # tests on the run that began this fingerprint and has not changed since, so the night leaves it out: the
 # unit tests, and every seed, model and data test with no source upstream (`source:*+` selects everything

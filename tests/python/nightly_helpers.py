@@ -35,6 +35,7 @@ INCREMENTAL_MODELS = (
     ("marts", "fct_kpi_metric_events"),
     ("intermediate", "int_lead_mql_drift"),
     ("intermediate", "int_handoff_sla"),
+    ("marts", "mart_handoff_sla"),
 )
 STATEFUL = ("--select", "+config.materialized:incremental", "+resource_type:snapshot")
 """The nodes that carry state from one run to the next (every incremental model, the snapshots) and

@@ -106,7 +106,7 @@ def test_every_incremental_model_reads_the_change_log_through_staging(manifest: 
         node for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["config"].get("incremental_strategy") == "lead_replace"
     ]  # fmt: skip
-    assert len(incremental) == 18
+    assert len(incremental) == 19
     for node in incremental:
         depends = set(node["depends_on"]["nodes"])
         assert "model.revops_funnel.stg_loader__changed_leads" in depends, node["name"]

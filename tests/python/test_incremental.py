@@ -425,7 +425,8 @@ def test_a_night_recomputes_the_handoffs_an_owner_edit_or_a_later_as_of_instant_
     B and D answered by U_IS2, G open and due Fri 10-16, F already breached. The night's upsert renames
     U_IS2 and moves her to field sales, and the night is judged at as_of_date 2026-10-17. No lead
     changed, yet int_handoff_sla must recompute B and D (stored_lookup: their stored owner differs from
-    stg_crm__owners) and G (as_of_judgement: its due day ended), and only them, as a full refresh does."""
+    stg_crm__owners) and G (as_of_judgement: its due day ended), and only them, as a full refresh does;
+    so must mart_handoff_sla, on the same configuration (handoff_sla_lead_replace_config)."""
     raw = tmp_path / "raw"
     shutil.copytree(FIXTURES / "accountability" / "raw", raw)
     delta = tmp_path / "owners"
@@ -433,7 +434,7 @@ def test_a_night_recomputes_the_handoffs_an_owner_edit_or_a_later_as_of_instant_
     (delta / "owners.csv").write_text(
         "owner_id,name,team,business_unit\nU_IS2,鈴木 舞,field_sales,saas\n", "utf-8"
     )
-    select = ("--select", "+int_handoff_sla")
+    select = ("--select", "+mart_handoff_sla")
     sla = (
         "SELECT lead_id, responding_owner_name, responding_owner_team, is_sla_due_day_over, sla_status "
         "FROM intermediate.int_handoff_sla ORDER BY lead_id"
@@ -452,6 +453,7 @@ def test_a_night_recomputes_the_handoffs_an_owner_edit_or_a_later_as_of_instant_
     plan = build_models(night, *select, dbt_vars=later, night=True)
     assert plan is not None and plan.leads_from_change_log
     assert _night_leads(night, "int_handoff_sla") == ["B", "D", "G"]
+    assert _night_leads(night, "mart_handoff_sla") == ["B", "D", "G"]
     assert night.query(sla) == [
         ("A", "佐藤 健", "inside_sales", True, "responded_in_sla"),
         ("B", "鈴木 舞", "field_sales", True, "responded_late"),
@@ -466,6 +468,7 @@ def test_a_night_recomputes_the_handoffs_an_owner_edit_or_a_later_as_of_instant_
     shutil.copyfile(night.path, full.path)
     build_models(full, *select, "--full-refresh", dbt_vars=later)
     assert table_differences(full.path, night.path, "intermediate", "int_handoff_sla") == []
+    assert table_differences(full.path, night.path, "marts", "mart_handoff_sla") == []
 
 
 # --- incremental == full refresh, on generated data --------------------------------------------

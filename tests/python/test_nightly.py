@@ -21,8 +21,9 @@ from nightly_helpers import nightly, tables_in
 from revops import publish
 from revops.contract import contract
 from revops.deltas import SplitPlan, split_raw
-from revops.nightly import NightlyOptions, NightlyRun, _Phases, project_fingerprint
+from revops.nightly import FINGERPRINT_PATHS, NightlyOptions, NightlyRun, _Phases, project_fingerprint
 from revops.runlog import RunRecord, read_run_results, write_record
+from revops.settings import PROJECT_DIR
 
 READER = Path(__file__).with_name("nightly_reader.py")
 READER_SECONDS = 900
@@ -128,9 +129,9 @@ def test_nightly_twice_while_bi_reads(demo: Path, tmp_path: Path) -> None:
             result = nightly(run, "--raw-dir", str(delta), "--mode", "upsert")
             assert result.returncode == 0, result.stdout + result.stderr
             assert "published" in result.stdout
-            # the three lead-keyed marts built incrementally (fct_lead_funnel, fct_attribution_credit,
-            # fct_kpi_metric_events) are patched, the others copied
-            assert "patched a copy of the current publication: 3 lead-keyed marts" in result.stderr
+            # the four lead-keyed marts built incrementally (fct_lead_funnel, fct_attribution_credit,
+            # fct_kpi_metric_events, mart_handoff_sla) are patched, the others copied
+            assert "patched a copy of the current publication: 4 lead-keyed marts" in result.stderr
             # a night of upserts: the change log names every changed lead (DECISIONLOG D30)
             assert "the affected leads are the change log's" in result.stderr
     finally:
@@ -250,7 +251,7 @@ def test_a_failed_test_leaves_the_publication_untouched(demo: Path, tmp_path: Pa
     assert query(
         run / "warehouse.duckdb",
         f"SELECT count(DISTINCT relation_name) FROM main.{publish.LEDGER}",
-    ) == [(3,)]
+    ) == [(4,)]
 
 
 def test_a_failed_load_leaves_the_publication_untouched(demo: Path, tmp_path: Path) -> None:
@@ -569,6 +570,19 @@ def test_a_night_after_a_run_of_other_code_rebuilds_everything(tmp_path: Path) -
     assert night._decide_full_refresh("A") == (True, "new warehouse")
     # other vars are other code: a night passed --vars it did not publish with rebuilds everything
     assert project_fingerprint({}) != project_fingerprint({"drift_error_rate": 0})
+    # so is another pinned package: a new `holidays` changes the calendar the stored hand-off SLAs counted on
+    copy = tmp_path / "project"
+    for name in FINGERPRINT_PATHS:
+        source = PROJECT_DIR / name
+        if source.is_dir():
+            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, copy / name)
+    assert project_fingerprint({}, copy) == project_fingerprint({})
+    pinned = (copy / "requirements.txt").read_text(encoding="utf-8")
+    (copy / "requirements.txt").write_text(pinned.replace("holidays==", "holidays==9"), encoding="utf-8")
+    assert project_fingerprint({}, copy) != project_fingerprint({})
 
     def logged(day: int, status: str, fingerprint: str | None) -> None:
         record = RunRecord(

@@ -16,25 +16,20 @@
 -- as_of_at (the day is over at its last instant, 23:59:59.999999: day_is_over,
 -- the one "period is over" rule), is a breach.
 -- Incremental by lead (lead_replace, docs/nightly.md): a lead's rows change
--- with its own events, and besides them only when its SLA day ends at a later
--- as-of instant (as_of_judgement on is_sla_due_day_over) or its responding
--- owner's name or team is edited (stored_lookup). The business calendar gives
--- every date the same number whatever years the loader adds.
+-- with its own events, and besides them only when the as-of instant moves
+-- across its due day's last instant (as_of_judgement on is_sla_due_day_over)
+-- or its responding owner's row changes (stored_lookup on the name and team;
+-- handoff_sla_lead_replace_config, shared with mart_handoff_sla). The business
+-- calendar keeps the difference of any two dates' business-day numbers
+-- whatever years the loader adds; a new pin of its holidays package changes the
+-- nightly job's fingerprint, and the night rebuilds everything.
 -- Slightly over 150 lines: the response, the business-day count and the SLA
 -- status are one judgement per handed-over MQL, pinned by one unit test.
 {%- set sla_days = var('sal_sla_business_days') | int %}
 {%- if sla_days < 1 %}
     {{ exceptions.raise_compiler_error("var sal_sla_business_days must be at least 1, got " ~ sla_days) }}
 {%- endif %}
-{{ lead_replace_config(
-    lead_watermark='mql_at',
-    as_of_judgement={'flag': 'is_sla_due_day_over', 'due_at': 'sla_due_until'},
-    stored_lookup={
-        'model': 'stg_crm__owners',
-        'key': ['responding_owner_id', 'owner_id'],
-        'columns': {'responding_owner_name': 'owner_name', 'responding_owner_team': 'team'},
-    },
-) }}
+{{ handoff_sla_lead_replace_config() }}
 with
 
 stages_entered as (
