@@ -10,7 +10,8 @@ Phases, each timed and written to the run log (revops.runlog):
             nothing copied). Skipped without a raw directory or connector.
 2. build    `dbt build` on the working warehouse, streamed with progress. A
             full refresh when asked, when no run was published yet, or when
-            the project (models, macros, seeds, dbt_project.yml, vars) changed
+            the project (models, macros, seeds, dbt_project.yml, the pinned
+            packages, vars) changed
             since the last published run. On success the loader's change log
             raw.load_changed_leads is cleared (its leads are now built).
 3. publish  the marts and the run log into a new DuckDB file, put in place with
@@ -97,6 +98,8 @@ FINGERPRINT_PATHS = (
     "dbt_project.yml",
     # The pinned packages: dbt, its adapters and DuckDB define what the SQL computes, and `holidays` the
     # business calendar the loader writes, whose days the stored hand-off SLAs (int_handoff_sla) count.
+    # The whole file, on the safe side: a new pin of a tool that computes nothing (ruff, pytest) also
+    # costs one full-refresh night.
     "requirements.txt",
 )
 # An incremental night runs the project exactly as last published (same fingerprint: models, macros,
@@ -439,7 +442,10 @@ class NightlyRun:
         if last is None:
             return True, "no published run yet"
         if last.project_fingerprint != fingerprint:
-            return True, "models, macros, seeds, tests or vars changed since the last published run"
+            return (
+                True,
+                "models, macros, seeds, tests, pinned packages or vars changed since the last published run",
+            )
         if built_since - {fingerprint}:
             # e.g. a full refresh of changed code that failed, then the change reverted: its seeds and
             # tables may still be in the warehouse, and an incremental night would not rebuild them all
