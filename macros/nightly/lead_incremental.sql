@@ -47,14 +47,15 @@
         team, edited in the CRM without any lead changing). The model refs
         the lookup itself.
     On the nightly job's incremental night of the CSV contract whose change
-    log holds only upserts (scripts/nightly.py sets
+    log names every changed lead (scripts/nightly.py sets
     REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG=1), the log names every lead whose
     rows changed since the last successful build, so the first set is left
     out: the affected leads are the logged ones, the judged ones, the
     dependent ones (also_recompute) and the ones with a stale lookup
     (stored_lookup) (DECISIONLOG.md D30). What that relies on: only the loader writes raw.
-    Only the CSV contract's upsert loads log leads (a full load logs one row
-    without a lead); for any other crm_source (Salesforce, loaded in full)
+    Only the CSV contract's loads log leads (an upsert the leads it changed, a
+    full load the leads whose rows differ from the ones it replaced; a first
+    load logs one row without a lead); for any other crm_source (Salesforce)
     every lead is recomputed: every
     lead with an event, and every lead with rows in the model's table (one
     deleted in the other system since has no events, and loses its rows).
@@ -96,7 +97,7 @@
     {%- set stored_lookup = config.get('stored_lookup') -%}
     {%- set from_change_log = env_var('REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG', '') == '1' -%}
     {%- if from_change_log -%}
-        {{ assert_change_log_holds_only_upserts() }}
+        {{ assert_change_log_names_every_lead() }}
     {%- endif %}
     with
 
@@ -181,11 +182,12 @@
 
 {#-
     The guard of REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG: another crm_source than the CSV contract, or a
-    change log that holds a full load's row (or no change log), does not name every changed lead, and
+    change log that holds a load's row without a lead (or no change log), does not name every changed
+    lead, and
     int_lead_latest_changes, left out of such a night, may be stale. Stop rather than recompute too few
     leads.
 -#}
-{% macro assert_change_log_holds_only_upserts() -%}
+{% macro assert_change_log_names_every_lead() -%}
     {%- if crm_source() != 'contract' -%}
         {{ exceptions.raise_compiler_error(
             "REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG=1 says the loader's change log names every changed lead, but"
@@ -198,9 +200,10 @@
     {%- if change_log is none or full_loads.rows[0][0] > 0 -%}
         {{ exceptions.raise_compiler_error(
             "REVOPS_AFFECTED_LEADS_FROM_CHANGE_LOG=1 says the loader's change log names every changed lead, but "
-            ~ ("there is no change log" if change_log is none else change_log ~ " holds a full load")
+            ~ ("there is no change log" if change_log is none
+                else change_log ~ " holds a load that named no lead (every lead counts as changed)")
             ~ ": " ~ this ~ " would recompute too few leads. Build without it (scripts/nightly.py sets it"
-            ~ " only after upserts).") }}
+            ~ " only when every load since the last build named its leads).") }}
     {%- endif -%}
 {%- endmacro %}
 

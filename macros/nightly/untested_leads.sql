@@ -29,12 +29,12 @@
     (loaded_lead_tests_config()), on the nightly job's incremental builds only.
     Their rows change only through the loader, whose change log
     raw.load_changed_leads (revops.loadmeta) names every lead whose rows an
-    upsert inserted, replaced or deleted, and holds a row without a lead after
-    a full load. Their pre-hook records the logged leads when scripts/nightly.py
+    upsert or a full load changed, and holds a row without a lead after a load
+    with nothing to compare (the first, a Salesforce export). Their pre-hook records the logged leads when scripts/nightly.py
     says the project is the one whose tests last all passed (env
     REVOPS_TESTS_READ_CHANGE_LOG=1, set on an incremental night: its
     fingerprint is unchanged) on DuckDB, where the loader writes; otherwise,
-    or when the log holds a full load's row or is missing, a full rebuild.
+    or when the log holds a row without a lead or is missing, a full rebuild.
     A view shows every row under the code of this run, so a `dbt build` by
     hand after a change of a model, a seed or a var reads everything.
 -#}

@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
 
 from rich.console import Console
@@ -36,15 +37,30 @@ PARTIAL_PARSE = "partial_parse.msgpack"
 """dbt's saved parse in a target directory."""
 
 
+class NightExport(StrEnum):
+    """What the nightly phase loads: the day's delta (`--mode upsert`) or the day's complete export (`--mode
+    full`, which logs the leads whose rows differ from the loaded ones; revops.changed_leads)."""
+
+    delta = "delta"
+    full = "full"
+
+
 class PhaseFailed(RuntimeError):
     """A measured phase exited non-zero (its log is named in the message)."""
 
 
 class Bench:
     def __init__(
-        self, leads: int, seed: int, root: Path, memory_limit: str, threads: int, exclude: str | None = None
+        self,
+        leads: int,
+        seed: int,
+        root: Path,
+        memory_limit: str,
+        threads: int,
+        exclude: str | None = None,
+        night_export: NightExport = NightExport.delta,
     ) -> None:
-        self.leads, self.seed, self.root = leads, seed, root
+        self.leads, self.seed, self.root, self.night_export = leads, seed, root, night_export
         self.exclude = ["--exclude", exclude] if exclude else []
         self.python = sys.executable
         self.scripts = PROJECT_DIR / "scripts"
@@ -107,6 +123,9 @@ class Bench:
 
     def run(self, direct: bool) -> dict:
         raw, exports = self.root / "raw", self.root / "exports"
+        full_export = self.night_export is NightExport.full
+        if full_export and (exports / "initial").is_dir() and not any(exports.glob("full_*")):
+            shutil.rmtree(exports)  # kept from a run of deltas only: cut again with the complete export
         if not (exports / "initial").is_dir():
             self.phase(
                 "generate",
@@ -116,7 +135,7 @@ class Bench:
             self.phase(
                 "split last day",
                 [self.python, str(self.scripts / "split_deltas.py"), "--raw-dir", str(raw), "--out", str(exports),
-                 "--days", "1", "--no-final"],
+                 "--days", "1", "--no-final", *(["--cumulative"] if full_export else [])],
             )  # fmt: skip
             shutil.rmtree(raw)
         delta = next(exports.glob("day_*"))
@@ -132,7 +151,10 @@ class Bench:
             self.direct("full/direct", self.root / "target_full", before_full, False) if direct else None
         )
         before_nightly = self.root / "direct_nightly.duckdb"
-        self.phase("nightly/load", [*load, str(delta), "--mode", "upsert"])
+        if full_export:
+            self.phase("nightly/load", [*load, str(next(exports.glob("full_*")))])
+        else:
+            self.phase("nightly/load", [*load, str(delta), "--mode", "upsert"])
         shutil.copyfile(self.warehouse, before_nightly)
         # The nightly job keeps its target directory from night to night (revops.nightly), so its
         # dbt reads the saved parse of the night before instead of parsing the project again.
@@ -150,6 +172,7 @@ class Bench:
         before_nightly.unlink(missing_ok=True)
         return {
             "leads": self.leads,
+            "night_export": self.night_export.value,
             "phases": [result.__dict__ | {"peak_rss_mib": result.peak_rss_mib} for result in self.results],
             "direct_full": direct_full and {k: v for k, v in direct_full.items() if k != "nodes"},
             "direct_nightly": direct_nightly and {k: v for k, v in direct_nightly.items() if k != "nodes"},
@@ -223,6 +246,15 @@ def print_summaries(summaries: list[dict]) -> None:
             )
     console.print(goals)
     for summary in summaries:
+        night = summary.get("night_export", "delta")
+        console.print(
+            f"{summary['leads']:,} nightly/load: "
+            + (
+                "the day's complete export (--mode full)"
+                if night == "full"
+                else "the day's delta (--mode upsert)"
+            )
+        )
         for kind in ("full", "nightly"):
             slowest = ", ".join(f"{name} {seconds}s" for name, seconds in summary[f"slowest_{kind}"])
             console.print(f"{summary['leads']:,} {kind} slowest nodes: {slowest}", soft_wrap=True)

@@ -17,8 +17,9 @@ Only when every file is readable and complete (and, with `strict`, no row was
 quarantined) is the warehouse attached and every raw table plus
 `raw.quarantine` replaced in one transaction, together with the loader's own
 tables (revops.loadmeta: raw.load_metadata, raw.load_notes,
-raw.business_calendar, and a row without a lead appended to the change log
-raw.load_changed_leads: every row is new); otherwise it is left untouched.
+raw.business_calendar, and the change log raw.load_changed_leads: the leads
+whose rows differ from the ones the load replaces, revops.changed_leads, or,
+with nothing to compare, one row without a lead); otherwise it is left untouched.
 
 Raw tables: the contract columns in contract order, typed (string/enum/currency
 VARCHAR, decimal DECIMAL(20,4), boolean BOOLEAN, date DATE, timestamp TIMESTAMP
@@ -56,6 +57,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table as RichTable
 
 from revops import loadmeta, settings
+from revops.changed_leads import full_load_changes, log_changed_leads
 from revops.contract import QUARANTINE_TABLE, RAW_SCHEMA, Table, contract
 from revops.rawio import (
     AUTO_ENCODING,
@@ -153,6 +155,9 @@ class Report:
     tolerance_hours: int = 24
     writes: bool = True
     """False for validate_dir, which never opens a warehouse."""
+    changed_leads: int | None = None
+    """Leads the load logged in the change log raw.load_changed_leads (revops.changed_leads); None when
+    it logged none by name: a full load with nothing to compare (every lead counts as changed), a dry run."""
 
     @property
     def ok(self) -> bool:
@@ -293,21 +298,39 @@ class _Session:
             connection.execute("BEGIN TRANSACTION")
             try:
                 connection.execute(f"CREATE SCHEMA IF NOT EXISTS warehouse.{sql_name(self.source.schema)}")
+                connection.execute(f"CREATE SCHEMA IF NOT EXISTS warehouse.{sql_name(RAW_SCHEMA)}")
+                self._log_full_load_changes(report)
                 for table_report in report.tables:
                     self._replace_table(table_report)
                     progress.advance(table_report.table, "write")
                 self._replace_quarantine()
-                connection.execute(f"CREATE SCHEMA IF NOT EXISTS warehouse.{sql_name(RAW_SCHEMA)}")
                 self.write_loader_tables(f"warehouse.{RAW_SCHEMA}", report, mode="full", replace=True)
-                loadmeta.log_full_load(
-                    connection, f"warehouse.{RAW_SCHEMA}", source_dir=report.raw_dir.resolve().name
-                )
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
             connection.execute("COMMIT")
         finally:
             connection.execute("DETACH warehouse")
+
+    def _log_full_load_changes(self, report: Report) -> None:
+        """The change log's rows for this full load, before it replaces anything: one per lead whose rows
+        differ from the stored ones (revops.changed_leads), so that the nightly job's incremental build
+        recomputes exactly those leads; with nothing to compare (the first load, a Salesforce export, the
+        tables of an older loader), one row without a lead: every lead counts as changed."""
+        source_dir = report.raw_dir.resolve().name
+        compared = (
+            full_load_changes(
+                self.connection, self.tables, self.ok_views, database="warehouse", schema=RAW_SCHEMA
+            )
+            if self.source.name is SourceName.contract
+            else None
+        )
+        log = loadmeta.create_change_log(self.connection, f"warehouse.{RAW_SCHEMA}")
+        if compared is None:
+            loadmeta.log_full_load(self.connection, f"warehouse.{RAW_SCHEMA}", source_dir=source_dir)
+            return
+        changes, known = compared
+        report.changed_leads = log_changed_leads(self.connection, log, changes, known, source_dir)
 
     def write_loader_tables(
         self, schema: str, report: Report, *, mode: str, replace: bool
@@ -843,8 +866,20 @@ def render_report(report: Report, console: Console) -> None:
             f"({event_columns(raw_source(report.source).tables)}) after it + {report.tolerance_hours} h are "
             f"quarantined; naive timestamps read as {report.parsing.source_timezone}"
         )
-    for line in [*notes, _summary(report)]:
+    for line in [*notes, _summary(report), *_change_log_line(report)]:
         console.print(line, soft_wrap=True, markup=False, highlight=False)
+
+
+def _change_log_line(report: Report) -> list[str]:
+    """What the load logged for the incremental build (revops.changed_leads)."""
+    if not report.loaded:
+        return []
+    log = f"raw.{loadmeta.CHANGE_LOG_TABLE}"
+    if report.changed_leads is None:
+        return [
+            f"change log {log}: every lead counts as changed (no earlier load of the CSV contract to compare with)"
+        ]
+    return [f"change log {log}: {report.changed_leads:,} changed leads logged for the incremental build"]
 
 
 def event_columns(tables: Sequence[Table]) -> str:

@@ -69,7 +69,7 @@ from revops.loader import (
     print_problems,
     render_report,
 )
-from revops.loadmeta import change_log_holds_only_upserts, clear_change_log
+from revops.loadmeta import change_log_names_every_lead, clear_change_log
 from revops.runlog import (
     DbtOutcome,
     RunRecord,
@@ -113,8 +113,9 @@ INCREMENTAL_BUILD_ARGS = ("--select", "source:*+", "--exclude-resource-type", "u
 # of the leads in the loader's change log: every other row passed them under this code
 # (macros/nightly/untested_leads.sql, DECISIONLOG.md D29). Only the nightly job knows the code is unchanged.
 INCREMENTAL_BUILD_ENV = {"REVOPS_TESTS_READ_CHANGE_LOG": "1"}
-# On an incremental night of the CSV contract whose change log holds only upserts (no full load since it
-# was last cleared), the log names every lead whose rows changed. The lead_replace models then recompute
+# On an incremental night of the CSV contract whose change log holds no row without a lead (every load since
+# it was last cleared, upsert or compared full load, named its leads), the log names every lead whose rows
+# changed. The lead_replace models then recompute
 # exactly those leads (and the rows the as-of instant judges anew) instead of every lead with an event
 # within the lookback as well, and int_lead_latest_changes, which only the lookback reads, is left out
 # (macros/nightly/lead_incremental.sql, DECISIONLOG.md D30).
@@ -144,7 +145,7 @@ def incremental_build(warehouse: Path, run_vars: Mapping[str, Any] | None = None
     `run_vars` (`--vars`; the project's vars fill in the rest): the change log alone only for the CSV
     contract's models (var crm_source), which are the ones its upserts log."""
     crm_source = {**dbt_vars(), **(run_vars or {})}.get("crm_source", "contract")
-    return IncrementalBuild(crm_source == "contract" and change_log_holds_only_upserts(warehouse))
+    return IncrementalBuild(crm_source == "contract" and change_log_names_every_lead(warehouse))
 
 
 @dataclass

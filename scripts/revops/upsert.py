@@ -71,6 +71,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from revops import normalise, settings
+from revops.changed_leads import TOUCHING_TABLES, KnownRows, RowChanges, log_changed_leads
 from revops.contract import QUARANTINE_TABLE, RAW_SCHEMA, Column, Table
 from revops.loader import (
     VALIDATION_STEPS,
@@ -83,7 +84,7 @@ from revops.loader import (
     file_encoding_label,
     new_report,
 )
-from revops.loadmeta import CHANGE_LOG_TABLE, NOTES_TABLE, create_change_log
+from revops.loadmeta import NOTES_TABLE, create_change_log
 from revops.rawio import (
     DELETED_COLUMN,
     FORMATS,
@@ -132,7 +133,6 @@ class TableChanges:
 @dataclass
 class UpsertReport(Report):
     changes: dict[str, TableChanges] = field(default_factory=dict)
-    changed_leads: int = 0
     absent_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Per table, the optional columns its file leaves out: kept as loaded in replaced rows, not compared."""
 
@@ -769,94 +769,45 @@ class _Upsert:
         ).fetchall()
         return bool(rows[0][0])
 
-    def _changed_lead_sql(self) -> list[tuple[str, str]]:
-        """(table, SQL of lead_id values) for every lead an applied change touches; run before applying."""
-        parts: list[tuple[str, str]] = []
+    def _row_changes(self) -> dict[str, RowChanges]:
+        """Per delta table, its leaving rows (the stored rows it replaces or deletes; for a table without
+        a key, its delete rows as sent) and arriving rows (inserted or replacing); run before applying."""
         applied = "_action IN ('insert', 'replace')"
-
-        def stored_and_new(name: str, column: str, key: str | None) -> str:
+        changes: dict[str, RowChanges] = {}
+        for table in self.session.tables:
+            name = table.name
+            if name not in TOUCHING_TABLES or name not in self.session.ok_views:
+                continue
             table_cls, table_dels = sql_name("cls_" + name), sql_name("dels_" + name)
-            selects = [f"SELECT {sql_name(column)} AS lead_id FROM {table_cls} WHERE {applied}"]
-            if key is not None:
-                selects.append(
-                    f"SELECT s.{sql_name(column)} FROM {_raw(name)} s WHERE s.{sql_name(key)} IN "
-                    f"(SELECT {sql_name(key)} FROM {table_cls} WHERE _action = 'replace')"
+            leaving: list[str] = []
+            if table.primary_key is not None:
+                key = sql_name(table.primary_key)
+                leaving.append(
+                    f"SELECT * FROM {_raw(name)} WHERE {key} IN "
+                    f"(SELECT {key} FROM {table_cls} WHERE _action = 'replace')"
                 )
                 if self.has_deletes.get(name):
-                    selects.append(
-                        f"SELECT s.{sql_name(column)} FROM {_raw(name)} s WHERE s.{sql_name(key)} IN "
-                        f"(SELECT {sql_name(key)} FROM {table_dels} WHERE _action = 'delete')"
+                    leaving.append(
+                        f"SELECT * FROM {_raw(name)} WHERE {key} IN "
+                        f"(SELECT {key} FROM {table_dels} WHERE _action = 'delete')"
                     )
             elif self.has_deletes.get(name):
-                selects.append(f"SELECT {sql_name(column)} FROM {table_dels} WHERE _action = 'delete'")
-            return " UNION ALL ".join(selects)
-
-        for name, column, key in (
-            ("leads", "lead_id", "lead_id"),
-            ("lead_activities", "lead_id", "activity_id"),
-            ("lead_status_changes", "lead_id", None),
-            ("opportunities", "lead_id", "opportunity_id"),
-        ):
-            if name in self.session.ok_views:
-                parts.append((name, stored_and_new(name, column, key)))
-        if "deals" in self.session.ok_views:
-            changed = [
-                f"SELECT opportunity_id, renewed_from_deal_id FROM {sql_name('cls_deals')} WHERE {applied}"
-            ]
-            changed.append(
-                f"SELECT s.opportunity_id, s.renewed_from_deal_id FROM {_raw('deals')} s WHERE s.deal_id IN "
-                f"(SELECT deal_id FROM {sql_name('cls_deals')} WHERE _action = 'replace')"
-            )
-            if self.has_deletes.get("deals"):
-                changed.append(
-                    f"SELECT s.opportunity_id, s.renewed_from_deal_id FROM {_raw('deals')} s WHERE s.deal_id IN "
-                    f"(SELECT deal_id FROM {sql_name('dels_deals')} WHERE _action = 'delete')"
-                )
-            deals_union = " UNION ALL ".join(changed)
-            opportunities = self.known["opportunities"]
-            deals = self.known["deals"]
-            parts.append(
-                (
-                    "deals",
-                    f"WITH changed AS ({deals_union}), opportunity_ids AS ("
-                    "SELECT opportunity_id FROM changed UNION ALL "
-                    f"SELECT k.opportunity_id FROM {sql_name(deals)} k "
-                    "WHERE k.deal_id IN (SELECT renewed_from_deal_id FROM changed)) "
-                    f"SELECT o.lead_id FROM {sql_name(opportunities)} o "
-                    "WHERE o.opportunity_id IN (SELECT opportunity_id FROM opportunity_ids)",
-                )
-            )
-        if "campaigns" in self.session.ok_views:
-            campaigns = [f"SELECT campaign_id FROM {sql_name('cls_campaigns')} WHERE _action = 'replace'"]
-            if self.has_deletes.get("campaigns"):
-                campaigns.append(
-                    f"SELECT campaign_id FROM {sql_name('dels_campaigns')} WHERE _action = 'delete'"
-                )
-            parts.append(
-                (
-                    "campaigns",
-                    f"SELECT l.lead_id FROM {sql_name(self.known['leads'])} l "
-                    f"WHERE l.source_campaign_id IN ({' UNION ALL '.join(campaigns)})",
-                )
-            )
-        return parts
+                leaving.append(f"SELECT * FROM {table_dels} WHERE _action = 'delete'")
+            changes[name] = RowChanges(tuple(leaving), (f"SELECT * FROM {table_cls} WHERE {applied}",))
+        return changes
 
     def _log_changed_leads(self) -> None:
-        log = create_change_log(self.connection, f"{WAREHOUSE}.{RAW_SCHEMA}")
-        self.connection.execute(
-            "CREATE OR REPLACE TEMP TABLE changed_leads (lead_id VARCHAR, table_name VARCHAR)"
+        known = KnownRows(
+            leads=sql_name(self.known["leads"]),
+            opportunities=sql_name(self.known["opportunities"]),
+            deals=sql_name(self.known["deals"]),
         )
-        for name, sql in self._changed_lead_sql():
-            self.connection.execute(
-                f"INSERT INTO changed_leads SELECT DISTINCT lead_id, {sql_string(name)} FROM ({sql}) "
-                "WHERE lead_id IS NOT NULL"
-            )
-        self.report.changed_leads = int(
-            self.connection.execute("SELECT count(DISTINCT lead_id) FROM changed_leads").fetchall()[0][0]
-        )
-        self.connection.execute(
-            f"INSERT INTO {log} SELECT lead_id, min(table_name), {sql_string(self.source_dir)} "
-            "FROM changed_leads GROUP BY lead_id ORDER BY lead_id"
+        self.report.changed_leads = log_changed_leads(
+            self.connection,
+            create_change_log(self.connection, f"{WAREHOUSE}.{RAW_SCHEMA}"),
+            self._row_changes(),
+            known,
+            self.source_dir,
         )
 
     def _append_quarantine(self) -> None:
@@ -936,10 +887,4 @@ def render_changes(report: Report, console: Console) -> None:
             markup=False,
             highlight=False,
             soft_wrap=True,
-        )
-    if report.loaded:
-        console.print(
-            f"{report.changed_leads:,} changed leads logged in raw.{CHANGE_LOG_TABLE} for the incremental build",
-            markup=False,
-            highlight=False,
         )

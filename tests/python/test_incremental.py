@@ -24,6 +24,7 @@ from revops.deltas import SplitPlan, split_raw
 from revops.loader import load_dir
 from revops.loadmeta import CHANGE_LOG_TABLE, clear_change_log
 from revops.nightly import CHANGE_LOG_ONLY_ENV, incremental_build
+from revops.rawio import sql_string
 from revops.upsert import TableChanges, _Upsert, upsert_dir
 from revops.validation import typed_sql
 
@@ -262,6 +263,81 @@ def test_load_cli_upsert_mode(base_warehouse: Warehouse) -> None:
     assert raw_rows(base_warehouse, "deals", "deal_id") == [("D1",), ("D2",)]
 
 
+# --- the full load's change log (revops.changed_leads) ------------------------------------------
+
+
+def _edited_export(tmp_path: Path) -> Path:
+    """The base export again, complete, as the CRM exports it a day later: A5 (L4) gone without a trace,
+    OP1 (L1) given owner O1, campaign C2 (source of L2 and L5) made an exhibition, lead L6 new, owner O1
+    renamed and a cost changed (neither names a lead), L3 as it was."""
+    export = tmp_path / "export_2"
+    shutil.copytree(UPSERT / "base", export)
+    edits = {
+        "lead_activities.csv": [("A5,L4,2026-04-04T11:00:00+09:00,page_view,\n", "")],
+        "opportunities.csv": [("OP1,L1,BU1,O2,", "OP1,L1,BU1,O1,")],
+        "campaigns.csv": [(",webinar,,2026-04-10,", ",exhibition,,2026-04-10,")],
+        "leads.csv": [
+            (
+                "delta.jp,,,2026-04-05T10:00:00+09:00\n",
+                "delta.jp,,,2026-04-05T10:00:00+09:00\nL6,2026-04-06T10:00:00+09:00,BU1,,New,new.jp,,,\n",
+            )
+        ],
+        "owners.csv": [("O1,山田 太郎,", "O1,山田 次郎,")],
+        "campaign_costs.csv": [("C1,2026-03-01,500000,", "C1,2026-03-01,600000,")],
+    }
+    for name, replacements in edits.items():
+        text = (export / name).read_text(encoding="utf-8")
+        for old, new in replacements:
+            assert text.count(old) == 1, (name, old)
+            text = text.replace(old, new)
+        (export / name).write_text(text, encoding="utf-8")
+    return export
+
+
+def test_a_full_load_logs_exactly_the_leads_whose_rows_differ(
+    base_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    clear_change_log(base_warehouse.path)  # the base was built: as the nightly job does
+    report = load_dir(_edited_export(tmp_path), base_warehouse.path)
+    assert report.loaded, report.problems
+    # L1: its opportunity's owner; L2 and L5: their source campaign; L4: its activity gone; L6: new. Not
+    # L3 (unchanged), and nothing for the owner's name or the cost, which name no lead.
+    logged = base_warehouse.query(
+        f"SELECT lead_id, table_name, source_dir FROM raw.{CHANGE_LOG_TABLE} ORDER BY 1"
+    )
+    assert logged == [
+        ("L1", "opportunities", "export_2"),
+        ("L2", "campaigns", "export_2"),
+        ("L4", "lead_activities", "export_2"),
+        ("L5", "campaigns", "export_2"),
+        ("L6", "leads", "export_2"),
+    ]
+    assert report.changed_leads == 5
+    # the log names every changed lead: the night reads it alone
+    assert incremental_build(base_warehouse.path).leads_from_change_log
+    # The same export again changes nothing.
+    clear_change_log(base_warehouse.path)
+    again = load_dir(tmp_path / "export_2", base_warehouse.path)
+    assert again.loaded and again.changed_leads == 0
+    assert base_warehouse.query(f"SELECT count(*) FROM raw.{CHANGE_LOG_TABLE}") == [(0,)]
+    assert incremental_build(base_warehouse.path).leads_from_change_log
+
+
+def test_a_full_load_with_nothing_to_compare_counts_every_lead_as_changed(
+    base_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """The first load logs one row without a lead; so does a load over tables of other columns (an older
+    loader's), which cannot be compared: the night then reads the lookback."""
+    assert base_warehouse.query(f"SELECT lead_id, table_name FROM raw.{CHANGE_LOG_TABLE}") == [(None, None)]
+    clear_change_log(base_warehouse.path)
+    with duckdb.connect(str(base_warehouse.path)) as connection:
+        connection.execute("ALTER TABLE raw.lead_status_changes DROP COLUMN owner_id")
+    report = load_dir(_edited_export(tmp_path), base_warehouse.path)
+    assert report.loaded and report.changed_leads is None
+    assert base_warehouse.query(f"SELECT lead_id, table_name FROM raw.{CHANGE_LOG_TABLE}") == [(None, None)]
+    assert not incremental_build(base_warehouse.path).leads_from_change_log
+
+
 # --- the lookback, on a hand-made sequence ----------------------------------------------------
 
 
@@ -288,16 +364,22 @@ def test_lookback_picks_up_late_rows_and_the_change_log_the_later_ones(tmp_path:
     (tmp_path / "full").mkdir()
     assert full_loads.load(LOOKBACK / "day1").returncode == 0
     build_models(full_loads, *select)
+    clear_change_log(full_loads.path)  # as the nightly job does after a successful build
+    # A full load that cannot compare names no lead: here raw tables of other columns (an older loader's).
+    with duckdb.connect(str(full_loads.path)) as connection:
+        connection.execute("ALTER TABLE raw.lead_status_changes DROP COLUMN owner_id")
     assert full_loads.load(LOOKBACK / "day2_full").returncode == 0
     build_models(full_loads, *select)
     # L3 has nothing at or after 04-07 (watermark 04-10 minus 3 days): A5 is not picked up.
     assert _activities(full_loads) == [("L1", "A1"), ("L1", "A3"), ("L2", "A2"), ("L2", "A4"), ("L3", "A0")]
     assert _night_leads(full_loads, "int_activities_scored") == ["L1", "L2"]
-    # A change log with a full load's row does not name every changed lead: the nightly job reads the
+    # A change log with a row without a lead does not name every changed lead: the nightly job reads the
     # lookback, and a build told otherwise stops instead of recomputing too few leads.
     assert not incremental_build(full_loads.path).leads_from_change_log
     told = full_loads.dbt("build", *MODELS_ONLY, "--select", "int_activities_scored", env=CHANGE_LOG_ONLY_ENV)
-    assert not told.ok and 'load_changed_leads" holds a full load' in told.output, told.output[-3000:]
+    assert not told.ok and 'load_changed_leads" holds a load that named no lead' in told.output, told.output[
+        -3000:
+    ]
     # so does a warehouse without a change log
     with duckdb.connect(str(full_loads.path)) as connection:
         connection.execute(f"DROP TABLE raw.{CHANGE_LOG_TABLE}")
@@ -306,6 +388,19 @@ def test_lookback_picks_up_late_rows_and_the_change_log_the_later_ones(tmp_path:
     assert not told.ok and "there is no change log" in told.output, told.output[-3000:]
     build_models(full_loads, *select, "--full-refresh")
     assert ("L3", "A5") in _activities(full_loads)
+
+    # The same full export over tables it can compare logs the leads whose rows differ: L1 (A3), L2 (A4)
+    # and L3 (A5, however late), and the night recomputes exactly them.
+    compared_loads = Warehouse(tmp_path / "compared")
+    (tmp_path / "compared").mkdir()
+    assert compared_loads.load(LOOKBACK / "day1").returncode == 0
+    build_models(compared_loads, *select)
+    clear_change_log(compared_loads.path)
+    assert compared_loads.load(LOOKBACK / "day2_full").returncode == 0
+    plan = build_models(compared_loads, *select, night=True)
+    assert plan is not None and plan.leads_from_change_log
+    assert _activities(compared_loads) == _activities(full_loads)
+    assert _night_leads(compared_loads, "int_activities_scored") == ["L1", "L2", "L3"]
 
     upserts = Warehouse(tmp_path / "upsert")
     (tmp_path / "upsert").mkdir()
@@ -577,28 +672,74 @@ def test_incremental_upserts_give_exactly_the_full_refresh_marts(generated_raw: 
     _assert_same_warehouses(full, incremental, stale=("int_lead_latest_changes",))
 
 
+def _plant_corrections(export: Path) -> None:
+    """Corrections of old rows, as a CRM makes them in place: every opportunity of a lead without a status
+    change (its creation answers the lead's MQL) given to another owner, and the campaign of most leads
+    given another channel. No event records either."""
+    with duckdb.connect() as connection:
+
+        def rewrite(name: str, select: str) -> None:
+            path = sql_string(str(export / name))
+            connection.execute(
+                f"CREATE OR REPLACE TABLE t AS SELECT * FROM read_csv({path}, all_varchar = true)"
+            )
+            connection.execute(f"COPY ({select}) TO {path} (HEADER, DELIMITER ',')")
+
+        status_changes = sql_string(str(export / "lead_status_changes.csv"))
+        rewrite(
+            "opportunities.csv",
+            "SELECT * REPLACE (CASE WHEN NOT EXISTS (SELECT 1 FROM read_csv("
+            f"{status_changes}, all_varchar = true) AS status WHERE status.lead_id = t.lead_id) "
+            "THEN (SELECT min(owner_id) FROM t AS other WHERE other.owner_id <> t.owner_id) "
+            "ELSE owner_id END AS owner_id) FROM t",
+        )
+        campaign = connection.execute(
+            f"SELECT source_campaign_id FROM read_csv({sql_string(str(export / 'leads.csv'))}, all_varchar = true) "
+            "WHERE source_campaign_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        ).fetchall()[0][0]
+        rewrite(
+            "campaigns.csv",
+            "SELECT * REPLACE (CASE WHEN campaign_id = "
+            f"{sql_string(campaign)} THEN (SELECT min(channel) FROM t AS other WHERE other.channel <> t.channel) "
+            "ELSE channel END AS channel) FROM t",
+        )
+
+
 def test_incremental_full_loads_give_exactly_the_full_refresh_marts(
     generated_raw: Path, tmp_path: Path
 ) -> None:
-    """Nightly complete exports (--mode full): the lookback alone finds late rows and updates."""
-    plan = SplitPlan(days=3, late=((3, 2),), updated_leads=5, cumulative=True)
+    """Nightly complete exports (--mode full): each load logs the leads whose rows differ from the ones it
+    replaces, so late rows (10 days: beyond the lookback), rows deleted from the export and corrections
+    that no event records are recomputed, and the night reads the log alone."""
+    plan = SplitPlan(days=3, late=((2, 2), (2, 10)), updated_leads=5, deleted_activities=2, cumulative=True)
     split = split_raw(generated_raw, tmp_path / "split", plan)
+    _plant_corrections(split.cumulative[-1])
 
     incremental = Warehouse(tmp_path / "incremental")
     incremental.root.mkdir()
     assert incremental.load(split.initial).returncode == 0
     build_models(incremental, *STATEFUL)
+    nights = []
     for number, export in enumerate(split.cumulative, start=1):
         assert incremental.load(export).returncode == 0
-        plan = build_models(incremental, *(STATEFUL if number < len(split.cumulative) else ()), night=True)
-        assert plan is not None and not plan.leads_from_change_log  # a full load: the lookback
-
+        plan_of_night = build_models(
+            incremental, *(STATEFUL if number < len(split.cumulative) else ()), night=True
+        )
+        nights.append(plan_of_night is not None and plan_of_night.leads_from_change_log)
+        clear_change_log(incremental.path)
+    # The first night's log still holds the initial load's row without a lead: the lookback and the log.
+    assert nights == [False, True, True]
     full = Warehouse(tmp_path / "full")
     full.root.mkdir()
     shutil.copytree(split.cumulative[-1], tmp_path / "last")
     assert full.load(tmp_path / "last").returncode == 0
     build_models(full, "--full-refresh")
-    _assert_same_warehouses(full, incremental)
+    # the corrections reach the incremental models: re-owned opportunities answered MQLs
+    assert full.query(
+        "SELECT count(*) FROM intermediate.int_handoff_sla WHERE response_status = 'opportunity' "
+        "AND lead_id NOT IN (SELECT lead_id FROM raw.lead_status_changes)"
+    ) != [(0,)]
+    _assert_same_warehouses(full, incremental, stale=("int_lead_latest_changes",))
 
 
 def test_split_final_equals_initial_plus_deltas(generated_raw: Path, tmp_path: Path) -> None:

@@ -6,7 +6,8 @@ Per lead count: generate the exports (about eight activities per lead), cut the
 last day off as a delta (scripts/split_deltas.py), then
 
   full     load the initial export (full), dbt build --full-refresh, publish
-  nightly  load the day's delta (upsert), dbt build (incremental), publish
+  nightly  load the day's delta (upsert; or with --night-export full the day's
+           complete export, full), dbt build (incremental), publish
   direct   the same SQL dbt ran, directly in DuckDB in one process (the lower
            bound: models in DAG order, then data tests; revops.measure)
 
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import typer
 
-from revops.benchmark import Bench, PhaseFailed, print_summaries
+from revops.benchmark import Bench, NightExport, PhaseFailed, print_summaries
 from revops.settings import duckdb_memory_limit
 
 app = typer.Typer(add_completion=False, help=__doc__)
@@ -47,6 +48,10 @@ def main(
     reuse_exports: bool = typer.Option(
         False, help="Keep <workdir>/leads_<N>/exports from an earlier run instead of generating again."
     ),
+    night_export: NightExport = typer.Option(
+        NightExport.delta,
+        help="What the night loads: the day's delta (upsert) or the day's complete export (full load).",
+    ),
 ) -> None:
     summaries = []
     base = Path(workdir or tempfile.mkdtemp(prefix="revops_bench_"))
@@ -59,7 +64,7 @@ def main(
                 shutil.rmtree(item) if item.is_dir() else item.unlink()
         root.mkdir(parents=True, exist_ok=True)
         try:
-            summary = Bench(count, seed, root, memory_limit, threads, exclude).run(direct)
+            summary = Bench(count, seed, root, memory_limit, threads, exclude, night_export).run(direct)
         except PhaseFailed as error:
             raise typer.Exit(1) from error
         summary["excluded"] = exclude
