@@ -18,8 +18,9 @@
         data of its last build. Read from int_lead_latest_changes (each lead's
         latest event, worked out once per run);
       * every lead in the loader's change log (source loader.load_changed_leads
-        through stg_loader__changed_leads; written by `scripts/load.py --mode
-        upsert` and cleared by scripts/nightly.py after a successful build),
+        through stg_loader__changed_leads; written by `scripts/load.py`, an
+        upsert or a full load that could compare, and cleared by
+        scripts/nightly.py after a successful build),
         which covers late rows, corrected rows and deletes exactly;
       * for a model that judges its rows against the as-of instant (config
         as_of_judgement={'flag': <boolean column>, 'due_at': <time column>},
@@ -134,8 +135,8 @@
     select latest_changes.lead_id
     from latest_changes
     cross join cutoff
-    {#- Only the CSV contract's upsert loads log leads. Another system (Salesforce, loaded in full
-        each night) recomputes every lead: a changed record need not carry a new event. -#}
+    {#- Only the CSV contract's loads log leads. Another system (Salesforce, loaded in full each
+        night) recomputes every lead: a changed record need not carry a new event. -#}
     {%- if crm_source() == 'contract' %}
     where latest_changes.last_changed_at >= cutoff.cutoff_at
     {%- endif %}

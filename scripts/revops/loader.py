@@ -876,9 +876,12 @@ def _change_log_line(report: Report) -> list[str]:
         return []
     log = f"raw.{loadmeta.CHANGE_LOG_TABLE}"
     if report.changed_leads is None:
-        return [
-            f"change log {log}: every lead counts as changed (no earlier load of the CSV contract to compare with)"
-        ]
+        why = (
+            "a Salesforce load is not compared"
+            if report.source is not SourceName.contract
+            else "no earlier load of the CSV contract's tables, with these columns, to compare with"
+        )
+        return [f"change log {log}: every lead counts as changed ({why})"]
     return [f"change log {log}: {report.changed_leads:,} changed leads logged for the incremental build"]
 
 

@@ -80,7 +80,7 @@ from revops.runlog import (
 )
 from revops.settings import PROJECT_DIR, dbt_vars
 from revops.sources import SourceName, raw_source
-from revops.upsert import UpsertReport, upsert_dir
+from revops.upsert import upsert_dir
 
 LoadMode = Literal["full", "upsert"]
 EXIT_OK, EXIT_BUILD, EXIT_LOAD, EXIT_PUBLISH, EXIT_BUSY = 0, 1, 2, 3, 4
@@ -143,7 +143,7 @@ class IncrementalBuild:
 def incremental_build(warehouse: Path, run_vars: Mapping[str, Any] | None = None) -> IncrementalBuild:
     """How to build an incremental night on `warehouse`, once its load is done, with the dbt vars
     `run_vars` (`--vars`; the project's vars fill in the rest): the change log alone only for the CSV
-    contract's models (var crm_source), which are the ones its upserts log."""
+    contract's models (var crm_source), which are the ones its loads log."""
     crm_source = {**dbt_vars(), **(run_vars or {})}.get("crm_source", "contract")
     return IncrementalBuild(crm_source == "contract" and change_log_names_every_lead(warehouse))
 
@@ -403,8 +403,7 @@ class NightlyRun:
         self.record.rows_read = report.rows_read
         self.record.rows_loaded = report.rows_loaded
         self.record.rows_quarantined = report.rows_quarantined
-        if isinstance(report, UpsertReport):
-            self.record.changed_leads = report.changed_leads
+        self.record.changed_leads = report.changed_leads
         render_report(report, Console(stderr=True, width=max(self.console.width, 120)))
         print_problems(report, 20)
         if not report.loaded:
@@ -488,7 +487,7 @@ class NightlyRun:
             mode_args, env = night.args, night.env
             if night.leads_from_change_log:
                 phases.say(
-                    "build: the affected leads are the change log's (upserts only since the last build)"
+                    "build: the affected leads are the change log's (every load since the last build named its leads)"
                 )
         returncode, log = self._stream_dbt(["build", *mode_args], phases, env)
         self.record.build_seconds = time.perf_counter() - started

@@ -184,7 +184,7 @@ def build_models(
 ) -> IncrementalBuild | None:
     """`dbt build` of the models in `args`. With `night`, as the nightly job builds an incremental night
     (revops.nightly.incremental_build): with the change log's leads alone and without
-    int_lead_latest_changes when the log holds only upserts. Returns that plan (None without `night`)."""
+    int_lead_latest_changes when the log names every changed lead. Returns that plan (None without `night`)."""
     plan = incremental_build(warehouse.path, dbt_vars) if night else None
     extra = CHANGE_LOG_ONLY_ARGS if plan and plan.leads_from_change_log else ()
     env = plan.env if plan else None

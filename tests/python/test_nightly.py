@@ -163,13 +163,15 @@ def test_nightly_twice_while_bi_reads(demo: Path, tmp_path: Path) -> None:
     log = query(
         current,
         "SELECT run_id, status, load_mode, full_refresh, tests_failed, tests_errored, tests_passed > 0, "
-        "load_seconds > 0, build_seconds > 0, mart_row_counts FROM ops.run_log ORDER BY run_id",
+        "load_seconds > 0, build_seconds > 0, mart_row_counts, changed_leads FROM ops.run_log ORDER BY run_id",
     )
     assert [row[1:8] for row in log] == [
         ("published", "full", True, 0, 0, True, True),
         ("published", "upsert", False, 0, 0, True, True),
         ("published", "upsert", False, 0, 0, True, True),
     ]
+    # the first load had nothing to compare (no lead named); each upsert named the leads it changed
+    assert log[0][10] is None and all(row[10] > 0 for row in log[1:])
     assert loop["run_ids"][-1] == log[-1][0]
     # row counts per mart in the log are the published ones
     counts = json.loads(log[-1][9])

@@ -267,9 +267,10 @@ def test_staging_tests_read_the_leads_the_loader_changed(tmp_path: Path) -> None
     assert "dbt_untested_leads" in compiled(warehouse, STAGING_UNIQUE)
 
     # What a night relies on: only the loader writes raw. A duplicate written behind its back and not
-    # logged is not read by a night; `dbt test` on its own, a `dbt build` by hand (after a change of
-    # the code, say: only the nightly job knows the code is the one whose tests passed) and the first
-    # night after the next full load read every row and find it.
+    # logged is not read by a night; `dbt test` on its own and a `dbt build` by hand (after a change of
+    # the code, say: only the nightly job knows the code is the one whose tests passed) read every row
+    # and find it. (The next full load replaces it, and logs its lead: raw holds the row twice, the export
+    # once, and the load compares rows with their multiplicity.)
     execute(
         warehouse,
         f"INSERT INTO raw.lead_activities SELECT * FROM raw.lead_activities WHERE activity_id = {SHARED_ACTIVITY}",

@@ -1,8 +1,8 @@
 -- The loader's change log (source loader.load_changed_leads), one row per
--- changed lead; the row without a lead that a full load logs is left out. The
--- table exists once the loader has run (a publication to PostgreSQL or Spark
--- copies it); until then this view is empty, so the incremental models can
--- always read it (macros/nightly/lead_incremental.sql).
+-- changed lead; the row without a lead that a load with nothing to compare
+-- logs is left out. The table exists once the loader has run (a publication
+-- to PostgreSQL or Spark copies it); until then this view is empty, so the
+-- incremental models can always read it (macros/nightly/lead_incremental.sql).
 {%- set change_log_source = source('loader', 'load_changed_leads') %}
 {%- set change_log = adapter.get_relation(
     database=change_log_source.database,
