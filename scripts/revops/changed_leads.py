@@ -122,15 +122,21 @@ def full_load_changes(
 ) -> tuple[dict[str, RowChanges], KnownRows] | None:
     """A full load's changes against the tables `database.schema` holds, compared on the contract columns as
     stored, row multiplicity included. None when the stored tables cannot be compared: one is missing or
-    has other columns (the first load, or a warehouse of an older loader); then every lead counts as
-    changed. The differences are kept in temp tables, so the caller may replace the stored tables.
+    has other columns (the first load, or a warehouse of an older loader), or the new rows have other
+    types than the stored ones (never, as the loader types them; a test would see every lead logged); then
+    every lead counts as changed. The differences are kept in temp tables, so the caller may replace the
+    stored tables.
 
     * The tables of LEAD_TABLES (millions of rows): per lead, the number of rows and the sum of their
-      64-bit row hashes (DuckDB's `hash` of every contract column), stored against new; a lead whose two
-      differ leaves. At 10M leads this reads each table once a side, where `EXCEPT ALL` of whole rows both
-      ways spilled and took five minutes (docs/nightly.md, session 34). A change is missed only when the
-      sums of hashes of a lead's old and new rows are equal while the rows differ: about one chance in
-      2**64 per changed lead.
+      64-bit row hashes, stored against new; a lead whose two differ leaves. The row hash is DuckDB's
+      `hash` of every contract column, hashed again: `hash(a, b)` XORs `hash(b)` into the hash of the
+      others, so two rows of one lead that swap their last column kept the sum about once in 10**8
+      swaps (test_changed_leads.py crafts one); hashed again, the row hashes of a swap are unrelated. At
+      10M leads this reads each table once a side, where `EXCEPT ALL` of whole rows both ways took five
+      minutes (docs/nightly.md, session 34). A change is then missed only when the sums of a lead's old
+      and new row hashes are equal while the rows differ: about one chance in 2**64 per changed lead.
+      Both sides must have the raw types (a hash reads the stored value: 1.5 as DECIMAL(18,1) hashes as
+      0.0015 as DECIMAL(20,4)), so the new rows' types are checked as the stored tables' are.
     * deals and campaigns (few rows; their changes are looked up, not keyed by lead): the rows that leave
       and arrive, `EXCEPT ALL` both ways."""
     by_name = {table.name: table for table in tables}
@@ -145,6 +151,15 @@ def full_load_changes(
         ).fetchall()
         if [(column, sql_type) for column, sql_type in stored] != list(raw_columns(by_name[name])):
             return None
+        contract_columns = by_name[name].columns
+        columns = ", ".join(sql_name(column.name) for column in contract_columns)
+        new_types = connection.execute(
+            f"DESCRIBE SELECT {columns} FROM {sql_name(new_views[name])}"
+        ).fetchall()
+        if [(row[0], row[1]) for row in new_types] != list(raw_columns(by_name[name]))[
+            : len(contract_columns)
+        ]:
+            return None
     changes: dict[str, RowChanges] = {}
     for name in TOUCHING_TABLES:
         columns = ", ".join(sql_name(column.name) for column in by_name[name].columns)
@@ -154,7 +169,7 @@ def full_load_changes(
 
             def digest(relation: str, columns: str = columns) -> str:
                 return (
-                    f"SELECT lead_id, count(*) AS row_count, sum(hash({columns})) AS row_digest "
+                    f"SELECT lead_id, count(*) AS row_count, sum(hash(hash({columns}))) AS row_digest "
                     f"FROM {relation} GROUP BY lead_id"
                 )
 

@@ -219,7 +219,7 @@ def test_staging_tests_read_the_leads_the_loader_changed(tmp_path: Path) -> None
     warehouse = Warehouse(tmp_path)
     loaded = warehouse.load(FIXTURES / "core" / "raw")
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
-    # A full load logs a row without a lead: every row is new, and the tests read them all.
+    # The first load logs a row without a lead: every row is new, and the tests read them all.
     assert warehouse.query(f"SELECT lead_id, table_name, source_dir FROM raw.{CHANGE_LOG_TABLE}") == [
         (None, None, "raw")
     ]
