@@ -170,7 +170,17 @@
     {%- endif %}
     {%- if stored_lookup %}
     union
-    select stored_rows.lead_id
+    {{ stale_lookup_keys('lead_id', stored_lookup) }}
+    {%- endif %}
+{%- endmacro %}
+
+{#-
+    SQL: the `key` of every row of the model's table whose columns copied from a lookup (config
+    stored_lookup, see incremental_lead_ids()) differ from the lookup's current row for its key. Shared
+    by the lead_replace and opportunity_replace models.
+-#}
+{% macro stale_lookup_keys(key, stored_lookup) -%}
+    select stored_rows.{{ key }}
     from {{ this }} as stored_rows
     left join {{ ref(stored_lookup['model']) }} as lookup_rows
         on stored_rows.{{ stored_lookup['key'][0] }} = lookup_rows.{{ stored_lookup['key'][1] }}
@@ -178,7 +188,6 @@
         {%- for stored, looked_up in stored_lookup['columns'].items() %}
         {{ 'or ' if not loop.first }}stored_rows.{{ stored }} is distinct from lookup_rows.{{ looked_up }}
         {%- endfor %}
-    {%- endif %}
 {%- endmacro %}
 
 {#-
@@ -279,15 +288,28 @@
     `stored_lookup`: see incremental_lead_ids(). A model calls it where it would call config().
 -#}
 {% macro lead_replace_config(lead_watermark, as_of_judgement=none, also_recompute=none, stored_lookup=none) -%}
-    {%- do config(
-        materialized=lead_incremental_materialization(),
-        incremental_strategy='lead_replace',
-        unique_key='lead_id',
-        on_schema_change='fail',
-        lead_watermark=lead_watermark,
-        as_of_judgement=as_of_judgement,
-        also_recompute=also_recompute,
-        stored_lookup=stored_lookup,
-        pre_hook="{{ lead_replace_lead_set() }}",
-    ) -%}
+    {%- do key_replace_config('lead_replace', 'lead_id', "{{ lead_replace_lead_set() }}", {
+        'lead_watermark': lead_watermark,
+        'as_of_judgement': as_of_judgement,
+        'also_recompute': also_recompute,
+        'stored_lookup': stored_lookup,
+    }) -%}
+{%- endmacro %}
+
+{#-
+    What every model that replaces the rows of the keys it recomputes shares (lead_replace here,
+    opportunity_replace in macros/pipeline/opportunity_incremental.sql): incremental (a table on Spark),
+    the strategy keyed on `key`, failing on a schema change, the pre-hook that takes the keys to
+    recompute, and the strategy's own settings.
+-#}
+{% macro key_replace_config(strategy, key, pre_hook, settings) -%}
+    {%- set merged = {
+        'materialized': lead_incremental_materialization(),
+        'incremental_strategy': strategy,
+        'unique_key': key,
+        'on_schema_change': 'fail',
+        'pre_hook': pre_hook,
+    } -%}
+    {%- do merged.update(settings) -%}
+    {%- do config(merged) -%}
 {%- endmacro %}

@@ -148,7 +148,8 @@ def manifest_nodes(target: Path) -> list[Node]:
 
 _LOG_RECORD_START = re.compile(r"\n(?=(?:\x1b\[0m)?\d\d:\d\d:\d\d\.\d+ )")
 _PRE_HOOK_RECORD = re.compile(
-    r"On (model\.[^:]+): /\* .*? \*/\s*(drop table if exists \"[^\"]+__lead_set\".*)", re.DOTALL
+    r"On (model\.[^:]+): /\* .*? \*/\s*(drop table if exists \"[^\"]+__(?:lead|opportunity)_set\".*)",
+    re.DOTALL,
 )
 _LEDGER_HOOK_RECORD = re.compile(
     r"On (model\.[^:]+): /\* .*? \*/\s*((?:delete from|insert into) \S*\"dbt_untested_leads\".*)", re.DOTALL
@@ -157,7 +158,8 @@ _LEDGER_HOOK_RECORD = re.compile(
 
 def lead_set_pre_hooks(dbt_log: Path) -> dict[str, str]:
     """The SQL each model's pre-hook ran, by node, from dbt's debug log: a lead_replace model's
-    (lead_replace_lead_set) and a staging view's record of the leads its tests read
+    (lead_replace_lead_set), the opportunity_replace models' (opportunity_replace_set) and a staging
+    view's record of the leads its tests read
     (record_loaded_untested_leads). The last run in the log wins. dbt renders a hook only as it runs
     it, so the manifest does not hold it; the direct replay needs it to create the affected leads'
     temporary table and to give the tests the same ledger."""
@@ -181,8 +183,8 @@ def _model_sql(node: Node, incremental: bool, pre_hooks: dict[str, str] | None =
         strategy = node.run_path.read_text(encoding="utf-8")
         replayed = _TEMP_RELATION.sub('"__bench_incremental"', strategy)
         hook = (pre_hooks or {}).get(node.unique_id)
-        if hook is None and "__lead_set" in node.compiled:
-            raise ValueError(f"{node.unique_id}: its lead_replace pre-hook is not in the dbt log (--dbt-log)")
+        if hook is None and ("__lead_set" in node.compiled or "__opportunity_set" in node.compiled):
+            raise ValueError(f"{node.unique_id}: its incremental pre-hook is not in the dbt log (--dbt-log)")
         return [
             *([hook] if hook else []),
             f"CREATE OR REPLACE TEMP TABLE __bench_incremental AS {node.compiled}",

@@ -513,6 +513,25 @@ def test_a_night_recomputes_every_lead_whose_company_key_another_lead_can_change
     ]
 
 
+def _built_then_upserted(
+    root: Path, fixture: str, delta: dict[str, str], select: tuple[str, ...], dbt_vars: dict[str, str]
+) -> Warehouse:
+    """A warehouse at `root`/night: the fixture's raw files loaded and the `select`ed models built with
+    `dbt_vars`, its change log cleared as a successful night clears it, then `delta` (file name -> CSV text)
+    upserted: the next night's load."""
+    delta_dir = root / "delta"
+    delta_dir.mkdir(parents=True)
+    for name, text in delta.items():
+        (delta_dir / name).write_text(text, "utf-8")
+    warehouse = Warehouse(root / "night")
+    warehouse.root.mkdir()
+    assert warehouse.load(FIXTURES / fixture / "raw").returncode == 0
+    build_models(warehouse, *select, dbt_vars=dbt_vars)
+    clear_change_log(warehouse.path)
+    assert warehouse.load(delta_dir, "--mode", "upsert").returncode == 0
+    return warehouse
+
+
 def test_a_night_recomputes_the_handoffs_an_owner_edit_or_a_later_as_of_instant_changes(
     tmp_path: Path,
 ) -> None:
@@ -522,28 +541,19 @@ def test_a_night_recomputes_the_handoffs_an_owner_edit_or_a_later_as_of_instant_
     changed, yet int_handoff_sla must recompute B and D (stored_lookup: their stored owner differs from
     stg_crm__owners) and G (as_of_judgement: its due day ended), and only them, as a full refresh does;
     so must mart_handoff_sla, on the same configuration (handoff_sla_lead_replace_config)."""
-    raw = tmp_path / "raw"
-    shutil.copytree(FIXTURES / "accountability" / "raw", raw)
-    delta = tmp_path / "owners"
-    delta.mkdir()
-    (delta / "owners.csv").write_text(
-        "owner_id,name,team,business_unit\nU_IS2,鈴木 舞,field_sales,saas\n", "utf-8"
-    )
+    owners = "owner_id,name,team,business_unit\nU_IS2,鈴木 舞,field_sales,saas\n"
     select = ("--select", "+mart_handoff_sla")
     sla = (
         "SELECT lead_id, responding_owner_name, responding_owner_team, is_sla_due_day_over, sla_status "
         "FROM intermediate.int_handoff_sla ORDER BY lead_id"
     )
-    night = Warehouse(tmp_path / "night")
-    night.root.mkdir()
-    assert night.load(raw).returncode == 0
-    build_models(night, *select, dbt_vars={"as_of_date": "2026-10-15"})
+    night = _built_then_upserted(
+        tmp_path, "accountability", {"owners.csv": owners}, select, {"as_of_date": "2026-10-15"}
+    )
     assert night.query(sla)[-2:] == [
         ("F", None, None, True, "open_breached"),
         ("G", None, None, False, "open_in_sla"),
     ]
-    clear_change_log(night.path)
-    assert night.load(delta, "--mode", "upsert").returncode == 0
     later = {"as_of_date": "2026-10-17"}
     plan = build_models(night, *select, dbt_vars=later, night=True)
     assert plan is not None and plan.leads_from_change_log
@@ -564,6 +574,62 @@ def test_a_night_recomputes_the_handoffs_an_owner_edit_or_a_later_as_of_instant_
     build_models(full, *select, "--full-refresh", dbt_vars=later)
     assert table_differences(full.path, night.path, "intermediate", "int_handoff_sla") == []
     assert table_differences(full.path, night.path, "marts", "mart_handoff_sla") == []
+
+
+def test_a_night_recomputes_the_opportunities_whose_states_changed(tmp_path: Path) -> None:
+    """The pipeline fixture (tests/fixtures/pipeline/README.md) built at as_of_date 2026-06-05, then a
+    night at 2026-06-12 whose upsert corrects P5's amount (no lead, no history row: the loader's change
+    log names nothing) and moves U_FS2, P4's owner, to inside sales. int_opportunity_states must
+    recompute exactly P5 (its inputs' digest), P4 (its stored owner_team) and P6 (its next state, won
+    on 06-10, now begins before as-of), keep P1-P3 as stored, and equal a full refresh, as must every
+    pipeline model after it. Which opportunities a night recomputed shows on a copy whose stored rows
+    were all marked (probability -1) before it: a recomputed opportunity's rows lose the mark."""
+    delta = {
+        "owners.csv": "owner_id,name,team,business_unit\nU_FS2,Field Two,inside_sales,saas\n",
+        "opportunities.csv": "opportunity_id,lead_id,business_unit,owner_id,created_at,stage,amount,currency,"
+        "closed_at,is_won,close_date\nP5,,saas,U_FS1,2026-06-01T10:00:00+09:00,Closed Lost,1200000,JPY,"
+        "2026-06-01T10:00:00+09:00,false,\n",
+    }
+    select = ("--select", "@int_opportunity_states")
+    night = _built_then_upserted(tmp_path, "pipeline", delta, select, {"as_of_date": "2026-06-05"})
+    marked = Warehouse(tmp_path / "marked")
+    marked.root.mkdir()
+    shutil.copyfile(night.path, marked.path)
+    with duckdb.connect(str(marked.path)) as connection:
+        connection.execute("UPDATE intermediate.int_opportunity_states SET probability = -1")
+    later = {"as_of_date": "2026-06-12"}
+    for warehouse in (marked, night):
+        build_models(warehouse, *select, dbt_vars=later, night=True)
+    kept = marked.query(
+        "SELECT opportunity_id, bool_and(probability = -1) FROM intermediate.int_opportunity_states "
+        "GROUP BY 1 ORDER BY 1"
+    )
+    assert kept == [
+        ("P1", True), ("P2", True), ("P3", True), ("P4", False), ("P5", False), ("P6", False)
+    ]  # fmt: skip
+    assert night.query(
+        "SELECT opportunity_id, owner_team, amount FROM intermediate.int_opportunity_states "
+        "WHERE opportunity_id IN ('P4', 'P5') ORDER BY 1"
+    ) == [("P4", "inside_sales", 2_000_000), ("P5", "field_sales", 1_200_000)]
+    assert night.query(
+        "SELECT stage, valid_from, valid_to, is_won FROM intermediate.int_opportunity_states "
+        "WHERE opportunity_id = 'P6' ORDER BY valid_from"
+    ) == [
+        ("Id. Decision Makers", datetime(2026, 4, 20, 10), datetime(2026, 6, 10, 10), False),
+        ("Closed Won", datetime(2026, 6, 10, 10), None, True),
+    ]
+    full = Warehouse(tmp_path / "full")
+    full.root.mkdir()
+    shutil.copyfile(night.path, full.path)
+    build_models(full, *select, "--full-refresh", dbt_vars=later)
+    for schema, model in (
+        ("intermediate", "int_opportunity_states"),
+        ("intermediate", "int_opportunity_stage_runs"),
+        ("intermediate", "int_pipeline_movements"),
+        ("marts", "fct_opportunity_history"),
+        ("marts", "mart_pipeline_waterfall"),
+    ):
+        assert table_differences(full.path, night.path, schema, model) == [], model
 
 
 # --- incremental == full refresh, on generated data --------------------------------------------

@@ -3,10 +3,18 @@
 -- ended_at. Closed states are not stage runs. An ended run counts in the fiscal quarter it ended in
 -- (ended_quarter_start), with its length in days: int_sales_performance and int_sales_stage_duration
 -- take their medians over these.
+-- Incremental by opportunity (macros/pipeline/opportunity_incremental.sql): a night recomputes the
+-- opportunities whose states changed (inputs_digest: the digest of their int_opportunity_states rows).
+{{ opportunity_replace_config(inputs=['int_opportunity_states']) }}
 with
 
 states as (
     select * from {{ ref('int_opportunity_states') }}
+    {{- incremental_opportunity_filter() }}
+),
+
+input_digests as (
+    {{ opportunity_digests_to_store() }}
 ),
 
 flagged as (
@@ -54,8 +62,11 @@ final as (
         runs.*,
         case when runs.ended_at is not null then {{ fiscal_quarter_start('runs.ended_at') }} end
             as ended_quarter_start,
-        {{ days_between('runs.started_at', 'runs.ended_at') }} as days_in_stage
+        {{ days_between('runs.started_at', 'runs.ended_at') }} as days_in_stage,
+        input_digests.inputs_digest
     from runs
+    left join input_digests
+        on runs.opportunity_id = input_digests.opportunity_id
 )
 
 select * from final

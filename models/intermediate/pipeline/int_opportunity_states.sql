@@ -17,16 +17,27 @@
 -- A row repeating the state before it is not a new state (state_changes).
 -- Amounts are in the reporting currency at the rate of the opportunity's creation month, so FX never
 -- moves the pipeline.
+-- Incremental by opportunity (macros/pipeline/opportunity_incremental.sql): a night recomputes the
+-- opportunities whose inputs changed (inputs_digest), whose rows the as-of instant cuts otherwise
+-- (next_state_from) and whose owner moved to another team (owner_team).
 -- Longer than 150 lines on purpose: the state-at-instant rules (history rows, created_at, the close,
 -- reopenings, one FX rate) are one ordering of one set of rows; split, the ordering would be repeated.
+{{ opportunity_replace_config(
+    inputs=['stg_crm__opportunities', 'int_opportunity_history'],
+    seeds=['pipeline_stages', 'fx_rates'],
+    as_of_cut=true,
+    stored_lookup={'model': 'stg_crm__owners', 'key': ['owner_id', 'owner_id'], 'columns': {'owner_team': 'team'}},
+) }}
 with
 
 opportunities as (
     select * from {{ ref('stg_crm__opportunities') }}
+    {{- incremental_opportunity_filter() }}
 ),
 
 history as (
     select * from {{ ref('int_opportunity_history') }}
+    {{- incremental_opportunity_filter() }}
 ),
 
 stages as (
@@ -43,6 +54,10 @@ owners as (
 
 as_of as (
     select * from {{ ref('int_as_of') }}
+),
+
+input_digests as (
+    {{ opportunity_digests_to_store() }}
 ),
 
 -- Per opportunity: when its history starts, and its last row in an open stage before closed_at (a
@@ -299,12 +314,18 @@ final as (
         opportunities.opportunity_created_at as created_at,
         opportunities.business_unit,
         opportunities.owner_id,
-        owners.team as owner_team
+        owners.team as owner_team,
+        -- what the incremental build compares (macros/pipeline/opportunity_incremental.sql): the
+        -- next state's start whatever the as-of instant, and the digest of the opportunity's inputs
+        intervals.valid_to as next_state_from,
+        input_digests.inputs_digest
     from intervals
     inner join as_of
         on intervals.valid_from <= as_of.as_of_at
     inner join opportunities
         on intervals.opportunity_id = opportunities.opportunity_id
+    left join input_digests
+        on intervals.opportunity_id = input_digests.opportunity_id
     left join stages
         on intervals.crm_stage = stages.crm_stage
     left join fx_rates

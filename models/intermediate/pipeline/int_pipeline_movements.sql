@@ -10,10 +10,20 @@
 -- Entries come before exits at the same instant, so a deal closed with its close date moved into
 -- the quarter is pulled_in then won, one created already closed is created then won, and every
 -- deal won (closed_at) in a quarter is a won exit of that quarter.
+-- Incremental by opportunity (macros/pipeline/opportunity_incremental.sql): a night recomputes the
+-- opportunities whose states changed (inputs_digest: the digest of their int_opportunity_states rows).
+-- Longer than 150 lines on purpose: the four kinds of movement are read off one pass of transitions
+-- (the lagged states); split into models, each would repeat that pass.
+{{ opportunity_replace_config(inputs=['int_opportunity_states']) }}
 with
 
 states as (
     select * from {{ ref('int_opportunity_states') }}
+    {{- incremental_opportunity_filter() }}
+),
+
+input_digests as (
+    {{ opportunity_digests_to_store() }}
 ),
 
 transitions as (
@@ -131,19 +141,22 @@ movements as (
 
 final as (
     select
-        opportunity_id,
-        business_unit,
-        owner_id,
-        quarter_start,
-        moved_at,
-        movement,
+        movements.opportunity_id,
+        movements.business_unit,
+        movements.owner_id,
+        movements.quarter_start,
+        movements.moved_at,
+        movements.movement,
         case
-            when movement in ('created', 'pulled_in', 'reopened') then 'entry'
-            when movement in ('won', 'lost', 'pushed_out', 'pulled_earlier') then 'exit'
+            when movements.movement in ('created', 'pulled_in', 'reopened') then 'entry'
+            when movements.movement in ('won', 'lost', 'pushed_out', 'pulled_earlier') then 'exit'
             else 'change'
         end as direction,
-        cast(amount as {{ type_money() }}) as amount
+        cast(movements.amount as {{ type_money() }}) as amount,
+        input_digests.inputs_digest
     from movements
+    left join input_digests
+        on movements.opportunity_id = input_digests.opportunity_id
 )
 
 select * from final
