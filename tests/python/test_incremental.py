@@ -590,7 +590,12 @@ def test_a_night_recomputes_the_opportunities_whose_states_changed(tmp_path: Pat
         "closed_at,is_won,close_date\nP5,,saas,U_FS1,2026-06-01T10:00:00+09:00,Closed Lost,1200000,JPY,"
         "2026-06-01T10:00:00+09:00,false,\n",
     }
-    select = ("--select", "@int_opportunity_states")
+    select = (
+        "--select",
+        "+fct_opportunity_history",
+        "+int_opportunity_stage_runs",
+        "+mart_pipeline_waterfall",
+    )
     night = _built_then_upserted(tmp_path, "pipeline", delta, select, {"as_of_date": "2026-06-05"})
     marked = Warehouse(tmp_path / "marked")
     marked.root.mkdir()
