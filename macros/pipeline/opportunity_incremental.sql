@@ -20,11 +20,13 @@
         the `seeds` (a seed edit changes every digest). The first input names the opportunities. An
         opportunity whose current digest differs from the stored one (new, changed, or gone) is
         recomputed; so is one that has no stored row, every run (it has no state at the as-of
-        instant, or no run or movement: recomputing it writes nothing);
+        instant, or no stage run or movement: recomputing it writes nothing);
       * with as_of_cut (int_opportunity_states, whose states are cut at the as-of instant): every
         opportunity with a stored row that the current instant cuts otherwise. Each row stores
         next_state_from, the next state's start whatever the instant; a row that begins after the
-        instant, or whose valid_to the instant would set or clear, is recomputed;
+        instant (or any row, when there is no instant), or whose valid_to the instant would set or
+        clear, is recomputed. The instant moves back too: a correction of a future-dated event moves the
+        default as-of (the latest event) back;
       * with stored_lookup: every opportunity with a stored row whose copied columns differ from the
         lookup's current row (int_opportunity_states' owner_team: an owner moved to another team changes
         no opportunity).
@@ -149,7 +151,8 @@
         from stored_rows
         cross join {{ ref('int_as_of') }} as as_of
         where
-            stored_rows.valid_from > as_of.as_of_at
+            -- without an as-of instant (no event, no as_of_date) no state stands: every stored one goes
+            coalesce(stored_rows.valid_from > as_of.as_of_at, true)
             or (stored_rows.valid_to is not null)
             <> coalesce(stored_rows.next_state_from <= as_of.as_of_at, false)
         {%- endif %}

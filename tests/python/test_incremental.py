@@ -582,8 +582,11 @@ def test_a_night_recomputes_the_opportunities_whose_states_changed(tmp_path: Pat
     log names nothing) and moves U_FS2, P4's owner, to inside sales. int_opportunity_states must
     recompute exactly P5 (its inputs' digest), P4 (its stored owner_team) and P6 (its next state, won
     on 06-10, now begins before as-of), keep P1-P3 as stored, and equal a full refresh, as must every
-    pipeline model after it. Which opportunities a night recomputed shows on a copy whose stored rows
-    were all marked (probability -1) before it: a recomputed opportunity's rows lose the mark."""
+    pipeline model after it. A night at 05-31 (the as-of moved back, as when a future-dated event is
+    corrected) recomputes P6, whose win and the end of its open state now lie after it, and drops P5,
+    created after it (no stored row but its own says so). Which opportunities a night
+    recomputed shows on a copy whose stored rows were all marked (probability -1) before it: a
+    recomputed opportunity's rows lose the mark."""
     delta = {
         "owners.csv": "owner_id,name,team,business_unit\nU_FS2,Field Two,inside_sales,saas\n",
         "opportunities.csv": "opportunity_id,lead_id,business_unit,owner_id,created_at,stage,amount,currency,"
@@ -600,41 +603,50 @@ def test_a_night_recomputes_the_opportunities_whose_states_changed(tmp_path: Pat
     marked = Warehouse(tmp_path / "marked")
     marked.root.mkdir()
     shutil.copyfile(night.path, marked.path)
-    with duckdb.connect(str(marked.path)) as connection:
-        connection.execute("UPDATE intermediate.int_opportunity_states SET probability = -1")
-    later = {"as_of_date": "2026-06-12"}
-    for warehouse in (marked, night):
-        build_models(warehouse, *select, dbt_vars=later, night=True)
-    kept = marked.query(
-        "SELECT opportunity_id, bool_and(probability = -1) FROM intermediate.int_opportunity_states "
-        "GROUP BY 1 ORDER BY 1"
-    )
-    assert kept == [
-        ("P1", True), ("P2", True), ("P3", True), ("P4", False), ("P5", False), ("P6", False)
-    ]  # fmt: skip
+    full = Warehouse(tmp_path / "full")
+    full.root.mkdir()
+
+    def night_at(as_of_date: str) -> list[str]:
+        """The night at `as_of_date` on both copies, the night's equality with a full refresh; returns
+        the opportunities it recomputed."""
+        with duckdb.connect(str(marked.path)) as connection:
+            connection.execute("UPDATE intermediate.int_opportunity_states SET probability = -1")
+        for warehouse in (marked, night):
+            build_models(warehouse, *select, dbt_vars={"as_of_date": as_of_date}, night=True)
+        shutil.copyfile(night.path, full.path)
+        build_models(full, *select, "--full-refresh", dbt_vars={"as_of_date": as_of_date})
+        for schema, model in (
+            ("intermediate", "int_opportunity_states"),
+            ("intermediate", "int_opportunity_stage_runs"),
+            ("intermediate", "int_pipeline_movements"),
+            ("marts", "fct_opportunity_history"),
+            ("marts", "mart_pipeline_waterfall"),
+        ):
+            assert table_differences(full.path, night.path, schema, model) == [], (as_of_date, model)
+        recomputed = marked.query(
+            "SELECT opportunity_id FROM intermediate.int_opportunity_states GROUP BY 1 "
+            "HAVING NOT bool_and(probability = -1) ORDER BY 1"
+        )
+        return [opportunity for (opportunity,) in recomputed]
+
+    assert night_at("2026-06-12") == ["P4", "P5", "P6"]
     assert night.query(
         "SELECT opportunity_id, owner_team, amount FROM intermediate.int_opportunity_states "
         "WHERE opportunity_id IN ('P4', 'P5') ORDER BY 1"
     ) == [("P4", "inside_sales", 2_000_000), ("P5", "field_sales", 1_200_000)]
-    assert night.query(
+    states_of_p6 = (
         "SELECT stage, valid_from, valid_to, is_won FROM intermediate.int_opportunity_states "
         "WHERE opportunity_id = 'P6' ORDER BY valid_from"
-    ) == [
+    )
+    assert night.query(states_of_p6) == [
         ("Id. Decision Makers", datetime(2026, 4, 20, 10), datetime(2026, 6, 10, 10), False),
         ("Closed Won", datetime(2026, 6, 10, 10), None, True),
     ]
-    full = Warehouse(tmp_path / "full")
-    full.root.mkdir()
-    shutil.copyfile(night.path, full.path)
-    build_models(full, *select, "--full-refresh", dbt_vars=later)
-    for schema, model in (
-        ("intermediate", "int_opportunity_states"),
-        ("intermediate", "int_opportunity_stage_runs"),
-        ("intermediate", "int_pipeline_movements"),
-        ("marts", "fct_opportunity_history"),
-        ("marts", "mart_pipeline_waterfall"),
-    ):
-        assert table_differences(full.path, night.path, schema, model) == [], model
+    assert night_at("2026-05-31") == ["P6"]
+    assert night.query(states_of_p6) == [("Id. Decision Makers", datetime(2026, 4, 20, 10), None, False)]
+    assert night.query(
+        "SELECT count(*) FROM intermediate.int_opportunity_states WHERE opportunity_id = 'P5'"
+    ) == [(0,)]
 
 
 # --- incremental == full refresh, on generated data --------------------------------------------
