@@ -22,7 +22,6 @@ from revops.launch import tune_garbage_collection
 from revops.loader import Report
 from revops.settings import PROJECT_DIR
 from shared_builds import (
-    PARTIAL_PARSE,
     SESSION_ENV,
     ParseCache,
     assign_xdist_group,
@@ -125,7 +124,6 @@ class Warehouse:
         self.path = root / "warehouse.duckdb"
         self.target = root / "target"
         self.project_dir = project_dir
-        self._parsed_vars: dict[str, Any] | None = None
 
     def load(self, raw_dir: Path, *extra: str) -> subprocess.CompletedProcess:
         from revops.cli.load import app
@@ -152,12 +150,7 @@ class Warehouse:
         shared = session_root()
         cache = ParseCache(shared) if shared else None
         if cache:
-            # A command with other vars than the last one parses the whole project again whatever the
-            # target holds: start it from the run's saved parse for its own vars instead.
-            if self._parsed_vars is not None and self._parsed_vars != dict(dbt_vars or {}):
-                (self.target / PARTIAL_PARSE).unlink(missing_ok=True)
             cache.seed(self.target, self.project_dir, dbt_vars)
-        self._parsed_vars = dict(dbt_vars or {})
         result = run_dbt(
             list(args),
             duckdb_path=Path(os.path.relpath(self.path, self.root)),
@@ -168,6 +161,7 @@ class Warehouse:
             cwd=self.root,
         )
         if cache:
+            cache.mark(self.target, dbt_vars)
             cache.store(self.target, self.project_dir, dbt_vars)
         return result
 

@@ -81,8 +81,10 @@ def dbt_in(
         project_dir=project_dir,
         cwd=root,
     )
-    if cache and not is_copy:
-        cache.store(target, PROJECT_DIR, dbt_vars)
+    if cache:
+        cache.mark(target, dbt_vars)
+        if not is_copy:
+            cache.store(target, PROJECT_DIR, dbt_vars)
     return result
 
 

@@ -37,6 +37,8 @@ from revops.dbtcli import dbt_server_cpu_seconds
 
 SESSION_ENV = "REVOPS_TEST_SESSION_DIR"
 PARTIAL_PARSE = "partial_parse.msgpack"
+PARSE_VARS = "partial_parse.vars.json"
+"""Beside a target's saved parse: the vars (and REVOPS_TARGET) it was made under (`ParseCache.mark`)."""
 OWN_GROUP_MARKERS = ("spark",)
 HEAVY_FIRST = (
     "test_engines-spark",
@@ -122,11 +124,32 @@ class ParseCache:
     def has(self, project_dir: Path, dbt_vars: Mapping[str, Any] | None) -> bool:
         return self._file(project_dir, dbt_vars).exists()
 
+    @staticmethod
+    def _vars_key(dbt_vars: Mapping[str, Any] | None) -> str:
+        return json.dumps([dict(dbt_vars or {}), os.environ.get("REVOPS_TARGET", "")], sort_keys=True)
+
     def seed(self, target: Path, project_dir: Path, dbt_vars: Mapping[str, Any] | None) -> None:
+        """Before a command in `target`: start it from the run's saved parse of `project_dir` and these
+        vars, unless the target holds its own parse of the same vars (`mark`). A parse of other vars
+        is worthless to the command (dbt parses the whole project again when the vars differ), so it
+        is replaced; with no saved parse for these vars it is removed, which costs nothing."""
+        held = target / PARTIAL_PARSE
+        marked = target / PARSE_VARS
+        if (
+            held.exists()
+            and marked.is_file()
+            and marked.read_text(encoding="utf-8") != self._vars_key(dbt_vars)
+        ):
+            held.unlink()
         saved = self._file(project_dir, dbt_vars)
-        if saved.exists() and not (target / PARTIAL_PARSE).exists():
+        if saved.exists() and not held.exists():
             target.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(saved, target / PARTIAL_PARSE)
+            shutil.copyfile(saved, held)
+
+    def mark(self, target: Path, dbt_vars: Mapping[str, Any] | None) -> None:
+        """After a command in `target`: the vars its saved parse (if dbt wrote one) was made under."""
+        if (target / PARTIAL_PARSE).exists():
+            (target / PARSE_VARS).write_text(self._vars_key(dbt_vars), encoding="utf-8")
 
     def store(self, target: Path, project_dir: Path, dbt_vars: Mapping[str, Any] | None) -> None:
         saved = self._file(project_dir, dbt_vars)
