@@ -21,7 +21,7 @@ from revops.dbtcli import dbt_command
 from revops.loadmeta import clear_change_log
 from revops.measure import PhaseResult, run_measured
 from revops.nightly import incremental_build
-from revops.settings import PROJECT_DIR
+from revops.settings import PROJECT_DIR, duckdb_checkpoint_threshold
 
 console = Console()
 
@@ -105,6 +105,7 @@ class Bench:
             self.python, "-m", "revops.measure", "direct", "--target", str(target), "--database", str(before),
             "--catalog", self.warehouse.stem, "--seeds-from", str(self.warehouse), "--out", str(out),
             "--memory-limit", self.memory_limit, "--threads", str(self.threads), "--no-preserve-insertion-order",
+            "--checkpoint-threshold", duckdb_checkpoint_threshold(),
             "--dbt-log", str(self.root / "logs" / "dbt.log"),
         ]  # fmt: skip
         if incremental:

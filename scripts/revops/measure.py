@@ -211,6 +211,9 @@ def direct(
     memory_limit: str = typer.Option("", help="DuckDB memory_limit (as the dbt profile sets it)."),
     threads: int = typer.Option(0, help="DuckDB threads (0: DuckDB's default)."),
     preserve_insertion_order: bool = typer.Option(True, help="DuckDB preserve_insertion_order."),
+    checkpoint_threshold: str = typer.Option(
+        "", help="DuckDB checkpoint_threshold (as the dbt profile sets it)."
+    ),
     out: Path = typer.Option(..., help="JSON file for the timings."),
     dbt_log: Path = typer.Option(
         Path("logs/dbt.log"), help="dbt's debug log of that run (the lead_replace pre-hooks' SQL)."
@@ -227,6 +230,8 @@ def direct(
     if threads:
         connection.execute(f"SET threads = {threads}")
     connection.execute(f"SET preserve_insertion_order = {str(preserve_insertion_order).lower()}")
+    if checkpoint_threshold:
+        connection.execute(f"SET checkpoint_threshold = {sql_string(checkpoint_threshold)}")
     connection.execute(f'ATTACH {sql_string(str(database))} AS "{catalog}"')
     connection.execute(f"ATTACH {sql_string(str(seeds_from))} AS __seeds (READ_ONLY)")
     connection.execute(f'USE "{catalog}"')

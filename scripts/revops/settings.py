@@ -16,6 +16,7 @@ import yaml
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_DUCKDB_PATH = "warehouse/revops.duckdb"
 DEFAULT_DUCKDB_MEMORY_LIMIT = "6GB"
+DEFAULT_DUCKDB_CHECKPOINT_THRESHOLD = "1GB"
 
 
 def duckdb_path() -> Path:
@@ -27,6 +28,12 @@ def duckdb_path() -> Path:
 def duckdb_memory_limit() -> str:
     """The DuckDB memory_limit every process uses, as the dbt profile (env REVOPS_DUCKDB_MEMORY_LIMIT)."""
     return os.environ.get("REVOPS_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT)
+
+
+def duckdb_checkpoint_threshold() -> str:
+    """The write-ahead log size at which DuckDB checkpoints in dbt's builds, as the dbt profile (env
+    REVOPS_DUCKDB_CHECKPOINT_THRESHOLD); the benchmark's direct run uses the same (docs/nightly.md)."""
+    return os.environ.get("REVOPS_DUCKDB_CHECKPOINT_THRESHOLD", DEFAULT_DUCKDB_CHECKPOINT_THRESHOLD)
 
 
 @lru_cache(maxsize=1)

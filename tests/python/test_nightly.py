@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -16,9 +17,9 @@ import duckdb
 import pytest
 from rich.console import Console
 
-from conftest import run_script
+from conftest import Warehouse, run_script
 from nightly_helpers import nightly, tables_in
-from revops import publish
+from revops import publish, settings
 from revops.contract import contract
 from revops.deltas import SplitPlan, split_raw
 from revops.nightly import FINGERPRINT_PATHS, NightlyOptions, NightlyRun, _Phases, project_fingerprint
@@ -27,6 +28,36 @@ from revops.settings import PROJECT_DIR
 
 READER = Path(__file__).with_name("nightly_reader.py")
 READER_SECONDS = 900
+
+
+def test_dbt_opens_duckdb_with_the_settings_the_other_processes_use(warehouse: Warehouse) -> None:
+    """profiles.yml opens DuckDB with settings.py's memory limit and checkpoint threshold (the defaults
+    and their environment variables are the same on both sides): the loader and the benchmark's direct
+    run use those, so the lower bound it measures runs under the build's settings."""
+    profile = (PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8")
+    for name, default in (
+        ("REVOPS_DUCKDB_MEMORY_LIMIT", settings.DEFAULT_DUCKDB_MEMORY_LIMIT),
+        ("REVOPS_DUCKDB_CHECKPOINT_THRESHOLD", settings.DEFAULT_DUCKDB_CHECKPOINT_THRESHOLD),
+    ):
+        assert f"env_var('{name}', '{default}')" in profile
+    asked = {
+        "memory_limit": settings.duckdb_memory_limit(),
+        "checkpoint_threshold": settings.duckdb_checkpoint_threshold(),
+    }
+    with duckdb.connect(":memory:", config=asked) as connection:
+        expected = connection.execute(
+            "select current_setting('memory_limit'), current_setting('checkpoint_threshold')"
+        ).fetchone()
+    assert expected is not None and expected[1] != "15.2 MiB"  # not DuckDB's default of 16MB
+    shown = warehouse.dbt(
+        "show",
+        "--inline",
+        "select current_setting('memory_limit') as memory, current_setting('checkpoint_threshold') as threshold",
+    )
+    assert shown.ok, shown.output[-3000:]
+    assert re.search(rf"\|\s*{re.escape(expected[0])}\s*\|\s*{re.escape(expected[1])}\s*\|", shown.output), (
+        shown.output
+    )
 
 
 def digest(path: Path) -> str:
