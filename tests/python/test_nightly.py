@@ -32,8 +32,9 @@ READER_SECONDS = 900
 
 def test_dbt_opens_duckdb_with_the_settings_the_other_processes_use(warehouse: Warehouse) -> None:
     """profiles.yml opens DuckDB with settings.py's memory limit and checkpoint threshold (the defaults
-    and their environment variables are the same on both sides): the loader and the benchmark's direct
-    run use those, so the lower bound it measures runs under the build's settings."""
+    and their environment variables are the same on both sides): the loader and the publication use the
+    memory limit, and the benchmark's direct run both, so the lower bound it measures runs under the
+    build's settings."""
     profile = (PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8")
     for name, default in (
         ("REVOPS_DUCKDB_MEMORY_LIMIT", settings.DEFAULT_DUCKDB_MEMORY_LIMIT),
